@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import cac from 'cac';
+import { markValues, unmarkValues, DEMO_OPTIONS, PROBE_OPTIONS, SERVE_OPTIONS, type OptionSpec } from './cliOptions.js';
+import type { CliIO } from './cliIO.js';
+import { demoCommand } from './commands/demoCommand.js';
+import { probeCommand } from './commands/probeCommand.js';
+import { serveCommand } from './commands/serveCommand.js';
+import { UsageError } from './usageError.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Runs goon-probe with the arguments after the program name; returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const command = argv[0] === 'serve' || argv[0] === 'demo' ? argv[0] : 'probe';
+  const specs = command === 'serve' ? SERVE_OPTIONS : command === 'demo' ? DEMO_OPTIONS : PROBE_OPTIONS;
+  const cli = cac('goon-probe');
+  let action: Promise<number> | null = null;
+  const addOptions = (cmd: ReturnType<typeof cli.command>, list: readonly OptionSpec[]) => {
+    for (const spec of list) cmd.option(spec.flags, spec.description);
+    return cmd;
+  };
+  addOptions(cli.command('[...target]', 'Probe host:port (fixed mode with -c, capacity probe with --ramp)'), PROBE_OPTIONS)
+    .example('goon-probe 127.0.0.1:6379 --ramp 100/s --max-duration 60s')
+    .example('goon-probe example.com 80 -c 500 -s 0 -y')
+    .action((target: string[], options: Record<string, unknown>) => {
+      action = probeCommand(target, unmarkValues(options), io);
+    });
+  addOptions(cli.command('serve [...extra]', 'Run a built-in target server (loopback unless --host)'), SERVE_OPTIONS)
+    .action((extra: string[], options: Record<string, unknown>) => {
+      action = serveCommand(extra, unmarkValues(options), io);
+    });
+  addOptions(cli.command('demo', 'Probe an embedded target with a known limit'), DEMO_OPTIONS)
+    .action((options: Record<string, unknown>) => {
+      action = demoCommand(unmarkValues(options), io);
+    });
+  cli.help();
+  cli.version(VERSION);
+  try {
+    const parsed = cli.parse(['node', 'goon-probe', ...markValues(argv, specs)], { run: false });
+    if (parsed.options.help || parsed.options.version) return 0;
+    await cli.runMatchedCommand();
+    if (!action) throw new UsageError('no command matched; see goon-probe --help');
+    return await action;
+  } catch (err) {
+    io.err(`goon-probe: ${describe(err)}\n`);
+    return 1;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof UsageError) return err.message;
+  const message = (err as Error)?.message ?? String(err);
+  if ((err as Error)?.name === 'CACError') {
+    const unknown = /^Unknown option `(.+)`$/.exec(message);
+    if (unknown) return `unknown option ${unknown[1]}; see goon-probe --help for the options`;
+    return `${message.replace(/\.$/, '')}; see goon-probe --help`;
+  }
+  return `unexpected error: ${message}; rerun with -d and report it`;
+}
+
+/** Returns the CliIO of this process: its stdout, stderr, terminal and signals. */
+export function processIO(): CliIO {
+  return {
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    stdinIsTTY: process.stdin.isTTY === true,
+    columns: process.stdout.columns ?? 100,
+    async confirm(question) {
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return /^y(es)?$/i.test((await rl.question(question)).trim());
+      } finally {
+        rl.close();
+      }
+    },
+    onInterrupt(handler) {
+      let count = 0;
+      const listener = (): void => {
+        count++;
+        if (count === 1) handler();
+        else process.exit(130);
+      };
+      process.on('SIGINT', listener);
+      process.on('SIGTERM', listener);
+      return () => {
+        process.off('SIGINT', listener);
+        process.off('SIGTERM', listener);
+      };
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/** One command-line option: its cac flags and help text. */
+export interface OptionSpec {
+  /** cac's form: `-c, --connections <n>`, `-y, --assume-yes`, `--no-reopen`. */
+  readonly flags: string;
+  readonly description: string;
+}
+
+/** Options of the probe (the default command). */
+export const PROBE_OPTIONS: readonly OptionSpec[] = [
+  { flags: '-c, --connections <n>', description: 'Fixed mode: connections to open (default: 100)' },
+  { flags: '-s, --sleep <time>', description: 'Fixed mode: pause between dials; bare numbers are ms (default: 10ms)' },
+  { flags: '-t, --dial-timeout <time>', description: 'Connect timeout; bare numbers are seconds (default: 5s)' },
+  { flags: '-i, --interval <time>', description: 'Status line interval; bare numbers are seconds (default: 1s)' },
+  { flags: '-y, --assume-yes', description: 'Do not ask before probing a non-loopback address' },
+  { flags: '-d, --debug', description: 'Print debugging information to stderr' },
+  { flags: '--ramp <rate>', description: 'Ramp mode: raise open connections by RATE (100/s, 5k/s, 50/500ms)' },
+  { flags: '--round <time>', description: 'Ramp: round length (default: 1s)' },
+  { flags: '--from <n>', description: 'Ramp: starting concurrency (default: 0)' },
+  { flags: '--max-duration <time>', description: 'Ramp: stop after this long (default: 60s)' },
+  { flags: '--max-connections <n>', description: 'Ramp: stop once N are held for a round' },
+  { flags: '--error-threshold <t>', description: 'Ramp: a round fails above this many failures, 1% of its attempts or a count (default: 1%)' },
+  { flags: '--max-inflight <n>', description: 'Dials in flight at once (default: 64 in ramp mode, unbounded in fixed mode)' },
+  { flags: '--keepalive <time>', description: 'TCP keepalive idle time, 0 for off (default: 15s)' },
+  { flags: '--no-reopen', description: 'Ramp: do not reopen connections the target closes' },
+  { flags: '--send <bytes>', description: 'Send these bytes on connect (escapes \\r \\n \\t \\0 \\xNN)' },
+  { flags: '--send-file <file>', description: 'Send the contents of a file on connect' },
+  { flags: '--expect <bytes>', description: 'A connection is served once a reply contains these bytes or matches /regex/' },
+  { flags: '--expect-timeout <time>', description: 'How long to wait for --expect (default: 2s)' },
+  { flags: '--settle <time>', description: 'Ramp: a verified connection counts as held after this long open (default: 1s)' },
+];
+
+/** Options of `goon-probe serve`. */
+export const SERVE_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--host <address>', description: 'Address to listen on (default: 127.0.0.1)' },
+  { flags: '--port <port>', description: 'Port to listen on, 0 for any free port (default: 0)' },
+  { flags: '--max-connections <n>', description: 'Connections served at once; past it --over-limit applies' },
+  { flags: '--over-limit <behaviour>', description: 'close | error-close | reset | queue | evict-oldest (default: close)' },
+  { flags: '--banner <bytes>', description: 'Greeting for every connection; with error-close, the error line' },
+  { flags: '--reply <echo|bytes>', description: 'Echo every chunk, or answer it with these bytes' },
+  { flags: '--backlog <n>', description: 'Listen backlog (default: 511)' },
+  { flags: '--duration <time>', description: 'Stop after this long (default: until Ctrl-C)' },
+];
+
+/** Options of `goon-probe demo`. */
+export const DEMO_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--limit <n>', description: 'The embedded target\'s connection limit (default: 1000)' },
+  { flags: '--ramp <rate>', description: 'Ramp rate (default: 500/s)' },
+];
+
+/** Marks a flag's value so that the argument parser keeps it as text (`007` stays `007`). */
+export const VALUE_MARK = '\u0001';
+
+/**
+ * Returns argv with every value of a value-taking flag joined to its flag and marked, so that
+ * `-c -5` reaches validation as "-5" and `--send 007` as "007" instead of being reinterpreted.
+ */
+export function markValues(argv: readonly string[], specs: readonly OptionSpec[]): string[] {
+  const valueFlags = new Map<string, string>();
+  for (const spec of specs) {
+    if (!spec.flags.includes('<')) continue;
+    const names = spec.flags.split(/[ ,]+/).filter((p) => p.startsWith('-'));
+    const long = names.find((n) => n.startsWith('--')) as string;
+    for (const name of names) valueFlags.set(name, long);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    if (token === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const eq = token.indexOf('=');
+    const long = valueFlags.get(eq > 0 ? token.slice(0, eq) : token);
+    if (long && eq > 0) out.push(`${long}=${VALUE_MARK}${token.slice(eq + 1)}`);
+    else if (long && i + 1 < argv.length) out.push(`${long}=${VALUE_MARK}${argv[++i]}`);
+    else out.push(token);
+  }
+  return out;
+}
+
+/** Returns parsed options with the value marks removed; a repeated flag keeps its last value. */
+export function unmarkValues(options: Record<string, unknown>): Record<string, string | boolean | undefined> {
+  const out: Record<string, string | boolean | undefined> = {};
+  for (const [key, value] of Object.entries(options)) {
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    if (typeof last === 'string') out[key] = last.startsWith(VALUE_MARK) ? last.slice(1) : last;
+    else if (typeof last === 'boolean') out[key] = last;
+    else if (last !== undefined && last !== null) out[key] = String(last);
+  }
+  return out;
+}

@@ -1,0 +1,147 @@
+import type { RampPlan } from './controller.js';
+import { parseExpect, type ExpectMatcher } from './expectMatcher.js';
+import { parseTarget, type TargetSpec } from './target.js';
+import { decodeEscapes, parseCount, parseDuration, parseRate, parseThreshold, type Threshold } from './units.js';
+import { UsageError } from './usageError.js';
+
+/** Defaults of the probe's flags. */
+export const DEFAULTS = {
+  connections: 100,
+  sleepMs: 10,
+  dialTimeoutMs: 5000,
+  intervalMs: 1000,
+  roundMs: 1000,
+  maxDurationMs: 60_000,
+  threshold: '1%',
+  rampMaxInflight: 64,
+  keepaliveMs: 15_000,
+  expectTimeoutMs: 2000,
+  settleMs: 1000,
+} as const;
+
+/** A validated probe run: fixed mode (tcpgoon) or ramp mode. */
+export interface ProbeConfig {
+  readonly mode: 'fixed' | 'ramp';
+  readonly target: TargetSpec;
+  /** Fixed mode: connections to open. */
+  readonly connections: number;
+  /** Fixed mode: pause between dials. */
+  readonly sleepMs: number;
+  readonly dialTimeoutMs: number;
+  readonly intervalMs: number;
+  readonly assumeYes: boolean;
+  readonly debug: boolean;
+  /** Ramp mode only. */
+  readonly ramp?: RampPlan | undefined;
+  readonly thresholdText: string;
+  readonly maxInflight: number;
+  readonly keepaliveMs: number;
+  readonly reopen: boolean;
+  readonly send?: Buffer | undefined;
+  readonly expect?: ExpectMatcher | undefined;
+  readonly expectTimeoutMs: number;
+  readonly settleMs: number;
+}
+
+/** Raw option values as strings (or booleans for switches), keyed by the long flag name in camelCase. */
+export type RawOptions = Readonly<Record<string, string | boolean | undefined>>;
+
+/** Reads a file named by a flag; injected so that config stays free of I/O. */
+export type ReadFile = (path: string) => Buffer;
+
+const RAMP_ONLY = ['round', 'from', 'maxDuration', 'maxConnections', 'errorThreshold'] as const;
+
+/** Returns the validated config of a probe run, or throws a UsageError naming the problem and the fix. */
+export function buildProbeConfig(raw: RawOptions, positionals: readonly string[], readFile: ReadFile): ProbeConfig {
+  const text = (name: string): string | undefined => {
+    const value = raw[name];
+    if (value === true || value === false) throw new UsageError(`--${kebab(name)} needs a value; see goon-probe --help`);
+    return value;
+  };
+  const target = parseTarget(positionals);
+  const rampText = text('ramp');
+  const mode = rampText === undefined ? 'fixed' : 'ramp';
+  if (mode === 'ramp' && text('connections') !== undefined) {
+    throw new UsageError('-c/--connections sets fixed mode and cannot be combined with --ramp; use --max-connections to cap a ramp');
+  }
+  if (mode === 'fixed') {
+    const stray = RAMP_ONLY.find((name) => raw[name] !== undefined);
+    if (stray) throw new UsageError(`--${kebab(stray)} applies to ramp mode only; add --ramp RATE (like --ramp 100/s)`);
+  }
+  const duration = (name: string, fallback: number, bare: 'ms' | 's', min = 0): number => {
+    const value = text(name);
+    if (value === undefined) return fallback;
+    const ms = parseDuration(value, flagName(name), bare);
+    if (ms < min) throw new UsageError(`${flagName(name)} ${JSON.stringify(value)} is too short; use at least ${min}ms`);
+    return ms;
+  };
+  const count = (name: string, min = 1): number | undefined => {
+    const value = text(name);
+    return value === undefined ? undefined : parseCount(value, flagName(name), min);
+  };
+  const thresholdText = text('errorThreshold') ?? DEFAULTS.threshold;
+  const threshold: Threshold = parseThreshold(thresholdText, '--error-threshold');
+  const ramp: RampPlan | undefined =
+    rampText === undefined
+      ? undefined
+      : {
+          ratePerSec: parseRate(rampText, '--ramp'),
+          roundMs: duration('round', DEFAULTS.roundMs, 's', 10),
+          from: count('from', 0) ?? 0,
+          maxDurationMs: duration('maxDuration', DEFAULTS.maxDurationMs, 's', 1),
+          maxConnections: count('maxConnections'),
+          threshold,
+        };
+  if (ramp && ramp.maxConnections !== undefined && ramp.from > ramp.maxConnections) {
+    throw new UsageError(`--from ${ramp.from} is above --max-connections ${ramp.maxConnections}; lower --from`);
+  }
+  const sendText = text('send');
+  const sendFile = text('sendFile');
+  if (sendText !== undefined && sendFile !== undefined) throw new UsageError('--send and --send-file both given; use one of them');
+  const expectText = text('expect');
+  return {
+    mode,
+    target,
+    connections: count('connections') ?? DEFAULTS.connections,
+    sleepMs: duration('sleep', DEFAULTS.sleepMs, 'ms'),
+    dialTimeoutMs: duration('dialTimeout', DEFAULTS.dialTimeoutMs, 's', 1),
+    intervalMs: duration('interval', DEFAULTS.intervalMs, 's', 10),
+    assumeYes: raw.assumeYes === true,
+    debug: raw.debug === true,
+    ramp,
+    thresholdText,
+    maxInflight: count('maxInflight') ?? (mode === 'ramp' ? DEFAULTS.rampMaxInflight : Number.POSITIVE_INFINITY),
+    keepaliveMs: duration('keepalive', DEFAULTS.keepaliveMs, 's'),
+    reopen: raw.reopen !== false,
+    send: sendText !== undefined ? decodeEscapes(sendText) : sendFile !== undefined ? readSendFile(sendFile, readFile) : undefined,
+    expect: expectText === undefined ? undefined : parseExpectFlag(expectText),
+    expectTimeoutMs: duration('expectTimeout', DEFAULTS.expectTimeoutMs, 's', 1),
+    settleMs: duration('settle', DEFAULTS.settleMs, 's'),
+  };
+}
+
+function parseExpectFlag(text: string): ExpectMatcher {
+  if (text === '') throw new UsageError('--expect is empty; give the bytes or /regex/ a served reply contains');
+  try {
+    return parseExpect(text);
+  } catch (err) {
+    throw new UsageError(`--expect ${JSON.stringify(text)} is not a valid regex (${(err as Error).message}); fix the pattern or drop the slashes`);
+  }
+}
+
+function readSendFile(path: string, readFile: ReadFile): Buffer {
+  try {
+    return readFile(path);
+  } catch (err) {
+    throw new UsageError(`--send-file ${JSON.stringify(path)} cannot be read (${(err as { code?: string }).code ?? 'error'}); check the path`);
+  }
+}
+
+/** Returns `--kebab-case` for a camelCase option name. */
+export function flagName(name: string): string {
+  return `--${kebab(name)}`;
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

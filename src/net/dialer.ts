@@ -1,0 +1,39 @@
+import { connect, type Socket } from 'node:net';
+import type { Endpoint } from './resolve.js';
+
+/** Socket settings every probe connection gets. */
+export interface DialOptions {
+  /** TCP keepalive idle time; 0 turns keepalive off. */
+  readonly keepaliveMs: number;
+}
+
+/**
+ * Event handlers shared by every socket of a fleet: one set of functions, `this` is the socket,
+ * so that holding 100k connections costs no closure per socket.
+ */
+export interface SocketHandlers {
+  connect(this: Socket): void;
+  data(this: Socket, chunk: Buffer): void;
+  error(this: Socket, err: Error): void;
+  close(this: Socket, hadError: boolean): void;
+}
+
+/**
+ * Returns a new client socket dialing the endpoint, configured (no Nagle, keepalive) and wired to
+ * the shared handlers. This is the only place a client socket is created.
+ */
+export function dial(endpoint: Endpoint, options: DialOptions, handlers: SocketHandlers): Socket {
+  const socket = connect({
+    host: endpoint.host,
+    port: endpoint.port,
+    family: endpoint.family,
+    noDelay: true,
+    keepAlive: options.keepaliveMs > 0,
+    keepAliveInitialDelay: options.keepaliveMs,
+  });
+  socket.on('connect', handlers.connect);
+  socket.on('data', handlers.data);
+  socket.on('error', handlers.error);
+  socket.on('close', handlers.close);
+  return socket;
+}

@@ -1,0 +1,68 @@
+/** Why a connection failed, from its errno (DESIGN.md "Connection lifecycle"). */
+export type ErrorKind =
+  | 'refused'
+  | 'reset'
+  | 'timeout'
+  | 'unreachable'
+  | 'addr-unavailable'
+  | 'fd-limit'
+  | 'no-buffers'
+  | 'dns'
+  | 'verify-timeout'
+  | 'verify-mismatch'
+  | 'other';
+
+/**
+ * How a connection was lost: an ErrorKind, or `closed` when the peer closed an open connection
+ * cleanly (FIN). A FIN carries no errno, so it is not an ErrorKind, but it is a failure all the same.
+ */
+export type FailureKind = ErrorKind | 'closed';
+
+/** Every failure kind, in report order. */
+export const FAILURE_KINDS: readonly FailureKind[] = [
+  'refused', 'reset', 'closed', 'timeout', 'unreachable', 'verify-timeout', 'verify-mismatch',
+  'dns', 'addr-unavailable', 'fd-limit', 'no-buffers', 'other',
+];
+
+/** The kinds that are the prober's own limits, never the target's. */
+export const PROBER_KINDS: readonly FailureKind[] = ['addr-unavailable', 'fd-limit', 'no-buffers'];
+
+/** Returns true when the kind is a limit of the prober's machine rather than of the target. */
+export function isProberKind(kind: FailureKind): boolean {
+  return PROBER_KINDS.includes(kind);
+}
+
+const KIND_BY_CODE: Readonly<Record<string, ErrorKind>> = {
+  ECONNREFUSED: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  ECONNABORTED: 'reset',
+  ETIMEDOUT: 'timeout',
+  ETIME: 'timeout',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+  EHOSTDOWN: 'unreachable',
+  ENETDOWN: 'unreachable',
+  EADDRNOTAVAIL: 'addr-unavailable',
+  EADDRINUSE: 'addr-unavailable',
+  EMFILE: 'fd-limit',
+  ENFILE: 'fd-limit',
+  ENOBUFS: 'no-buffers',
+  ENOMEM: 'no-buffers',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  EAI_FAIL: 'dns',
+  EAI_NONAME: 'dns',
+  EAI_NODATA: 'dns',
+};
+
+/**
+ * Returns the ErrorKind of an error raised by a socket or a name lookup. Node 20 may wrap the
+ * failures of dual-stack dialing in an AggregateError; its first inner error decides then.
+ */
+export function classifyError(err: unknown): ErrorKind {
+  if (err instanceof AggregateError && err.errors.length > 0) return classifyError(err.errors[0]);
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return 'other';
+  return KIND_BY_CODE[code] ?? 'other';
+}

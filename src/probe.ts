@@ -1,0 +1,153 @@
+import type { Clock } from './clock.js';
+import type { ProbeConfig } from './config.js';
+import { dialsDue, proberKinds, roundFailed, roundTarget, stopAfterRound, verdictFor, type RampPlan, type StopReason } from './controller.js';
+import type { FleetObservation } from './fleet.js';
+import type { FailureKind } from './net/errors.js';
+import type { FailureCounts, RampResult, RoundRecord } from './result.js';
+import { summarize } from './stats.js';
+
+/** What the ramp loop drives: a fleet of connections (in this process, or later in shards). */
+export interface FleetControl {
+  open(count: number): void;
+  setReopen(reopen: boolean): void;
+  /** Drops dials not yet started. */
+  cancelQueued(): void;
+  readonly active: number;
+  observe(): FleetObservation;
+}
+
+/** What a ramp run needs from outside. */
+export interface ProbeDeps {
+  readonly fleet: FleetControl;
+  readonly clock: Clock;
+  readonly signal: AbortSignal;
+  readonly dialed: string;
+  readonly onRound?: (round: RoundRecord) => void;
+}
+
+/** The warning every report carries when open counts as served. */
+export const UNVERIFIED_WARNING =
+  'no --expect: an open connection counts as served, so connections waiting in the target\'s accept queue cannot be told from served ones; add --send/--expect to verify service';
+
+/** The longest pause between pacing steps. */
+const TICK_MS = 20;
+
+/**
+ * Runs the auto-incremental probe: raises the target concurrency round by round, pacing dials
+ * evenly, until a stop rule fires; then lets the last connections settle and returns the result.
+ */
+export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<RampResult> {
+  const plan = config.ramp as RampPlan;
+  const { fleet, clock, signal } = deps;
+  const startMs = clock.now();
+  const rounds: RoundRecord[] = [];
+  const connectMs: number[] = [];
+  let previous = fleet.observe();
+  let created = 0;
+  let maximum = 0;
+  let maximumAtMs = 0;
+  let stop: StopReason | null = null;
+
+  for (let index = 0; stop === null; index++) {
+    const roundStartMs = startMs + index * plan.roundMs;
+    const target = roundTarget(plan, index);
+    const deficit = Math.max(0, target - (config.reopen ? fleet.active : created));
+    let issued = 0;
+    for (;;) {
+      const elapsedMs = clock.now() - roundStartMs;
+      const due = signal.aborted ? issued : dialsDue(elapsedMs, plan.roundMs, deficit);
+      if (due > issued) fleet.open(due - issued);
+      issued = due;
+      if (elapsedMs >= plan.roundMs || signal.aborted) break;
+      const nextDueMs = issued < deficit ? (plan.roundMs * issued) / deficit : plan.roundMs;
+      await clock.sleep(Math.min(TICK_MS, Math.max(1, nextDueMs - elapsedMs)), signal);
+    }
+    created += issued;
+    const observation = fleet.observe();
+    connectMs.push(...observation.connectMs);
+    const round = makeRound(index, target, previous, observation, startMs, plan);
+    previous = observation;
+    rounds.push(round);
+    if (round.held > maximum) [maximum, maximumAtMs] = [round.held, round.atMs];
+    deps.onRound?.(round);
+    stop = signal.aborted ? 'interrupted' : stopAfterRound(plan, { index, target, held: round.held, attempts: round.attempts, failures: round.failures });
+  }
+
+  fleet.setReopen(false);
+  fleet.cancelQueued();
+  if (stop !== 'interrupted') await settle(config, deps);
+  const final = fleet.observe();
+  connectMs.push(...final.connectMs);
+  if (final.live.held > maximum) [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
+  const failing = rounds.find((r) => r.failed);
+  const { verdict, exitCode } = verdictFor(stop, maximum);
+  const elapsedMs = final.atMs - startMs;
+  return {
+    mode: 'ramp',
+    target: config.target.display,
+    dialed: deps.dialed,
+    settings: {
+      ratePerSec: plan.ratePerSec,
+      roundMs: plan.roundMs,
+      from: plan.from,
+      maxDurationMs: plan.maxDurationMs,
+      maxConnections: plan.maxConnections ?? null,
+      threshold: config.thresholdText,
+      settleMs: config.settleMs,
+      maxInflight: config.maxInflight,
+      reopen: config.reopen,
+      expect: config.expect?.source ?? null,
+      send: config.send ? config.send.toString('latin1') : null,
+    },
+    rounds,
+    finalHeld: final.live.held,
+    maximum,
+    maximumAtMs,
+    durationMs: elapsedMs,
+    breakingPoint: failing ? { round: failing.round, target: failing.target, failures: failing.failures } : null,
+    failures: final.failures,
+    evidence: final.evidence,
+    droppedHeld: final.droppedHeld,
+    achievedRatePerSec: rounds.length > 0 ? (created * 1000) / (rounds.length * plan.roundMs) : 0,
+    connect: summarize(connectMs),
+    stopReason: stop,
+    verdict,
+    exitCode,
+    warnings: config.expect ? [] : [UNVERIFIED_WARNING],
+  };
+}
+
+/** Waits, with no new dials, until every live connection is held or gone, or the settle deadline passes. */
+async function settle(config: ProbeConfig, deps: ProbeDeps): Promise<void> {
+  const deadlineMs = deps.clock.now() + config.settleMs + (config.expect ? config.expectTimeoutMs : 0) + 50;
+  for (;;) {
+    const { live } = deps.fleet.observe();
+    if (live.open + live.verified + live.dialing === 0 || deps.clock.now() >= deadlineMs || deps.signal.aborted) return;
+    await deps.clock.sleep(TICK_MS, deps.signal);
+  }
+}
+
+/** Returns a round's record from the fleet readings at its start and end. */
+export function makeRound(index: number, target: number, before: FleetObservation, after: FleetObservation, startMs: number, plan: RampPlan): RoundRecord {
+  const failures: FailureCounts = {};
+  for (const kind of Object.keys(after.failures) as FailureKind[]) {
+    const delta = (after.failures[kind] ?? 0) - (before.failures[kind] ?? 0);
+    if (delta > 0) failures[kind] = delta;
+  }
+  const attempts = after.started - before.started;
+  const latency = summarize(after.connectMs);
+  return {
+    round: index + 1,
+    atMs: after.atMs - startMs,
+    target,
+    held: after.live.held,
+    settling: after.live.verified,
+    unverified: after.live.open,
+    dialing: after.live.dialing + after.live.queued,
+    attempts,
+    failures,
+    failed: proberKinds(failures).length > 0 || roundFailed(plan, { attempts, failures }),
+    connectP50Ms: latency?.p50 ?? null,
+    connectP99Ms: latency?.p99 ?? null,
+  };
+}

@@ -1,0 +1,19 @@
+import type { FixedResult } from '../result.js';
+import { evidenceLines, failureList, minAvgMaxDev } from './format.js';
+import { formatStatusLine } from './statusLine.js';
+
+/** Returns the final block of a fixed-mode run. */
+export function renderFixedReport(r: FixedResult): string {
+  const lines = [
+    `--- ${r.target} tcp test statistics ---`,
+    formatStatusLine(r.status),
+    `Target: ${r.target}, dialed ${r.dialed}`,
+    `Established: ${r.totalEstablished} in total, ${r.maxConcurrent} at most at once, ${r.status.established} at closure`,
+    `Connect time ${minAvgMaxDev(r.connect)}`,
+    `Time to error ${minAvgMaxDev(r.timeToError)}`,
+    `Errors: ${failureList(r.failures)}`,
+    ...evidenceLines(r.failures, r.evidence),
+  ];
+  if (r.interrupted) lines.push('Interrupted: the counts cover what was measured before Ctrl-C.');
+  return `${lines.join('\n')}\n`;
+}

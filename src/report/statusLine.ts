@@ -1,0 +1,6 @@
+import type { FixedStatus } from '../result.js';
+
+/** Returns tcpgoon's status line: `Total: N, Dialing: a, Established: b, Closed: c, Error: d, NotInitiated: e`. */
+export function formatStatusLine(s: FixedStatus): string {
+  return `Total: ${s.total}, Dialing: ${s.dialing}, Established: ${s.established}, Closed: ${s.closed}, Error: ${s.error}, NotInitiated: ${s.notInitiated}`;
+}

@@ -1,0 +1,95 @@
+import type { StopReason, Verdict } from './controller.js';
+import type { Evidence } from './fleet.js';
+import type { FailureKind } from './net/errors.js';
+import type { Summary } from './stats.js';
+
+/** Failures counted by kind. */
+export type FailureCounts = Partial<Record<FailureKind, number>>;
+
+/** tcpgoon's status line counts. */
+export interface FixedStatus {
+  readonly total: number;
+  readonly dialing: number;
+  readonly established: number;
+  readonly closed: number;
+  readonly error: number;
+  readonly notInitiated: number;
+}
+
+/** What a fixed-mode run measured. */
+export interface FixedResult {
+  readonly mode: 'fixed';
+  readonly target: string;
+  readonly dialed: string;
+  readonly status: FixedStatus;
+  readonly totalEstablished: number;
+  readonly maxConcurrent: number;
+  readonly connect: Summary | null;
+  readonly timeToError: Summary | null;
+  readonly failures: FailureCounts;
+  readonly evidence: Partial<Record<FailureKind, Evidence>>;
+  readonly interrupted: boolean;
+  readonly exitCode: number;
+}
+
+/** One ramp round, sampled at its end. */
+export interface RoundRecord {
+  /** 1-based round number, as printed. */
+  readonly round: number;
+  /** Milliseconds since the start of the run. */
+  readonly atMs: number;
+  readonly target: number;
+  readonly held: number;
+  /** Verified but not yet settled. */
+  readonly settling: number;
+  /** Open but not yet verified. */
+  readonly unverified: number;
+  readonly dialing: number;
+  readonly attempts: number;
+  readonly failures: FailureCounts;
+  readonly failed: boolean;
+  readonly connectP50Ms: number | null;
+  readonly connectP99Ms: number | null;
+}
+
+/** The plan and rules of a ramp run, as reports state them. */
+export interface RampSettings {
+  readonly ratePerSec: number;
+  readonly roundMs: number;
+  readonly from: number;
+  readonly maxDurationMs: number;
+  readonly maxConnections: number | null;
+  readonly threshold: string;
+  readonly settleMs: number;
+  readonly maxInflight: number;
+  readonly reopen: boolean;
+  /** The --expect given, or null when open counts as verified. */
+  readonly expect: string | null;
+  readonly send: string | null;
+}
+
+/** What a ramp run measured and concluded. */
+export interface RampResult {
+  readonly mode: 'ramp';
+  readonly target: string;
+  readonly dialed: string;
+  readonly settings: RampSettings;
+  readonly rounds: readonly RoundRecord[];
+  /** Held after the final settle (or at the interrupt). */
+  readonly finalHeld: number;
+  /** Maximum sustainable concurrency. */
+  readonly maximum: number;
+  readonly maximumAtMs: number;
+  readonly durationMs: number;
+  readonly breakingPoint: { readonly round: number; readonly target: number; readonly failures: FailureCounts } | null;
+  readonly failures: FailureCounts;
+  readonly evidence: Partial<Record<FailureKind, Evidence>>;
+  /** Held connections that the target dropped. */
+  readonly droppedHeld: number;
+  readonly achievedRatePerSec: number;
+  readonly connect: Summary | null;
+  readonly stopReason: StopReason;
+  readonly verdict: Verdict;
+  readonly exitCode: number;
+  readonly warnings: readonly string[];
+}

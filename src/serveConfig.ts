@@ -1,0 +1,46 @@
+import type { RawOptions } from './config.js';
+import { OVER_LIMIT_BEHAVIOURS, type OverLimit, type TargetServerOptions } from './servers/targetServer.js';
+import { decodeEscapes, parseCount, parseDuration, parsePort } from './units.js';
+import { UsageError } from './usageError.js';
+
+/** A validated `serve` command. */
+export interface ServeConfig {
+  readonly server: TargetServerOptions;
+  /** Stop after this long; null runs until Ctrl-C. */
+  readonly durationMs: number | null;
+}
+
+/** Returns the validated config of `goon-probe serve`, or throws a UsageError. */
+export function buildServeConfig(raw: RawOptions, positionals: readonly string[]): ServeConfig {
+  if (positionals.length > 0) {
+    throw new UsageError(`serve takes no target (${JSON.stringify(positionals[0])}); use --host and --port to choose where it listens`);
+  }
+  const text = (name: string): string | undefined => {
+    const value = raw[name];
+    if (typeof value === 'boolean') throw new UsageError(`--${name} needs a value; see goon-probe serve --help`);
+    return value;
+  };
+  const overLimit = text('overLimit') ?? 'close';
+  if (!OVER_LIMIT_BEHAVIOURS.includes(overLimit as OverLimit)) {
+    throw new UsageError(`--over-limit ${JSON.stringify(overLimit)} is unknown; use one of ${OVER_LIMIT_BEHAVIOURS.join(', ')}`);
+  }
+  const host = text('host') ?? '127.0.0.1';
+  if (host.trim() === '') throw new UsageError('--host is empty; give an address to listen on, like 127.0.0.1');
+  const reply = text('reply');
+  const banner = text('banner');
+  const max = text('maxConnections');
+  const backlog = text('backlog');
+  const duration = text('duration');
+  return {
+    server: {
+      host,
+      port: parsePort(text('port') ?? '0', '--port', true),
+      maxConnections: max === undefined ? undefined : parseCount(max, '--max-connections'),
+      overLimit: overLimit as OverLimit,
+      banner: banner === undefined ? undefined : decodeEscapes(banner),
+      reply: reply === undefined ? undefined : reply === 'echo' ? 'echo' : decodeEscapes(reply),
+      backlog: backlog === undefined ? undefined : parseCount(backlog, '--backlog', 0),
+    },
+    durationMs: duration === undefined ? null : parseDuration(duration, '--duration', 's'),
+  };
+}

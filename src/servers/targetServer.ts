@@ -1,0 +1,199 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatEndpoint } from '../net/resolve.js';
+
+/** What the server does with a connection past its limit. */
+export type OverLimit = 'close' | 'error-close' | 'reset' | 'queue' | 'evict-oldest';
+
+/** Every over-limit behaviour, for validation and tests. */
+export const OVER_LIMIT_BEHAVIOURS: readonly OverLimit[] = ['close', 'error-close', 'reset', 'queue', 'evict-oldest'];
+
+/** The line an `error-close` server writes when no banner is given (Redis's wording). */
+export const DEFAULT_ERROR_LINE = '-ERR max number of clients reached\r\n';
+
+/** How a built-in target behaves. */
+export interface TargetServerOptions {
+  readonly host?: string;
+  readonly port?: number;
+  /** Connections served at once; beyond it, `overLimit` applies. */
+  readonly maxConnections?: number | undefined;
+  readonly overLimit?: OverLimit;
+  /** With `error-close`, the error line; otherwise a greeting sent to every served connection. */
+  readonly banner?: Buffer | undefined;
+  /** Echo every chunk back, or answer every chunk with fixed bytes. */
+  readonly reply?: 'echo' | Buffer | undefined;
+  readonly backlog?: number | undefined;
+}
+
+/** What a built-in target has seen. */
+export interface TargetServerStats {
+  /** Connections being served now. */
+  readonly active: number;
+  readonly peakActive: number;
+  /** Connections admitted for service, in all. */
+  readonly served: number;
+  /** Connections closed, reset, evicted or left waiting because of the limit. */
+  readonly overLimit: number;
+  /** Accepted connections waiting unserved (queue mode). */
+  readonly waiting: number;
+}
+
+/** A running built-in target. */
+export interface TargetServer {
+  readonly host: string;
+  readonly port: number;
+  /** `host:port`, IPv6 in brackets. */
+  readonly address: string;
+  stats(): TargetServerStats;
+  /** Stops listening and closes every connection. */
+  close(): Promise<void>;
+}
+
+/** Returns a started built-in target, listening once the promise resolves. */
+export async function startTargetServer(options: TargetServerOptions = {}): Promise<TargetServer> {
+  const host = options.host ?? '127.0.0.1';
+  const limit = options.maxConnections ?? Number.POSITIVE_INFINITY;
+  const overLimit = options.overLimit ?? 'close';
+  const active = new Set<Socket>();
+  const waiting = new Set<Socket>();
+  const sockets = new Set<Socket>();
+  const stats = { peakActive: 0, served: 0, overLimit: 0 };
+  const greeting = overLimit === 'error-close' ? undefined : options.banner;
+  const errorLine = options.banner ?? Buffer.from(DEFAULT_ERROR_LINE);
+  const queue = overLimit === 'queue' && Number.isFinite(limit);
+  let acceptor: Acceptor | null = null;
+  let closing = false;
+
+  function onData(this: Socket, chunk: Buffer): void {
+    if (options.reply === 'echo') this.write(chunk);
+    else if (options.reply) this.write(options.reply);
+  }
+  function onClose(this: Socket): void {
+    sockets.delete(this);
+    active.delete(this);
+    waiting.delete(this);
+    if (closing || active.size >= limit) return;
+    const next = waiting.values().next();
+    if (!next.done) {
+      waiting.delete(next.value);
+      serve(next.value);
+    } else acceptor?.resume();
+  }
+  function ignoreError(): void {}
+
+  function serve(socket: Socket): void {
+    active.add(socket);
+    stats.served++;
+    if (active.size > stats.peakActive) stats.peakActive = active.size;
+    socket.resume();
+    if (greeting) socket.write(greeting);
+    if (queue && active.size >= limit) acceptor?.pause();
+  }
+
+  function admit(socket: Socket): void {
+    socket.on('error', ignoreError);
+    socket.on('close', onClose);
+    socket.on('data', onData);
+    socket.pause();
+    sockets.add(socket);
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    if (active.size < limit) {
+      serve(socket);
+      return;
+    }
+    stats.overLimit++;
+    if (overLimit === 'queue') waiting.add(socket);
+    else if (overLimit === 'reset') socket.resetAndDestroy();
+    else if (overLimit === 'error-close') socket.end(errorLine).resume();
+    else if (overLimit === 'close') socket.end().resume();
+    else {
+      const oldest = active.values().next().value as Socket;
+      active.delete(oldest);
+      oldest.end();
+      serve(socket);
+    }
+  }
+
+  let server: Server | null = null;
+  let port: number;
+  if (queue) {
+    acceptor = await startAcceptor(host, options.port ?? 0, options.backlog ?? 511, admit);
+    port = acceptor.port;
+  } else {
+    const listener = createServer({ pauseOnConnect: true }, admit);
+    server = listener;
+    port = await new Promise<number>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen({ host, port: options.port ?? 0, backlog: options.backlog ?? 511 }, () => {
+        listener.off('error', reject);
+        resolve((listener.address() as { port: number }).port);
+      });
+    });
+  }
+
+  return {
+    host,
+    port,
+    address: formatEndpoint({ host, port }),
+    stats: () => ({ active: active.size, waiting: waiting.size, ...stats }),
+    async close() {
+      closing = true;
+      const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await acceptor?.stop();
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
+
+interface Acceptor {
+  readonly port: number;
+  pause(): void;
+  resume(): void;
+  stop(): Promise<void>;
+}
+
+/** Starts the acceptor process of a queue target; see queueAcceptor.ts. */
+async function startAcceptor(host: string, port: number, backlog: number, admit: (s: Socket) => void): Promise<Acceptor> {
+  const here = fileURLToPath(import.meta.url);
+  const script = fileURLToPath(new URL(`./queueAcceptor${extname(here)}`, import.meta.url));
+  const child: ChildProcess = fork(script, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  let paused = false;
+  const signal = (sig: NodeJS.Signals): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+  };
+  child.on('message', (msg: { type: string }, handle) => {
+    if (msg.type === 'conn' && handle) admit(handle as Socket);
+  });
+  const listeningPort = await new Promise<number>((resolve, reject) => {
+    child.on('message', (msg: { type: string; port?: number; message?: string }) => {
+      if (msg.type === 'listening') resolve(msg.port as number);
+      if (msg.type === 'error') reject(new Error(msg.message));
+    });
+    child.once('exit', () => reject(new Error('the acceptor process exited before listening')));
+    child.send({ host, port, backlog });
+  });
+  return {
+    port: listeningPort,
+    pause() {
+      if (!paused) signal('SIGSTOP');
+      paused = true;
+    },
+    resume() {
+      if (paused) signal('SIGCONT');
+      paused = false;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      signal('SIGCONT');
+      signal('SIGTERM');
+      await exited;
+    },
+  };
+}

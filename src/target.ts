@@ -1,0 +1,42 @@
+import { parsePort } from './units.js';
+import { UsageError } from './usageError.js';
+
+/** A destination as the user gave it. */
+export interface TargetSpec {
+  readonly host: string;
+  readonly port: number;
+  /** The target as given, for reports: `example.com:80`, `[::1]:8080`. */
+  readonly display: string;
+}
+
+const USAGE_HINT = 'give the target as host:port, [ipv6]:port or host port, like 127.0.0.1:6379';
+
+/**
+ * Returns the target from the command's positional arguments: `host:port`, `[v6]:port`, or
+ * `host port` (tcpgoon's order).
+ */
+export function parseTarget(positionals: readonly string[]): TargetSpec {
+  if (positionals.length === 0) throw new UsageError(`no target given; ${USAGE_HINT}`);
+  if (positionals.length === 2 && /^\d+$/.test(positionals[1] as string)) {
+    return make(positionals[0] as string, positionals[1] as string);
+  }
+  if (positionals.length > 1) {
+    const extra = positionals.slice(1).map((p) => JSON.stringify(p)).join(' ');
+    throw new UsageError(`unexpected argument ${extra}; ${USAGE_HINT}, then flags`);
+  }
+  const text = (positionals[0] as string).trim();
+  const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(text);
+  if (bracketed) return make(bracketed[1] as string, bracketed[2] as string, true);
+  const colon = text.lastIndexOf(':');
+  if (colon < 0) throw new UsageError(`target ${JSON.stringify(text)} has no port; ${USAGE_HINT}`);
+  if (text.indexOf(':') !== colon) {
+    throw new UsageError(`target ${JSON.stringify(text)} is ambiguous; write an IPv6 address in brackets, like [::1]:8080`);
+  }
+  return make(text.slice(0, colon), text.slice(colon + 1));
+}
+
+function make(host: string, portText: string, v6 = false): TargetSpec {
+  if (host.trim() === '') throw new UsageError(`the target's host is empty; ${USAGE_HINT}`);
+  const port = parsePort(portText, `target port`);
+  return { host, port, display: v6 || host.includes(':') ? `[${host}]:${port}` : `${host}:${port}` };
+}

@@ -1,0 +1,95 @@
+import { UsageError } from './usageError.js';
+
+/** A duration unit and its length in milliseconds. */
+const MS_PER_UNIT: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Returns a duration in milliseconds from text such as `250ms`, `1.5s`, `2m`, `1h` or `1d`.
+ * A bare number is in `bareUnit`, the unit the flag had in tcpgoon.
+ */
+export function parseDuration(text: string, flag: string, bareUnit: 'ms' | 's'): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) {
+    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a duration; use a non-negative number with a unit, like 500ms, 2s or 1m`);
+  }
+  return Number(match[1]) * (MS_PER_UNIT[match[2] ?? bareUnit] as number);
+}
+
+/** Returns a whole number from text such as `500`, `5k` or `1m` (tcpkali's multipliers). */
+export function parseCount(text: string, flag: string, min = 1): number {
+  const match = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(text.trim());
+  const value = match ? Number(match[1]) * multiplier(match[2] ?? '') : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a whole number of at least ${min}; use for example ${flag} ${Math.max(min, 100)}`);
+  }
+  return value;
+}
+
+function multiplier(suffix: string): number {
+  if (suffix === 'k' || suffix === 'K') return 1000;
+  if (suffix === 'm' || suffix === 'M') return 1_000_000;
+  return 1;
+}
+
+/**
+ * Returns a rate in connections per second from `100/s`, `5k/s`, `50/500ms` or a bare `100`
+ * (per second).
+ */
+export function parseRate(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?[kK]?)(?:\/(\d+(?:\.\d+)?)?(ms|s|m|h))?$/.exec(text.trim());
+  const count = match ? Number.parseFloat(match[1] as string) * multiplier((match[1] as string).slice(-1)) : Number.NaN;
+  const per = match?.[3] ? Number(match[2] ?? 1) * (MS_PER_UNIT[match[3]] as number) : 1000;
+  const ratePerSec = (count * 1000) / per;
+  if (!Number.isFinite(ratePerSec) || ratePerSec <= 0) {
+    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a rate; use connections per time, like 100/s, 5k/s or 50/500ms`);
+  }
+  return ratePerSec;
+}
+
+/** A round's failure allowance: a fraction of its attempts, or an absolute count. */
+export type Threshold = { readonly fraction: number } | { readonly count: number };
+
+/** Returns the threshold from `1%`, `0.5%` (a fraction of the attempts) or `5` (a count). */
+export function parseThreshold(text: string, flag: string): Threshold {
+  const percent = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
+  if (percent && Number(percent[1]) <= 100) return { fraction: Number(percent[1]) / 100 };
+  if (/^\d+$/.test(text.trim())) return { count: Number(text) };
+  throw new UsageError(`${flag} ${JSON.stringify(text)} is not a threshold; use a percentage of the round's attempts (1%) or a count of failures (5)`);
+}
+
+/** Returns a TCP port from text; 0 is allowed only where `allowZero` (a server picking a free port). */
+export function parsePort(text: string, what: string, allowZero = false): number {
+  const port = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(port) || port > 65535 || (port === 0 && !allowZero)) {
+    const range = allowZero ? '0 to 65535' : '1 to 65535';
+    throw new UsageError(`${what} ${JSON.stringify(text)} is not a port; use a number from ${range}`);
+  }
+  return port;
+}
+
+/** Returns a byte string from text with the escapes `\r \n \t \0 \\ \xNN` decoded. */
+export function decodeEscapes(text: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (ch !== '\\' || i + 1 >= text.length) {
+      bytes.push(...Buffer.from(ch, 'utf8'));
+      continue;
+    }
+    const next = text[++i] as string;
+    const simple: Record<string, number> = { r: 13, n: 10, t: 9, '0': 0, '\\': 92 };
+    if (next in simple) bytes.push(simple[next] as number);
+    else if (next === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(92, ...Buffer.from(next, 'utf8'));
+  }
+  return Buffer.from(bytes);
+}
+
+/** Returns a duration as short text: `850ms`, `1.5s`, `2m`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(2))}s`;
+  return `${Number((ms / 60_000).toFixed(2))}m`;
+}
