@@ -19,7 +19,8 @@ const GREEN = '\u001b[32m';
 export function renderChart(target: readonly number[], held: readonly number[], options: ChartOptions): string {
   if (target.length === 0) return '';
   const columns = Math.max(10, options.width - LABEL_COLUMNS);
-  const series = [downsample(target, columns), downsample(held, columns)];
+  const stretch = Math.max(1, Math.min(8, Math.floor(columns / target.length)));
+  const series = [downsample(repeatEach(target, stretch), columns), downsample(repeatEach(held, stretch), columns)];
   const top = Math.max(...series.flat(), 1);
   const config = {
     height: options.height ?? 12,
@@ -41,4 +42,9 @@ export function downsample(values: readonly number[], width: number): number[] {
     out.push(Math.max(...values.slice(from, to)));
   }
   return out;
+}
+
+/** Returns the series with every point repeated `times` times, so that a short run still reads as steps. */
+function repeatEach(values: readonly number[], times: number): number[] {
+  return values.flatMap((v) => Array<number>(times).fill(v));
 }

@@ -1,0 +1,62 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildProbeConfig, DEFAULTS } from '../src/config.js';
+import { buildServeConfig } from '../src/serveConfig.js';
+
+const none = (): Buffer => Buffer.alloc(0);
+
+test('fixed mode defaults are tcpgoon\'s', () => {
+  const c = buildProbeConfig({}, ['127.0.0.1:80'], none);
+  assert.is(c.mode, 'fixed');
+  assert.equal([c.connections, c.sleepMs, c.dialTimeoutMs, c.intervalMs], [100, 10, 5000, 1000]);
+  assert.is(c.maxInflight, Number.POSITIVE_INFINITY);
+  assert.is(c.ramp, undefined);
+});
+
+test('ramp mode: plan, defaults and verification', () => {
+  const c = buildProbeConfig({ ramp: '5k/s', maxConnections: '3000', send: 'PING\\r\\n', expect: '+PONG', reopen: false }, ['127.0.0.1:6379'], none);
+  assert.is(c.mode, 'ramp');
+  assert.equal(c.ramp, { ratePerSec: 5000, roundMs: 1000, from: 0, maxDurationMs: 60_000, maxConnections: 3000, threshold: { fraction: 0.01 } });
+  assert.is(c.maxInflight, DEFAULTS.rampMaxInflight);
+  assert.is(c.send?.toString(), 'PING\r\n');
+  assert.is(c.expect?.kind, 'bytes');
+  assert.is(c.reopen, false);
+  assert.is(c.settleMs, 1000);
+});
+
+test('--send-file is read through the injected reader; errors name the path', () => {
+  const c = buildProbeConfig({ sendFile: 'req.txt' }, ['127.0.0.1:80'], (p) => Buffer.from(`from ${p}`));
+  assert.is(c.send?.toString(), 'from req.txt');
+  assert.throws(() => buildProbeConfig({ sendFile: 'nope' }, ['127.0.0.1:80'], () => { throw Object.assign(new Error('x'), { code: 'ENOENT' }); }), /--send-file "nope" cannot be read \(ENOENT\)/);
+});
+
+test('bad combinations and values get one line naming the fix', () => {
+  const cases: Array<[Record<string, string | boolean>, RegExp]> = [
+    [{ ramp: '100/s', connections: '5' }, /cannot be combined with --ramp/], // -c is fixed mode
+    [{ maxDuration: '10s' }, /ramp mode only/], // ramp flag without --ramp
+    [{ ramp: '100/s', from: '10', maxConnections: '5' }, /--from 10 is above --max-connections 5/],
+    [{ send: 'a', sendFile: 'b' }, /both given/],
+    [{ expect: '/(/' }, /not a valid regex/],
+    [{ expect: '' }, /--expect is empty/],
+    [{ connections: '0' }, /--connections "0"/],
+    [{ sleep: '10x' }, /--sleep "10x" is not a duration/],
+    [{ dialTimeout: '-1' }, /--dial-timeout "-1"/],
+    [{ dialTimeout: '0' }, /--dial-timeout "0" is too short/],
+    [{ ramp: '100/s', errorThreshold: 'lots' }, /--error-threshold/],
+    [{ ramp: true }, /--ramp needs a value/],
+  ];
+  for (const [raw, pattern] of cases) assert.throws(() => buildProbeConfig(raw, ['127.0.0.1:80'], none), pattern, JSON.stringify(raw));
+});
+
+test('serve config: defaults, behaviours and errors', () => {
+  const c = buildServeConfig({ maxConnections: '10', overLimit: 'reset', reply: 'echo', banner: 'hi\\n', backlog: '4', duration: '2s' }, []);
+  assert.equal({ ...c.server, banner: c.server.banner?.toString() }, { host: '127.0.0.1', port: 0, maxConnections: 10, overLimit: 'reset', banner: 'hi\n', reply: 'echo', backlog: 4 });
+  assert.is(c.durationMs, 2000);
+  assert.is(buildServeConfig({ reply: 'OK\\r\\n' }, []).server.reply?.toString(), 'OK\r\n');
+  assert.throws(() => buildServeConfig({ overLimit: 'explode' }, []), /--over-limit "explode" is unknown; use one of close/);
+  assert.throws(() => buildServeConfig({}, ['x']), /serve takes no target/);
+  assert.throws(() => buildServeConfig({ port: '70000' }, []), /--port "70000"/);
+  assert.throws(() => buildServeConfig({ host: '' }, []), /--host is empty/);
+});
+
+test.run();

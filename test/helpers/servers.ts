@@ -1,0 +1,19 @@
+import { startTargetServer, type TargetServer, type TargetServerOptions } from '../../src/servers/targetServer.js';
+
+/** Runs `fn` with a built-in target on 127.0.0.1 port 0, and always closes it. */
+export async function withServer<T>(options: TargetServerOptions, fn: (server: TargetServer) => Promise<T>): Promise<T> {
+  const server = await startTargetServer(options);
+  try {
+    return await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Returns a port that nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = await startTargetServer({});
+  const port = server.port;
+  await server.close();
+  return port;
+}
