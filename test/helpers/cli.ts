@@ -14,6 +14,8 @@ export interface CliRun {
 /** A CLI run in progress. */
 export interface RunningCli {
   readonly child: ChildProcess;
+  /** Returns what it has printed so far, stdout then stderr. */
+  output(): string;
   /** Resolves once stderr or stdout contains the text. */
   waitFor(text: string | RegExp): Promise<void>;
   readonly done: Promise<CliRun>;
@@ -45,6 +47,7 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
   return {
     child,
     done,
+    output: () => stdout + stderr,
     waitFor: (test) =>
       new Promise<void>((resolve, reject) => {
         waiters.push({ test, resolve });

@@ -1,0 +1,46 @@
+/**
+ * The accuracy matrix of the ramp issue: every over-limit behaviour of the built-in target, for
+ * limits 200, 1000 and 3000 and ramps from 100/s to 5000/s, on loopback. Prints a Markdown table
+ * (kept in the README's "Accuracy" section) and exits 1 if any maximum differs from the limit.
+ */
+import { systemClock } from '../src/clock.js';
+import { makeFleet } from '../src/commands/probeCommand.js';
+import { buildProbeConfig } from '../src/config.js';
+import { resolveTarget } from '../src/net/resolve.js';
+import { runRamp } from '../src/probe.js';
+import { OVER_LIMIT_BEHAVIOURS } from '../src/servers/targetServer.js';
+import { startCli } from '../test/helpers/cli.js';
+
+const LIMITS = [200, 1000, 3000];
+const RAMPS = ['100/s', '1000/s', '5000/s'];
+const rows: string[] = ['| over-limit | limit | ramp | verification | maximum | verdict | rounds | time |', '|---|---:|---:|---|---:|---|---:|---:|'];
+let wrong = 0;
+for (const overLimit of OVER_LIMIT_BEHAVIOURS) {
+  for (const limit of LIMITS) {
+    for (const ramp of RAMPS) {
+      if (ramp === '100/s' && limit > 1000) continue; // 30+ rounds each; the slow ramp is covered by the smaller limits
+      const verify = overLimit === 'queue' || overLimit === 'error-close';
+      // The target runs in its own process, as a real server would: sharing the prober's event loop
+      // would delay its accept() by more than the settle window at thousands of dials a second.
+      const serve = startCli(['serve', '--max-connections', String(limit), '--over-limit', overLimit, '--reply', 'echo', '--backlog', '4096']);
+      await serve.waitFor(/listening on \S+\n/);
+      const server = { address: (/listening on (\S+)/.exec(serve.output()) as RegExpExecArray)[1] as string };
+      const raw = { ramp, maxDuration: '60s', settle: '500ms', ...(verify ? { send: 'ping\\n', expect: 'ping', expectTimeout: '1s' } : {}) };
+      const config = buildProbeConfig(raw, [server.address], () => Buffer.alloc(0));
+      const fleet = makeFleet(config, await resolveTarget(config.target));
+      const started = performance.now();
+      const result = await runRamp(config, { fleet, clock: systemClock, signal: new AbortController().signal, dialed: server.address });
+      await fleet.stop();
+      serve.child.kill('SIGINT');
+      await serve.done;
+      const ok = result.maximum === limit && result.verdict === 'limit-found';
+      if (!ok) wrong++;
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      rows.push(`| ${overLimit} | ${limit} | ${ramp} | ${verify ? '--send/--expect' : 'open'} | ${result.maximum}${ok ? '' : ' ✗'} | ${result.verdict} | ${result.rounds.length} | ${seconds}s |`);
+      process.stderr.write(`${rows.at(-1)}\n`);
+    }
+  }
+}
+process.stdout.write(`${rows.join('\n')}\n\n${wrong === 0 ? 'every maximum equals the limit' : `${wrong} cells differ from the limit`}\n`);
+process.exitCode = wrong === 0 ? 0 : 1;
+
