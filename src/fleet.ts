@@ -146,6 +146,12 @@ export class Fleet {
     return c.queued + c.dialing + c.open + c.verified + c.held;
   }
 
+  /** Returns the live counts now (deadlines swept), without starting a new latency window. */
+  liveCounts(): Readonly<LiveCounts> {
+    this.sweep();
+    return { ...this.counts };
+  }
+
   /** Returns the reading now, and starts a new latency window. */
   observe(): FleetObservation {
     this.sweep();

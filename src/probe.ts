@@ -13,6 +13,8 @@ export interface FleetControl {
   /** Drops dials not yet started. */
   cancelQueued(): void;
   readonly active: number;
+  /** Live counts now; unlike observe(), keeps the latency samples for the next observation. */
+  liveCounts(): Readonly<FleetObservation['live']>;
   observe(): FleetObservation;
 }
 
@@ -121,7 +123,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
 async function settle(config: ProbeConfig, deps: ProbeDeps): Promise<void> {
   const deadlineMs = deps.clock.now() + config.settleMs + (config.expect ? config.expectTimeoutMs : 0) + 50;
   for (;;) {
-    const { live } = deps.fleet.observe();
+    const live = deps.fleet.liveCounts();
     if (live.open + live.verified + live.dialing === 0 || deps.clock.now() >= deadlineMs || deps.signal.aborted) return;
     await deps.clock.sleep(TICK_MS, deps.signal);
   }
