@@ -3,11 +3,9 @@
  * limits 200, 1000 and 3000 and ramps from 100/s to 5000/s, on loopback. Prints a Markdown table
  * (kept in the README's "Accuracy" section) and exits 1 if any maximum differs from the limit.
  */
-import { systemClock } from '../src/clock.js';
-import { makeFleet } from '../src/commands/probeCommand.js';
 import { buildProbeConfig } from '../src/config.js';
 import { resolveTarget } from '../src/net/resolve.js';
-import { runRamp } from '../src/probe.js';
+import { runRampProbe } from '../src/runRampProbe.js';
 import { OVER_LIMIT_BEHAVIOURS } from '../src/servers/targetServer.js';
 import { startCli } from '../test/helpers/cli.js';
 
@@ -27,10 +25,8 @@ for (const overLimit of OVER_LIMIT_BEHAVIOURS) {
       const server = { address: (/listening on (\S+)/.exec(serve.output()) as RegExpExecArray)[1] as string };
       const raw = { ramp, maxDuration: '60s', settle: '500ms', ...(verify ? { send: 'ping\\n', expect: 'ping', expectTimeout: '1s' } : {}) };
       const config = buildProbeConfig(raw, [server.address], () => Buffer.alloc(0));
-      const fleet = makeFleet(config, await resolveTarget(config.target));
       const started = performance.now();
-      const result = await runRamp(config, { fleet, clock: systemClock, signal: new AbortController().signal, dialed: server.address });
-      await fleet.stop();
+      const result = await runRampProbe(config, await resolveTarget(config.target), { signal: new AbortController().signal });
       serve.child.kill('SIGINT');
       await serve.done;
       const ok = result.maximum === limit && result.verdict === 'limit-found';

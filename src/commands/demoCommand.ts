@@ -1,13 +1,12 @@
 import type { CliIO } from '../cliIO.js';
-import { systemClock } from '../clock.js';
 import { buildProbeConfig, type RawOptions } from '../config.js';
-import { resolveTarget, formatEndpoint } from '../net/resolve.js';
-import { runRamp } from '../probe.js';
+import { resolveTarget } from '../net/resolve.js';
+import { runRampProbe } from '../runRampProbe.js';
 import { renderRampReport } from '../report/rampText.js';
 import { formatRoundLine } from '../report/roundLine.js';
 import { startTargetServer } from '../servers/targetServer.js';
 import { parseCount } from '../units.js';
-import { makeFleet, resultLine } from './probeCommand.js';
+import { resultLine } from './probeCommand.js';
 
 /** Default limit of the demo's embedded target. */
 export const DEMO_LIMIT = 1000;
@@ -25,13 +24,11 @@ export async function demoCommand(raw: RawOptions, io: CliIO): Promise<number> {
   io.err(`demo: built-in target on ${server.address} serves ${limit} connections, then answers "-ERR max number of clients reached" and closes\n`);
   try {
     const config = buildProbeConfig({ ramp, maxDuration: '60s', send: 'ping\\n', expect: 'ping' }, [server.address], () => Buffer.alloc(0));
-    const endpoint = await resolveTarget(config.target);
-    const fleet = makeFleet(config, endpoint);
     const controller = new AbortController();
     const remove = io.onInterrupt(() => controller.abort());
     try {
-      const result = await runRamp(config, {
-        fleet, clock: systemClock, signal: controller.signal, dialed: formatEndpoint(endpoint),
+      const result = await runRampProbe(config, await resolveTarget(config.target), {
+        signal: controller.signal,
         onRound: (round) => io.err(`${formatRoundLine(round)}\n`),
       });
       io.out(renderRampReport(result, { width: io.columns, color: io.stdoutIsTTY }));
@@ -41,7 +38,6 @@ export async function demoCommand(raw: RawOptions, io: CliIO): Promise<number> {
       return result.exitCode === 130 ? 130 : match ? 0 : 2;
     } finally {
       remove();
-      await fleet.stop();
     }
   } finally {
     await server.close();

@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { CliIO } from '../cliIO.js';
 import { systemClock } from '../clock.js';
 import { buildProbeConfig, type ProbeConfig, type RawOptions } from '../config.js';
-import { Fleet } from '../fleet.js';
 import { fixedStatus, runFixed } from '../fixedProbe.js';
 import { isLoopback } from '../net/loopback.js';
 import { formatEndpoint, resolveTarget, type Endpoint } from '../net/resolve.js';
-import { runRamp } from '../probe.js';
+import { makeFleet, runRampProbe } from '../runRampProbe.js';
 import { renderFixedReport } from '../report/fixedText.js';
 import { renderRampReport } from '../report/rampText.js';
 import { formatRoundLine } from '../report/roundLine.js';
@@ -21,24 +20,15 @@ export async function probeCommand(positionals: readonly string[], raw: RawOptio
   const dialed = formatEndpoint(endpoint);
   if (!(await confirmed(config, endpoint, io))) return 1;
   if (config.debug) io.err(`debug: ${config.mode} mode, ${config.target.display} resolved to ${dialed}\n`);
-  const fleet = makeFleet(config, endpoint);
   const controller = new AbortController();
   const removeInterrupt = io.onInterrupt(() => {
     io.err('\ninterrupted: finishing the report (Ctrl-C again to exit now)\n');
     controller.abort();
   });
   try {
-    if (config.mode === 'fixed') {
-      const result = await runFixed(config, {
-        fleet, clock: systemClock, signal: controller.signal, dialed,
-        onStatus: (status) => io.out(`${formatStatusLine(status)}\n`),
-      });
-      if (config.debug) io.err(`debug: final ${JSON.stringify(fixedStatus(config.connections, fleet.observe()))}\n`);
-      io.out(renderFixedReport(result));
-      return result.exitCode;
-    }
-    const result = await runRamp(config, {
-      fleet, clock: systemClock, signal: controller.signal, dialed,
+    if (config.mode === 'fixed') return await fixedRun(config, endpoint, dialed, controller.signal, io);
+    const result = await runRampProbe(config, endpoint, {
+      signal: controller.signal,
       onRound: (round) => io.err(`${formatRoundLine(round)}\n`),
     });
     io.out(renderRampReport(result, { width: io.columns, color: io.stdoutIsTTY }));
@@ -46,24 +36,22 @@ export async function probeCommand(positionals: readonly string[], raw: RawOptio
     return result.exitCode;
   } finally {
     removeInterrupt();
-    await fleet.stop();
   }
 }
 
-/** Returns the fleet for a run. */
-export function makeFleet(config: ProbeConfig, endpoint: Endpoint): Fleet {
-  return new Fleet({
-    endpoints: [endpoint],
-    dialTimeoutMs: config.dialTimeoutMs,
-    keepaliveMs: config.keepaliveMs,
-    maxInflight: config.maxInflight,
-    send: config.send,
-    expect: config.expect,
-    expectTimeoutMs: config.expectTimeoutMs,
-    settleMs: config.settleMs,
-    reopen: config.mode === 'ramp' && config.reopen,
-    now: systemClock.now,
-  });
+async function fixedRun(config: ProbeConfig, endpoint: Endpoint, dialed: string, signal: AbortSignal, io: CliIO): Promise<number> {
+  const fleet = makeFleet(config, endpoint);
+  try {
+    const result = await runFixed(config, {
+      fleet, clock: systemClock, signal, dialed,
+      onStatus: (status) => io.out(`${formatStatusLine(status)}\n`),
+    });
+    if (config.debug) io.err(`debug: final ${JSON.stringify(fixedStatus(config.connections, fleet.observe()))}\n`);
+    io.out(renderFixedReport(result));
+    return result.exitCode;
+  } finally {
+    await fleet.stop();
+  }
 }
 
 /** Returns the last line of a ramp run: the number, the verdict and the exit code. */
