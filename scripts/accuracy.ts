@@ -12,11 +12,14 @@ import { startCli } from '../test/helpers/cli.js';
 const LIMITS = [200, 1000, 3000];
 const RAMPS = ['100/s', '1000/s', '5000/s'];
 const rows: string[] = ['| over-limit | limit | ramp | verification | maximum | verdict | rounds | time |', '|---|---:|---:|---|---:|---|---:|---:|'];
+// Optional filter, e.g. `npm run accuracy -- queue 3000 5000/s`: only cells matching every word.
+const only = process.argv.slice(2);
 let wrong = 0;
 for (const overLimit of OVER_LIMIT_BEHAVIOURS) {
   for (const limit of LIMITS) {
     for (const ramp of RAMPS) {
       if (ramp === '100/s' && limit > 1000) continue; // 30+ rounds each; the slow ramp is covered by the smaller limits
+      if (only.some((word) => ![overLimit, String(limit), ramp].includes(word))) continue;
       const verify = overLimit === 'queue' || overLimit === 'error-close';
       // The target runs in its own process, as a real server would: sharing the prober's event loop
       // would delay its accept() by more than the settle window at thousands of dials a second.

@@ -1,8 +1,9 @@
 /**
- * The acceptor process of a `queue` target. It owns the listening socket and hands every accepted
- * connection to its parent over IPC. At its limit the parent stops this process (SIGSTOP): the
- * kernel then completes handshakes into the listen backlog that nobody accepts, exactly as a
- * server that stopped calling accept(); past the backlog, SYNs are dropped.
+ * An acceptor process of a `queue` target. It inherits the listening socket as file descriptor 4
+ * and hands every accepted connection to its parent over IPC. At its limit the parent stops every
+ * acceptor (SIGSTOP): the kernel then completes handshakes into the listen backlog that nobody
+ * accepts, exactly as a server that stopped calling accept(); past the backlog, SYNs are dropped.
+ * Node sends one handle per IPC round trip, so the target runs several acceptors side by side.
  */
 import { createServer } from 'node:net';
 
@@ -10,17 +11,10 @@ const send = process.send?.bind(process);
 if (!send) process.exit(1);
 
 process.on('disconnect', () => process.exit(0));
-process.once('message', (msg: { host: string; port: number; backlog: number }) => {
-  const server = createServer({ pauseOnConnect: true }, (socket) => {
-    send({ type: 'conn' }, socket, { keepOpen: false }, (err) => {
-      if (err) socket.destroy();
-    });
-  });
-  server.on('error', (err) => {
-    send({ type: 'error', message: err.message });
-  });
-  server.listen({ host: msg.host, port: msg.port, backlog: msg.backlog }, () => {
-    const address = server.address();
-    send({ type: 'listening', port: typeof address === 'object' && address ? address.port : 0 });
+const server = createServer({ pauseOnConnect: true }, (socket) => {
+  send({ type: 'conn' }, socket, { keepOpen: false }, (err) => {
+    if (err) socket.destroy();
   });
 });
+server.on('error', (err) => send({ type: 'error', message: err.message }));
+server.listen({ fd: 4 }, () => send({ type: 'listening' }));

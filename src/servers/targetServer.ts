@@ -158,26 +158,51 @@ interface Acceptor {
   stop(): Promise<void>;
 }
 
-/** Starts the acceptor process of a queue target; see queueAcceptor.ts. */
+/** Acceptor processes of a queue target; Node passes one handle per IPC round trip, so several. */
+const ACCEPTORS = 4;
+
+/**
+ * Starts the acceptor processes of a queue target; see queueAcceptor.ts. This process creates the
+ * listening socket, lends its descriptor to every acceptor and then closes its own copy, so that
+ * only the acceptors (which can be stopped) ever call accept().
+ */
 async function startAcceptor(host: string, port: number, backlog: number, admit: (s: Socket) => void): Promise<Acceptor> {
+  const listener = createServer({ pauseOnConnect: true }, admit); // only until the acceptors run
+  const listeningPort = await new Promise<number>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen({ host, port, backlog }, () => resolve((listener.address() as { port: number }).port));
+  });
+  const fd = (listener as unknown as { _handle: { fd: number } })._handle.fd;
   const here = fileURLToPath(import.meta.url);
   const script = fileURLToPath(new URL(`./queueAcceptor${extname(here)}`, import.meta.url));
-  const child: ChildProcess = fork(script, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const children: ChildProcess[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: ACCEPTORS }, () => {
+        const child = fork(script, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc', fd] });
+        children.push(child);
+        child.on('message', (msg: { type: string }, handle) => {
+          if (msg.type === 'conn' && handle) admit(handle as Socket);
+        });
+        return new Promise<void>((resolve, reject) => {
+          child.on('message', (msg: { type: string; message?: string }) => {
+            if (msg.type === 'listening') resolve();
+            if (msg.type === 'error') reject(new Error(msg.message));
+          });
+          child.once('exit', () => reject(new Error('an acceptor process exited before listening')));
+        });
+      }),
+    );
+  } catch (err) {
+    for (const child of children) child.kill('SIGKILL');
+    listener.close();
+    throw err;
+  }
+  listener.close();
   let paused = false;
   const signal = (sig: NodeJS.Signals): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(sig);
   };
-  child.on('message', (msg: { type: string }, handle) => {
-    if (msg.type === 'conn' && handle) admit(handle as Socket);
-  });
-  const listeningPort = await new Promise<number>((resolve, reject) => {
-    child.on('message', (msg: { type: string; port?: number; message?: string }) => {
-      if (msg.type === 'listening') resolve(msg.port as number);
-      if (msg.type === 'error') reject(new Error(msg.message));
-    });
-    child.once('exit', () => reject(new Error('the acceptor process exited before listening')));
-    child.send({ host, port, backlog });
-  });
   return {
     port: listeningPort,
     pause() {
@@ -189,11 +214,12 @@ async function startAcceptor(host: string, port: number, backlog: number, admit:
       paused = false;
     },
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const exited = children
+        .filter((child) => child.exitCode === null && child.signalCode === null)
+        .map((child) => new Promise<void>((resolve) => child.once('exit', () => resolve())));
       signal('SIGCONT');
       signal('SIGTERM');
-      await exited;
+      await Promise.all(exited);
     },
   };
 }
