@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import cac from 'cac';
-import { markValues, unmarkValues, DEMO_OPTIONS, PROBE_OPTIONS, SERVE_OPTIONS, type OptionSpec } from './cliOptions.js';
+import { markValues, unmarkValues, DEMO_OPTIONS, PROBE_OPTIONS, REPORT_OPTIONS, SERVE_OPTIONS, type OptionSpec } from './cliOptions.js';
 import type { CliIO } from './cliIO.js';
 import { demoCommand } from './commands/demoCommand.js';
 import { probeCommand } from './commands/probeCommand.js';
+import { reportCommand } from './commands/reportCommand.js';
 import { serveCommand } from './commands/serveCommand.js';
 import { UsageError } from './usageError.js';
 
@@ -12,8 +13,8 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 
 /** Runs goon-probe with the arguments after the program name; returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
-  const command = argv[0] === 'serve' || argv[0] === 'demo' ? argv[0] : 'probe';
-  const specs = command === 'serve' ? SERVE_OPTIONS : command === 'demo' ? DEMO_OPTIONS : PROBE_OPTIONS;
+  const command = argv[0] === 'serve' || argv[0] === 'demo' || argv[0] === 'report' ? argv[0] : 'probe';
+  const specs = { serve: SERVE_OPTIONS, demo: DEMO_OPTIONS, report: REPORT_OPTIONS, probe: PROBE_OPTIONS }[command];
   const cli = cac('goon-probe');
   let action: Promise<number> | null = null;
   const addOptions = (cmd: ReturnType<typeof cli.command>, list: readonly OptionSpec[]) => {
@@ -24,7 +25,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .example('goon-probe 127.0.0.1:6379 --ramp 100/s --max-duration 60s')
     .example('goon-probe example.com 80 -c 500 -s 0 -y')
     .action((target: string[], options: Record<string, unknown>) => {
-      action = probeCommand(target, unmarkValues(options), io);
+      action = probeCommand(target, unmarkValues(options), io, { argv, version: VERSION });
     });
   addOptions(cli.command('serve [...extra]', 'Run a built-in target server (loopback unless --host)'), SERVE_OPTIONS)
     .action((extra: string[], options: Record<string, unknown>) => {
@@ -33,6 +34,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   addOptions(cli.command('demo', 'Probe an embedded target with a known limit'), DEMO_OPTIONS)
     .action((options: Record<string, unknown>) => {
       action = demoCommand(unmarkValues(options), io);
+    });
+  addOptions(cli.command('report <record>', 'Render a saved --json run record again, without a network'), REPORT_OPTIONS)
+    .example('goon-probe report run.json --format markdown')
+    .action((record: string, options: Record<string, unknown>) => {
+      action = reportCommand([record], unmarkValues(options), io);
     });
   cli.help();
   cli.version(VERSION);
@@ -67,7 +73,8 @@ export function processIO(): CliIO {
     stdoutIsTTY: process.stdout.isTTY === true,
     stderrIsTTY: process.stderr.isTTY === true,
     stdinIsTTY: process.stdin.isTTY === true,
-    columns: process.stdout.columns ?? 100,
+    columns: process.stdout.columns ?? process.stderr.columns ?? 100,
+    env: process.env,
     async confirm(question) {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       try {

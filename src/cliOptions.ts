@@ -10,7 +10,7 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   { flags: '-c, --connections <n>', description: 'Fixed mode: connections to open (default: 100)' },
   { flags: '-s, --sleep <time>', description: 'Fixed mode: pause between dials; bare numbers are ms (default: 10ms)' },
   { flags: '-t, --dial-timeout <time>', description: 'Connect timeout; bare numbers are seconds (default: 5s)' },
-  { flags: '-i, --interval <time>', description: 'Status line interval; bare numbers are seconds (default: 1s)' },
+  { flags: '-i, --interval <time>', description: 'Status line interval without a TTY; bare numbers are seconds (default: 1s)' },
   { flags: '-y, --assume-yes', description: 'Do not ask before probing a non-loopback address' },
   { flags: '-d, --debug', description: 'Print debugging information to stderr' },
   { flags: '--ramp <rate>', description: 'Ramp mode: raise open connections by RATE (100/s, 5k/s, 50/500ms)' },
@@ -27,6 +27,11 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   { flags: '--expect <bytes>', description: 'A connection is served once a reply contains these bytes or matches /regex/' },
   { flags: '--expect-timeout <time>', description: 'How long to wait for --expect (default: 2s)' },
   { flags: '--settle <time>', description: 'Ramp: a verified connection counts as held after this long open (default: 1s)' },
+  { flags: '--min-concurrency <n>', description: 'Ramp: CI gate; pass (exit 0) once N are held, exit 2 below N' },
+  { flags: '--find-max', description: 'Ramp: with --min-concurrency, keep ramping to the real maximum' },
+  { flags: '--json <file>', description: 'Write the run record as JSON to FILE, or - for stdout' },
+  { flags: '--markdown <file>', description: 'Write a Markdown report to FILE, or - for stdout' },
+  { flags: '-q, --quiet', description: 'No progress and no report text: only the result line' },
 ];
 
 /** Options of `goon-probe serve`. */
@@ -45,6 +50,11 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
 export const DEMO_OPTIONS: readonly OptionSpec[] = [
   { flags: '--limit <n>', description: 'The embedded target\'s connection limit (default: 1000)' },
   { flags: '--ramp <rate>', description: 'Ramp rate (default: 500/s)' },
+];
+
+/** Options of `goon-probe report`. */
+export const REPORT_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--format <format>', description: 'text | markdown | json (default: text)' },
 ];
 
 /** Marks a flag's value so that the argument parser keeps it as text (`007` stays `007`). */

@@ -41,6 +41,14 @@ export interface ProbeConfig {
   readonly expect?: ExpectMatcher | undefined;
   readonly expectTimeoutMs: number;
   readonly settleMs: number;
+  /** Ramp mode: the CI gate, and whether the run goes on past it to the real maximum. */
+  readonly minConcurrency?: number | undefined;
+  readonly findMax: boolean;
+  /** Where the run record (JSON) and the Markdown report go: a path, `-` for stdout, or none. */
+  readonly jsonPath?: string | undefined;
+  readonly markdownPath?: string | undefined;
+  /** Only the result line. */
+  readonly quiet: boolean;
 }
 
 /** Raw option values as strings (or booleans for switches), keyed by the long flag name in camelCase. */
@@ -49,7 +57,7 @@ export type RawOptions = Readonly<Record<string, string | boolean | undefined>>;
 /** Reads a file named by a flag; injected so that config stays free of I/O. */
 export type ReadFile = (path: string) => Buffer;
 
-const RAMP_ONLY = ['round', 'from', 'maxDuration', 'maxConnections', 'errorThreshold'] as const;
+const RAMP_ONLY = ['round', 'from', 'maxDuration', 'maxConnections', 'errorThreshold', 'minConcurrency', 'findMax'] as const;
 
 /** Returns the validated config of a probe run, or throws a UsageError naming the problem and the fix. */
 export function buildProbeConfig(raw: RawOptions, positionals: readonly string[], readFile: ReadFile): ProbeConfig {
@@ -79,6 +87,8 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
     const value = text(name);
     return value === undefined ? undefined : parseCount(value, flagName(name), min);
   };
+  const minConcurrency = count('minConcurrency');
+  const findMax = raw.findMax === true;
   const thresholdText = text('errorThreshold') ?? DEFAULTS.threshold;
   const threshold: Threshold = parseThreshold(thresholdText, '--error-threshold');
   const ramp: RampPlan | undefined =
@@ -91,10 +101,17 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
           maxDurationMs: duration('maxDuration', DEFAULTS.maxDurationMs, 's', 1),
           maxConnections: count('maxConnections'),
           threshold,
+          stopAtGate: findMax ? undefined : minConcurrency,
         };
   if (ramp && ramp.maxConnections !== undefined && ramp.from > ramp.maxConnections) {
     throw new UsageError(`--from ${ramp.from} is above --max-connections ${ramp.maxConnections}; lower --from`);
   }
+  if (ramp && ramp.maxConnections !== undefined && minConcurrency !== undefined && minConcurrency > ramp.maxConnections) {
+    throw new UsageError(`--min-concurrency ${minConcurrency} is above --max-connections ${ramp.maxConnections}, so the gate can never pass; raise --max-connections`);
+  }
+  const jsonPath = text('json');
+  const markdownPath = text('markdown');
+  if (jsonPath === '-' && markdownPath === '-') throw new UsageError('--json - and --markdown - both want stdout; write one of them to a file');
   const sendText = text('send');
   const sendFile = text('sendFile');
   if (sendText !== undefined && sendFile !== undefined) throw new UsageError('--send and --send-file both given; use one of them');
@@ -117,7 +134,17 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
     expect: expectText === undefined ? undefined : parseExpectFlag(expectText),
     expectTimeoutMs: duration('expectTimeout', DEFAULTS.expectTimeoutMs, 's', 1),
     settleMs: duration('settle', DEFAULTS.settleMs, 's'),
+    minConcurrency,
+    findMax,
+    jsonPath: nonEmpty(jsonPath, '--json'),
+    markdownPath: nonEmpty(markdownPath, '--markdown'),
+    quiet: raw.quiet === true,
   };
+}
+
+function nonEmpty(path: string | undefined, flag: string): string | undefined {
+  if (path === '') throw new UsageError(`${flag} needs a file name, or - for stdout`);
+  return path;
 }
 
 function parseExpectFlag(text: string): ExpectMatcher {

@@ -9,6 +9,8 @@ export interface RampPlan {
   readonly maxDurationMs: number;
   readonly maxConnections?: number | undefined;
   readonly threshold: Threshold;
+  /** --min-concurrency when the run stops once the gate is held (no --find-max): the ramp goes no higher. */
+  readonly stopAtGate?: number | undefined;
 }
 
 /** Why a run stopped. */
@@ -30,10 +32,13 @@ export interface RoundCounts {
   readonly failures: Readonly<Partial<Record<FailureKind, number>>>;
 }
 
-/** Returns the target concurrency at the end of round `round` (0-based), capped at --max-connections. */
+/**
+ * Returns the target concurrency at the end of round `round` (0-based), capped at --max-connections
+ * and at a gate the run stops at (a gate needs N held, and no more load on the target than that).
+ */
 export function roundTarget(plan: RampPlan, round: number): number {
   const raised = plan.from + Math.floor((plan.ratePerSec * (round + 1) * plan.roundMs) / 1000 + 1e-9);
-  return Math.min(raised, plan.maxConnections ?? Number.POSITIVE_INFINITY);
+  return Math.min(raised, plan.maxConnections ?? Number.POSITIVE_INFINITY, plan.stopAtGate ?? Number.POSITIVE_INFINITY);
 }
 
 /** Returns how many rounds fit in --max-duration (at least one). */
@@ -78,15 +83,13 @@ export interface RoundOutcome extends RoundCounts {
   readonly index: number;
   readonly target: number;
   readonly held: number;
-  /** --min-concurrency, when a gate is set and the run stops once it is met. */
-  readonly stopAtGate?: number | undefined;
 }
 
 /** Returns why the run stops after this round, or null to go on. Prober limits win over target failures. */
 export function stopAfterRound(plan: RampPlan, round: RoundOutcome): StopReason | null {
   if (proberKinds(round.failures).length > 0) return 'prober-limit';
   if (roundFailed(plan, round)) return 'round-failed';
-  if (round.stopAtGate !== undefined && round.held >= round.stopAtGate) return 'gate-met';
+  if (plan.stopAtGate !== undefined && round.held >= plan.stopAtGate) return 'gate-met';
   if (plan.maxConnections !== undefined && round.target >= plan.maxConnections && round.held >= plan.maxConnections) {
     return 'max-connections';
   }

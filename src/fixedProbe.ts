@@ -80,5 +80,6 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
     evidence: observation.evidence,
     interrupted: signal.aborted,
     exitCode: signal.aborted ? 130 : status.established === total ? 0 : 2,
+    sourceAddresses: observation.sourceAddresses,
   };
 }

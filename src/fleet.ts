@@ -67,6 +67,8 @@ export interface FleetObservation {
   /** Connect latencies and times to error (ms) since the previous observation. */
   readonly connectMs: readonly number[];
   readonly errorMs: readonly number[];
+  /** Local addresses connections were dialed from (the first one seen per run, for the record). */
+  readonly sourceAddresses: readonly string[];
 }
 
 interface Conn {
@@ -118,6 +120,7 @@ export class Fleet {
   private droppedHeld = 0;
   private peakEstablished = 0;
   private unclosed = 0;
+  private readonly sourceAddresses: string[] = [];
   private connectMs: number[] = [];
   private errorMs: number[] = [];
   private onAllClosed: (() => void) | null = null;
@@ -170,6 +173,7 @@ export class Fleet {
       peakEstablished: this.peakEstablished,
       connectMs: this.connectMs,
       errorMs: this.errorMs,
+      sourceAddresses: [...this.sourceAddresses],
     };
     this.connectMs = [];
     this.errorMs = [];
@@ -255,6 +259,8 @@ export class Fleet {
     this.releaseDial(conn);
     this.established++;
     this.connectMs.push(now - conn.startedAtMs);
+    // One getsockname per run, not per connection: the kernel picks the same source for one route.
+    if (this.sourceAddresses.length === 0 && socket.localAddress) this.sourceAddresses.push(socket.localAddress);
     conn.openAtMs = now;
     this.moveTo(conn, 'open');
     if (this.options.send) socket.write(this.options.send);

@@ -1,9 +1,9 @@
 import type { Clock } from './clock.js';
 import type { ProbeConfig } from './config.js';
-import { dialsDue, proberKinds, roundFailed, roundTarget, stopAfterRound, verdictFor, type RampPlan, type StopReason } from './controller.js';
+import { dialsDue, proberKinds, roundFailed, roundTarget, stopAfterRound, totalFailures, verdictFor, type RampPlan, type StopReason } from './controller.js';
 import type { FleetObservation } from './fleet.js';
 import type { FailureKind } from './net/errors.js';
-import type { FailureCounts, RampResult, RoundRecord } from './result.js';
+import type { FailureCounts, RampProgress, RampResult, RoundRecord } from './result.js';
 import { summarize } from './stats.js';
 
 /** What the ramp loop drives: a fleet of connections (in this process, or later in shards). */
@@ -25,6 +25,9 @@ export interface ProbeDeps {
   readonly signal: AbortSignal;
   readonly dialed: string;
   readonly onRound?: (round: RoundRecord) => void;
+  /** Called with the live state about every `progressEveryMs` while the run goes on. */
+  readonly onProgress?: (progress: RampProgress) => void;
+  readonly progressEveryMs?: number;
 }
 
 /** The warning every report carries when open counts as served. */
@@ -49,6 +52,18 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   let maximum = 0;
   let maximumAtMs = 0;
   let stop: StopReason | null = null;
+  let progressAtMs = startMs;
+  let failedSoFar = 0;
+  const progress = (round: number, target: number): void => {
+    const now = clock.now();
+    if (!deps.onProgress || now - progressAtMs < (deps.progressEveryMs ?? 250)) return;
+    progressAtMs = now;
+    const live = fleet.liveCounts();
+    deps.onProgress({
+      atMs: now - startMs, round, target, held: live.held, settling: live.verified, unverified: live.open,
+      dialing: live.dialing + live.queued, failures: failedSoFar,
+    });
+  };
 
   for (let index = 0; stop === null; index++) {
     const roundStartMs = startMs + index * plan.roundMs;
@@ -61,6 +76,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       if (due > issued) fleet.open(due - issued);
       issued = due;
       if (elapsedMs >= plan.roundMs || signal.aborted) break;
+      progress(index + 1, target);
       const nextDueMs = issued < deficit ? (plan.roundMs * issued) / deficit : plan.roundMs;
       await clock.sleep(Math.min(TICK_MS, Math.max(1, nextDueMs - elapsedMs)), signal);
     }
@@ -70,6 +86,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     const round = makeRound(index, target, previous, observation, startMs, plan);
     previous = observation;
     rounds.push(round);
+    failedSoFar += totalFailures(round.failures);
     if (round.held > maximum) [maximum, maximumAtMs] = [round.held, round.atMs];
     deps.onRound?.(round);
     stop = signal.aborted ? 'interrupted' : stopAfterRound(plan, { index, target, held: round.held, attempts: round.attempts, failures: round.failures });
@@ -77,12 +94,12 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
 
   fleet.setReopen(false);
   fleet.cancelQueued();
-  if (stop !== 'interrupted') await settle(config, deps);
+  if (stop !== 'interrupted') await settle(config, deps, () => progress(rounds.length, rounds.at(-1)?.target ?? 0));
   const final = fleet.observe();
   connectMs.push(...final.connectMs);
   if (final.live.held > maximum) [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
   const failing = rounds.find((r) => r.failed);
-  const { verdict, exitCode } = verdictFor(stop, maximum);
+  const { verdict, exitCode } = verdictFor(stop, maximum, config.minConcurrency);
   const elapsedMs = final.atMs - startMs;
   return {
     mode: 'ramp',
@@ -116,15 +133,18 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     verdict,
     exitCode,
     warnings: config.expect ? [] : [UNVERIFIED_WARNING],
+    gate: config.minConcurrency === undefined ? null : { minConcurrency: config.minConcurrency, findMax: config.findMax, met: maximum >= config.minConcurrency },
+    sourceAddresses: final.sourceAddresses,
   };
 }
 
 /** Waits, with no new dials, until every live connection is held or gone, or the settle deadline passes. */
-async function settle(config: ProbeConfig, deps: ProbeDeps): Promise<void> {
+async function settle(config: ProbeConfig, deps: ProbeDeps, progress: () => void): Promise<void> {
   const deadlineMs = deps.clock.now() + config.settleMs + (config.expect ? config.expectTimeoutMs : 0) + 50;
   for (;;) {
     const live = deps.fleet.liveCounts();
     if (live.open + live.verified + live.dialing === 0 || deps.clock.now() >= deadlineMs || deps.signal.aborted) return;
+    progress();
     await deps.clock.sleep(TICK_MS, deps.signal);
   }
 }

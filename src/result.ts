@@ -30,6 +30,8 @@ export interface FixedResult {
   readonly evidence: Partial<Record<FailureKind, Evidence>>;
   readonly interrupted: boolean;
   readonly exitCode: number;
+  /** Local addresses the connections were dialed from. */
+  readonly sourceAddresses: readonly string[];
 }
 
 /** One ramp round, sampled at its end. */
@@ -92,4 +94,23 @@ export interface RampResult {
   readonly verdict: Verdict;
   readonly exitCode: number;
   readonly warnings: readonly string[];
+  /** The --min-concurrency gate, if any, and whether the run held it. */
+  readonly gate: { readonly minConcurrency: number; readonly findMax: boolean; readonly met: boolean } | null;
+  /** Local addresses the connections were dialed from. */
+  readonly sourceAddresses: readonly string[];
+}
+
+/** A moment of a ramp run in progress, for live status lines. */
+export interface RampProgress {
+  /** Milliseconds since the start of the run. */
+  readonly atMs: number;
+  /** 1-based round under way. */
+  readonly round: number;
+  readonly target: number;
+  readonly held: number;
+  readonly settling: number;
+  readonly unverified: number;
+  readonly dialing: number;
+  /** Failures so far, all kinds. */
+  readonly failures: number;
 }

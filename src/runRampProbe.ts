@@ -2,8 +2,8 @@ import { systemClock } from './clock.js';
 import type { ProbeConfig } from './config.js';
 import { Fleet } from './fleet.js';
 import { formatEndpoint, type Endpoint } from './net/resolve.js';
-import { runRamp } from './probe.js';
-import type { RampResult, RoundRecord } from './result.js';
+import { runRamp, type ProbeDeps } from './probe.js';
+import type { RampResult } from './result.js';
 
 /** Returns the fleet for a run of this config against one endpoint. */
 export function makeFleet(config: ProbeConfig, endpoint: Endpoint): Fleet {
@@ -25,11 +25,11 @@ export function makeFleet(config: ProbeConfig, endpoint: Endpoint): Fleet {
 export async function runRampProbe(
   config: ProbeConfig,
   endpoint: Endpoint,
-  options: { signal: AbortSignal; onRound?: (round: RoundRecord) => void },
+  options: Pick<ProbeDeps, 'signal' | 'onRound' | 'onProgress' | 'progressEveryMs'>,
 ): Promise<RampResult> {
   const fleet = makeFleet(config, endpoint);
   try {
-    return await runRamp(config, { fleet, clock: systemClock, signal: options.signal, dialed: formatEndpoint(endpoint), ...(options.onRound ? { onRound: options.onRound } : {}) });
+    return await runRamp(config, { ...options, fleet, clock: systemClock, dialed: formatEndpoint(endpoint) });
   } finally {
     await fleet.stop();
   }

@@ -99,7 +99,7 @@ test('ramp via the CLI: a queue target without --expect gets the warning', async
 
 test('Ctrl-C mid-run prints the report of what was measured and exits 130', async () => {
   await withServer({}, async (server) => {
-    const cli = startCli([server.address, '--ramp', '100/s', '--round', '300ms', '--settle', '100ms']);
+    const cli = startCli([server.address, '--ramp', '100/s', '--round', '300ms', '--settle', '100ms', '-i', '300ms']);
     await cli.waitFor(/^round 2 /m);
     cli.child.kill('SIGINT');
     const run = await cli.done;

@@ -16,12 +16,20 @@ test('fixed mode defaults are tcpgoon\'s', () => {
 test('ramp mode: plan, defaults and verification', () => {
   const c = buildProbeConfig({ ramp: '5k/s', maxConnections: '3000', send: 'PING\\r\\n', expect: '+PONG', reopen: false }, ['127.0.0.1:6379'], none);
   assert.is(c.mode, 'ramp');
-  assert.equal(c.ramp, { ratePerSec: 5000, roundMs: 1000, from: 0, maxDurationMs: 60_000, maxConnections: 3000, threshold: { fraction: 0.01 } });
+  assert.equal(c.ramp, { ratePerSec: 5000, roundMs: 1000, from: 0, maxDurationMs: 60_000, maxConnections: 3000, threshold: { fraction: 0.01 }, stopAtGate: undefined });
   assert.is(c.maxInflight, DEFAULTS.rampMaxInflight);
   assert.is(c.send?.toString(), 'PING\r\n');
   assert.is(c.expect?.kind, 'bytes');
   assert.is(c.reopen, false);
   assert.is(c.settleMs, 1000);
+});
+
+test('gate and outputs: --min-concurrency stops the ramp at the gate unless --find-max', () => {
+  const gate = buildProbeConfig({ ramp: '100/s', minConcurrency: '500', json: 'run.json', markdown: '-', quiet: true }, ['127.0.0.1:80'], none);
+  assert.equal([gate.minConcurrency, gate.findMax, gate.ramp?.stopAtGate], [500, false, 500]);
+  assert.equal([gate.jsonPath, gate.markdownPath, gate.quiet], ['run.json', '-', true]);
+  const findMax = buildProbeConfig({ ramp: '100/s', minConcurrency: '500', findMax: true }, ['127.0.0.1:80'], none);
+  assert.equal([findMax.minConcurrency, findMax.findMax, findMax.ramp?.stopAtGate], [500, true, undefined]);
 });
 
 test('--send-file is read through the injected reader; errors name the path', () => {
@@ -44,6 +52,12 @@ test('bad combinations and values get one line naming the fix', () => {
     [{ dialTimeout: '0' }, /--dial-timeout "0" is too short/],
     [{ ramp: '100/s', errorThreshold: 'lots' }, /--error-threshold/],
     [{ ramp: true }, /--ramp needs a value/],
+    [{ minConcurrency: '10' }, /--min-concurrency applies to ramp mode only; add --ramp RATE/], // a gate needs a ramp
+    [{ findMax: true }, /--find-max applies to ramp mode only/],
+    [{ ramp: '100/s', minConcurrency: '0' }, /--min-concurrency "0"/],
+    [{ ramp: '100/s', minConcurrency: '600', maxConnections: '500' }, /gate can never pass; raise --max-connections/],
+    [{ ramp: '100/s', json: '-', markdown: '-' }, /both want stdout/],
+    [{ ramp: '100/s', json: '' }, /--json needs a file name, or - for stdout/],
   ];
   for (const [raw, pattern] of cases) assert.throws(() => buildProbeConfig(raw, ['127.0.0.1:80'], none), pattern, JSON.stringify(raw));
 });

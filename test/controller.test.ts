@@ -14,6 +14,8 @@ test('roundTarget: rises by the rate per round, from --from, capped', () => {
     [{ roundMs: 500 }, 3, 200], // half-second rounds: R/2 each
     [{ ratePerSec: 5000 }, 1, 10_000], // fast ramp
     [{ maxConnections: 250 }, 5, 250], // capped at --max-connections
+    [{ stopAtGate: 300 }, 5, 300], // a gate that stops the run caps the ramp at the gate
+    [{ stopAtGate: 300, maxConnections: 250 }, 5, 250], // the lower cap wins
     [{ ratePerSec: 30, roundMs: 100 }, 2, 9], // 3 per round, no float drift
   ];
   for (const [over, round, expected] of cases) assert.is(roundTarget(plan(over), round), expected, JSON.stringify(over));
@@ -55,7 +57,7 @@ test('round pass/fail against the threshold', () => {
 
 test('stopAfterRound: which rule fires', () => {
   const base = { index: 3, target: 400, held: 400, attempts: 100, failures: {} };
-  const cases: Array<[Partial<RampPlan>, Partial<typeof base> & { stopAtGate?: number }, StopReason | null]> = [
+  const cases: Array<[Partial<RampPlan>, Partial<typeof base>, StopReason | null]> = [
     [{}, {}, null], // healthy round: go on
     [{}, { failures: { closed: 50 } }, 'round-failed'], // target-side failures
     [{}, { failures: { 'fd-limit': 1 } }, 'prober-limit'], // any prober limit stops the run
@@ -63,8 +65,9 @@ test('stopAfterRound: which rule fires', () => {
     [{ maxConnections: 400 }, {}, 'max-connections'], // capped and held
     [{ maxConnections: 400 }, { held: 399 }, null], // capped but not all held yet
     [{ maxDurationMs: 4000 }, {}, 'max-duration'], // the last round that fits
-    [{}, { stopAtGate: 300 }, 'gate-met'], // gate held
-    [{}, { stopAtGate: 500 }, null], // gate not yet held
+    [{ stopAtGate: 300 }, {}, 'gate-met'], // gate held
+    [{ stopAtGate: 500 }, {}, null], // gate not yet held
+    [{ stopAtGate: 300 }, { failures: { closed: 50 } }, 'round-failed'], // a failing round is not a pass, even above the gate
   ];
   for (const [over, round, expected] of cases) assert.is(stopAfterRound(plan(over), { ...base, ...round }), expected, JSON.stringify([over, round]));
 });
@@ -75,6 +78,8 @@ test('verdictFor: verdicts and exit codes of DESIGN.md', () => {
     ['max-duration', 1000, undefined, 'limit-not-reached', 0], // ran out of time first
     ['max-connections', 1000, undefined, 'limit-not-reached', 0], // cap reached
     ['round-failed', 100, 500, 'limit-found', 2], // below a gate
+    ['round-failed', 800, 500, 'limit-found', 0], // --find-max: the limit is above the gate
+    ['max-duration', 100, 500, 'limit-not-reached', 2], // time ran out below the gate
     ['gate-met', 500, 500, 'gate-met', 0], // gate held
     ['prober-limit', 100, undefined, 'prober-limited', 3], // inconclusive, never 0
     ['interrupted', 100, undefined, 'interrupted', 130], // Ctrl-C

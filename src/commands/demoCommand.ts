@@ -6,7 +6,7 @@ import { renderRampReport } from '../report/rampText.js';
 import { formatRoundLine } from '../report/roundLine.js';
 import { startTargetServer } from '../servers/targetServer.js';
 import { parseCount } from '../units.js';
-import { resultLine } from './probeCommand.js';
+import { resultLine } from '../report/explain.js';
 
 /** Default limit of the demo's embedded target. */
 export const DEMO_LIMIT = 1000;

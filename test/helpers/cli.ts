@@ -21,11 +21,20 @@ export interface RunningCli {
   readonly done: Promise<CliRun>;
 }
 
+/** How to start the CLI: extra environment, and an open-file limit (through `sh -c 'ulimit -n N'`). */
+export interface CliOptions {
+  readonly env?: Record<string, string>;
+  readonly fdLimit?: number;
+}
+
 /** Spawns the real CLI (from source, through tsx) with no TTY. */
-export function startCli(args: readonly string[], env: Record<string, string> = {}): RunningCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
+export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
+  const node = [process.execPath, '--import', 'tsx', BIN, ...args];
+  const [command, ...argv] = options.fdLimit === undefined ? node : ['/bin/sh', '-c', `ulimit -n ${options.fdLimit} && exec "$@"`, 'sh', ...node];
+  const child = spawn(command as string, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
+    // A CI's own step summary is never written by the tests' runs unless a test asks.
+    env: { ...process.env, GITHUB_STEP_SUMMARY: '', ...options.env },
   });
   let stdout = '';
   let stderr = '';
@@ -58,6 +67,6 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
 }
 
 /** Runs the CLI to the end. */
-export function runCliProcess(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return startCli(args, env).done;
+export function runCliProcess(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
+  return startCli(args, options).done;
 }

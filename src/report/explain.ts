@@ -1,0 +1,56 @@
+import type { FixedResult, RampResult } from '../result.js';
+import { formatDuration } from '../units.js';
+
+/** Returns why a ramp run stopped and what its maximum means, in one clause. */
+export function describeStop(r: RampResult): string {
+  switch (r.stopReason) {
+    case 'round-failed':
+      return 'a round failed on the target\'s side; the maximum is the target\'s';
+    case 'prober-limit':
+      return 'the prober hit its own limit first; the result is inconclusive';
+    case 'max-duration':
+      return `--max-duration reached; the target sustains at least ${r.maximum}`;
+    case 'max-connections':
+      return `--max-connections held; the target sustains at least ${r.maximum}`;
+    case 'gate-met':
+      return 'the --min-concurrency gate was held';
+    case 'interrupted':
+      return 'interrupted; the report covers what was measured';
+  }
+}
+
+/** Returns how a connection was verified as served in this run. */
+export function describeVerification(r: RampResult): string {
+  const { expect, send } = r.settings;
+  if (expect === null) return 'open counts as served (no --expect)';
+  return `reply contains ${JSON.stringify(expect)}${send === null ? ' (server speaks first)' : ` after sending ${JSON.stringify(send)}`}`;
+}
+
+/** Returns the gate's outcome, or null without a gate. */
+export function describeGate(r: RampResult): string | null {
+  if (!r.gate) return null;
+  const { minConcurrency, met } = r.gate;
+  if (r.verdict === 'prober-limited') return `--min-concurrency ${minConcurrency} inconclusive: the prober's own limit came first (held ${r.maximum})`;
+  if (r.verdict === 'interrupted') return `--min-concurrency ${minConcurrency} not decided: interrupted (held ${r.maximum})`;
+  return met ? `--min-concurrency ${minConcurrency} passed (held ${r.maximum})` : `--min-concurrency ${minConcurrency} FAILED: the maximum ${r.maximum} is below it`;
+}
+
+/** Returns a rate as `100/s`. */
+export function formatRate(perSec: number): string {
+  return `${Number(perSec.toFixed(1))}/s`;
+}
+
+/** Returns the ramp's plan and pace in one line. */
+export function describeRamp(r: RampResult): string {
+  const s = r.settings;
+  return `requested ${formatRate(s.ratePerSec)}, achieved ${formatRate(r.achievedRatePerSec)} in ${r.rounds.length} rounds of ${formatDuration(s.roundMs)} over ${formatDuration(r.durationMs)}`;
+}
+
+/** Returns the last line of any run: the number, the verdict and the exit code. */
+export function resultLine(result: RampResult | FixedResult): string {
+  if (result.mode === 'fixed') {
+    const verdict = result.interrupted ? 'interrupted' : result.exitCode === 0 ? 'all established' : 'not all established';
+    return `Result: established ${result.status.established} of ${result.status.total}, ${verdict}, exit ${result.exitCode}`;
+  }
+  return `Result: maximum sustainable concurrency ${result.maximum}, verdict ${result.verdict}, exit ${result.exitCode}`;
+}
