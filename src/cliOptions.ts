@@ -39,7 +39,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { flags: '--host <address>', description: 'Address to listen on (default: 127.0.0.1)' },
   { flags: '--port <port>', description: 'Port to listen on, 0 for any free port (default: 0)' },
   { flags: '--max-connections <n>', description: 'Connections served at once; past it --over-limit applies' },
-  { flags: '--over-limit <behaviour>', description: 'close | error-close | reset | queue | evict-oldest (default: close)' },
+  { flags: '--over-limit <behaviour>', description: 'close | error-close | reset | queue | evict-oldest | refuse (default: close)' },
   { flags: '--banner <bytes>', description: 'Greeting for every connection; with error-close, the error line' },
   { flags: '--reply <echo|bytes>', description: 'Echo every chunk, or answer it with these bytes' },
   { flags: '--backlog <n>', description: 'Listen backlog (default: 511)' },

@@ -60,6 +60,8 @@ export interface FleetObservation {
   readonly dropped: number;
   /** Of those, connections that had been held. */
   readonly droppedHeld: number;
+  /** Of those, connections that were the oldest one open when dropped: eviction's sign. */
+  readonly droppedOldest: number;
   readonly failures: Readonly<Partial<Record<FailureKind, number>>>;
   readonly evidence: Readonly<Partial<Record<FailureKind, Evidence>>>;
   /** The most connections established (open, verified or held) at one moment. */
@@ -118,6 +120,7 @@ export class Fleet {
   private failed = 0;
   private dropped = 0;
   private droppedHeld = 0;
+  private droppedOldest = 0;
   private peakEstablished = 0;
   private unclosed = 0;
   private readonly sourceAddresses: string[] = [];
@@ -168,6 +171,7 @@ export class Fleet {
       failed: this.failed,
       dropped: this.dropped,
       droppedHeld: this.droppedHeld,
+      droppedOldest: this.droppedOldest,
       failures: { ...this.failures },
       evidence: { ...this.evidence },
       peakEstablished: this.peakEstablished,
@@ -307,12 +311,25 @@ export class Fleet {
     const kind: FailureKind = mismatch ? 'verify-mismatch' : conn.error ? classifyError(conn.error) : 'closed';
     this.dropped++;
     if (conn.state === 'held') this.droppedHeld++;
+    if (this.isOldestEstablished(conn)) this.droppedOldest++;
     this.count(kind, conn);
     this.moveTo(conn, 'closed');
     if (this.reopen && !this.stopped) {
       this.reopened++;
       this.enqueue();
     }
+  }
+
+  /**
+   * Returns true when no connection dialed before this one is still established. The live set keeps
+   * dial order, so this looks only past the few older ones still dialing at its head.
+   */
+  private isOldestEstablished(conn: Conn): boolean {
+    for (const other of this.live) {
+      if (other === conn) return true;
+      if (other.state === 'open' || other.state === 'verified' || other.state === 'held') return false;
+    }
+    return false;
   }
 
   /** Marks a connection failed before it was served, and closes it. */

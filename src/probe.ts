@@ -81,6 +81,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       await clock.sleep(Math.min(TICK_MS, Math.max(1, nextDueMs - elapsedMs)), signal);
     }
     created += issued;
+    await ioTurn();
     const observation = fleet.observe();
     connectMs.push(...observation.connectMs);
     const round = makeRound(index, target, previous, observation, startMs, plan);
@@ -95,6 +96,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   fleet.setReopen(false);
   fleet.cancelQueued();
   if (stop !== 'interrupted') await settle(config, deps, () => progress(rounds.length, rounds.at(-1)?.target ?? 0));
+  await ioTurn();
   const final = fleet.observe();
   connectMs.push(...final.connectMs);
   if (final.live.held > maximum) [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
@@ -127,6 +129,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     failures: final.failures,
     evidence: final.evidence,
     droppedHeld: final.droppedHeld,
+    droppedOldest: final.droppedOldest,
     achievedRatePerSec: rounds.length > 0 ? (created * 1000) / (rounds.length * plan.roundMs) : 0,
     connect: summarize(connectMs),
     stopReason: stop,
@@ -136,6 +139,15 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     gate: config.minConcurrency === undefined ? null : { minConcurrency: config.minConcurrency, findMax: config.findMax, met: maximum >= config.minConcurrency },
     sourceAddresses: final.sourceAddresses,
   };
+}
+
+/**
+ * Resolves after the event loop has polled for I/O once. Round-end samples come from a timer, and
+ * on a busy loop a timer can run before the poll that delivers a close already in the kernel; one
+ * turn first keeps a connection that is already gone from being sampled as held.
+ */
+function ioTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Waits, with no new dials, until every live connection is held or gone, or the settle deadline passes. */

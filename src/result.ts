@@ -88,6 +88,8 @@ export interface RampResult {
   readonly evidence: Partial<Record<FailureKind, Evidence>>;
   /** Held connections that the target dropped. */
   readonly droppedHeld: number;
+  /** Connections dropped while they were the oldest one open (absent in records before 0.2). */
+  readonly droppedOldest?: number;
   readonly achievedRatePerSec: number;
   readonly connect: Summary | null;
   readonly stopReason: StopReason;

@@ -1,4 +1,5 @@
 import type { ProbeConfig } from './config.js';
+import { diagnoseResult, type Diagnosis } from './diagnose.js';
 import type { ProberEnvironment } from './environment.js';
 import type { FixedResult, RampResult } from './result.js';
 
@@ -43,6 +44,8 @@ export interface RunRecord {
   readonly config: RecordConfig;
   readonly environment: ProberEnvironment;
   readonly result: RampResult | FixedResult;
+  /** Which side's limit it is and why (derived from the result; `report` derives it again). */
+  readonly diagnosis?: Diagnosis;
 }
 
 /** What a record is built from: everything the CLI knows at the end of a run. */
@@ -69,6 +72,7 @@ export function buildRunRecord(inputs: RecordInputs): RunRecord {
     config: recordConfig(config),
     environment: { ...inputs.environment, sourceAddresses: [...result.sourceAddresses] },
     result,
+    diagnosis: diagnoseResult(result),
   };
 }
 

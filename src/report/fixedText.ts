@@ -1,5 +1,6 @@
 import type { FixedResult } from '../result.js';
-import { evidenceLines, failureList, minAvgMaxDev } from './format.js';
+import { diagnoseResult } from '../diagnose.js';
+import { diagnosisLines, evidenceLines, failureList, minAvgMaxDev } from './format.js';
 import { formatStatusLine } from './statusLine.js';
 
 /** Returns the final block of a fixed-mode run. */
@@ -13,6 +14,7 @@ export function renderFixedReport(r: FixedResult): string {
     `Time to error ${minAvgMaxDev(r.timeToError)}`,
     `Errors: ${failureList(r.failures)}`,
     ...evidenceLines(r.failures, r.evidence),
+    ...(r.exitCode === 0 ? [] : diagnosisLines(diagnoseResult(r))),
   ];
   if (r.interrupted) lines.push('Interrupted: the counts cover what was measured before Ctrl-C.');
   return `${lines.join('\n')}\n`;

@@ -1,3 +1,4 @@
+import type { Diagnosis } from '../diagnose.js';
 import type { Evidence } from '../fleet.js';
 import { FAILURE_KINDS, isProberKind, type FailureKind } from '../net/errors.js';
 import type { FailureCounts } from '../result.js';
@@ -29,4 +30,10 @@ export function evidenceLines(failures: FailureCounts, evidence: Partial<Record<
     const parts = [e.message ? `error ${JSON.stringify(e.message)}` : '', e.bytes ? `server sent ${JSON.stringify(e.bytes)}` : ''].filter(Boolean);
     return `  ${k} x${failures[k]}${parts.length > 0 ? `: ${parts.join('; ')}` : ''}`;
   });
+}
+
+/** Returns the diagnosis as report lines: the side and cause, then what to look at. */
+export function diagnosisLines(d: Diagnosis): string[] {
+  const side = d.side === 'prober' ? 'the prober\'s limit' : d.side === 'target' ? 'the target\'s limit' : 'no limit yet';
+  return [`Diagnosis (${side}): ${d.cause}`, `Look at: ${d.lookAt.join('; ')}`];
 }

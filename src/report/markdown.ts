@@ -1,4 +1,5 @@
 import { FAILURE_KINDS, isProberKind } from '../net/errors.js';
+import { diagnoseResult } from '../diagnose.js';
 import type { FixedResult, RampResult } from '../result.js';
 import type { RunRecord } from '../runRecord.js';
 import { formatDuration } from '../units.js';
@@ -56,9 +57,22 @@ function rampSections(r: RampResult): string[] {
     chart || '(no rounds)',
     '```',
     '',
-    '## Why it stopped',
+    ...diagnosisSection(r),
+  ];
+}
+
+function diagnosisSection(r: RampResult | FixedResult): string[] {
+  const d = diagnoseResult(r);
+  const side = d.side === 'prober' ? "the prober's own limit" : d.side === 'target' ? "the target's limit" : 'no limit reached';
+  return [
+    '## Diagnosis',
     '',
-    `${capitalise(escapeText(describeStop(r)))}.${r.droppedHeld > 0 ? ` ${r.droppedHeld} held connections were dropped by the target.` : ''}`,
+    ...(r.mode === 'ramp' ? [`${capitalise(escapeText(describeStop(r)))}.`, ''] : []),
+    `**${capitalise(side)}:** ${escapeText(d.cause)}.`,
+    '',
+    'Look at:',
+    '',
+    ...d.lookAt.map((knob) => `- ${escapeText(knob)}`),
   ];
 }
 
@@ -77,6 +91,7 @@ function fixedSections(r: FixedResult): string[] {
     `- Established ${r.totalEstablished} in total, ${r.maxConcurrent} at most at once`,
     `- Connect time ${minAvgMaxDev(r.connect)}`,
     `- Time to error ${minAvgMaxDev(r.timeToError)}`,
+    ...(r.exitCode === 0 ? [] : ['', ...diagnosisSection(r)]),
   ];
 }
 

@@ -1,8 +1,9 @@
 import type { RampResult } from '../result.js';
+import { diagnoseResult } from '../diagnose.js';
 import { formatDuration } from '../units.js';
 import { renderChart } from './chart.js';
 import { describeGate, describeRamp, describeStop, describeVerification } from './explain.js';
-import { evidenceLines, failureList, ms } from './format.js';
+import { diagnosisLines, evidenceLines, failureList, ms } from './format.js';
 
 /** Returns the end-of-run text report of a ramp: chart, maximum, breaking point, verdict. */
 export function renderRampReport(r: RampResult, options: { width: number; color: boolean }): string {
@@ -25,6 +26,7 @@ export function renderRampReport(r: RampResult, options: { width: number; color:
     `Connect latency: ${r.connect ? `p50 ${ms(r.connect.p50)}, p90 ${ms(r.connect.p90)}, p99 ${ms(r.connect.p99)}, max ${ms(r.connect.max)}` : 'n/a'}`,
     `Failures in all: ${failureList(r.failures)}${r.droppedHeld > 0 ? `; ${r.droppedHeld} held connections dropped` : ''}`,
     ...evidenceLines(r.failures, r.evidence),
+    ...diagnosisLines(diagnoseResult(r)),
     ...r.warnings.map((w) => `Warning: ${w}`),
   ];
   return `${lines.join('\n')}\n`;

@@ -17,4 +17,6 @@ const server = createServer({ pauseOnConnect: true }, (socket) => {
   });
 });
 server.on('error', (err) => send({ type: 'error', message: err.message }));
-server.listen({ fd: 4 }, () => send({ type: 'listening' }));
+// listen() on an inherited socket sets its backlog again: pass the target's, not Node's default
+// (for a descriptor, Node reads the backlog from the second argument only, not from the options).
+server.listen({ fd: 4 }, Number(process.argv[2]), () => send({ type: 'listening' }));

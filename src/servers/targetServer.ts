@@ -4,11 +4,14 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatEndpoint } from '../net/resolve.js';
 
-/** What the server does with a connection past its limit. */
-export type OverLimit = 'close' | 'error-close' | 'reset' | 'queue' | 'evict-oldest';
+/**
+ * What the server does past its limit: accept then close (with an error line), reset, leave
+ * connections in the accept queue, evict the oldest, or stop listening so that new ones are refused.
+ */
+export type OverLimit = 'close' | 'error-close' | 'reset' | 'queue' | 'evict-oldest' | 'refuse';
 
 /** Every over-limit behaviour, for validation and tests. */
-export const OVER_LIMIT_BEHAVIOURS: readonly OverLimit[] = ['close', 'error-close', 'reset', 'queue', 'evict-oldest'];
+export const OVER_LIMIT_BEHAVIOURS: readonly OverLimit[] = ['close', 'error-close', 'reset', 'queue', 'evict-oldest', 'refuse'];
 
 /** The line an `error-close` server writes when no banner is given (Redis's wording). */
 export const DEFAULT_ERROR_LINE = '-ERR max number of clients reached\r\n';
@@ -63,6 +66,7 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
   const greeting = overLimit === 'error-close' ? undefined : options.banner;
   const errorLine = options.banner ?? Buffer.from(DEFAULT_ERROR_LINE);
   const queue = overLimit === 'queue' && Number.isFinite(limit);
+  const refusing = overLimit === 'refuse' && Number.isFinite(limit);
   let acceptor: Acceptor | null = null;
   let closing = false;
 
@@ -79,7 +83,10 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
     if (!next.done) {
       waiting.delete(next.value);
       serve(next.value);
-    } else acceptor?.resume();
+    } else {
+      acceptor?.resume();
+      if (refusing && !server) void listen(port).catch(() => {});
+    }
   }
   function ignoreError(): void {}
 
@@ -90,6 +97,10 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
     socket.resume();
     if (greeting) socket.write(greeting);
     if (queue && active.size >= limit) acceptor?.pause();
+    if (refusing && active.size >= limit && server) {
+      server.close(); // new connections are refused; accepted ones stay
+      server = null;
+    }
   }
 
   function admit(socket: Socket): void {
@@ -108,6 +119,7 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
     }
     stats.overLimit++;
     if (overLimit === 'queue') waiting.add(socket);
+    else if (overLimit === 'refuse') socket.resetAndDestroy(); // accepted in the same batch as the last one admitted
     else if (overLimit === 'reset') socket.resetAndDestroy();
     else if (overLimit === 'error-close') socket.end(errorLine).resume();
     else if (overLimit === 'close') socket.end().resume();
@@ -120,21 +132,23 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
   }
 
   let server: Server | null = null;
-  let port: number;
-  if (queue) {
-    acceptor = await startAcceptor(host, options.port ?? 0, options.backlog ?? 511, admit);
-    port = acceptor.port;
-  } else {
+  let port = options.port ?? 0;
+  /** Listens (again, for `refuse`) on the port; resolves with the port bound. */
+  function listen(on: number): Promise<number> {
     const listener = createServer({ pauseOnConnect: true }, admit);
     server = listener;
-    port = await new Promise<number>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       listener.once('error', reject);
-      listener.listen({ host, port: options.port ?? 0, backlog: options.backlog ?? 511 }, () => {
+      listener.listen({ host, port: on, backlog: options.backlog ?? 511 }, () => {
         listener.off('error', reject);
         resolve((listener.address() as { port: number }).port);
       });
     });
   }
+  if (queue) {
+    acceptor = await startAcceptor(host, port, options.backlog ?? 511, admit);
+    port = acceptor.port;
+  } else port = await listen(port);
 
   return {
     host,
@@ -143,7 +157,8 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
     stats: () => ({ active: active.size, waiting: waiting.size, ...stats }),
     async close() {
       closing = true;
-      const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      const listener = server as Server | null;
+      const closed = new Promise<void>((resolve) => (listener ? listener.close(() => resolve()) : resolve()));
       await acceptor?.stop();
       for (const socket of sockets) socket.destroy();
       await closed;
@@ -179,7 +194,7 @@ async function startAcceptor(host: string, port: number, backlog: number, admit:
   try {
     await Promise.all(
       Array.from({ length: ACCEPTORS }, () => {
-        const child = fork(script, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc', fd] });
+        const child = fork(script, [String(backlog)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc', fd] });
         children.push(child);
         child.on('message', (msg: { type: string }, handle) => {
           if (msg.type === 'conn' && handle) admit(handle as Socket);
