@@ -52,7 +52,7 @@ test('golden: Markdown pages of saved run records', () => {
 test('markdown: the parts a postmortem needs, and cells that survive odd evidence', () => {
   const record = load<RunRecord>('records/ramp-limit-found.json');
   const page = renderMarkdown(record);
-  for (const heading of ['# `', '## How "sustained" was defined', '## Rounds', '## Chart', '## Why it stopped', '## Failures', '## Environment', '## Reproduce']) {
+  for (const heading of ['# `', '## How "sustained" was defined', '## Rounds', '## Chart', '## Diagnosis', '## Failures', '## Environment', '## Reproduce']) {
     assert.ok(page.includes(heading), heading);
   }
   assert.ok(page.includes(`\`\`\`sh\n${record.command.line}\n\`\`\``), 'the exact command in a code block');
