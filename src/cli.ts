@@ -4,6 +4,7 @@ import cac from 'cac';
 import { markValues, unmarkValues, DEMO_OPTIONS, PROBE_OPTIONS, REPORT_OPTIONS, SERVE_OPTIONS, type OptionSpec } from './cliOptions.js';
 import type { CliIO } from './cliIO.js';
 import { demoCommand } from './commands/demoCommand.js';
+import { doctorCommand } from './commands/doctorCommand.js';
 import { probeCommand } from './commands/probeCommand.js';
 import { reportCommand } from './commands/reportCommand.js';
 import { serveCommand } from './commands/serveCommand.js';
@@ -13,8 +14,9 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 
 /** Runs goon-probe with the arguments after the program name; returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
-  const command = argv[0] === 'serve' || argv[0] === 'demo' || argv[0] === 'report' ? argv[0] : 'probe';
-  const specs = { serve: SERVE_OPTIONS, demo: DEMO_OPTIONS, report: REPORT_OPTIONS, probe: PROBE_OPTIONS }[command];
+  const specs = { serve: SERVE_OPTIONS, demo: DEMO_OPTIONS, report: REPORT_OPTIONS, doctor: [], probe: PROBE_OPTIONS }[
+    argv[0] === 'serve' || argv[0] === 'demo' || argv[0] === 'report' || argv[0] === 'doctor' ? argv[0] : 'probe'
+  ];
   const cli = cac('goon-probe');
   let action: Promise<number> | null = null;
   const addOptions = (cmd: ReturnType<typeof cli.command>, list: readonly OptionSpec[]) => {
@@ -39,6 +41,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .example('goon-probe report run.json --format markdown')
     .action((record: string, options: Record<string, unknown>) => {
       action = reportCommand([record], unmarkValues(options), io);
+    });
+  cli.command('doctor [...target]', 'Check what this machine can hold as a prober (no traffic sent)')
+    .example('goon-probe doctor 127.0.0.1:6379')
+    .action((target: string[], options: Record<string, unknown>) => {
+      action = doctorCommand(target, unmarkValues(options), io);
     });
   cli.help();
   cli.version(VERSION);

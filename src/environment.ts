@@ -50,3 +50,31 @@ export function parsePortRange(text: string | null): ProberEnvironment['ephemera
   const match = text ? /^\s*(\d+)\s+(\d+)/.exec(text) : null;
   return match ? { low: Number(match[1]), high: Number(match[2]) } : null;
 }
+
+/** Kernel settings that bound a prober (tcpkali's README tuning list); null where unreadable. */
+export interface KernelTuning {
+  readonly fileMax: number | null;
+  readonly nrOpen: number | null;
+  readonly tcpTwReuse: number | null;
+  /** null also when conntrack is not loaded. */
+  readonly conntrackMax: number | null;
+  readonly somaxconn: number | null;
+  readonly tcpMaxSynBacklog: number | null;
+}
+
+/** Returns the kernel settings doctor reports. */
+export function readKernelTuning(read: ReadText = readText): KernelTuning {
+  const num = (path: string): number | null => {
+    const text = read(path);
+    const value = text === null ? NaN : Number(text.trim());
+    return Number.isFinite(value) ? value : null;
+  };
+  return {
+    fileMax: num('/proc/sys/fs/file-max'),
+    nrOpen: num('/proc/sys/fs/nr_open'),
+    tcpTwReuse: num('/proc/sys/net/ipv4/tcp_tw_reuse'),
+    conntrackMax: num('/proc/sys/net/netfilter/nf_conntrack_max'),
+    somaxconn: num('/proc/sys/net/core/somaxconn'),
+    tcpMaxSynBacklog: num('/proc/sys/net/ipv4/tcp_max_syn_backlog'),
+  };
+}

@@ -1,6 +1,7 @@
 import type { ProbeConfig } from './config.js';
 import { diagnoseResult, type Diagnosis } from './diagnose.js';
 import type { ProberEnvironment } from './environment.js';
+import type { Preflight } from './preflight.js';
 import type { FixedResult, RampResult } from './result.js';
 
 /** The version of the run record's shape; see src/report/runRecord.schema.json. */
@@ -46,6 +47,8 @@ export interface RunRecord {
   readonly result: RampResult | FixedResult;
   /** Which side's limit it is and why (derived from the result; `report` derives it again). */
   readonly diagnosis?: Diagnosis;
+  /** The prober's own capacity for this run, checked before dialing. */
+  readonly preflight?: Preflight;
 }
 
 /** What a record is built from: everything the CLI knows at the end of a run. */
@@ -57,6 +60,7 @@ export interface RecordInputs {
   readonly config: ProbeConfig;
   readonly environment: ProberEnvironment;
   readonly result: RampResult | FixedResult;
+  readonly preflight?: Preflight;
 }
 
 /** Returns the run record of a finished (or interrupted) run. */
@@ -73,6 +77,7 @@ export function buildRunRecord(inputs: RecordInputs): RunRecord {
     environment: { ...inputs.environment, sourceAddresses: [...result.sourceAddresses] },
     result,
     diagnosis: diagnoseResult(result),
+    ...(inputs.preflight ? { preflight: inputs.preflight } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type { CliIO } from '../cliIO.js';
 import { systemClock } from '../clock.js';
 import { buildProbeConfig, type ProbeConfig, type RawOptions } from '../config.js';
 import { readEnvironment } from '../environment.js';
+import { preflight, runReach } from '../preflight.js';
 import { fixedStatus, runFixed } from '../fixedProbe.js';
 import { isLoopback } from '../net/loopback.js';
 import { formatEndpoint, resolveTarget, type Endpoint } from '../net/resolve.js';
@@ -34,6 +35,9 @@ export async function probeCommand(positionals: readonly string[], raw: RawOptio
   // With --json - or --markdown -, stdout carries only that document; the text goes to stderr.
   const text = config.quiet ? () => {} : stdoutTaken(config) ? io.err : io.out;
   const last = stdoutTaken(config) ? io.err : io.out;
+  const environment = readEnvironment();
+  const check = preflight(environment, { reach: runReach(config), destinations: 1, sources: 1 });
+  if (!config.quiet) for (const warning of check.warnings) io.err(`warning: ${warning}\n`);
   const startedAt = new Date();
   const controller = new AbortController();
   const removeInterrupt = io.onInterrupt(() => {
@@ -44,12 +48,13 @@ export async function probeCommand(positionals: readonly string[], raw: RawOptio
   try {
     result = config.mode === 'fixed'
       ? await fixedRun(config, endpoint, dialed, controller.signal, io, text)
-      : await rampRun(config, endpoint, controller.signal, io, text);
+      : await rampRun(config, endpoint, controller.signal, io, text, check.warnings);
   } finally {
     removeInterrupt();
   }
   const record = buildRunRecord({
-    version: context.version, argv: context.argv, startedAt, endedAt: new Date(), config, environment: readEnvironment(), result,
+    version: context.version, argv: context.argv, startedAt, endedAt: new Date(), config, environment, result,
+    preflight: check,
   });
   const problems = writeRecordOutputs(record, config, io);
   for (const problem of problems) io.err(`goon-probe: ${problem}\n`);
@@ -57,14 +62,15 @@ export async function probeCommand(positionals: readonly string[], raw: RawOptio
   return problems.length > 0 && result.exitCode === 0 ? 1 : result.exitCode;
 }
 
-async function rampRun(config: ProbeConfig, endpoint: Endpoint, signal: AbortSignal, io: CliIO, text: (s: string) => void): Promise<RampResult> {
+async function rampRun(config: ProbeConfig, endpoint: Endpoint, signal: AbortSignal, io: CliIO, text: (s: string) => void, preflightWarnings: readonly string[]): Promise<RampResult> {
   const progress = progressPrinter(io, { quiet: config.quiet, intervalMs: config.intervalMs });
-  const result = await runRampProbe(config, endpoint, {
+  const measured = await runRampProbe(config, endpoint, {
     signal,
     onRound: progress.onRound,
     ...(progress.onProgress ? { onProgress: progress.onProgress, progressEveryMs: 250 } : {}),
   });
   progress.done();
+  const result = { ...measured, warnings: [...preflightWarnings, ...measured.warnings] };
   text(renderRampReport(result, { width: io.columns, color: io.stdoutIsTTY && !stdoutTaken(config) }));
   return result;
 }

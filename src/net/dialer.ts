@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import type { Endpoint } from './resolve.js';
 
@@ -36,4 +37,20 @@ export function dial(endpoint: Endpoint, options: DialOptions, handlers: SocketH
   socket.on('error', handlers.error);
   socket.on('close', handlers.close);
   return socket;
+}
+
+/**
+ * Returns the local address the kernel would pick to reach the endpoint, or null. It connects a
+ * UDP socket, which only looks up the route: no packet is sent.
+ */
+export function sourceAddressFor(endpoint: Endpoint): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = createSocket(endpoint.family === 6 ? 'udp6' : 'udp4');
+    const done = (address: string | null): void => {
+      socket.close();
+      resolve(address);
+    };
+    socket.on('error', () => done(null));
+    socket.connect(endpoint.port, endpoint.host, () => done(socket.address().address));
+  });
 }
