@@ -28,6 +28,7 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   { flags: '--expect-timeout <time>', description: 'How long to wait for --expect (default: 2s)' },
   { flags: '--settle <time>', description: 'Ramp: a verified connection counts as held after this long open (default: 1s)' },
   { flags: '--min-concurrency <n>', description: 'Ramp: CI gate; pass (exit 0) once N are held, exit 2 below N' },
+  { flags: '--refine', description: 'Ramp: after the first failing round, back off and approach the maximum again 5x slower to confirm it' },
   { flags: '--find-max', description: 'Ramp: with --min-concurrency, keep ramping to the real maximum' },
   { flags: '--json <file>', description: 'Write the run record as JSON to FILE, or - for stdout' },
   { flags: '--markdown <file>', description: 'Write a Markdown report to FILE, or - for stdout' },

@@ -44,6 +44,8 @@ export interface ProbeConfig {
   /** Ramp mode: the CI gate, and whether the run goes on past it to the real maximum. */
   readonly minConcurrency?: number | undefined;
   readonly findMax: boolean;
+  /** Ramp mode: confirm a found limit with a second, slower pass. */
+  readonly refine: boolean;
   /** Where the run record (JSON) and the Markdown report go: a path, `-` for stdout, or none. */
   readonly jsonPath?: string | undefined;
   readonly markdownPath?: string | undefined;
@@ -57,7 +59,7 @@ export type RawOptions = Readonly<Record<string, string | boolean | undefined>>;
 /** Reads a file named by a flag; injected so that config stays free of I/O. */
 export type ReadFile = (path: string) => Buffer;
 
-const RAMP_ONLY = ['round', 'from', 'maxDuration', 'maxConnections', 'errorThreshold', 'minConcurrency', 'findMax'] as const;
+const RAMP_ONLY = ['round', 'from', 'maxDuration', 'maxConnections', 'errorThreshold', 'minConcurrency', 'findMax', 'refine'] as const;
 
 /** Returns the validated config of a probe run, or throws a UsageError naming the problem and the fix. */
 export function buildProbeConfig(raw: RawOptions, positionals: readonly string[], readFile: ReadFile): ProbeConfig {
@@ -136,6 +138,7 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
     settleMs: duration('settle', DEFAULTS.settleMs, 's'),
     minConcurrency,
     findMax,
+    refine: raw.refine === true,
     jsonPath: nonEmpty(jsonPath, '--json'),
     markdownPath: nonEmpty(markdownPath, '--markdown'),
     quiet: raw.quiet === true,

@@ -87,7 +87,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     case 'verify-timeout':
       return said
         ? { side: 'target', cause: `${past} the target answers, but not with --expect: it said ${said}`, lookAt: ['--expect and --send: is the request right for this server?', APP_LIMIT] }
-        : { side: 'target', cause: `${past} connections open but are never served: the application stopped accepting, and they wait in the kernel's accept queue`, lookAt: [`the application's connection limit (${APP_LIMIT}; lighttpd server.max-connections)`, 'its listen backlog, which holds the unserved connections'] };
+        : { side: 'target', cause: `${past} new ones open but are never served: the application stopped accepting, and they wait in the kernel's accept queue`, lookAt: [`the application's connection limit (${APP_LIMIT}; lighttpd server.max-connections)`, 'its listen backlog, which holds the unserved connections'] };
     case 'unreachable':
       return { side: 'target', cause: 'the network reports the target unreachable (EHOSTUNREACH/ENETUNREACH)', lookAt: ['routes and firewalls between the prober and the target'] };
     case 'dns':

@@ -100,6 +100,18 @@ export interface RampResult {
   readonly gate: { readonly minConcurrency: number; readonly findMax: boolean; readonly met: boolean } | null;
   /** Local addresses the connections were dialed from. */
   readonly sourceAddresses: readonly string[];
+  /** With --refine, the first (fast) pass; this result is the second, slower one. */
+  readonly firstPass?: FirstPass;
+}
+
+/** The first pass of a refined run, as its report states it. */
+export interface FirstPass {
+  readonly ratePerSec: number;
+  readonly from: number;
+  readonly maximum: number;
+  readonly breakingPoint: RampResult['breakingPoint'];
+  readonly rounds: readonly RoundRecord[];
+  readonly durationMs: number;
 }
 
 /** A moment of a ramp run in progress, for live status lines. */

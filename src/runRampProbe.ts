@@ -3,6 +3,7 @@ import type { ProbeConfig } from './config.js';
 import { Fleet } from './fleet.js';
 import { formatEndpoint, type Endpoint } from './net/resolve.js';
 import { runRamp, type ProbeDeps } from './probe.js';
+import { refineConfig, shouldRefine, withFirstPass } from './refine.js';
 import type { RampResult } from './result.js';
 
 /** Returns the fleet for a run of this config against one endpoint. */
@@ -27,6 +28,14 @@ export async function runRampProbe(
   endpoint: Endpoint,
   options: Pick<ProbeDeps, 'signal' | 'onRound' | 'onProgress' | 'progressEveryMs'>,
 ): Promise<RampResult> {
+  const first = await onePass(config, endpoint, options);
+  if (!shouldRefine(config, first) || options.signal.aborted) return first;
+  // Every connection of the first pass is closed before the second starts: the target backs off.
+  const second = await onePass(refineConfig(config, first), endpoint, options);
+  return withFirstPass(second, first);
+}
+
+async function onePass(config: ProbeConfig, endpoint: Endpoint, options: Pick<ProbeDeps, 'signal' | 'onRound' | 'onProgress' | 'progressEveryMs'>): Promise<RampResult> {
   const fleet = makeFleet(config, endpoint);
   try {
     return await runRamp(config, { ...options, fleet, clock: systemClock, dialed: formatEndpoint(endpoint) });

@@ -31,6 +31,7 @@ export interface RecordConfig {
   } | null;
   readonly minConcurrency: number | null;
   readonly findMax: boolean;
+  readonly refine?: boolean;
 }
 
 /** One run, versioned: what was asked, where, what was measured and concluded (`--json`). */
@@ -109,6 +110,7 @@ export function recordConfig(config: ProbeConfig): RecordConfig {
       : null,
     minConcurrency: config.minConcurrency ?? null,
     findMax: config.findMax,
+    refine: config.refine,
   };
 }
 

@@ -47,7 +47,7 @@ const realCases: Array<[string, Parameters<typeof withServer>[0], Record<string,
   ['close: accepts and closes without a word', { maxConnections: 60, overLimit: 'close' }, fast, /past 60 connections the target accepts, then closes without a word/],
   ['reset: accepts and resets', { maxConnections: 60, overLimit: 'reset' }, fast, /past 60 connections the target accepts, then resets/],
   ['evict-oldest: held ones dropped while new ones succeed', { maxConnections: 60, overLimit: 'evict-oldest' }, fast, /evicts old connections to admit new ones, so it never holds more than 60/],
-  ['queue with --expect: open but never served', { maxConnections: 60, overLimit: 'queue', reply: 'echo', backlog: 1000 }, { ...fast, send: 'x\\n', expect: 'x', expectTimeout: '500ms' }, /past 60 connections connections open but are never served/],
+  ['queue with --expect: open but never served', { maxConnections: 60, overLimit: 'queue', reply: 'echo', backlog: 1000 }, { ...fast, send: 'x\\n', expect: 'x', expectTimeout: '500ms' }, /past 60 connections new ones open but are never served/],
   ['queue with a tiny backlog: SYNs dropped after a plateau', { maxConnections: 40, overLimit: 'queue', backlog: 2 }, { ...fast, dialTimeout: '300ms' }, /connect timeouts after a plateau at 4\d: the target's accept queue is full/],
 ];
 for (const [name, server, flags, cause] of realCases) {

@@ -4,7 +4,7 @@ import type { FixedResult, RampResult } from '../result.js';
 import type { RunRecord } from '../runRecord.js';
 import { formatDuration } from '../units.js';
 import { renderChart } from './chart.js';
-import { describeGate, describeRamp, describeStop, resultLine } from './explain.js';
+import { describeGate, describeRamp, describeStop, formatRate, resultLine } from './explain.js';
 import { failureList, minAvgMaxDev, ms } from './format.js';
 
 /** Returns a run record as a Markdown page for a postmortem or a GitHub step summary. */
@@ -30,6 +30,7 @@ function rampSections(r: RampResult): string[] {
     ...(gate ? [`| Gate | ${escapeCell(gate)} |`] : []),
     `| Breaking point | ${r.breakingPoint ? `round ${r.breakingPoint.round}, target ${r.breakingPoint.target}: ${failureList(r.breakingPoint.failures)}` : 'none reached'} |`,
     `| Held at the maximum | ${r.maximum}, at ${formatDuration(r.maximumAtMs)} |`,
+    ...(r.firstPass ? [`| Refined | first pass at ${formatRate(r.firstPass.ratePerSec)}: ${r.firstPass.maximum}; second pass from ${s.from} at ${formatRate(s.ratePerSec)}: ${r.maximum} (${r.maximum === r.firstPass.maximum ? 'confirmed' : 'differs; the second pass is reported'}) |`] : []),
     `| Connect latency | ${r.connect ? `p50 ${ms(r.connect.p50)}, p90 ${ms(r.connect.p90)}, p99 ${ms(r.connect.p99)}, max ${ms(r.connect.max)}` : 'n/a'} |`,
     '',
     '## How "sustained" was defined',

@@ -2,7 +2,7 @@ import type { RampResult } from '../result.js';
 import { diagnoseResult } from '../diagnose.js';
 import { formatDuration } from '../units.js';
 import { renderChart } from './chart.js';
-import { describeGate, describeRamp, describeStop, describeVerification } from './explain.js';
+import { describeGate, describeRamp, describeStop, describeVerification, formatRate } from './explain.js';
 import { diagnosisLines, evidenceLines, failureList, ms } from './format.js';
 
 /** Returns the end-of-run text report of a ramp: chart, maximum, breaking point, verdict. */
@@ -22,6 +22,7 @@ export function renderRampReport(r: RampResult, options: { width: number; color:
       ? `Breaking point: round ${r.breakingPoint.round}, target ${r.breakingPoint.target}, failures ${failureList(r.breakingPoint.failures)}`
       : 'Breaking point: none reached',
     `Ramp: ${describeRamp(r)}`,
+    ...(r.firstPass ? [`Refined: first pass at ${formatRate(r.firstPass.ratePerSec)} found ${r.firstPass.maximum}; this pass, from ${s.from} at ${formatRate(s.ratePerSec)}, found ${r.maximum}: ${r.maximum === r.firstPass.maximum ? 'confirmed' : 'differs; the slower pass is reported'}`] : []),
     `Sustained means: ${describeVerification(r)}, then open for ${formatDuration(s.settleMs)}; a round fails above ${s.threshold} failures`,
     `Connect latency: ${r.connect ? `p50 ${ms(r.connect.p50)}, p90 ${ms(r.connect.p90)}, p99 ${ms(r.connect.p99)}, max ${ms(r.connect.max)}` : 'n/a'}`,
     `Failures in all: ${failureList(r.failures)}${r.droppedHeld > 0 ? `; ${r.droppedHeld} held connections dropped` : ''}`,
