@@ -61,10 +61,12 @@ test('prober-limited under a tiny fd limit: exit 3, never 0, the record says so'
       assert.is(run.code, 3, run.stderr);
       assert.match(run.stdout, /Verdict: prober-limited/);
       assert.match(run.stdout, /fd-limit \d+ \(prober limit\)/);
+      assert.match(run.stdout, /Diagnosis \(the prober's limit\): the prober ran out of file descriptors \(EMFILE\/ENFILE\) with \d+ held: this machine's limit, not the target's/);
       assert.match(lastLine(run.stdout), /verdict prober-limited, exit 3$/);
       const record = JSON.parse(readFileSync(json, 'utf8'));
       assert.is(validate(record), null);
       assert.equal([record.result.verdict, record.result.exitCode, record.environment.fdLimit.soft], ['prober-limited', 3, 80]);
+      assert.equal(record.diagnosis.side, 'prober');
     });
   });
 });
