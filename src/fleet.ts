@@ -322,7 +322,8 @@ export class Fleet {
 
   /**
    * Returns true when no connection dialed before this one is still established. The live set keeps
-   * dial order, so this looks only past the few older ones still dialing at its head.
+   * dial order and p-limit starts dials in that order, so this only steps past older connections
+   * still dialing: at most --max-inflight of them (64 in ramp mode).
    */
   private isOldestEstablished(conn: Conn): boolean {
     for (const other of this.live) {

@@ -1,24 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeRecordValidator } from '../src/validateRunRecord.js';
 import { runCliProcess, startCli } from './helpers/cli.js';
 import { closedPort, withServer } from './helpers/servers.js';
+import { withDir } from './helpers/tempDir.js';
 
 const validate = makeRecordValidator();
 const lastLine = (text: string): string => text.trimEnd().split('\n').at(-1) ?? '';
-
-/** Runs `fn` with a fresh temporary directory, always removed. */
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'goon-probe-test-'));
-  try {
-    await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 test('gate met: stops once N are held, exit 0, without ramping past the gate', async () => {
   await withServer({ maxConnections: 400, overLimit: 'close' }, async (server) => {

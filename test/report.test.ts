@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { downsample, renderChart } from '../src/report/chart.js';
@@ -11,14 +11,9 @@ import { formatRoundLine } from '../src/report/roundLine.js';
 import type { FixedResult, RampResult } from '../src/result.js';
 import type { RunRecord } from '../src/runRecord.js';
 
-const fixture = (name: string): string => new URL(`../fixtures/${name}`, import.meta.url).pathname;
-const load = <T>(name: string): T => JSON.parse(readFileSync(fixture(name), 'utf8')) as T;
+import { fixture, golden } from './helpers/golden.js';
 
-/** Compares with a golden file; UPDATE_GOLDEN=1 rewrites it on purpose. */
-function golden(name: string, actual: string): void {
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(fixture(name), actual);
-  assert.fixture(actual, readFileSync(fixture(name), 'utf8'));
-}
+const load = <T>(name: string): T => JSON.parse(readFileSync(fixture(name), 'utf8')) as T;
 
 test('golden: ramp text report', () => {
   const result = load<RampResult>('ramp-result.json');

@@ -1,17 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCliProcess } from './helpers/cli.js';
-
-const fixture = (name: string): string => new URL(`../fixtures/${name}`, import.meta.url).pathname;
-
-/** Compares with a golden file; UPDATE_GOLDEN=1 rewrites it on purpose. */
-function golden(name: string, actual: string): void {
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(fixture(name), actual);
-  assert.fixture(actual, readFileSync(fixture(name), 'utf8'));
-}
+import { fixture, golden } from './helpers/golden.js';
+import { withDir } from './helpers/tempDir.js';
 
 test('report: re-renders a saved record as text, Markdown and JSON, with no network', async () => {
   const record = fixture('records/ramp-limit-found.json');
@@ -27,8 +20,7 @@ test('report: re-renders a saved record as text, Markdown and JSON, with no netw
 });
 
 test('report: bad input gets one line naming the problem and the fix, exit 1', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'goon-probe-test-'));
-  try {
+  await withDir(async (dir) => {
     const notJson = join(dir, 'a.txt');
     writeFileSync(notJson, 'hello');
     const notRecord = join(dir, 'b.json');
@@ -48,9 +40,7 @@ test('report: bad input gets one line naming the problem and the fix, exit 1', a
       assert.match(run.stderr, pattern);
       assert.is(run.stderr.split('\n').length, 2, `one line: ${run.stderr}`);
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test.run();

@@ -6,8 +6,9 @@ import { parseFdLimit, parsePortRange, readEnvironment } from '../src/environmen
 import type { RampResult } from '../src/result.js';
 import { buildRunRecord, commandLine, recordConfig } from '../src/runRecord.js';
 import { makeRecordValidator } from '../src/validateRunRecord.js';
+import { fixture } from './helpers/golden.js';
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));
+const load = (name: string): unknown => JSON.parse(readFileSync(fixture(name), 'utf8'));
 const validate = makeRecordValidator();
 
 test('commandLine: quotes only what a shell would split or expand', () => {
@@ -43,12 +44,12 @@ test('recordConfig: the effective configuration as plain JSON, defaults filled i
 
 test('schema: every record under fixtures/records validates', () => {
   for (const name of ['ramp-limit-found.json', 'ramp-gate-met.json', 'fixed.json']) {
-    assert.is(validate(fixture(`records/${name}`)), null, name);
+    assert.is(validate(load(`records/${name}`)), null, name);
   }
 });
 
 test('schema: a record built in memory validates, and broken ones are named', () => {
-  const result = fixture('ramp-result.json') as RampResult;
+  const result = load('ramp-result.json') as RampResult;
   const config = buildProbeConfig({ ramp: '100/s' }, ['localhost:8080'], () => Buffer.alloc(0));
   const record = buildRunRecord({
     version: '9.9.9', argv: ['localhost:8080', '--ramp', '100/s'], startedAt: new Date(0), endedAt: new Date(12_000), config,

@@ -24,13 +24,13 @@ export function checkOutputPaths(config: ProbeConfig): void {
   for (const [flag, path] of [['--json', config.jsonPath], ['--markdown', config.markdownPath]] as const) {
     if (path === undefined || path === '-') continue;
     const full = resolve(path);
+    let code: string | null = statSync(full, { throwIfNoEntry: false })?.isDirectory() ? 'EISDIR' : null;
     try {
-      if (statSync(full, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
       accessSync(dirname(full), constants.W_OK);
     } catch (err) {
-      const code = (err as { code?: string }).code ?? 'error';
-      throw new UsageError(`${flag} ${JSON.stringify(path)} cannot be written (${code}); give a file in a writable directory, or - for stdout`);
+      code ??= (err as { code?: string }).code ?? 'error';
     }
+    if (code) throw new UsageError(`${flag} ${JSON.stringify(path)} cannot be written (${code}); give a file in a writable directory, or - for stdout`);
   }
 }
 

@@ -1,16 +1,8 @@
 import type { RampProgress } from '../result.js';
 import { formatDuration } from '../units.js';
+import { countFields } from './countFields.js';
 
 /** Returns the live status line of a ramp in progress. */
 export function formatProgressLine(p: RampProgress): string {
-  return [
-    formatDuration(p.atMs).padStart(6),
-    `round ${p.round}`,
-    `target ${p.target}`,
-    `held ${p.held}`,
-    `settling ${p.settling}`,
-    `unverified ${p.unverified}`,
-    `dialing ${p.dialing}`,
-    `failures ${p.failures}`,
-  ].join('  ');
+  return [formatDuration(p.atMs).padStart(6), ...countFields(p), `failures ${p.failures}`].join('  ');
 }

@@ -1,0 +1,14 @@
+/** The counts every progress line shows, in order. */
+export interface LineCounts {
+  readonly round: number;
+  readonly target: number;
+  readonly held: number;
+  readonly settling: number;
+  readonly unverified: number;
+  readonly dialing: number;
+}
+
+/** Returns `round N`, `target N`, `held N`, … as the fields of a progress or round line. */
+export function countFields(c: LineCounts): string[] {
+  return [`round ${c.round}`, `target ${c.target}`, `held ${c.held}`, `settling ${c.settling}`, `unverified ${c.unverified}`, `dialing ${c.dialing}`];
+}
