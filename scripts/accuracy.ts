@@ -29,7 +29,7 @@ for (const overLimit of OVER_LIMIT_BEHAVIOURS) {
       const raw = { ramp, maxDuration: '60s', settle: '500ms', ...(verify ? { send: 'ping\\n', expect: 'ping', expectTimeout: '1s' } : {}) };
       const config = buildProbeConfig(raw, [server.address], () => Buffer.alloc(0));
       const started = performance.now();
-      const result = await runRampProbe(config, await resolveTarget(config.target), { signal: new AbortController().signal });
+      const result = await runRampProbe(config, { routes: [{ endpoint: await resolveTarget(config.target) }], workers: 1 }, { signal: new AbortController().signal });
       serve.child.kill('SIGINT');
       await serve.done;
       const ok = result.maximum === limit && result.verdict === 'limit-found';

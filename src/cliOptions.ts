@@ -33,6 +33,10 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   { flags: '--json <file>', description: 'Write the run record as JSON to FILE, or - for stdout' },
   { flags: '--markdown <file>', description: 'Write a Markdown report to FILE, or - for stdout' },
   { flags: '-q, --quiet', description: 'No progress and no report text: only the result line' },
+  { flags: '--workers <n>', description: 'Shard processes holding the connections, or auto: enough for the open-file limit (default: 1, this process)' },
+  { flags: '--source-ip <list>', description: 'Dial from these addresses (127.0.0.2,127.0.0.3 or 127.0.0.0/28), or auto (127.0.0.x for loopback targets)' },
+  { flags: '--channel-lifetime <time>', description: 'Close every connection this long after it opens and open a new one (churn); bare numbers are seconds' },
+  { flags: '-T, --duration <time>', description: 'Fixed mode: keep the connections open this long; ramp mode: same as --max-duration' },
 ];
 
 /** Options of `goon-probe serve`. */
@@ -45,6 +49,8 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { flags: '--reply <echo|bytes>', description: 'Echo every chunk, or answer it with these bytes' },
   { flags: '--backlog <n>', description: 'Listen backlog (default: 511)' },
   { flags: '--duration <time>', description: 'Stop after this long (default: until Ctrl-C)' },
+  { flags: '--workers <n>', description: 'Unlimited hold target in N processes (each holds up to its open-file limit) (default: 1)' },
+  { flags: '--listeners <n>', description: 'Listen on N ports (consecutive from --port, or any free ones) (default: 1)' },
 ];
 
 /** Options of `goon-probe demo`. */

@@ -1,6 +1,7 @@
 import type { RampPlan } from './controller.js';
 import { parseExpect, type ExpectMatcher } from './expectMatcher.js';
-import { parseTarget, type TargetSpec } from './target.js';
+import { parseSourceSpec, type SourceSpec } from './sourceAddresses.js';
+import { describeTargets, parseTargets, type TargetSpec } from './target.js';
 import { decodeEscapes, parseCount, parseDuration, parseRate, parseThreshold, type Threshold } from './units.js';
 import { UsageError } from './usageError.js';
 
@@ -22,7 +23,18 @@ export const DEFAULTS = {
 /** A validated probe run: fixed mode (tcpgoon) or ramp mode. */
 export interface ProbeConfig {
   readonly mode: 'fixed' | 'ramp';
+  /** Every destination, in the order given; connections go to them round-robin. */
+  readonly targets: readonly TargetSpec[];
+  /** The first destination, with `display` naming them all, for reports. */
   readonly target: TargetSpec;
+  /** Shard processes: a count (1 runs in this process) or `auto` (enough for the fd limit and the cores). */
+  readonly workers: number | 'auto';
+  /** `--source-ip`: addresses to dial from, or auto; absent, the kernel picks one. */
+  readonly sources?: SourceSpec | undefined;
+  /** `--channel-lifetime`: close and replace every connection this long after it opened. */
+  readonly lifetimeMs?: number | undefined;
+  /** Fixed mode `-T/--duration`: keep the connections open (and churning) this long from the start. */
+  readonly durationMs?: number | undefined;
   /** Fixed mode: connections to open. */
   readonly connections: number;
   /** Fixed mode: pause between dials. */
@@ -68,7 +80,8 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
     if (value === true || value === false) throw new UsageError(`--${kebab(name)} needs a value; see goon-probe --help`);
     return value;
   };
-  const target = parseTarget(positionals);
+  const targets = parseTargets(positionals);
+  const target = { ...(targets[0] as TargetSpec), display: describeTargets(positionals) };
   const rampText = text('ramp');
   const mode = rampText === undefined ? 'fixed' : 'ramp';
   if (mode === 'ramp' && text('connections') !== undefined) {
@@ -89,6 +102,11 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
     const value = text(name);
     return value === undefined ? undefined : parseCount(value, flagName(name), min);
   };
+  // In ramp mode, tcpkali's -T/--duration means --max-duration.
+  const rampDuration = (): number => {
+    if (raw.duration !== undefined && raw.maxDuration !== undefined) throw new UsageError('-T/--duration and --max-duration both given; in ramp mode they mean the same, use one');
+    return raw.duration !== undefined ? duration('duration', DEFAULTS.maxDurationMs, 's', 1) : duration('maxDuration', DEFAULTS.maxDurationMs, 's', 1);
+  };
   const minConcurrency = count('minConcurrency');
   const findMax = raw.findMax === true;
   const thresholdText = text('errorThreshold') ?? DEFAULTS.threshold;
@@ -100,7 +118,7 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
           ratePerSec: parseRate(rampText, '--ramp'),
           roundMs: duration('round', DEFAULTS.roundMs, 's', 10),
           from: count('from', 0) ?? 0,
-          maxDurationMs: duration('maxDuration', DEFAULTS.maxDurationMs, 's', 1),
+          maxDurationMs: rampDuration(),
           maxConnections: count('maxConnections'),
           threshold,
           stopAtGate: findMax ? undefined : minConcurrency,
@@ -118,9 +136,17 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
   const sendFile = text('sendFile');
   if (sendText !== undefined && sendFile !== undefined) throw new UsageError('--send and --send-file both given; use one of them');
   const expectText = text('expect');
+  const workersText = text('workers');
+  const lifetimeText = text('channelLifetime');
+  const sourceText = text('sourceIp');
   return {
     mode,
+    targets,
     target,
+    workers: workersText === undefined ? 1 : workersText.trim() === 'auto' ? 'auto' : parseWorkers(workersText),
+    sources: sourceText === undefined ? undefined : parseSourceSpec(sourceText),
+    lifetimeMs: lifetimeText === undefined ? undefined : duration('channelLifetime', 0, 's'),
+    durationMs: mode === 'fixed' && raw.duration !== undefined ? duration('duration', 0, 's', 1) : undefined,
     connections: count('connections') ?? DEFAULTS.connections,
     sleepMs: duration('sleep', DEFAULTS.sleepMs, 'ms'),
     dialTimeoutMs: duration('dialTimeout', DEFAULTS.dialTimeoutMs, 's', 1),
@@ -143,6 +169,17 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
     markdownPath: nonEmpty(markdownPath, '--markdown'),
     quiet: raw.quiet === true,
   };
+}
+
+/** The most shard processes one run starts. */
+export const MAX_WORKERS = 64;
+
+function parseWorkers(text: string): number {
+  const n = Number(text.trim());
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+    throw new UsageError(`--workers ${JSON.stringify(text)} is not a shard count; use a whole number from 1 to ${MAX_WORKERS}, or auto`);
+  }
+  return n;
 }
 
 function nonEmpty(path: string | undefined, flag: string): string | undefined {

@@ -47,7 +47,7 @@ export function diagnoseResult(r: RampResult | FixedResult): Diagnosis {
 export function diagnose(input: DiagnosisInput): Diagnosis {
   const n = input.maximum;
   const prober = FAILURE_KINDS.find((k) => isProberKind(k) && (input.failures[k] ?? 0) > 0);
-  if (prober) return proberDiagnosis(prober, n);
+  if (prober) return proberDiagnosis(prober, n, input.evidence[prober]?.message);
   const closes = (input.failures.closed ?? 0) + (input.failures.reset ?? 0);
   // Eviction drops the oldest connections (held, or at a fast ramp still settling) while newer ones
   // stay; a server that closes past its limit drops the newest and keeps the old ones.
@@ -97,8 +97,10 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   }
 }
 
-function proberDiagnosis(kind: FailureKind, n: number): Diagnosis {
+function proberDiagnosis(kind: FailureKind, n: number, evidence?: string): Diagnosis {
   switch (kind) {
+    case 'shard-lost':
+      return { side: 'prober', cause: `a prober shard process died with ${n} held${evidence ? ` (${evidence})` : ''}: the prober failed, not the target`, lookAt: ['the kernel log for the OOM killer (dmesg)', 'memory on the prober', 'fewer connections per shard: more --workers'] };
     case 'fd-limit':
       return { side: 'prober', cause: `the prober ran out of file descriptors (EMFILE/ENFILE) with ${n} held: this machine's limit, not the target's`, lookAt: ['ulimit -n on the prober: raise the hard limit (limits.conf, LimitNOFILE); goon-probe raises the soft limit to it', 'fs.file-max and fs.nr_open', 'goon-probe doctor'] };
     case 'addr-unavailable':

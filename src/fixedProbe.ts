@@ -1,14 +1,12 @@
 import type { Clock } from './clock.js';
 import type { ProbeConfig } from './config.js';
 import type { FleetObservation } from './fleet.js';
+import type { FleetControl } from './fleetControl.js';
 import type { FixedResult, FixedStatus } from './result.js';
 import { summarize } from './stats.js';
 
 /** What the fixed-mode loop drives. */
-export interface FixedFleet {
-  open(count: number): void;
-  observe(): FleetObservation;
-}
+export type FixedFleet = Pick<FleetControl, 'open' | 'observe' | 'liveCounts'>;
 
 /** What a fixed-mode run needs from outside. */
 export interface FixedDeps {
@@ -29,13 +27,19 @@ export function fixedStatus(total: number, obs: FleetObservation): FixedStatus {
     established: live.open + live.verified + live.held,
     closed: obs.dropped,
     error: obs.failed,
-    notInitiated: total - obs.started,
+    // With --channel-lifetime, replacements are dials too: past N, none is "not initiated".
+    notInitiated: Math.max(0, total - obs.started),
   };
 }
 
+/** How often the fixed-mode loop looks at the live counts between status lines. */
+const TICK_MS = 20;
+
 /**
- * Runs tcpgoon's mode: opens N connections, one every --sleep, and ends at the first status
- * interval at which every connection has been dialed (successfully or not).
+ * Runs tcpgoon's mode: opens N connections, one every --sleep, and ends once every connection has
+ * been dialed (successfully or not), or with -T/--duration once that time has passed (while
+ * --channel-lifetime churns the connections). Status lines come every --interval; the end is
+ * looked for every few milliseconds, so that the time to N is measured, not rounded to a line.
  */
 export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<FixedResult> {
   const { fleet, clock, signal } = deps;
@@ -45,7 +49,17 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
   const errorMs: number[] = [];
   let opened = 0;
   let nextStatusMs = startMs;
-  let observation = fleet.observe();
+  let allEstablishedAtMs: number | null = null;
+  let observation = await fleet.observe();
+  const status = async (): Promise<void> => {
+    observation = await fleet.observe();
+    connectMs.push(...observation.connectMs);
+    errorMs.push(...observation.errorMs);
+    deps.onStatus?.(fixedStatus(total, observation));
+  };
+  // tcpgoon's first line comes before any dial: every connection not initiated yet.
+  deps.onStatus?.(fixedStatus(total, observation));
+  nextStatusMs += config.intervalMs;
   for (;;) {
     const now = clock.now();
     const due = config.sleepMs === 0 ? total : Math.min(total, Math.floor((now - startMs) / config.sleepMs) + 1);
@@ -53,25 +67,26 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
       fleet.open(due - opened);
       opened = due;
     }
-    if (now >= nextStatusMs || signal.aborted) {
-      observation = fleet.observe();
-      connectMs.push(...observation.connectMs);
-      errorMs.push(...observation.errorMs);
-      const status = fixedStatus(total, observation);
-      deps.onStatus?.(status);
-      const done = status.notInitiated === 0 && status.dialing === 0 && observation.live.queued === 0;
-      if (signal.aborted || (done && now > startMs)) break;
+    const live = await fleet.liveCounts();
+    if (allEstablishedAtMs === null && live.open + live.verified + live.held >= total) allEstablishedAtMs = clock.now() - startMs;
+    const allDialed = opened === total && live.queued === 0 && live.dialing === 0;
+    const ended = signal.aborted || (config.durationMs === undefined ? allDialed && now > startMs : now - startMs >= config.durationMs);
+    if (ended || now >= nextStatusMs) {
+      await status();
       nextStatusMs += config.intervalMs * Math.max(1, Math.ceil((now - nextStatusMs) / config.intervalMs));
     }
+    if (ended) break;
     const nextDialMs = opened < total ? startMs + opened * config.sleepMs : Number.POSITIVE_INFINITY;
-    await clock.sleep(Math.max(1, Math.min(nextStatusMs, nextDialMs) - clock.now()), signal);
+    await clock.sleep(Math.max(1, Math.min(TICK_MS, nextStatusMs - clock.now(), nextDialMs - clock.now())), signal);
   }
-  const status = fixedStatus(total, observation);
+  const final = fixedStatus(total, observation);
+  const churning = config.durationMs !== undefined;
+  const clean = churning ? observation.failed === 0 && observation.dropped === 0 : final.established === total;
   return {
     mode: 'fixed',
     target: config.target.display,
     dialed: deps.dialed,
-    status,
+    status: final,
     totalEstablished: observation.established,
     maxConcurrent: observation.peakEstablished,
     connect: summarize(connectMs),
@@ -79,7 +94,10 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
     failures: observation.failures,
     evidence: observation.evidence,
     interrupted: signal.aborted,
-    exitCode: signal.aborted ? 130 : status.established === total ? 0 : 2,
+    exitCode: signal.aborted ? 130 : clean ? 0 : 2,
     sourceAddresses: observation.sourceAddresses,
+    elapsedMs: observation.atMs - startMs,
+    allEstablishedAtMs,
+    recycled: observation.recycled,
   };
 }

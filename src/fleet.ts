@@ -2,16 +2,17 @@ import type { Socket } from 'node:net';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { expectMatches, type ExpectMatcher } from './expectMatcher.js';
 import { Fifo } from './fifo.js';
-import { dial, type SocketHandlers } from './net/dialer.js';
+import { dial, type DialOptions, type SocketHandlers } from './net/dialer.js';
 import { classifyError, type FailureKind } from './net/errors.js';
-import type { Endpoint } from './net/resolve.js';
+import type { Route } from './routes.js';
 
 /** Where a connection is in its life (DESIGN.md "Connection lifecycle"). */
 export type ConnState = 'queued' | 'dialing' | 'open' | 'verified' | 'held' | 'closed' | 'failed' | 'stopped';
 
 /** How a fleet dials, verifies and holds its connections. */
 export interface FleetOptions {
-  readonly endpoints: readonly Endpoint[];
+  /** Where connections go, round-robin: a destination and, optionally, the source address to bind. */
+  readonly routes: readonly Route[];
   readonly dialTimeoutMs: number;
   readonly keepaliveMs: number;
   /** Dials in flight at once (p-limit); Infinity for none. */
@@ -23,6 +24,11 @@ export interface FleetOptions {
   readonly settleMs: number;
   /** Reopen connections that the peer closes. */
   readonly reopen: boolean;
+  /**
+   * Close every connection this long after it opened and open a new one in its place (tcpkali's
+   * --channel-lifetime): deliberate churn, counted as `recycled`, never as a failure.
+   */
+  readonly lifetimeMs?: number | undefined;
   /** Monotonic clock in milliseconds. */
   readonly now: () => number;
   /** How often deadlines are swept (default 10 ms). */
@@ -62,6 +68,8 @@ export interface FleetObservation {
   readonly droppedHeld: number;
   /** Of those, connections that were the oldest one open when dropped: eviction's sign. */
   readonly droppedOldest: number;
+  /** Connections the prober itself closed at the end of their --channel-lifetime (and replaced). */
+  readonly recycled: number;
   readonly failures: Readonly<Partial<Record<FailureKind, number>>>;
   readonly evidence: Readonly<Partial<Record<FailureKind, Evidence>>>;
   /** The most connections established (open, verified or held) at one moment. */
@@ -108,8 +116,10 @@ export class Fleet {
   private readonly dialDeadlines = new Fifo<Conn>();
   private readonly verifyDeadlines = new Fifo<Conn>();
   private readonly settleDeadlines = new Fifo<Conn>();
+  private readonly lifetimeDeadlines = new Fifo<Conn>();
   private readonly limit: LimitFunction;
   private readonly handlers: SocketHandlers;
+  private readonly dialOptions: DialOptions;
   private readonly sweeper: NodeJS.Timeout;
   private reopen: boolean;
   private stopped = false;
@@ -121,6 +131,7 @@ export class Fleet {
   private dropped = 0;
   private droppedHeld = 0;
   private droppedOldest = 0;
+  private recycled = 0;
   private peakEstablished = 0;
   private unclosed = 0;
   private readonly sourceAddresses: string[] = [];
@@ -132,6 +143,7 @@ export class Fleet {
     this.reopen = options.reopen;
     this.limit = pLimit(options.maxInflight);
     this.handlers = this.makeHandlers();
+    this.dialOptions = { keepaliveMs: options.keepaliveMs, noDelay: options.send !== undefined };
     this.sweeper = setInterval(() => this.sweep(), options.sweepEveryMs ?? 10);
     this.sweeper.unref();
   }
@@ -172,6 +184,7 @@ export class Fleet {
       dropped: this.dropped,
       droppedHeld: this.droppedHeld,
       droppedOldest: this.droppedOldest,
+      recycled: this.recycled,
       failures: { ...this.failures },
       evidence: { ...this.evidence },
       peakEstablished: this.peakEstablished,
@@ -218,7 +231,7 @@ export class Fleet {
 
   private startDial(conn: Conn): Promise<void> {
     if (this.stopped || conn.state !== 'queued') return Promise.resolve();
-    const endpoint = this.options.endpoints[this.started % this.options.endpoints.length] as Endpoint;
+    const route = this.options.routes[this.started % this.options.routes.length] as Route;
     this.started++;
     this.moveTo(conn, 'dialing');
     conn.startedAtMs = this.options.now();
@@ -226,7 +239,7 @@ export class Fleet {
     return new Promise<void>((resolve) => {
       conn.release = resolve;
       try {
-        const socket = dial(endpoint, { keepaliveMs: this.options.keepaliveMs }, this.handlers) as TaggedSocket;
+        const socket = dial(route, this.dialOptions, this.handlers) as TaggedSocket;
         socket[CONN] = conn;
         conn.socket = socket;
         this.unclosed++;
@@ -267,11 +280,13 @@ export class Fleet {
     if (this.sourceAddresses.length === 0 && socket.localAddress) this.sourceAddresses.push(socket.localAddress);
     conn.openAtMs = now;
     this.moveTo(conn, 'open');
+    if (this.options.lifetimeMs !== undefined) this.lifetimeDeadlines.push(conn);
     if (this.options.send) socket.write(this.options.send);
     if (this.options.expect) this.verifyDeadlines.push(conn);
     else this.verify(conn, now);
     const established = this.counts.open + this.counts.verified + this.counts.held;
     if (established > this.peakEstablished) this.peakEstablished = established;
+    if (this.options.lifetimeMs === 0) this.recycle(conn);
   }
 
   private onData(conn: Conn, chunk: Buffer): void {
@@ -299,7 +314,7 @@ export class Fleet {
     const state = conn.state;
     if (state === 'dialing') {
       this.fail(conn, conn.error ? classifyError(conn.error) : 'other', conn.error ?? undefined);
-    } else if (state === 'open' || state === 'verified' || state === 'held') {
+    } else if (isEstablished(state)) {
       this.drop(conn);
     }
     conn.socket = null;
@@ -328,7 +343,7 @@ export class Fleet {
   private isOldestEstablished(conn: Conn): boolean {
     for (const other of this.live) {
       if (other === conn) return true;
-      if (other.state === 'open' || other.state === 'verified' || other.state === 'held') return false;
+      if (isEstablished(other.state)) return false;
     }
     return false;
   }
@@ -381,7 +396,25 @@ export class Fleet {
     expire(this.settleDeadlines, (c) => c.state !== 'verified' || now - c.verifiedAtMs >= settleMs, (c) => {
       if (c.state === 'verified') this.moveTo(c, 'held');
     });
+    const lifetimeMs = this.options.lifetimeMs;
+    if (lifetimeMs === undefined) return;
+    expire(this.lifetimeDeadlines, (c) => !isEstablished(c.state) || now - c.openAtMs >= lifetimeMs, (c) => {
+      if (isEstablished(c.state)) this.recycle(c);
+    });
   }
+
+  /** Closes a connection whose lifetime is over and opens its replacement. */
+  private recycle(conn: Conn): void {
+    this.recycled++;
+    this.moveTo(conn, 'closed');
+    conn.socket?.destroy();
+    if (!this.stopped) this.enqueue();
+  }
+}
+
+/** Returns true for the states of a connection whose handshake finished and that is still open. */
+function isEstablished(state: ConnState): boolean {
+  return state === 'open' || state === 'verified' || state === 'held';
 }
 
 /** Takes items off the head of a deadline queue while `due` holds, handing each to `act`. */

@@ -1,22 +1,11 @@
 import type { Clock } from './clock.js';
 import type { ProbeConfig } from './config.js';
 import { dialsDue, proberKinds, roundFailed, roundTarget, stopAfterRound, totalFailures, verdictFor, type RampPlan, type StopReason } from './controller.js';
+import { activeCount, type FleetControl } from './fleetControl.js';
 import type { FleetObservation } from './fleet.js';
 import type { FailureKind } from './net/errors.js';
 import type { FailureCounts, RampProgress, RampResult, RoundRecord } from './result.js';
 import { summarize } from './stats.js';
-
-/** What the ramp loop drives: a fleet of connections (in this process, or later in shards). */
-export interface FleetControl {
-  open(count: number): void;
-  setReopen(reopen: boolean): void;
-  /** Drops dials not yet started. */
-  cancelQueued(): void;
-  readonly active: number;
-  /** Live counts now; unlike observe(), keeps the latency samples for the next observation. */
-  liveCounts(): Readonly<FleetObservation['live']>;
-  observe(): FleetObservation;
-}
 
 /** What a ramp run needs from outside. */
 export interface ProbeDeps {
@@ -47,18 +36,18 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   const startMs = clock.now();
   const rounds: RoundRecord[] = [];
   const connectMs: number[] = [];
-  let previous = fleet.observe();
+  let previous = await fleet.observe();
   let created = 0;
   let maximum = 0;
   let maximumAtMs = 0;
   let stop: StopReason | null = null;
   let progressAtMs = startMs;
   let failedSoFar = 0;
-  const progress = (round: number, target: number): void => {
+  const progress = async (round: number, target: number): Promise<void> => {
     const now = clock.now();
     if (!deps.onProgress || now - progressAtMs < (deps.progressEveryMs ?? 250)) return;
     progressAtMs = now;
-    const live = fleet.liveCounts();
+    const live = await fleet.liveCounts();
     deps.onProgress({
       atMs: now - startMs, round, target, held: live.held, settling: live.verified, unverified: live.open,
       dialing: live.dialing + live.queued, failures: failedSoFar,
@@ -68,7 +57,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   for (let index = 0; stop === null; index++) {
     const roundStartMs = startMs + index * plan.roundMs;
     const target = roundTarget(plan, index);
-    const deficit = Math.max(0, target - (config.reopen ? fleet.active : created));
+    const deficit = Math.max(0, target - (config.reopen ? activeCount(await fleet.liveCounts()) : created));
     let issued = 0;
     for (;;) {
       const elapsedMs = clock.now() - roundStartMs;
@@ -76,13 +65,13 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       if (due > issued) fleet.open(due - issued);
       issued = due;
       if (elapsedMs >= plan.roundMs || signal.aborted) break;
-      progress(index + 1, target);
+      await progress(index + 1, target);
       const nextDueMs = issued < deficit ? (plan.roundMs * issued) / deficit : plan.roundMs;
       await clock.sleep(Math.min(TICK_MS, Math.max(1, nextDueMs - elapsedMs)), signal);
     }
     created += issued;
     await ioTurn();
-    const observation = fleet.observe();
+    const observation = await fleet.observe();
     connectMs.push(...observation.connectMs);
     const round = makeRound(index, target, previous, observation, startMs, plan);
     previous = observation;
@@ -97,7 +86,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   fleet.cancelQueued();
   if (stop !== 'interrupted') await settle(config, deps, () => progress(rounds.length, rounds.at(-1)?.target ?? 0));
   await ioTurn();
-  const final = fleet.observe();
+  const final = await fleet.observe();
   connectMs.push(...final.connectMs);
   if (final.live.held > maximum) [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
   const failing = rounds.find((r) => r.failed);
@@ -151,12 +140,12 @@ function ioTurn(): Promise<void> {
 }
 
 /** Waits, with no new dials, until every live connection is held or gone, or the settle deadline passes. */
-async function settle(config: ProbeConfig, deps: ProbeDeps, progress: () => void): Promise<void> {
+async function settle(config: ProbeConfig, deps: ProbeDeps, progress: () => Promise<void>): Promise<void> {
   const deadlineMs = deps.clock.now() + config.settleMs + (config.expect ? config.expectTimeoutMs : 0) + 50;
   for (;;) {
-    const live = deps.fleet.liveCounts();
+    const live = await deps.fleet.liveCounts();
     if (live.open + live.verified + live.dialing === 0 || deps.clock.now() >= deadlineMs || deps.signal.aborted) return;
-    progress();
+    await progress();
     await deps.clock.sleep(TICK_MS, deps.signal);
   }
 }

@@ -1,44 +1,34 @@
 import { systemClock } from './clock.js';
 import type { ProbeConfig } from './config.js';
-import { Fleet } from './fleet.js';
-import { formatEndpoint, type Endpoint } from './net/resolve.js';
 import { runRamp, type ProbeDeps } from './probe.js';
 import { refineConfig, shouldRefine, withFirstPass } from './refine.js';
 import type { RampResult } from './result.js';
+import { describeRoutes, type Route } from './routes.js';
+import { startFleet } from './startFleet.js';
 
-/** Returns the fleet for a run of this config against one endpoint. */
-export function makeFleet(config: ProbeConfig, endpoint: Endpoint): Fleet {
-  return new Fleet({
-    endpoints: [endpoint],
-    dialTimeoutMs: config.dialTimeoutMs,
-    keepaliveMs: config.keepaliveMs,
-    maxInflight: config.maxInflight,
-    send: config.send,
-    expect: config.expect,
-    expectTimeoutMs: config.expectTimeoutMs,
-    settleMs: config.settleMs,
-    reopen: config.mode === 'ramp' && config.reopen,
-    now: systemClock.now,
-  });
+/** Where a ramp goes: its routes, and how many shard processes hold the connections. */
+export interface RampWay {
+  readonly routes: readonly Route[];
+  readonly workers: number;
 }
 
-/** Returns the result of a ramp against the endpoint on the real clock; its connections are always closed after. */
+/** Returns the result of a ramp over the routes on the real clock; its connections are always closed after. */
 export async function runRampProbe(
   config: ProbeConfig,
-  endpoint: Endpoint,
+  way: RampWay,
   options: Pick<ProbeDeps, 'signal' | 'onRound' | 'onProgress' | 'progressEveryMs'>,
 ): Promise<RampResult> {
-  const first = await onePass(config, endpoint, options);
+  const first = await onePass(config, way, options);
   if (!shouldRefine(config, first) || options.signal.aborted) return first;
   // Every connection of the first pass is closed before the second starts: the target backs off.
-  const second = await onePass(refineConfig(config, first), endpoint, options);
+  const second = await onePass(refineConfig(config, first), way, options);
   return withFirstPass(second, first);
 }
 
-async function onePass(config: ProbeConfig, endpoint: Endpoint, options: Pick<ProbeDeps, 'signal' | 'onRound' | 'onProgress' | 'progressEveryMs'>): Promise<RampResult> {
-  const fleet = makeFleet(config, endpoint);
+async function onePass(config: ProbeConfig, way: RampWay, options: Pick<ProbeDeps, 'signal' | 'onRound' | 'onProgress' | 'progressEveryMs'>): Promise<RampResult> {
+  const fleet = await startFleet(config, way.routes, way.workers);
   try {
-    return await runRamp(config, { ...options, fleet, clock: systemClock, dialed: formatEndpoint(endpoint) });
+    return await runRamp(config, { ...options, fleet, clock: systemClock, dialed: describeRoutes(way.routes) });
   } finally {
     await fleet.stop();
   }

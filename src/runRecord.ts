@@ -32,6 +32,12 @@ export interface RecordConfig {
   readonly minConcurrency: number | null;
   readonly findMax: boolean;
   readonly refine?: boolean;
+  /** Since 0.2: the run's shards, sources and destinations, and churn. */
+  readonly workers?: number;
+  readonly sourceAddresses?: readonly string[];
+  readonly destinations?: readonly string[];
+  readonly channelLifetimeMs?: number | null;
+  readonly durationMs?: number | null;
 }
 
 /** One run, versioned: what was asked, where, what was measured and concluded (`--json`). */
@@ -62,6 +68,15 @@ export interface RecordInputs {
   readonly environment: ProberEnvironment;
   readonly result: RampResult | FixedResult;
   readonly preflight?: Preflight;
+  /** How the run was spread: shards, bound sources, destinations. */
+  readonly way?: RunWay;
+}
+
+/** How a run was spread over processes and addresses, for the record. */
+export interface RunWay {
+  readonly workers: number;
+  readonly sourceAddresses: readonly string[];
+  readonly destinations: readonly string[];
 }
 
 /** Returns the run record of a finished (or interrupted) run. */
@@ -74,7 +89,7 @@ export function buildRunRecord(inputs: RecordInputs): RunRecord {
     startedAt: inputs.startedAt.toISOString(),
     endedAt: inputs.endedAt.toISOString(),
     target: { given: config.target.display, resolved: result.dialed },
-    config: recordConfig(config),
+    config: recordConfig(config, inputs.way),
     environment: { ...inputs.environment, sourceAddresses: [...result.sourceAddresses] },
     result,
     diagnosis: diagnoseResult(result),
@@ -83,9 +98,12 @@ export function buildRunRecord(inputs: RecordInputs): RunRecord {
 }
 
 /** Returns the effective configuration as plain JSON. */
-export function recordConfig(config: ProbeConfig): RecordConfig {
+export function recordConfig(config: ProbeConfig, way?: RunWay): RecordConfig {
   const fixed = config.mode === 'fixed';
   return {
+    ...(way ? { workers: way.workers, sourceAddresses: way.sourceAddresses, destinations: way.destinations } : {}),
+    channelLifetimeMs: config.lifetimeMs ?? null,
+    durationMs: config.durationMs ?? null,
     mode: config.mode,
     connections: fixed ? config.connections : null,
     sleepMs: fixed ? config.sleepMs : null,

@@ -6,6 +6,8 @@ import { UsageError } from './usageError.js';
 /** A validated `serve` command. */
 export interface ServeConfig {
   readonly server: TargetServerOptions;
+  /** Worker processes and listening ports of a multi-process hold target; null for the one-process target. */
+  readonly hold: { readonly workers: number; readonly listeners: number } | null;
   /** Stop after this long; null runs until Ctrl-C. */
   readonly durationMs: number | null;
 }
@@ -31,7 +33,20 @@ export function buildServeConfig(raw: RawOptions, positionals: readonly string[]
   const max = text('maxConnections');
   const backlog = text('backlog');
   const duration = text('duration');
+  const workersText = text('workers');
+  const listenersText = text('listeners');
+  const workers = workersText === undefined ? 1 : parseCount(workersText, '--workers');
+  const listeners = listenersText === undefined ? 1 : parseCount(listenersText, '--listeners');
+  if (listeners > 64) throw new UsageError(`--listeners ${listeners} is too many; use at most 64 ports`);
+  if (workers > 64) throw new UsageError(`--workers ${workers} is too many; use at most 64 processes`);
+  const multi = workers > 1 || listeners > 1;
+  if (multi) {
+    const limited = ['maxConnections', 'overLimit', 'banner'].find((name) => raw[name] !== undefined);
+    if (limited) throw new UsageError(`--${limited.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs the one-process target; drop --workers/--listeners (they make an unlimited hold target)`);
+    if (reply !== undefined && reply !== 'echo') throw new UsageError('--workers/--listeners targets only echo (--reply echo) or discard; drop the fixed --reply');
+  }
   return {
+    hold: multi ? { workers, listeners } : null,
     server: {
       host,
       port: parsePort(text('port') ?? '0', '--port', true),

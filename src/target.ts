@@ -10,6 +10,35 @@ export interface TargetSpec {
 }
 
 const USAGE_HINT = 'give the target as host:port, [ipv6]:port or host port, like 127.0.0.1:6379';
+/** The most destinations one run takes (a port range counts each port). */
+export const MAX_TARGETS = 1024;
+
+/**
+ * Returns every destination from the positional arguments: one or more `host:port` (a port range
+ * `host:9000-9007` stands for each port), or tcpgoon's `host port`. Connections go to them
+ * round-robin.
+ */
+export function parseTargets(positionals: readonly string[]): TargetSpec[] {
+  if (positionals.length === 2 && /^\d+$/.test(positionals[1] as string)) return [parseTarget(positionals)];
+  if (positionals.length === 0) return [parseTarget(positionals)];
+  const targets = positionals.flatMap((text) => expandPortRange(text));
+  if (targets.length > MAX_TARGETS) throw new UsageError(`${targets.length} destinations given; use at most ${MAX_TARGETS}`);
+  return targets;
+}
+
+/** Returns the destinations as reports name them: the arguments as given, joined by spaces. */
+export function describeTargets(positionals: readonly string[]): string {
+  return positionals.length === 2 && /^\d+$/.test(positionals[1] as string) ? parseTarget(positionals).display : positionals.join(' ');
+}
+
+function expandPortRange(text: string): TargetSpec[] {
+  const range = /^(.*):(\d+)-(\d+)$/.exec(text.trim());
+  if (!range) return [parseTarget([text])];
+  const [low, high] = [parsePort(range[2] as string, 'target port'), parsePort(range[3] as string, 'target port')];
+  if (high < low) throw new UsageError(`port range ${low}-${high} in ${JSON.stringify(text)} runs backwards; write it low-high`);
+  if (high - low + 1 > MAX_TARGETS) throw new UsageError(`port range ${low}-${high} has ${high - low + 1} ports; use at most ${MAX_TARGETS}`);
+  return Array.from({ length: high - low + 1 }, (_, i) => parseTarget([`${range[1]}:${low + i}`]));
+}
 
 /**
  * Returns the target from the command's positional arguments: `host:port`, `[v6]:port`, or

@@ -49,7 +49,7 @@ test('bad input: one line naming the problem and the fix, exit 1, no stack trace
     [[target, '-s', '10x'], /--sleep "10x" is not a duration/], // -s 10x
     [[target, '-t', '-1'], /--dial-timeout "-1" is not a duration/], // -t -1
     [[target, '--frobnicate'], /unknown option --frobnicate/], // unknown flag
-    [[target, 'extra'], /unexpected argument "extra"/], // extra positional
+    [[target, 'extra'], /target "extra" has no port/], // a second destination without a port
     [[target, '--ramp', 'fast'], /--ramp "fast" is not a rate/], // bad rate
     [['serve', '--over-limit', 'explode'], /--over-limit "explode" is unknown/], // serve validation
     [['0.0.0.0:1'], /not a loopback address; refusing without confirmation, pass -y/], // no TTY, no -y

@@ -5,7 +5,7 @@ import { Fleet, type FleetOptions } from '../src/fleet.js';
 import { withServer } from './helpers/servers.js';
 
 const options = (port: number, over: Partial<FleetOptions> = {}): FleetOptions => ({
-  endpoints: [{ host: '127.0.0.1', port, family: 4 }],
+  routes: [{ endpoint: { host: '127.0.0.1', port, family: 4 } }],
   dialTimeoutMs: 1000, keepaliveMs: 0, maxInflight: 8, expectTimeoutMs: 500, settleMs: 50, reopen: false,
   now: systemClock.now, ...over,
 });

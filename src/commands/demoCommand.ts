@@ -27,7 +27,7 @@ export async function demoCommand(raw: RawOptions, io: CliIO): Promise<number> {
     const controller = new AbortController();
     const remove = io.onInterrupt(() => controller.abort());
     try {
-      const result = await runRampProbe(config, await resolveTarget(config.target), {
+      const result = await runRampProbe(config, { routes: [{ endpoint: await resolveTarget(config.target) }], workers: 1 }, {
         signal: controller.signal,
         onRound: (round) => io.err(`${formatRoundLine(round)}\n`),
       });

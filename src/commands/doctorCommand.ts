@@ -19,7 +19,7 @@ export async function doctorCommand(positionals: readonly string[], _raw: RawOpt
   }
   const findings = {
     environment, tuning: readKernelTuning(), target,
-    preflight: preflight(environment, { reach: null, destinations: 1, sources: 1 }),
+    preflight: preflight(environment, { reach: null, destinations: 1, sources: 0 }),
   };
   io.out(renderDoctor(findings));
   return 0;

@@ -3,8 +3,9 @@ import type { CliIO } from '../cliIO.js';
 import { systemClock } from '../clock.js';
 import { buildProbeConfig, type ProbeConfig, type RawOptions } from '../config.js';
 import { readEnvironment } from '../environment.js';
-import { preflight, runReach } from '../preflight.js';
+import { preflight, runReach, workersFor } from '../preflight.js';
 import { fixedStatus, runFixed } from '../fixedProbe.js';
+import { resolveSources } from '../net/localSources.js';
 import { isLoopback } from '../net/loopback.js';
 import { formatEndpoint, resolveTarget, type Endpoint } from '../net/resolve.js';
 import { resultLine } from '../report/explain.js';
@@ -13,7 +14,9 @@ import { renderRampReport } from '../report/rampText.js';
 import { formatStatusLine } from '../report/statusLine.js';
 import type { FixedResult, RampResult } from '../result.js';
 import { buildRunRecord } from '../runRecord.js';
-import { makeFleet, runRampProbe } from '../runRampProbe.js';
+import { buildRoutes, describeRoutes } from '../routes.js';
+import { runRampProbe, type RampWay } from '../runRampProbe.js';
+import { startFleet } from '../startFleet.js';
 import { UsageError } from '../usageError.js';
 import { progressPrinter } from './progressPrinter.js';
 import { checkOutputPaths, stdoutTaken, writeRecordOutputs } from './recordOutputs.js';
@@ -28,15 +31,19 @@ export interface ProbeContext {
 export async function probeCommand(positionals: readonly string[], raw: RawOptions, io: CliIO, context: ProbeContext): Promise<number> {
   const config = buildProbeConfig(raw, positionals, (path) => readFileSync(path));
   checkOutputPaths(config);
-  const endpoint = await resolveTarget(config.target);
-  const dialed = formatEndpoint(endpoint);
-  if (!(await confirmed(config, endpoint, io))) return 1;
-  if (config.debug) io.err(`debug: ${config.mode} mode, ${config.target.display} resolved to ${dialed}\n`);
+  const endpoints = await Promise.all(config.targets.map((target) => resolveTarget(target)));
+  if (!(await confirmed(config, endpoints, io))) return 1;
+  const environment = readEnvironment();
+  const reach = runReach(config);
+  const sources = await resolveSources(config.sources, endpoints, reach);
+  const workers = config.workers === 'auto' ? workersFor(reach, environment) : config.workers;
+  const way: RampWay = { routes: buildRoutes(endpoints, sources), workers };
+  const dialed = describeRoutes(way.routes);
+  if (config.debug) io.err(`debug: ${config.mode} mode, ${config.target.display} resolved to ${dialed}, ${workers} worker(s)\n`);
   // With --json - or --markdown -, stdout carries only that document; the text goes to stderr.
   const text = config.quiet ? () => {} : stdoutTaken(config) ? io.err : io.out;
   const last = stdoutTaken(config) ? io.err : io.out;
-  const environment = readEnvironment();
-  const check = preflight(environment, { reach: runReach(config), destinations: 1, sources: 1 });
+  const check = preflight(environment, { reach, destinations: endpoints.length, sources: sources.length, workers });
   if (!config.quiet) for (const warning of check.warnings) io.err(`warning: ${warning}\n`);
   const startedAt = new Date();
   const controller = new AbortController();
@@ -47,14 +54,15 @@ export async function probeCommand(positionals: readonly string[], raw: RawOptio
   let result: RampResult | FixedResult;
   try {
     result = config.mode === 'fixed'
-      ? await fixedRun(config, endpoint, dialed, controller.signal, io, text)
-      : await rampRun(config, endpoint, controller.signal, io, text, check.warnings);
+      ? await fixedRun(config, way, dialed, controller.signal, io, text)
+      : await rampRun(config, way, controller.signal, io, text, check.warnings);
   } finally {
     removeInterrupt();
   }
   const record = buildRunRecord({
     version: context.version, argv: context.argv, startedAt, endedAt: new Date(), config, environment, result,
     preflight: check,
+    way: { workers, sourceAddresses: sources, destinations: endpoints.map(formatEndpoint) },
   });
   const problems = writeRecordOutputs(record, config, io);
   for (const problem of problems) io.err(`goon-probe: ${problem}\n`);
@@ -62,9 +70,9 @@ export async function probeCommand(positionals: readonly string[], raw: RawOptio
   return problems.length > 0 && result.exitCode === 0 ? 1 : result.exitCode;
 }
 
-async function rampRun(config: ProbeConfig, endpoint: Endpoint, signal: AbortSignal, io: CliIO, text: (s: string) => void, preflightWarnings: readonly string[]): Promise<RampResult> {
+async function rampRun(config: ProbeConfig, way: RampWay, signal: AbortSignal, io: CliIO, text: (s: string) => void, preflightWarnings: readonly string[]): Promise<RampResult> {
   const progress = progressPrinter(io, { quiet: config.quiet, intervalMs: config.intervalMs });
-  const measured = await runRampProbe(config, endpoint, {
+  const measured = await runRampProbe(config, way, {
     signal,
     onRound: progress.onRound,
     ...(progress.onProgress ? { onProgress: progress.onProgress, progressEveryMs: 250 } : {}),
@@ -75,14 +83,14 @@ async function rampRun(config: ProbeConfig, endpoint: Endpoint, signal: AbortSig
   return result;
 }
 
-async function fixedRun(config: ProbeConfig, endpoint: Endpoint, dialed: string, signal: AbortSignal, io: CliIO, text: (s: string) => void): Promise<FixedResult> {
-  const fleet = makeFleet(config, endpoint);
+async function fixedRun(config: ProbeConfig, way: RampWay, dialed: string, signal: AbortSignal, io: CliIO, text: (s: string) => void): Promise<FixedResult> {
+  const fleet = await startFleet(config, way.routes, way.workers);
   try {
     const result = await runFixed(config, {
       fleet, clock: systemClock, signal, dialed,
       onStatus: (status) => text(`${formatStatusLine(status)}\n`),
     });
-    if (config.debug) io.err(`debug: final ${JSON.stringify(fixedStatus(config.connections, fleet.observe()))}\n`);
+    if (config.debug) io.err(`debug: final ${JSON.stringify(fixedStatus(config.connections, await fleet.observe()))}\n`);
     text(renderFixedReport(result));
     return result;
   } finally {
@@ -90,9 +98,10 @@ async function fixedRun(config: ProbeConfig, endpoint: Endpoint, dialed: string,
   }
 }
 
-async function confirmed(config: ProbeConfig, endpoint: Endpoint, io: CliIO): Promise<boolean> {
-  if (isLoopback(endpoint.host) || config.assumeYes) return true;
-  const what = `${config.target.display} (${formatEndpoint(endpoint)}) is not a loopback address`;
+async function confirmed(config: ProbeConfig, endpoints: readonly Endpoint[], io: CliIO): Promise<boolean> {
+  const remote = endpoints.find((endpoint) => !isLoopback(endpoint.host));
+  if (!remote || config.assumeYes) return true;
+  const what = `${config.target.display} (${formatEndpoint(remote)}) is not a loopback address`;
   if (!io.stdinIsTTY) throw new UsageError(`${what}; refusing without confirmation, pass -y/--assume-yes to probe it`);
   const yes = await io.confirm(`${what}. Open connections to it? [y/N] `);
   if (!yes) io.err('not confirmed; nothing was sent\n');

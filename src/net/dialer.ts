@@ -1,11 +1,14 @@
 import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
+import type { Route } from '../routes.js';
 import type { Endpoint } from './resolve.js';
 
 /** Socket settings every probe connection gets. */
 export interface DialOptions {
   /** TCP keepalive idle time; 0 turns keepalive off. */
   readonly keepaliveMs: number;
+  /** Turn off Nagle's algorithm: only worth its system call on connections that send. */
+  readonly noDelay: boolean;
 }
 
 /**
@@ -20,15 +23,18 @@ export interface SocketHandlers {
 }
 
 /**
- * Returns a new client socket dialing the endpoint, configured (no Nagle, keepalive) and wired to
- * the shared handlers. This is the only place a client socket is created.
+ * Returns a new client socket dialing the route's endpoint (from its source address, if any),
+ * configured (keepalive; no Nagle when it sends) and wired to the shared handlers. This is the only place a
+ * client socket is created.
  */
-export function dial(endpoint: Endpoint, options: DialOptions, handlers: SocketHandlers): Socket {
+export function dial(route: Route, options: DialOptions, handlers: SocketHandlers): Socket {
+  const { endpoint, localAddress } = route;
   const socket = connect({
     host: endpoint.host,
     port: endpoint.port,
     family: endpoint.family,
-    noDelay: true,
+    ...(localAddress === undefined ? {} : { localAddress }),
+    noDelay: options.noDelay,
     keepAlive: options.keepaliveMs > 0,
     keepAliveInitialDelay: options.keepaliveMs,
   });

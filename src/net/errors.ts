@@ -13,19 +13,20 @@ export type ErrorKind =
   | 'other';
 
 /**
- * How a connection was lost: an ErrorKind, or `closed` when the peer closed an open connection
- * cleanly (FIN). A FIN carries no errno, so it is not an ErrorKind, but it is a failure all the same.
+ * How a connection was lost: an ErrorKind, `closed` when the peer closed an open connection
+ * cleanly (FIN; no errno, but a failure all the same), or `shard-lost` when the prober's own shard
+ * process holding it died.
  */
-export type FailureKind = ErrorKind | 'closed';
+export type FailureKind = ErrorKind | 'closed' | 'shard-lost';
 
 /** Every failure kind, in report order. */
 export const FAILURE_KINDS: readonly FailureKind[] = [
   'refused', 'reset', 'closed', 'timeout', 'unreachable', 'verify-timeout', 'verify-mismatch',
-  'dns', 'addr-unavailable', 'fd-limit', 'no-buffers', 'other',
+  'dns', 'addr-unavailable', 'fd-limit', 'no-buffers', 'shard-lost', 'other',
 ];
 
 /** The kinds that are the prober's own limits, never the target's. */
-export const PROBER_KINDS: readonly FailureKind[] = ['addr-unavailable', 'fd-limit', 'no-buffers'];
+export const PROBER_KINDS: readonly FailureKind[] = ['addr-unavailable', 'fd-limit', 'no-buffers', 'shard-lost'];
 
 /** Returns true when the kind is a limit of the prober's machine rather than of the target. */
 export function isProberKind(kind: FailureKind): boolean {

@@ -6,5 +6,5 @@ import { runRampProbe } from '../../src/runRampProbe.js';
 /** Runs a ramp in this process against `address` with the given flags. */
 export async function rampAgainst(address: string, raw: RawOptions, signal = new AbortController().signal): Promise<RampResult> {
   const config = buildProbeConfig(raw, [address], () => Buffer.alloc(0));
-  return runRampProbe(config, await resolveTarget(config.target), { signal });
+  return runRampProbe(config, { routes: [{ endpoint: await resolveTarget(config.target) }], workers: 1 }, { signal });
 }

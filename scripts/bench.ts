@@ -1,0 +1,266 @@
+/**
+ * `npm run bench`: how fast goon-probe opens connections, how many it holds and what they cost,
+ * against the built-in multi-process hold target on loopback. Every scenario runs the built CLI
+ * (dist/bin.js) as its own process tree, several times; the medians are printed and all runs are
+ * written as JSON to bench-results/. Traffic goes to 127.0.0.1 only.
+ *
+ *   npm run bench                 open-and-hold 10k, 50k, 100k and churn, 3 runs each
+ *   npm run bench -- 10k churn    only those scenarios
+ *   npm run bench -- --runs 5     more runs
+ *   npm run bench -- soak         5k connections churning for 10 minutes; RSS must stay flat
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { median } from 'simple-statistics';
+import { readEnvironment } from '../src/environment.js';
+import { workersFor } from '../src/preflight.js';
+import { startHoldServer, type HoldServer } from '../src/servers/holdServer.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = `${ROOT}dist/bin.js`;
+const PAGE = 4096;
+const TICKS_PER_SEC = 100;
+
+interface Scenario {
+  readonly name: string;
+  readonly connections: number;
+  /** Extra CLI flags. */
+  readonly flags: readonly string[];
+  /** Churn scenarios measure established per second over the whole run instead of time to N. */
+  readonly churn?: boolean;
+  readonly soak?: boolean;
+  readonly goal: string;
+}
+
+const SCENARIOS: readonly Scenario[] = [
+  { name: '10k', connections: 10_000, flags: ['--workers', 'auto', '--max-inflight', '3000'], goal: '>= 20k/s' },
+  { name: '50k', connections: 50_000, flags: ['--workers', 'auto', '--max-inflight', '3000'], goal: 'exact count' },
+  { name: '100k', connections: 100_000, flags: ['--workers', 'auto', '--max-inflight', '3000'], goal: '>= 30k/s, exact count, <= 2.5 KB/conn' },
+  { name: 'churn', connections: 2_000, flags: ['--workers', '2', '--channel-lifetime', '0', '-T', '10s'], churn: true, goal: '>= 25k/s' },
+  { name: 'soak', connections: 5_000, flags: ['--workers', '1', '--channel-lifetime', '1s', '-T', '10m'], churn: true, soak: true, goal: 'RSS flat within 10%' },
+];
+/**
+ * Listening ports of the target: 100k over 16 destinations is 6,250 per (source, destination)
+ * pair, well under the kernel's ~14k cliff (at 25k per pair, connect() stalls for seconds).
+ */
+const LISTENERS = 16;
+/** Target worker processes, two ports each: each holds at most its open-file limit. */
+const TARGET_WORKERS = 8;
+
+interface Sample {
+  readonly atMs: number;
+  readonly rssBytes: number;
+  readonly processes: number;
+}
+
+interface RunResult {
+  readonly scenario: string;
+  readonly run: number;
+  readonly connections: number;
+  readonly exitCode: number | null;
+  readonly established: number;
+  readonly exact: boolean;
+  readonly timeToAllMs: number | null;
+  readonly establishedPerSec: number | null;
+  readonly peakRssBytes: number;
+  readonly baselineRssBytes: number;
+  readonly rssPerConnectionBytes: number | null;
+  readonly cpuSeconds: number;
+  readonly processes: number;
+  readonly workers: number;
+  readonly samples?: readonly Sample[];
+}
+
+/** Returns the pids of a process and all its descendants, from /proc. */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProc(`/proc/${entry}/stat`);
+    if (!stat) continue;
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const out: number[] = [];
+  const walk = (pid: number): void => {
+    out.push(pid);
+    for (const child of children.get(pid) ?? []) walk(child);
+  };
+  walk(root);
+  return out;
+}
+
+function readProc(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Resident bytes and CPU ticks (user + system) of one process, or null once it is gone. */
+function usage(pid: number): { rss: number; ticks: number } | null {
+  const statm = readProc(`/proc/${pid}/statm`);
+  const stat = readProc(`/proc/${pid}/stat`);
+  if (!statm || !stat) return null;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { rss: Number(statm.split(' ')[1]) * PAGE, ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+/** Runs the CLI once, sampling the RSS of its whole process tree; returns the record and the samples. */
+async function runProber(args: readonly string[], sampleEveryMs: number): Promise<{ record: Record<string, any>; peakRss: number; cpuSeconds: number; processes: number; samples: Sample[]; exitCode: number | null }> {
+  const out = `${ROOT}bench-results/.run.json`;
+  const child = spawn(process.execPath, [BIN, ...args, '--json', out, '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const startedAt = performance.now();
+  const ticks = new Map<number, number>();
+  const samples: Sample[] = [];
+  let peakRss = 0;
+  let processes = 1;
+  const sample = (): void => {
+    if (child.pid === undefined) return;
+    let rss = 0;
+    const tree = processTree(child.pid);
+    for (const pid of tree) {
+      const u = usage(pid);
+      if (!u) continue;
+      rss += u.rss;
+      ticks.set(pid, u.ticks);
+    }
+    processes = Math.max(processes, tree.length);
+    peakRss = Math.max(peakRss, rss);
+    samples.push({ atMs: Math.round(performance.now() - startedAt), rssBytes: rss, processes: tree.length });
+  };
+  const timer = setInterval(sample, sampleEveryMs);
+  const exitCode = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  clearInterval(timer);
+  const record = JSON.parse(readFileSync(out, 'utf8')) as Record<string, any>;
+  rmSync(out, { force: true });
+  const cpuSeconds = [...ticks.values()].reduce((a, b) => a + b, 0) / TICKS_PER_SEC;
+  return { record, peakRss, cpuSeconds, processes, samples, exitCode };
+}
+
+async function runScenario(scenario: Scenario, run: number, target: HoldServer): Promise<RunResult> {
+  const args = [...target.addresses, '-c', String(scenario.connections), '-s', '0', '--keepalive', '15s', ...scenario.flags];
+  // The same command with one connection: what the processes cost before holding anything.
+  const idle = scenario.soak ? null : await runProber([...target.addresses, '-c', '1', '-s', '0', '--workers', workersOf(scenario)], 20);
+  const measured = await runProber(args, scenario.soak ? 5000 : 20);
+  const result = measured.record.result;
+  const established = scenario.churn ? result.totalEstablished : result.status.established;
+  const timeToAllMs = scenario.churn ? null : result.allEstablishedAtMs;
+  const perSec = scenario.churn ? (established * 1000) / result.elapsedMs : timeToAllMs ? (scenario.connections * 1000) / timeToAllMs : null;
+  const baseline = idle?.peakRss ?? 0;
+  return {
+    scenario: scenario.name,
+    run,
+    connections: scenario.connections,
+    exitCode: measured.exitCode,
+    established,
+    exact: scenario.churn ? result.failures && Object.keys(result.failures).length === 0 : established === scenario.connections && result.status.error === 0,
+    timeToAllMs,
+    establishedPerSec: perSec,
+    peakRssBytes: measured.peakRss,
+    baselineRssBytes: baseline,
+    rssPerConnectionBytes: scenario.churn ? null : (measured.peakRss - baseline) / scenario.connections,
+    cpuSeconds: measured.cpuSeconds,
+    processes: measured.processes,
+    workers: measured.record.config.workers ?? 1,
+    ...(scenario.soak ? { samples: measured.samples } : {}),
+  };
+}
+
+/** The worker count a scenario runs with (the idle run needs the same count; auto resolves as the prober does). */
+function workersOf(scenario: Scenario): string {
+  const i = scenario.flags.indexOf('--workers');
+  const value = i >= 0 ? (scenario.flags[i + 1] as string) : '1';
+  return value === 'auto' ? String(workersFor(scenario.connections, readEnvironment())) : value;
+}
+
+const PEER_CONNECTIONS = 10_000;
+const PEER_INFLIGHT = 3000;
+
+/** Runs the peer client (scripts/benchPeer.mjs) once; returns its time to N in milliseconds. */
+async function runPeer(target: HoldServer): Promise<number> {
+  const child = spawn(process.execPath, [`${ROOT}scripts/benchPeer.mjs`, target.ports.join(','), String(PEER_CONNECTIONS), String(PEER_INFLIGHT)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`the peer client failed (exit ${code})`);
+  return (JSON.parse(out) as { ms: number }).ms;
+}
+
+function fmt(n: number | null, digits = 0): string {
+  return n === null || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const runsAt = argv.indexOf('--runs');
+  const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 3;
+  const words = argv.filter((w, i) => !w.startsWith('--') && argv[i - 1] !== '--runs');
+  const chosen = SCENARIOS.filter((s) => (words.length === 0 ? !s.soak : words.includes(s.name)));
+  if (chosen.length === 0) throw new Error(`no scenario named ${words.join(' ')}; choose from ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  const fdSoft = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 1024);
+  mkdirSync(`${ROOT}bench-results`, { recursive: true });
+  const target = await startHoldServer({ listeners: LISTENERS, workers: TARGET_WORKERS, perWorkerCap: fdSoft - 64 });
+  process.stderr.write(`bench: hold target on ${target.addresses.length} loopback ports, ${TARGET_WORKERS} processes; ${availableParallelism()} cores\n`);
+  const results: RunResult[] = [];
+  const peerMs: number[] = [];
+  try {
+    if (chosen.some((s) => s.name === '10k')) {
+      for (let run = 1; run <= runs; run++) {
+        peerMs.push(await runPeer(target));
+        process.stderr.write(`peer run ${run}: ${fmt(peerMs.at(-1) as number)} ms to ${PEER_CONNECTIONS}\n`);
+      }
+    }
+    for (const scenario of chosen) {
+      for (let run = 1; run <= (scenario.soak ? 1 : runs); run++) {
+        const r = await runScenario(scenario, run, target);
+        results.push(r);
+        process.stderr.write(`${scenario.name} run ${run}: ${fmt(r.established)} established${r.exact ? '' : ' (NOT exact)'}, ${fmt(r.establishedPerSec)}/s, time to N ${fmt(r.timeToAllMs)} ms, peak RSS ${fmt(r.peakRssBytes / 2 ** 20, 1)} MiB over ${r.processes} processes, ${fmt(r.rssPerConnectionBytes)} B/conn, CPU ${fmt(r.cpuSeconds, 2)} s\n`);
+      }
+    }
+  } finally {
+    await target.close();
+  }
+  const rows = chosen.map((scenario) => {
+    const of = results.filter((r) => r.scenario === scenario.name);
+    const med = (pick: (r: RunResult) => number | null): number | null => {
+      const values = of.map(pick).filter((v): v is number => v !== null && Number.isFinite(v));
+      return values.length > 0 ? median(values) : null;
+    };
+    return { scenario, of, perSec: med((r) => r.establishedPerSec), timeToAll: med((r) => r.timeToAllMs), peak: med((r) => r.peakRssBytes), perConn: med((r) => r.rssPerConnectionBytes), cpu: med((r) => r.cpuSeconds) };
+  });
+  const lines = [
+    `| scenario | runs | exact | established/s | time to N | peak RSS (all processes) | RSS per connection | CPU s | goal |`,
+    `|---|---|---|---|---|---|---|---|---|`,
+    ...rows.map(({ scenario, of, perSec, timeToAll, peak, perConn, cpu }) =>
+      `| ${scenario.name} | ${of.length} | ${of.filter((r) => r.exact).length}/${of.length} | ${fmt(perSec)} | ${timeToAll === null ? '-' : `${fmt(timeToAll)} ms`} | ${fmt((peak ?? 0) / 2 ** 20, 1)} MiB | ${perConn === null ? '-' : `${fmt(perConn)} B`} | ${fmt(cpu, 2)} | ${scenario.goal} |`),
+  ];
+  if (peerMs.length > 0) {
+    const peerRate = (PEER_CONNECTIONS * 1000) / median(peerMs);
+    const ours = rows.find((r) => r.scenario.name === '10k')?.perSec ?? null;
+    lines.push('', `peer (plain net.Socket client, same target, ${PEER_CONNECTIONS / 1000}k, ${PEER_INFLIGHT} in flight, ${peerMs.length} runs): median ${fmt(peerRate)}/s${ours ? `; goon-probe 10k / peer = ${(ours / peerRate).toFixed(2)}` : ''}`);
+  }
+  const soak = results.find((r) => r.samples);
+  if (soak?.samples) lines.push('', soakVerdict(soak.samples));
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const file = `${ROOT}bench-results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, `${JSON.stringify({ node: process.version, cores: availableParallelism(), fdSoft, listeners: LISTENERS, targetWorkers: TARGET_WORKERS, peer: { connections: PEER_CONNECTIONS, inflight: PEER_INFLIGHT, ms: peerMs }, results, medians: rows.map(({ scenario, of, ...m }) => ({ scenario: scenario.name, runs: of.length, ...m })) }, null, 2)}\n`);
+  process.stderr.write(`bench: results in ${file}\n`);
+  if (results.some((r) => !r.exact)) process.exitCode = 1;
+}
+
+/** Returns whether RSS stayed within 10% from the end of the first minute (warm-up) to the end. */
+function soakVerdict(samples: readonly Sample[]): string {
+  const after = samples.filter((s) => s.atMs >= 60_000);
+  if (after.length < 2) return 'soak: too short to judge (needs more than a minute)';
+  const first = after[0] as Sample;
+  const values = after.map((s) => s.rssBytes);
+  const [low, high] = [Math.min(...values), Math.max(...values)];
+  const spread = (high - low) / first.rssBytes;
+  return `soak: RSS from ${fmt(first.rssBytes / 2 ** 20, 1)} MiB after the first minute to ${fmt((after.at(-1) as Sample).rssBytes / 2 ** 20, 1)} MiB at the end; range ${fmt(low / 2 ** 20, 1)}–${fmt(high / 2 ** 20, 1)} MiB = ${(spread * 100).toFixed(1)}% of the first (${spread <= 0.1 ? 'flat within 10%' : 'NOT flat within 10%'})`;
+}
+
+await main();

@@ -1,0 +1,44 @@
+import type { FleetObservation, LiveCounts } from './fleet.js';
+
+/**
+ * What the run loops drive: a fleet of connections in this process (Fleet) or in child processes
+ * (ShardedFleet), through the same commands and the same plain observations (DESIGN.md "Layers").
+ * Commands take effect in the order given; readings come back as promises.
+ */
+export interface FleetControl {
+  /** Asks for `count` new connections. */
+  open(count: number): void;
+  setReopen(reopen: boolean): void;
+  /** Drops dials not yet started. */
+  cancelQueued(): void;
+  /** Live counts now; unlike observe(), keeps the latency samples for the next observation. */
+  liveCounts(): Promise<Readonly<LiveCounts>>;
+  /** The reading now; starts a new latency window. */
+  observe(): Promise<FleetObservation>;
+  /** Closes every connection; resolves once they are all closed. */
+  stop(): Promise<void>;
+}
+
+/** Returns the connections queued, dialing or alive in a reading. */
+export function activeCount(live: Readonly<LiveCounts>): number {
+  return live.queued + live.dialing + live.open + live.verified + live.held;
+}
+
+/** Returns a FleetControl for a fleet in this process. */
+export function localControl(fleet: {
+  open(count: number): void;
+  setReopen(reopen: boolean): void;
+  cancelQueued(): void;
+  liveCounts(): Readonly<LiveCounts>;
+  observe(): FleetObservation;
+  stop(): Promise<void>;
+}): FleetControl {
+  return {
+    open: (count) => fleet.open(count),
+    setReopen: (reopen) => fleet.setReopen(reopen),
+    cancelQueued: () => fleet.cancelQueued(),
+    liveCounts: async () => fleet.liveCounts(),
+    observe: async () => fleet.observe(),
+    stop: () => fleet.stop(),
+  };
+}

@@ -1,0 +1,33 @@
+import { systemClock } from './clock.js';
+import type { ProbeConfig } from './config.js';
+import { Fleet, type FleetOptions } from './fleet.js';
+import { localControl, type FleetControl } from './fleetControl.js';
+import type { Route } from './routes.js';
+import { ShardedFleet } from './shardedFleet.js';
+
+/** Returns the fleet options of a run of this config over these routes (without the clock). */
+export function fleetOptions(config: ProbeConfig, routes: readonly Route[]): Omit<FleetOptions, 'now'> {
+  return {
+    routes,
+    dialTimeoutMs: config.dialTimeoutMs,
+    keepaliveMs: config.keepaliveMs,
+    maxInflight: config.maxInflight,
+    send: config.send,
+    expect: config.expect,
+    expectTimeoutMs: config.expectTimeoutMs,
+    settleMs: config.settleMs,
+    reopen: config.mode === 'ramp' && config.reopen,
+    lifetimeMs: config.lifetimeMs,
+  };
+}
+
+/**
+ * Returns a started fleet for the run: in this process for one worker, otherwise `workers` shard
+ * processes, each with its share of the routes and its own bound on dials in flight.
+ */
+export async function startFleet(config: ProbeConfig, routes: readonly Route[], workers: number): Promise<FleetControl> {
+  const options = fleetOptions(config, routes);
+  if (workers <= 1) return localControl(new Fleet({ ...options, now: systemClock.now }));
+  const perShard = Number.isFinite(options.maxInflight) ? Math.max(1, Math.ceil(options.maxInflight / workers)) : options.maxInflight;
+  return ShardedFleet.start({ ...options, maxInflight: perShard }, workers, systemClock.now);
+}

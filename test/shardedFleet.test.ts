@@ -1,0 +1,118 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { systemClock } from '../src/clock.js';
+import type { FleetObservation, LiveCounts } from '../src/fleet.js';
+import type { FleetControl } from '../src/fleetControl.js';
+import { mergeObservations } from '../src/mergeObservations.js';
+import { buildRoutes, shardRoutes } from '../src/routes.js';
+import { ShardedFleet } from '../src/shardedFleet.js';
+import type { ShardFleetOptions } from '../src/shardProtocol.js';
+import { withServer } from './helpers/servers.js';
+
+const options = (ports: readonly number[], over: Partial<ShardFleetOptions> = {}): ShardFleetOptions => ({
+  routes: buildRoutes(ports.map((port) => ({ host: '127.0.0.1', port, family: 4 })), []),
+  dialTimeoutMs: 2000, keepaliveMs: 0, maxInflight: 64, expectTimeoutMs: 1000, settleMs: 50, reopen: false, ...over,
+});
+
+/** Resolves once the fleet's live counts satisfy the predicate; polls a bounded number of times. */
+async function until(fleet: FleetControl, ok: (live: Readonly<LiveCounts>) => boolean): Promise<Readonly<LiveCounts>> {
+  for (let i = 0; i < 1000; i++) {
+    const live = await fleet.liveCounts();
+    if (ok(live)) return live;
+    await systemClock.sleep(10);
+  }
+  throw new Error(`timed out: ${JSON.stringify(await fleet.liveCounts())}`);
+}
+
+const reading = (over: Partial<FleetObservation>): FleetObservation => ({
+  atMs: 0, live: { queued: 0, dialing: 0, open: 0, verified: 0, held: 0 }, requested: 0, started: 0, reopened: 0,
+  established: 0, failed: 0, dropped: 0, droppedHeld: 0, droppedOldest: 0, recycled: 0, failures: {}, evidence: {},
+  peakEstablished: 0, connectMs: [], errorMs: [], sourceAddresses: [], ...over,
+});
+
+test('merge: sums live counts and totals, joins samples, keeps the first evidence', () => {
+  const a = reading({ live: { queued: 1, dialing: 2, open: 0, verified: 3, held: 10 }, requested: 16, started: 15, established: 13, failed: 2, failures: { refused: 2 }, evidence: { refused: { message: 'a' } }, connectMs: [1, 2], sourceAddresses: ['127.0.0.1'] });
+  const b = reading({ live: { queued: 0, dialing: 1, open: 1, verified: 0, held: 20 }, requested: 22, started: 22, established: 21, failed: 1, failures: { refused: 1, timeout: 1 }, evidence: { refused: { message: 'b' } }, connectMs: [3], sourceAddresses: ['127.0.0.1', '127.0.0.2'] });
+  const merged = mergeObservations(42, [a, b]);
+  assert.equal(merged.live, { queued: 1, dialing: 3, open: 1, verified: 3, held: 30 });
+  assert.equal([merged.atMs, merged.requested, merged.started, merged.established, merged.failed], [42, 38, 37, 34, 3]);
+  assert.equal(merged.failures, { refused: 3, timeout: 1 });
+  assert.equal(merged.evidence, { refused: { message: 'a' } });
+  assert.equal(merged.connectMs, [1, 2, 3]);
+  assert.equal(merged.sourceAddresses, ['127.0.0.1', '127.0.0.2']);
+});
+
+test('merge: a lost shard holds nothing, keeps its totals, and its connections count as shard-lost', () => {
+  const alive = reading({ live: { queued: 0, dialing: 0, open: 0, verified: 0, held: 50 }, requested: 50, started: 50, established: 50 });
+  const last = reading({ live: { queued: 2, dialing: 3, open: 0, verified: 5, held: 40 }, requested: 52, reopened: 2, started: 50, established: 48, failed: 0, connectMs: [9] });
+  // 50 asked before its last reading, 10 more after it: 50 running + 10 never reported = 60 lost.
+  const merged = mergeObservations(1, [alive], [{ reason: 'shard 1 (pid 7) exited on SIGKILL', last, asked: 60 }]);
+  assert.equal(merged.live.held, 50, 'only the live shard holds connections');
+  assert.is(merged.failures['shard-lost'], 60);
+  assert.is(merged.failed, 60);
+  assert.is(merged.established, 98, 'the lost shard\'s totals stay');
+  assert.equal(merged.connectMs, [], 'its samples were taken with its last reading');
+  assert.equal(merged.evidence['shard-lost'], { message: 'shard 1 (pid 7) exited on SIGKILL' });
+  const never = mergeObservations(1, [], [{ reason: 'no reading', last: null, asked: 25 }]);
+  assert.is(never.failures['shard-lost'], 25, 'a shard lost before any reading loses all it was asked for');
+});
+
+test('routes: pairs with destinations varying fastest; disjoint shares when there are enough', () => {
+  const endpoints = [1, 2].map((port) => ({ host: '127.0.0.1', port, family: 4 as const }));
+  const routes = buildRoutes(endpoints, ['127.0.0.2', '127.0.0.3', '::1']);
+  assert.equal(routes.map((r) => `${r.localAddress}>${r.endpoint.port}`), ['127.0.0.2>1', '127.0.0.2>2', '127.0.0.3>1', '127.0.0.3>2'], 'the IPv6 source is skipped for IPv4 destinations');
+  assert.equal(shardRoutes(routes, 1, 2).map((r) => `${r.localAddress}>${r.endpoint.port}`), ['127.0.0.2>2', '127.0.0.3>2']);
+  assert.equal(shardRoutes(routes.slice(0, 2), 1, 3).map((r) => r.endpoint.port), [2, 1], 'fewer routes than shards: all, rotated');
+});
+
+test('shards: counts across three processes are exact, and every connection closes on stop', async () => {
+  await withServer({}, async (a) => {
+    await withServer({}, async (b) => {
+      const fleet = await ShardedFleet.start(options([a.port, b.port]), 3, systemClock.now);
+      try {
+        assert.is(new Set(fleet.pids).size, 3);
+        fleet.open(301);
+        const live = await until(fleet, (l) => l.held === 301);
+        assert.equal(live, { queued: 0, dialing: 0, open: 0, verified: 0, held: 301 });
+        const obs = await fleet.observe();
+        assert.equal([obs.requested, obs.started, obs.established, obs.failed, obs.connectMs.length], [301, 301, 301, 0, 301]);
+        assert.is(a.stats().active + b.stats().active, 301, 'the servers agree');
+        assert.ok(a.stats().active >= 100 && b.stats().active >= 100, 'both destinations got their share');
+      } finally {
+        await fleet.stop();
+      }
+      for (let i = 0; i < 500 && a.stats().active + b.stats().active > 0; i++) await systemClock.sleep(10);
+      assert.is(a.stats().active + b.stats().active, 0, 'stop closed every connection in every shard');
+    });
+  });
+});
+
+test('shards: one that dies is reported as shard-lost with what it held, and the rest keep counting', async () => {
+  await withServer({}, async (server) => {
+    const fleet = await ShardedFleet.start(options([server.port]), 2, systemClock.now);
+    try {
+      fleet.open(40);
+      await until(fleet, (l) => l.held === 40);
+      await fleet.observe();
+      const [victim] = fleet.pids;
+      process.kill(victim as number, 'SIGKILL');
+      const obs = await (async () => {
+        for (let i = 0; i < 500; i++) {
+          const o = await fleet.observe();
+          if (o.failures['shard-lost']) return o;
+          await systemClock.sleep(10);
+        }
+        throw new Error('the dead shard was never reported');
+      })();
+      assert.is(obs.failures['shard-lost'], 20, 'the 20 it held are lost, not silently gone');
+      assert.is(obs.live.held, 20, 'the other shard still holds its 20');
+      assert.match(obs.evidence['shard-lost']?.message ?? '', new RegExp(`pid ${victim}\\) exited on SIGKILL`));
+      fleet.open(10);
+      await until(fleet, (l) => l.held === 30);
+    } finally {
+      await fleet.stop();
+    }
+  });
+});
+
+test.run();
