@@ -55,7 +55,7 @@ for (const [name, server, flags, cause] of realCases) {
     await withServer(server, async (target) => {
       const d = diagnoseResult(await rampAgainst(target.address, flags));
       assert.is(d.side, 'target');
-      assert.match(d.cause, cause);
+      assert.match(d.cause, cause, `${d.cause} (max ${d.side})`);
     });
   });
 }
