@@ -3,7 +3,7 @@ import type { ProbeConfig } from './config.js';
 import type { FleetObservation } from './fleet.js';
 import type { FleetControl } from './fleetControl.js';
 import type { FixedResult, FixedStatus } from './result.js';
-import { summarize } from './stats.js';
+import { SampleReservoir } from './sampleReservoir.js';
 
 /** What the fixed-mode loop drives. */
 export type FixedFleet = Pick<FleetControl, 'open' | 'observe' | 'liveCounts'>;
@@ -45,16 +45,16 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
   const { fleet, clock, signal } = deps;
   const total = config.connections;
   const startMs = clock.now();
-  const connectMs: number[] = [];
-  const errorMs: number[] = [];
+  const connectMs = new SampleReservoir();
+  const errorMs = new SampleReservoir();
   let opened = 0;
   let nextStatusMs = startMs;
   let allEstablishedAtMs: number | null = null;
   let observation = await fleet.observe();
   const status = async (): Promise<void> => {
     observation = await fleet.observe();
-    connectMs.push(...observation.connectMs);
-    errorMs.push(...observation.errorMs);
+    connectMs.add(observation.connectMs);
+    errorMs.add(observation.errorMs);
     deps.onStatus?.(fixedStatus(total, observation));
   };
   // tcpgoon's first line comes before any dial: every connection not initiated yet.
@@ -89,8 +89,8 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
     status: final,
     totalEstablished: observation.established,
     maxConcurrent: observation.peakEstablished,
-    connect: summarize(connectMs),
-    timeToError: summarize(errorMs),
+    connect: connectMs.summary(),
+    timeToError: errorMs.summary(),
     failures: observation.failures,
     evidence: observation.evidence,
     interrupted: signal.aborted,

@@ -5,6 +5,7 @@ import { activeCount, type FleetControl } from './fleetControl.js';
 import type { FleetObservation } from './fleet.js';
 import type { FailureKind } from './net/errors.js';
 import type { FailureCounts, RampProgress, RampResult, RoundRecord } from './result.js';
+import { SampleReservoir } from './sampleReservoir.js';
 import { summarize } from './stats.js';
 
 /** What a ramp run needs from outside. */
@@ -35,7 +36,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   const { fleet, clock, signal } = deps;
   const startMs = clock.now();
   const rounds: RoundRecord[] = [];
-  const connectMs: number[] = [];
+  const connectMs = new SampleReservoir();
   let previous = await fleet.observe();
   let created = 0;
   let maximum = 0;
@@ -72,7 +73,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     created += issued;
     await ioTurn();
     const observation = await fleet.observe();
-    connectMs.push(...observation.connectMs);
+    connectMs.add(observation.connectMs);
     const round = makeRound(index, target, previous, observation, startMs, plan);
     previous = observation;
     rounds.push(round);
@@ -87,7 +88,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   if (stop !== 'interrupted') await settle(config, deps, () => progress(rounds.length, rounds.at(-1)?.target ?? 0));
   await ioTurn();
   const final = await fleet.observe();
-  connectMs.push(...final.connectMs);
+  connectMs.add(final.connectMs);
   if (final.live.held > maximum) [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
   const failing = rounds.find((r) => r.failed);
   const { verdict, exitCode } = verdictFor(stop, maximum, config.minConcurrency);
@@ -120,7 +121,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     droppedHeld: final.droppedHeld,
     droppedOldest: final.droppedOldest,
     achievedRatePerSec: rounds.length > 0 ? (created * 1000) / (rounds.length * plan.roundMs) : 0,
-    connect: summarize(connectMs),
+    connect: connectMs.summary(),
     stopReason: stop,
     verdict,
     exitCode,
