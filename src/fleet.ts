@@ -158,12 +158,6 @@ export class Fleet {
     this.reopen = reopen;
   }
 
-  /** Connections that are queued, dialing or alive. */
-  get active(): number {
-    const c = this.counts;
-    return c.queued + c.dialing + c.open + c.verified + c.held;
-  }
-
   /** Returns the live counts now (deadlines swept), without starting a new latency window. */
   liveCounts(): Readonly<LiveCounts> {
     this.sweep();

@@ -52,8 +52,8 @@ export function workersFor(reach: number | null, env: ProberEnvironment): number
 }
 
 function describePairs(pairs: number, bound: boolean): string {
-  if (bound) return pairs === 1 ? 'one bound source address has' : `${pairs} bound source addresses have`;
-  return pairs === 1 ? 'one source address to one destination has' : `${pairs} source/destination pairs have`;
+  if (bound) return pairs === 1 ? 'one bound source address' : `${pairs} bound source addresses`;
+  return pairs === 1 ? 'one source address to one destination' : `${pairs} source/destination pairs`;
 }
 
 /** Returns the most connections a run of this config can open at once, or null when unbounded. */
@@ -96,9 +96,9 @@ export function preflight(env: ProberEnvironment, options: PreflightOptions): Pr
     warnings.push(`the run can reach ${reach} connections but ${workers === 1 ? 'this process' : `${workers} shard processes`} can hold about ${fdCapacity} (open-file limit ${fdSoft}${workers === 1 ? '' : ' each'}); fix: ${fix}${spread}`);
   }
   if (reach !== null && portCapacity !== null && portsPerPair !== null && reach > portCapacity) {
-    warnings.push(`the run can reach ${reach} connections but ${describePairs(pairs, sources > 0)} ${portCapacity} ephemeral ports (ip_local_port_range ${env.ephemeralPorts?.low}-${env.ephemeralPorts?.high}); fix: sysctl -w net.ipv4.ip_local_port_range="1024 65535", or spread over more source addresses or destination ports`);
+    warnings.push(`the run can reach ${reach} connections but ${describePairs(pairs, sources > 0)} ${pairs === 1 ? 'has' : 'have'} ${portCapacity} ephemeral ports (ip_local_port_range ${env.ephemeralPorts?.low}-${env.ephemeralPorts?.high}); fix: sysctl -w net.ipv4.ip_local_port_range="1024 65535", or spread over more source addresses or destination ports`);
   } else if (reach !== null && reach > pairBudget * pairs) {
-    warnings.push(`the run can reach ${reach} connections on ${describePairs(pairs, sources > 0).replace(/ ha(s|ve)$/, '')}; past about ${pairBudget} on each the kernel's port search slows dials sharply; fix: spread over more ${sources > 0 ? 'source addresses (--source-ip)' : 'destination ports or source addresses (--source-ip auto)'}`);
+    warnings.push(`the run can reach ${reach} connections on ${describePairs(pairs, sources > 0)}; past about ${pairBudget} on each the kernel's port search slows dials sharply; fix: spread over more ${sources > 0 ? 'source addresses (--source-ip)' : 'destination ports or source addresses (--source-ip auto)'}`);
   }
   return { fdCapacity, portCapacity, capacity: known.length > 0 ? Math.min(...known) : null, reach, warnings };
 }

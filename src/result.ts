@@ -40,12 +40,10 @@ export interface FixedResult {
   readonly recycled: number;
 }
 
-/** One ramp round, sampled at its end. */
-export interface RoundRecord {
-  /** 1-based round number, as printed. */
+/** The counts every progress line shows: of a finished round, or of the round under way. */
+export interface LineCounts {
+  /** 1-based round number. */
   readonly round: number;
-  /** Milliseconds since the start of the run. */
-  readonly atMs: number;
   readonly target: number;
   readonly held: number;
   /** Verified but not yet settled. */
@@ -53,6 +51,12 @@ export interface RoundRecord {
   /** Open but not yet verified. */
   readonly unverified: number;
   readonly dialing: number;
+}
+
+/** One ramp round, sampled at its end. */
+export interface RoundRecord extends LineCounts {
+  /** Milliseconds since the start of the run. */
+  readonly atMs: number;
   readonly attempts: number;
   readonly failures: FailureCounts;
   readonly failed: boolean;
@@ -121,16 +125,9 @@ export interface FirstPass {
 }
 
 /** A moment of a ramp run in progress, for live status lines. */
-export interface RampProgress {
+export interface RampProgress extends LineCounts {
   /** Milliseconds since the start of the run. */
   readonly atMs: number;
-  /** 1-based round under way. */
-  readonly round: number;
-  readonly target: number;
-  readonly held: number;
-  readonly settling: number;
-  readonly unverified: number;
-  readonly dialing: number;
   /** Failures so far, all kinds. */
   readonly failures: number;
 }

@@ -66,15 +66,15 @@ export class ShardedFleet implements FleetControl {
   open(count: number): void {
     const live = this.shards.filter((shard) => !shard.lost);
     if (live.length === 0) return;
-    // Deal each new connection to the shard asked for the fewest so far, in batches per shard.
-    const batch = new Map<Shard, number>();
-    for (let i = 0; i < count; i++) {
-      let least = live[0] as Shard;
-      for (const shard of live) if (shard.asked < least.asked) least = shard;
-      least.asked++;
-      batch.set(least, (batch.get(least) ?? 0) + 1);
+    // An even share each; the remainder to the shards asked for the fewest so far.
+    const share = Math.floor(count / live.length);
+    const extra = new Set([...live].sort((a, b) => a.asked - b.asked).slice(0, count % live.length));
+    for (const shard of live) {
+      const n = share + (extra.has(shard) ? 1 : 0);
+      if (n === 0) continue;
+      shard.asked += n;
+      this.send(shard, { type: 'open', count: n });
     }
-    for (const [shard, n] of batch) this.send(shard, { type: 'open', count: n });
   }
 
   setReopen(reopen: boolean): void {

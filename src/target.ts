@@ -19,8 +19,7 @@ export const MAX_TARGETS = 1024;
  * round-robin.
  */
 export function parseTargets(positionals: readonly string[]): TargetSpec[] {
-  if (positionals.length === 2 && /^\d+$/.test(positionals[1] as string)) return [parseTarget(positionals)];
-  if (positionals.length === 0) return [parseTarget(positionals)];
+  if (positionals.length === 0 || isHostPort(positionals)) return [parseTarget(positionals)];
   const targets = positionals.flatMap((text) => expandPortRange(text));
   if (targets.length > MAX_TARGETS) throw new UsageError(`${targets.length} destinations given; use at most ${MAX_TARGETS}`);
   return targets;
@@ -28,7 +27,12 @@ export function parseTargets(positionals: readonly string[]): TargetSpec[] {
 
 /** Returns the destinations as reports name them: the arguments as given, joined by spaces. */
 export function describeTargets(positionals: readonly string[]): string {
-  return positionals.length === 2 && /^\d+$/.test(positionals[1] as string) ? parseTarget(positionals).display : positionals.join(' ');
+  return isHostPort(positionals) ? parseTarget(positionals).display : positionals.join(' ');
+}
+
+/** Returns true for tcpgoon's `host port` form: two arguments, the second a bare number. */
+function isHostPort(positionals: readonly string[]): boolean {
+  return positionals.length === 2 && /^\d+$/.test(positionals[1] as string);
 }
 
 function expandPortRange(text: string): TargetSpec[] {
@@ -46,9 +50,7 @@ function expandPortRange(text: string): TargetSpec[] {
  */
 export function parseTarget(positionals: readonly string[]): TargetSpec {
   if (positionals.length === 0) throw new UsageError(`no target given; ${USAGE_HINT}`);
-  if (positionals.length === 2 && /^\d+$/.test(positionals[1] as string)) {
-    return make(positionals[0] as string, positionals[1] as string);
-  }
+  if (isHostPort(positionals)) return make(positionals[0] as string, positionals[1] as string);
   if (positionals.length > 1) {
     const extra = positionals.slice(1).map((p) => JSON.stringify(p)).join(' ');
     throw new UsageError(`unexpected argument ${extra}; ${USAGE_HINT}, then flags`);

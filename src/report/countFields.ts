@@ -1,12 +1,5 @@
-/** The counts every progress line shows, in order. */
-export interface LineCounts {
-  readonly round: number;
-  readonly target: number;
-  readonly held: number;
-  readonly settling: number;
-  readonly unverified: number;
-  readonly dialing: number;
-}
+import type { LineCounts } from '../result.js';
+
 
 /** Returns `round N`, `target N`, `held N`, … as the fields of a progress or round line. */
 export function countFields(c: LineCounts): string[] {

@@ -1,8 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { formatEndpoint } from '../net/resolve.js';
+import { forkListeners } from './forkListeners.js';
 
 /** How a multi-process hold target listens. */
 export interface HoldServerOptions {
@@ -67,29 +66,15 @@ export async function startHoldServer(options: HoldServerOptions): Promise<HoldS
     throw err;
   }
   const fds = listeners.map((listener) => (listener as unknown as { _handle: { fd: number } })._handle.fd);
-  const here = fileURLToPath(import.meta.url);
-  const script = fileURLToPath(new URL(`./holdWorker${extname(here)}`, import.meta.url));
-  const workers: ChildProcess[] = [];
+  let workers: ChildProcess[];
   try {
-    await Promise.all(Array.from({ length: options.workers }, (_, index) => {
-      // With at least as many ports as workers, every port has one worker: a prober dealing
-      // connections round-robin over the ports then loads the workers evenly (processes sharing a
-      // port are not: the one that wakes first accepts a whole batch).
+    // With at least as many ports as workers, every port has one worker: a prober dealing
+    // connections round-robin over the ports then loads the workers evenly (processes sharing a
+    // port are not: the one that wakes first accepts a whole batch).
+    workers = await forkListeners('holdWorker', Array.from({ length: options.workers }, (_, index) => {
       const mine = fds.length >= options.workers ? fds.filter((_, i) => i % options.workers === index) : fds;
-      const args = JSON.stringify({ listeners: mine.length, backlog, cap: options.perWorkerCap, echo: options.echo === true });
-      const child = fork(script, [args], { stdio: ['ignore', 'ignore', 'inherit', 'ipc', ...mine] });
-      workers.push(child);
-      return new Promise<void>((resolve, reject) => {
-        child.on('message', (msg: { type: string; message?: string }) => {
-          if (msg.type === 'listening') resolve();
-          if (msg.type === 'error') reject(new Error(msg.message));
-        });
-        child.once('exit', () => reject(new Error('a hold worker exited before listening')));
-      });
+      return { args: [JSON.stringify({ listeners: mine.length, backlog, cap: options.perWorkerCap, echo: options.echo === true })], fds: mine };
     }));
-  } catch (err) {
-    for (const child of workers) child.kill('SIGKILL');
-    throw err;
   } finally {
     for (const listener of listeners) listener.close();
   }

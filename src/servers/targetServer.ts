@@ -1,8 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { formatEndpoint } from '../net/resolve.js';
+import { forkListeners } from './forkListeners.js';
 
 /**
  * What the server does past its limit: accept then close (with an error line), reset, leave
@@ -188,28 +187,14 @@ async function startAcceptor(host: string, port: number, backlog: number, admit:
     listener.listen({ host, port, backlog }, () => resolve((listener.address() as { port: number }).port));
   });
   const fd = (listener as unknown as { _handle: { fd: number } })._handle.fd;
-  const here = fileURLToPath(import.meta.url);
-  const script = fileURLToPath(new URL(`./queueAcceptor${extname(here)}`, import.meta.url));
-  const children: ChildProcess[] = [];
+  let children: ChildProcess[];
   try {
-    await Promise.all(
-      Array.from({ length: ACCEPTORS }, () => {
-        const child = fork(script, [String(backlog)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc', fd] });
-        children.push(child);
-        child.on('message', (msg: { type: string }, handle) => {
-          if (msg.type === 'conn' && handle) admit(handle as Socket);
-        });
-        return new Promise<void>((resolve, reject) => {
-          child.on('message', (msg: { type: string; message?: string }) => {
-            if (msg.type === 'listening') resolve();
-            if (msg.type === 'error') reject(new Error(msg.message));
-          });
-          child.once('exit', () => reject(new Error('an acceptor process exited before listening')));
-        });
-      }),
-    );
+    children = await forkListeners('queueAcceptor', Array.from({ length: ACCEPTORS }, () => ({ args: [String(backlog)], fds: [fd] })), (child) => {
+      child.on('message', (msg: { type: string }, handle) => {
+        if (msg.type === 'conn' && handle) admit(handle as Socket);
+      });
+    });
   } catch (err) {
-    for (const child of children) child.kill('SIGKILL');
     listener.close();
     throw err;
   }
