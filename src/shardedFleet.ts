@@ -26,6 +26,8 @@ interface Shard {
   lost: LostShard | null;
   readonly waiting: Map<number, (reply: ShardReply | null) => void>;
   stopped: Promise<void>;
+  /** Set once the shard has answered `stop`; its exit is then expected. */
+  stopping: boolean;
 }
 
 /**
@@ -46,7 +48,7 @@ export class ShardedFleet implements FleetControl {
     const shards: Shard[] = [];
     for (let index = 0; index < count; index++) {
       const child = fork(script, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...SHARD_V8_FLAGS] });
-      shards.push({ index, child, asked: 0, last: null, lost: null, waiting: new Map(), stopped: Promise.resolve() });
+      shards.push({ index, child, asked: 0, last: null, lost: null, waiting: new Map(), stopped: Promise.resolve(), stopping: false });
     }
     const fleet = new ShardedFleet(shards, now);
     try {
@@ -138,26 +140,34 @@ export class ShardedFleet implements FleetControl {
     });
   }
 
+  /**
+   * Sends a command. A shard can die between the check and the write (EPIPE): the callback takes
+   * that error, so it marks the shard lost instead of becoming an unhandled 'error' event.
+   */
   private send(shard: Shard, command: ShardCommand): void {
     if (shard.lost || !shard.child.connected) return;
-    shard.child.send(command);
+    shard.child.send(command, (err) => {
+      if (err && !shard.stopping) this.markLost(shard, `shard ${shard.index} (pid ${shard.child.pid}) could not be reached: ${err.message}`);
+    });
   }
 
   /** Wires a shard's replies and exit, sends it its options, and resolves once it is ready. */
   private wire(shard: Shard, options: ShardFleetOptions): Promise<void> {
     const { child } = shard;
-    let stopping = false;
+    child.on('error', (err) => {
+      if (!shard.stopping) this.markLost(shard, `shard ${shard.index} (pid ${child.pid}) failed: ${err.message}`);
+    });
     shard.stopped = new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.on('message', (reply: ShardReply) => {
         if (reply.type === 'stopped') {
-          stopping = true;
+          shard.stopping = true;
           child.disconnect();
         }
       });
     });
     child.once('exit', (code, signal) => {
-      if (stopping) return;
+      if (shard.stopping) return;
       this.markLost(shard, `shard ${shard.index} (pid ${child.pid}) exited ${signal ? `on ${signal}` : `with code ${code}`}`);
     });
     child.on('message', (reply: ShardReply) => {
@@ -174,7 +184,9 @@ export class ShardedFleet implements FleetControl {
         clearTimeout(timer);
         resolve();
       });
-      child.send({ type: 'start', options } satisfies ShardCommand);
+      child.send({ type: 'start', options } satisfies ShardCommand, (err) => {
+        if (err) reject(new Error(`shard ${shard.index} could not be started: ${err.message}`));
+      });
     });
   }
 

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { buildProbeConfig } from '../src/config.js';
 import { parseSourceSpec, expandCidr, loopbackSources, isLocalAddress } from '../src/sourceAddresses.js';
 import { interfaceAddresses } from '../src/net/localSources.js';
+import { startHoldServer } from '../src/servers/holdServer.js';
 import { parseTargets } from '../src/target.js';
 import { runCliProcess, startCli } from './helpers/cli.js';
 import { closedPort, withServer } from './helpers/servers.js';
@@ -130,6 +131,33 @@ test('serve --workers --listeners: an unlimited hold target on several ports, in
   }
   const done = await serve.done;
   assert.match(done.stderr, /served 200 connections in 2 worker process\(es\)/);
+});
+
+test('hold target: a worker that dies reads as holding nothing, and stats still answer', async () => {
+  const server = await startHoldServer({ workers: 2, listeners: 2, perWorkerCap: 100 });
+  try {
+    const run = await runCliProcess([...server.addresses, '-c', '10', '-s', '0', '-q']);
+    assert.is(run.code, 0, run.stderr);
+    assert.is((await server.stats()).served, 10);
+    const [victim] = server.pids;
+    const exited = new Promise((resolve) => {
+      const watch = setInterval(() => {
+        try {
+          process.kill(victim as number, 0);
+        } catch {
+          clearInterval(watch);
+          resolve(null);
+        }
+      }, 5);
+    });
+    process.kill(victim as number, 'SIGKILL');
+    await exited;
+    const after = await server.stats();
+    assert.is(after.active, 0, 'the prober has gone, so nothing is held');
+    assert.is(after.served, 5, 'only the living worker (one port of two) still reports what it served');
+  } finally {
+    await server.close();
+  }
 });
 
 test('scale flags: bad values get one line naming the fix', async () => {

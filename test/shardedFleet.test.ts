@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { systemClock } from '../src/clock.js';
@@ -114,5 +115,46 @@ test('shards: one that dies is reported as shard-lost with what it held, and the
     }
   });
 });
+
+test('shards: a command written to a shard that has just died (EPIPE) marks it lost instead of crashing the prober', async () => {
+  await withServer({}, async (server) => {
+    const fleet = await ShardedFleet.start(options([server.port]), 2, systemClock.now);
+    try {
+      fleet.open(10);
+      await until(fleet, (l) => l.held === 10);
+      await fleet.observe();
+      const [victim] = fleet.pids;
+      process.kill(victim as number, 'SIGKILL');
+      // Without yielding to the event loop, wait (bounded) until the kernel has made it a zombie:
+      // the shard's end of the channel is closed, but this process has not read that yet, so the
+      // next write fails with EPIPE, the race that CI hit between a shard's death and its exit event.
+      const deadline = Date.now() + 5000;
+      while (!isZombie(victim as number) && Date.now() < deadline);
+      assert.ok(isZombie(victim as number), 'the shard died');
+      fleet.open(4);
+      fleet.cancelQueued();
+      const obs = await fleet.observe();
+      assert.ok(obs.failures['shard-lost'], 'the dead shard is reported');
+      assert.is(obs.failed, obs.failures['shard-lost'], 'only as shard-lost');
+      assert.is(obs.live.held, 5, 'the other shard still holds its share');
+    } finally {
+      await fleet.stop();
+    }
+  });
+});
+
+/**
+ * True once every thread of the process has exited and it waits to be reaped (Linux /proc): its
+ * descriptors are closed by then. The main thread turns zombie before the other threads are gone,
+ * so the state alone is not enough.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return /^State:\s+Z/m.test(status) && /^Threads:\s+1$/m.test(status);
+  } catch {
+    return true;
+  }
+}
 
 test.run();

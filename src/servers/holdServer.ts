@@ -87,13 +87,22 @@ export async function startHoldServer(options: HoldServerOptions): Promise<HoldS
     async stats() {
       const id = nextId++;
       const replies = await Promise.all(workers.map((child) => new Promise<WorkerStats>((resolve) => {
-        const onMessage = (msg: WorkerStats): void => {
-          if (msg.type !== 'stats' || msg.id !== id) return;
+        // A worker that has died holds nothing: its share reads as zero rather than never answering.
+        const done = (stats: WorkerStats): void => {
           child.off('message', onMessage);
-          resolve(msg);
+          child.off('exit', gone);
+          resolve(stats);
         };
+        const onMessage = (msg: WorkerStats): void => {
+          if (msg.type === 'stats' && msg.id === id) done(msg);
+        };
+        const gone = (): void => done({ type: 'stats', id, active: 0, served: 0, full: false });
+        if (!child.connected) return gone();
         child.on('message', onMessage);
-        child.send({ type: 'stats', id });
+        child.once('exit', gone);
+        child.send({ type: 'stats', id }, (err) => {
+          if (err) gone();
+        });
       })));
       return {
         active: replies.reduce((n, r) => n + r.active, 0),
