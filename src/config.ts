@@ -1,8 +1,10 @@
 import type { RampPlan } from './controller.js';
 import { parseExpect, type ExpectMatcher } from './expectMatcher.js';
+import type { Transport } from './net/dialer.js';
+import { DEFAULT_PERCENTILES } from './trafficSummary.js';
 import { parseSourceSpec, type SourceSpec } from './sourceAddresses.js';
 import { describeTargets, parseTargets, type TargetSpec } from './target.js';
-import { decodeEscapes, parseCount, parseDuration, parseRate, parseThreshold, type Threshold } from './units.js';
+import { decodeEscapes, parseBandwidth, parseCount, parseDuration, parsePort, parseRate, parseThreshold, type Threshold } from './units.js';
 import { UsageError } from './usageError.js';
 
 /** Defaults of the probe's flags. */
@@ -63,7 +65,34 @@ export interface ProbeConfig {
   readonly markdownPath?: string | undefined;
   /** Only the result line. */
   readonly quiet: boolean;
+  /** --message: sent repeatedly on every open connection, at --message-rate and within --channel-bandwidth. */
+  readonly message?: Buffer | undefined;
+  readonly messageRatePerSec?: number | undefined;
+  readonly bandwidthBytesPerSec?: number | undefined;
+  readonly latencyMarker?: Buffer | undefined;
+  /** --connect-rate: dials started per second at most. */
+  readonly connectRatePerSec?: number | undefined;
+  /** --latency-percentiles, ascending. */
+  readonly latencyPercentiles: readonly number[];
+  /** TCP, TLS (--tls) or WebSocket (--websocket). */
+  readonly transport: Transport;
+  /** --statsd: where metrics go every interval. */
+  readonly statsd?: StatsdTarget | undefined;
+  /** --metrics-port: a Prometheus text endpoint on 127.0.0.1 (0 for any free port). */
+  readonly metricsPort?: number | undefined;
+  /** -l/--listen-port: run the built-in server on 127.0.0.1 at this port (0 for any) and probe it. */
+  readonly listenPort?: number | undefined;
 }
+
+/** A StatsD daemon to send metrics to, over UDP. */
+export interface StatsdTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly namespace: string;
+}
+
+/** Defaults of the StatsD flags (tcpkali's, with this tool's namespace). */
+export const STATSD_DEFAULTS = { host: '127.0.0.1', port: 8125, namespace: 'goon-probe' } as const;
 
 /** Raw option values as strings (or booleans for switches), keyed by the long flag name in camelCase. */
 export type RawOptions = Readonly<Record<string, string | boolean | undefined>>;
@@ -132,9 +161,16 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
   const jsonPath = text('json');
   const markdownPath = text('markdown');
   if (jsonPath === '-' && markdownPath === '-') throw new UsageError('--json - and --markdown - both want stdout; write one of them to a file');
-  const sendText = text('send');
-  const sendFile = text('sendFile');
-  if (sendText !== undefined && sendFile !== undefined) throw new UsageError('--send and --send-file both given; use one of them');
+  const firstMessage = oneOf(raw, ['send', 'sendFile', 'firstMessage', 'firstMessageFile'], readFile);
+  const message = oneOf(raw, ['message', 'messageFile'], readFile);
+  if (message?.length === 0) throw new UsageError('--message is empty; give the bytes every connection sends repeatedly');
+  for (const needs of ['messageRate', 'channelBandwidth', 'latencyMarker'] as const) {
+    if (raw[needs] !== undefined && !message) throw new UsageError(`${flagName(needs)} paces or times --message, which is not given; add --message STR (or --message-file F)`);
+  }
+  const connectRateText = text('connectRate');
+  if (connectRateText !== undefined && raw.sleep !== undefined) throw new UsageError('-s/--sleep and --connect-rate both pace the dials; use one of them');
+  const markerText = text('latencyMarker');
+  if (markerText === '') throw new UsageError('--latency-marker is empty; give the bytes a reply to --message contains');
   const expectText = text('expect');
   const workersText = text('workers');
   const lifetimeText = text('channelLifetime');
@@ -148,7 +184,8 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
     lifetimeMs: lifetimeText === undefined ? undefined : duration('channelLifetime', 0, 's'),
     durationMs: mode === 'fixed' && raw.duration !== undefined ? duration('duration', 0, 's', 1) : undefined,
     connections: count('connections') ?? DEFAULTS.connections,
-    sleepMs: duration('sleep', DEFAULTS.sleepMs, 'ms'),
+    // With --connect-rate the fleet paces the dials; fixed mode asks for all N at once.
+    sleepMs: connectRateText === undefined ? duration('sleep', DEFAULTS.sleepMs, 'ms') : 0,
     dialTimeoutMs: duration('dialTimeout', DEFAULTS.dialTimeoutMs, 's', 1),
     intervalMs: duration('interval', DEFAULTS.intervalMs, 's', 10),
     assumeYes: raw.assumeYes === true,
@@ -158,7 +195,17 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
     maxInflight: count('maxInflight') ?? (mode === 'ramp' ? DEFAULTS.rampMaxInflight : Number.POSITIVE_INFINITY),
     keepaliveMs: duration('keepalive', DEFAULTS.keepaliveMs, 's'),
     reopen: raw.reopen !== false,
-    send: sendText !== undefined ? decodeEscapes(sendText) : sendFile !== undefined ? readSendFile(sendFile, readFile) : undefined,
+    send: firstMessage,
+    message,
+    messageRatePerSec: raw.messageRate === undefined ? undefined : parseRate(text('messageRate') as string, '--message-rate', 'messages'),
+    bandwidthBytesPerSec: raw.channelBandwidth === undefined ? undefined : parseBandwidth(text('channelBandwidth') as string, '--channel-bandwidth'),
+    latencyMarker: markerText === undefined ? undefined : decodeEscapes(markerText),
+    connectRatePerSec: connectRateText === undefined ? undefined : parseRate(connectRateText, '--connect-rate'),
+    latencyPercentiles: raw.latencyPercentiles === undefined ? DEFAULT_PERCENTILES : parsePercentiles(text('latencyPercentiles') as string),
+    transport: parseTransport(raw, targets, readFile),
+    statsd: parseStatsd(raw),
+    metricsPort: raw.metricsPort === undefined ? undefined : parsePort(text('metricsPort') as string, '--metrics-port', true),
+    listenPort: raw.listenPort === undefined ? undefined : parsePort(text('listenPort') as string, '-l/--listen-port', true),
     expect: expectText === undefined ? undefined : parseExpectFlag(expectText),
     expectTimeoutMs: duration('expectTimeout', DEFAULTS.expectTimeoutMs, 's', 1),
     settleMs: duration('settle', DEFAULTS.settleMs, 's'),
@@ -196,12 +243,69 @@ function parseExpectFlag(text: string): ExpectMatcher {
   }
 }
 
-function readSendFile(path: string, readFile: ReadFile): Buffer {
+/**
+ * Returns the bytes of the one flag of a group that was given (text with escapes, or a file's
+ * contents for the *File flags), or undefined; two of the group given is an error.
+ */
+function oneOf(raw: RawOptions, names: readonly string[], readFile: ReadFile): Buffer | undefined {
+  const given = names.filter((name) => raw[name] !== undefined);
+  if (given.length > 1) throw new UsageError(`${given.map(flagName).join(' and ')} both given; use one of them`);
+  const name = given[0];
+  if (name === undefined) return undefined;
+  const value = raw[name];
+  if (typeof value !== 'string') throw new UsageError(`${flagName(name)} needs a value; see goon-probe --help`);
+  if (!name.endsWith('File')) return decodeEscapes(value);
   try {
-    return readFile(path);
+    return readFile(value);
   } catch (err) {
-    throw new UsageError(`--send-file ${JSON.stringify(path)} cannot be read (${(err as { code?: string }).code ?? 'error'}); check the path`);
+    throw new UsageError(`${flagName(name)} ${JSON.stringify(value)} cannot be read (${(err as { code?: string }).code ?? 'error'}); check the path`);
   }
+}
+
+/** Returns percentiles from `50,95,99.9`: each above 0 and at most 100, ascending, no repeats. */
+export function parsePercentiles(text: string): number[] {
+  const values = text.split(',').map((part) => part.trim());
+  const numbers = values.map((v) => (/^\d+(\.\d+)?$/.test(v) ? Number(v) : Number.NaN));
+  if (numbers.some((n) => !(n > 0 && n <= 100))) {
+    throw new UsageError(`--latency-percentiles ${JSON.stringify(text)} is not a list of percentiles; use numbers above 0 and up to 100, like 50,95,99.9`);
+  }
+  return [...new Set(numbers)].sort((a, b) => a - b);
+}
+
+function parseTransport(raw: RawOptions, targets: readonly TargetSpec[], readFile: ReadFile): Transport {
+  const tlsOnly = (['insecure', 'ca', 'sni'] as const).find((name) => raw[name] !== undefined);
+  if (tlsOnly && raw.tls !== true) throw new UsageError(`${flagName(tlsOnly)} applies to TLS; add --tls`);
+  if (raw.wsPath !== undefined && raw.websocket !== true) throw new UsageError('--ws-path applies to WebSocket; add --websocket');
+  const host = targets[0]?.host ?? '';
+  const named = !/^[\d.]+$/.test(host) && !host.includes(':');
+  let ca: Buffer | undefined;
+  if (typeof raw.ca === 'string') {
+    try {
+      ca = readFile(raw.ca);
+    } catch (err) {
+      throw new UsageError(`--ca ${JSON.stringify(raw.ca)} cannot be read (${(err as { code?: string }).code ?? 'error'}); give a PEM file of trusted CA certificates`);
+    }
+  }
+  const sni = typeof raw.sni === 'string' ? raw.sni : named ? host : undefined;
+  const tls = raw.tls === true ? { servername: sni, insecure: raw.insecure === true, ca } : undefined;
+  if (raw.websocket === true) {
+    const path = typeof raw.wsPath === 'string' ? raw.wsPath : '/';
+    if (!path.startsWith('/')) throw new UsageError(`--ws-path ${JSON.stringify(path)} is not a path; start it with /, like /ws`);
+    return { kind: 'websocket', path, host: named ? `${host}:${targets[0]?.port}` : undefined, tls };
+  }
+  return tls ? { kind: 'tls', tls } : { kind: 'tcp' };
+}
+
+function parseStatsd(raw: RawOptions): StatsdTarget | undefined {
+  const named = (['statsdHost', 'statsdPort', 'statsdNamespace'] as const).some((name) => raw[name] !== undefined);
+  if (raw.statsd !== true && !named) return undefined;
+  const namespace = typeof raw.statsdNamespace === 'string' ? raw.statsdNamespace : STATSD_DEFAULTS.namespace;
+  if (!/^[\w.-]*$/.test(namespace)) throw new UsageError(`--statsd-namespace ${JSON.stringify(namespace)} has characters StatsD does not allow in names; use letters, digits, _ . and -`);
+  return {
+    host: typeof raw.statsdHost === 'string' && raw.statsdHost !== '' ? raw.statsdHost : STATSD_DEFAULTS.host,
+    port: typeof raw.statsdPort === 'string' ? parsePort(raw.statsdPort, '--statsd-port') : STATSD_DEFAULTS.port,
+    namespace,
+  };
 }
 
 /** Returns `--kebab-case` for a camelCase option name. */

@@ -88,6 +88,8 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
       return said
         ? { side: 'target', cause: `${past} the target answers, but not with --expect: it said ${said}`, lookAt: ['--expect and --send: is the request right for this server?', APP_LIMIT] }
         : { side: 'target', cause: `${past} new ones open but are never served: the application stopped accepting, and they wait in the kernel's accept queue`, lookAt: [`the application's connection limit (${APP_LIMIT}; lighttpd server.max-connections)`, 'its listen backlog, which holds the unserved connections'] };
+    case 'handshake':
+      return { side: 'target', cause: `${n === 0 ? 'from the first dial' : past} the TLS or WebSocket handshake fails${input.evidence[kind]?.message ? `: ${input.evidence[kind]?.message}` : ''}`, lookAt: n === 0 ? ['--tls/--insecure/--ca/--sni and --websocket: do they match the server?'] : [APP_LIMIT, 'a TLS or WebSocket layer (proxy, worker pool) with its own connection limit'] };
     case 'unreachable':
       return { side: 'target', cause: 'the network reports the target unreachable (EHOSTUNREACH/ENETUNREACH)', lookAt: ['routes and firewalls between the prober and the target'] };
     case 'dns':

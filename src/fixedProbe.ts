@@ -4,6 +4,7 @@ import type { FleetObservation } from './fleet.js';
 import type { FleetControl } from './fleetControl.js';
 import type { FixedResult, FixedStatus } from './result.js';
 import { SampleReservoir } from './sampleReservoir.js';
+import { summarizeTraffic, type TrafficSummary } from './trafficSummary.js';
 
 /** What the fixed-mode loop drives. */
 export type FixedFleet = Pick<FleetControl, 'open' | 'observe' | 'liveCounts'>;
@@ -14,8 +15,8 @@ export interface FixedDeps {
   readonly clock: Clock;
   readonly signal: AbortSignal;
   readonly dialed: string;
-  /** Called at once and at every interval with tcpgoon's status counts. */
-  readonly onStatus?: (status: FixedStatus) => void;
+  /** Called at once and at every interval with tcpgoon's status counts, and the interval's traffic (null at once). */
+  readonly onStatus?: (status: FixedStatus, interval: TrafficSummary | null) => void;
 }
 
 /** Returns tcpgoon's status counts for N connections from a fleet reading. */
@@ -51,14 +52,16 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
   let nextStatusMs = startMs;
   let allEstablishedAtMs: number | null = null;
   let observation = await fleet.observe();
+  const first = observation;
   const status = async (): Promise<void> => {
+    const previous = observation;
     observation = await fleet.observe();
     connectMs.add(observation.connectMs);
     errorMs.add(observation.errorMs);
-    deps.onStatus?.(fixedStatus(total, observation));
+    deps.onStatus?.(fixedStatus(total, observation), summarizeTraffic(previous, observation, config.latencyPercentiles));
   };
   // tcpgoon's first line comes before any dial: every connection not initiated yet.
-  deps.onStatus?.(fixedStatus(total, observation));
+  deps.onStatus?.(fixedStatus(total, observation), null);
   nextStatusMs += config.intervalMs;
   for (;;) {
     const now = clock.now();
@@ -99,5 +102,6 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
     elapsedMs: observation.atMs - startMs,
     allEstablishedAtMs,
     recycled: observation.recycled,
+    traffic: summarizeTraffic(first, observation, config.latencyPercentiles),
   };
 }

@@ -1,9 +1,12 @@
-import type { Socket } from 'node:net';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { expectMatches, type ExpectMatcher } from './expectMatcher.js';
 import { Fifo } from './fifo.js';
-import { dial, type DialOptions, type SocketHandlers } from './net/dialer.js';
+import { emptyHistogram, recordLatency, type LatencyHistogram } from './latencyHistogram.js';
+import { scanForMarker } from './markerScanner.js';
+import { messagesDue, type MessagePlan } from './messagePlan.js';
+import { dial, type Channel, type DialOptions, type SocketHandlers, type Transport } from './net/dialer.js';
 import { classifyError, type FailureKind } from './net/errors.js';
+import { pace, type Pacer } from './pacer.js';
 import type { Route } from './routes.js';
 
 /** Where a connection is in its life (DESIGN.md "Connection lifecycle"). */
@@ -17,7 +20,18 @@ export interface FleetOptions {
   readonly keepaliveMs: number;
   /** Dials in flight at once (p-limit); Infinity for none. */
   readonly maxInflight: number;
+  /** Sent once on open (--first-message, tcpgoon-style --send). */
   readonly send?: Buffer | undefined;
+  /** Sent repeatedly on every open connection (--message), paced by `messageRatePerSec` and `bandwidthBytesPerSec`. */
+  readonly message?: Buffer | undefined;
+  readonly messageRatePerSec?: number | undefined;
+  readonly bandwidthBytesPerSec?: number | undefined;
+  /** Time from each --message sent to this marker in the reply: the marker latency (--latency-marker). */
+  readonly latencyMarker?: Buffer | undefined;
+  /** Dials started per second at most (--connect-rate); undefined for no pacing. */
+  readonly connectRatePerSec?: number | undefined;
+  /** TCP, TLS or WebSocket (default TCP). */
+  readonly transport?: Transport | undefined;
   readonly expect?: ExpectMatcher | undefined;
   readonly expectTimeoutMs: number;
   /** How long a verified connection must stay open before it counts as held. */
@@ -79,11 +93,31 @@ export interface FleetObservation {
   readonly errorMs: readonly number[];
   /** Local addresses connections were dialed from (the first one seen per run, for the record). */
   readonly sourceAddresses: readonly string[];
+  /** Bytes written to and received from connections, in all. */
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  /** Latency histograms of the whole run so far (cumulative; see latencyHistogram.ts). */
+  readonly latency: LatencyReadings;
+}
+
+/** The latencies a fleet measures, as histograms. */
+export interface LatencyReadings {
+  /** Dial to open (handshakes included). */
+  readonly connect: LatencyHistogram;
+  /** Open to the first byte received. */
+  readonly firstByte: LatencyHistogram;
+  /** A --message sent to the --latency-marker in the reply. */
+  readonly marker: LatencyHistogram;
+}
+
+/** Returns empty latency readings. */
+export function emptyLatency(): LatencyReadings {
+  return { connect: emptyHistogram(), firstByte: emptyHistogram(), marker: emptyHistogram() };
 }
 
 interface Conn {
   state: ConnState;
-  socket: Socket | null;
+  socket: Channel | null;
   startedAtMs: number;
   openAtMs: number;
   verifiedAtMs: number;
@@ -92,10 +126,21 @@ interface Conn {
   error: Error | null;
   release: (() => void) | null;
   wasHeld: boolean;
+  /** Traffic: --message copies sent, whether a byte came back yet, and the marker's state. */
+  sent: number;
+  gotByte: boolean;
+  markerCarry: Buffer | null;
+  /** Send times of --message copies whose marker has not come back yet (oldest first). */
+  markerPending: number[] | null;
 }
 
 const CONN = Symbol('goon-probe.conn');
-type TaggedSocket = Socket & { [CONN]?: Conn };
+type TaggedSocket = Channel & { [CONN]?: Conn };
+
+/** Bytes of --message a connection writes at most per sweep or drain, queued bytes included. */
+export const SEND_BATCH_BYTES = 64 * 1024;
+/** Marker send times kept per connection; past it, the oldest is dropped (a marker that never comes). */
+const MAX_PENDING_MARKERS = 1024;
 
 /** Bytes kept while waiting for --expect before calling it a mismatch. */
 export const EXPECT_BUFFER_BYTES = 4096;
@@ -117,6 +162,13 @@ export class Fleet {
   private readonly verifyDeadlines = new Fifo<Conn>();
   private readonly settleDeadlines = new Fifo<Conn>();
   private readonly lifetimeDeadlines = new Fifo<Conn>();
+  private readonly paced = new Fifo<Conn>();
+  private pacer: Pacer = { nextAtMs: Number.NEGATIVE_INFINITY };
+  private readonly plan: MessagePlan | null;
+  /** Copies of --message back to back, written in one go (up to 16 KiB, at least one copy). */
+  private readonly batch: Buffer | null;
+  /** Each write is a message of its own (WebSocket), so copies are not joined. */
+  private readonly framed: boolean;
   private readonly limit: LimitFunction;
   private readonly handlers: SocketHandlers;
   private readonly dialOptions: DialOptions;
@@ -137,13 +189,23 @@ export class Fleet {
   private readonly sourceAddresses: string[] = [];
   private connectMs: number[] = [];
   private errorMs: number[] = [];
+  private bytesSent = 0;
+  private bytesReceived = 0;
+  private readonly latency = emptyLatency();
   private onAllClosed: (() => void) | null = null;
 
   constructor(private readonly options: FleetOptions) {
     this.reopen = options.reopen;
     this.limit = pLimit(options.maxInflight);
+    this.plan = options.message && options.message.length > 0
+      ? { messageBytes: options.message.length, ratePerSec: options.messageRatePerSec, bandwidthBytesPerSec: options.bandwidthBytesPerSec }
+      : null;
+    const message = options.message;
+    this.batch = this.plan && message ? Buffer.concat(Array.from({ length: Math.max(1, Math.floor(16384 / message.length)) }, () => message)) : null;
+    this.framed = options.transport?.kind === 'websocket';
     this.handlers = this.makeHandlers();
-    this.dialOptions = { keepaliveMs: options.keepaliveMs, noDelay: options.send !== undefined };
+    const sends = options.send !== undefined || this.plan !== null;
+    this.dialOptions = { keepaliveMs: options.keepaliveMs, noDelay: sends, transport: options.transport };
     this.sweeper = setInterval(() => this.sweep(), options.sweepEveryMs ?? 10);
     this.sweeper.unref();
   }
@@ -185,6 +247,9 @@ export class Fleet {
       connectMs: this.connectMs,
       errorMs: this.errorMs,
       sourceAddresses: [...this.sourceAddresses],
+      bytesSent: this.bytesSent,
+      bytesReceived: this.bytesReceived,
+      latency: cloneLatency(this.latency),
     };
     this.connectMs = [];
     this.errorMs = [];
@@ -216,11 +281,27 @@ export class Fleet {
     const conn: Conn = {
       state: 'queued', socket: null, startedAtMs: 0, openAtMs: 0, verifiedAtMs: 0,
       received: null, error: null, release: null, wasHeld: false,
+      sent: 0, gotByte: false, markerCarry: null, markerPending: null,
     };
     this.requested++;
     this.counts.queued++;
     this.live.add(conn);
-    void this.limit(() => this.startDial(conn));
+    if (this.options.connectRatePerSec === undefined) void this.limit(() => this.startDial(conn));
+    else this.paced.push(conn);
+  }
+
+  /** Hands paced dials to the in-flight bound at --connect-rate. */
+  private releasePaced(now: number): void {
+    const rate = this.options.connectRatePerSec;
+    if (rate === undefined || this.paced.size === 0) return;
+    const { release, pacer } = pace(this.pacer, now, rate, this.paced.size);
+    this.pacer = pacer;
+    for (let started = 0; started < release && this.paced.size > 0;) {
+      const conn = this.paced.shift() as Conn;
+      if (conn.state !== 'queued') continue; // cancelled while waiting: uses no start
+      started++;
+      void this.limit(() => this.startDial(conn));
+    }
   }
 
   private startDial(conn: Conn): Promise<void> {
@@ -245,37 +326,84 @@ export class Fleet {
 
   private makeHandlers(): SocketHandlers {
     const fleet = this;
+    // Without a rate or a bandwidth, --message goes as fast as the socket takes it: refill on drain.
+    const unpaced = this.plan !== null && messagesDue(this.plan, 0) === Number.POSITIVE_INFINITY;
     return {
-      connect(this: Socket) {
+      connect(this: Channel) {
         const conn = (this as TaggedSocket)[CONN];
         if (conn?.state === 'dialing') fleet.onOpen(conn, this);
       },
-      data(this: Socket, chunk: Buffer) {
+      data(this: Channel, chunk: Buffer) {
         const conn = (this as TaggedSocket)[CONN];
         if (conn) fleet.onData(conn, chunk);
       },
-      error(this: Socket, err: Error) {
+      error(this: Channel, err: Error) {
         const conn = (this as TaggedSocket)[CONN];
         if (conn && !conn.error) conn.error = err;
       },
-      close(this: Socket) {
+      close(this: Channel) {
         const conn = (this as TaggedSocket)[CONN];
         if (conn) fleet.onClose(conn);
       },
+      drain: unpaced
+        ? function (this: Channel) {
+            const conn = (this as TaggedSocket)[CONN];
+            if (conn && isEstablished(conn.state)) fleet.sendMessages(conn, fleet.options.now());
+          }
+        : undefined,
     };
   }
 
-  private onOpen(conn: Conn, socket: Socket): void {
+  /**
+   * Writes the --message copies now due on a connection: at most SEND_BATCH_BYTES per call (a
+   * sweep, or a drain), so that one fast connection never holds the event loop. On a byte stream
+   * the copies go in one write; over WebSocket each copy is its own message.
+   */
+  private sendMessages(conn: Conn, now: number): void {
+    const plan = this.plan;
+    const batch = this.batch;
+    const socket = conn.socket;
+    if (!plan || !batch || !socket) return;
+    const size = plan.messageBytes;
+    const room = Math.floor((SEND_BATCH_BYTES - socket.writableLength) / size);
+    const due = messagesDue(plan, now - conn.openAtMs);
+    let n = Math.min(due - conn.sent, Math.max(room, 0));
+    if (n <= 0) {
+      // Behind its rate with a full socket: it does not burst to catch up later.
+      if (Number.isFinite(due) && due - conn.sent > 1) conn.sent = due - 1;
+      return;
+    }
+    conn.sent += n;
+    this.bytesSent += n * size;
+    if (this.options.latencyMarker) {
+      conn.markerPending ??= [];
+      for (let i = 0; i < n; i++) conn.markerPending.push(now);
+      if (conn.markerPending.length > MAX_PENDING_MARKERS) conn.markerPending.splice(0, conn.markerPending.length - MAX_PENDING_MARKERS);
+    }
+    const perWrite = this.framed ? 1 : batch.length / size;
+    while (n > 0) {
+      const k = Math.min(n, perWrite);
+      socket.write(k * size === batch.length ? batch : batch.subarray(0, k * size));
+      n -= k;
+    }
+  }
+
+  private onOpen(conn: Conn, socket: Channel): void {
     const now = this.options.now();
     this.releaseDial(conn);
     this.established++;
     this.connectMs.push(now - conn.startedAtMs);
+    recordLatency(this.latency.connect, now - conn.startedAtMs);
     // One getsockname per run, not per connection: the kernel picks the same source for one route.
     if (this.sourceAddresses.length === 0 && socket.localAddress) this.sourceAddresses.push(socket.localAddress);
     conn.openAtMs = now;
     this.moveTo(conn, 'open');
     if (this.options.lifetimeMs !== undefined) this.lifetimeDeadlines.push(conn);
-    if (this.options.send) socket.write(this.options.send);
+    if (this.options.send) {
+      socket.write(this.options.send);
+      this.bytesSent += this.options.send.length;
+    }
+    if (this.plan) this.sendMessages(conn, now);
     if (this.options.expect) this.verifyDeadlines.push(conn);
     else this.verify(conn, now);
     const established = this.counts.open + this.counts.verified + this.counts.held;
@@ -284,6 +412,18 @@ export class Fleet {
   }
 
   private onData(conn: Conn, chunk: Buffer): void {
+    this.bytesReceived += chunk.length;
+    if (!conn.gotByte) {
+      conn.gotByte = true;
+      if (conn.openAtMs > 0) recordLatency(this.latency.firstByte, this.options.now() - conn.openAtMs);
+    }
+    const marker = this.options.latencyMarker;
+    if (marker && conn.markerPending && conn.markerPending.length > 0) {
+      const scan = scanForMarker(marker, conn.markerCarry, chunk);
+      conn.markerCarry = scan.carry;
+      const now = this.options.now();
+      for (let i = 0; i < scan.found && conn.markerPending.length > 0; i++) recordLatency(this.latency.marker, now - (conn.markerPending.shift() as number));
+    }
     const expect = this.options.expect;
     const waiting = conn.state === 'open' && expect !== undefined;
     const cap = waiting ? EXPECT_BUFFER_BYTES : EVIDENCE_BYTES;
@@ -380,6 +520,8 @@ export class Fleet {
   /** Expires dial and verification deadlines and promotes settled connections to held. */
   private sweep(): void {
     const now = this.options.now();
+    this.releasePaced(now);
+    if (this.plan) for (const conn of this.live) if (isEstablished(conn.state)) this.sendMessages(conn, now);
     const { dialTimeoutMs, expectTimeoutMs, settleMs } = this.options;
     expire(this.dialDeadlines, (c) => c.state !== 'dialing' || now - c.startedAtMs >= dialTimeoutMs, (c) => {
       if (c.state === 'dialing') this.fail(c, 'timeout');
@@ -409,6 +551,12 @@ export class Fleet {
 /** Returns true for the states of a connection whose handshake finished and that is still open. */
 function isEstablished(state: ConnState): boolean {
   return state === 'open' || state === 'verified' || state === 'held';
+}
+
+/** Returns a copy of latency readings that later recording does not change. */
+function cloneLatency(latency: LatencyReadings): LatencyReadings {
+  const copy = (h: LatencyHistogram): LatencyHistogram => ({ ...h, buckets: { ...h.buckets } });
+  return { connect: copy(latency.connect), firstByte: copy(latency.firstByte), marker: copy(latency.marker) };
 }
 
 /** Takes items off the head of a deadline queue while `due` holds, handing each to `act`. */

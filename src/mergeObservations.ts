@@ -1,4 +1,5 @@
-import type { Evidence, FleetObservation, LiveCounts } from './fleet.js';
+import { emptyLatency, type Evidence, type FleetObservation, type LiveCounts } from './fleet.js';
+import { mergeHistograms } from './latencyHistogram.js';
 import type { FailureKind } from './net/errors.js';
 
 /** A shard process that died: its last reading, and what it held then. */
@@ -15,7 +16,7 @@ const ZERO_LIVE: LiveCounts = { queued: 0, dialing: 0, open: 0, verified: 0, hel
 
 /**
  * Returns one reading for a fleet split across shard processes, taken at `atMs`: live counts and
- * totals summed, latency samples joined, the first evidence of each kind kept. A lost shard keeps
+ * totals and latency histograms summed, latency samples joined, the first evidence of each kind kept. A lost shard keeps
  * its totals, holds nothing any more, and every connection it was running at its last reading
  * and every one asked of it after that reading, counts as a `shard-lost` failure, so that no
  * connection silently disappears from the counts.
@@ -26,11 +27,13 @@ export function mergeObservations(atMs: number, shards: readonly FleetObservatio
   const live: LiveCounts = { ...ZERO_LIVE };
   const failures: Partial<Record<FailureKind, number>> = {};
   const evidence: Partial<Record<FailureKind, Evidence>> = {};
-  const totals = { requested: 0, started: 0, reopened: 0, established: 0, failed: 0, dropped: 0, droppedHeld: 0, droppedOldest: 0, recycled: 0, peakEstablished: 0 };
+  const totals = { bytesSent: 0, bytesReceived: 0, requested: 0, started: 0, reopened: 0, established: 0, failed: 0, dropped: 0, droppedHeld: 0, droppedOldest: 0, recycled: 0, peakEstablished: 0 };
   const connectMs: number[] = [];
   const errorMs: number[] = [];
   const sources = new Set<string>();
+  const readings: FleetObservation[] = [];
   const add = (obs: FleetObservation, withLive: boolean): void => {
+    readings.push(obs);
     if (withLive) for (const key of Object.keys(live) as (keyof LiveCounts)[]) live[key] += obs.live[key];
     for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += obs[key];
     for (const [kind, n] of Object.entries(obs.failures) as [FailureKind, number][]) failures[kind] = (failures[kind] ?? 0) + n;
@@ -60,5 +63,10 @@ export function mergeObservations(atMs: number, shards: readonly FleetObservatio
     connectMs,
     errorMs,
     sourceAddresses: [...sources],
+    latency: readings.length === 0 ? emptyLatency() : {
+      connect: mergeHistograms(readings.map((r) => r.latency.connect)),
+      firstByte: mergeHistograms(readings.map((r) => r.latency.firstByte)),
+      marker: mergeHistograms(readings.map((r) => r.latency.marker)),
+    },
   };
 }

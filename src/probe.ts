@@ -5,6 +5,7 @@ import { activeCount, type FleetControl } from './fleetControl.js';
 import type { FleetObservation } from './fleet.js';
 import type { FailureKind } from './net/errors.js';
 import type { FailureCounts, RampProgress, RampResult, RoundRecord } from './result.js';
+import { summarizeTraffic } from './trafficSummary.js';
 import { SampleReservoir } from './sampleReservoir.js';
 import { summarize } from './stats.js';
 
@@ -38,6 +39,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   const rounds: RoundRecord[] = [];
   const connectMs = new SampleReservoir();
   let previous = await fleet.observe();
+  const first = previous;
   let created = 0;
   let maximum = 0;
   let maximumAtMs = 0;
@@ -128,6 +130,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     warnings: config.expect ? [] : [UNVERIFIED_WARNING],
     gate: config.minConcurrency === undefined ? null : { minConcurrency: config.minConcurrency, findMax: config.findMax, met: maximum >= config.minConcurrency },
     sourceAddresses: final.sourceAddresses,
+    traffic: summarizeTraffic(first, final, config.latencyPercentiles),
   };
 }
 
@@ -173,5 +176,7 @@ export function makeRound(index: number, target: number, before: FleetObservatio
     failed: proberKinds(failures).length > 0 || roundFailed(plan, { attempts, failures }),
     connectP50Ms: latency?.p50 ?? null,
     connectP99Ms: latency?.p99 ?? null,
+    bytesSent: after.bytesSent - before.bytesSent,
+    bytesReceived: after.bytesReceived - before.bytesReceived,
   };
 }

@@ -2,6 +2,7 @@ import type { StopReason, Verdict } from './controller.js';
 import type { Evidence } from './fleet.js';
 import type { FailureKind } from './net/errors.js';
 import type { Summary } from './stats.js';
+import type { TrafficSummary } from './trafficSummary.js';
 
 /** Failures counted by kind. */
 export type FailureCounts = Partial<Record<FailureKind, number>>;
@@ -38,6 +39,8 @@ export interface FixedResult {
   readonly allEstablishedAtMs: number | null;
   /** Connections closed and replaced at the end of their --channel-lifetime. */
   readonly recycled: number;
+  /** Bytes both ways and latency percentiles of the whole run (absent in records before 0.4). */
+  readonly traffic?: TrafficSummary;
 }
 
 /** The counts every progress line shows: of a finished round, or of the round under way. */
@@ -62,6 +65,9 @@ export interface RoundRecord extends LineCounts {
   readonly failed: boolean;
   readonly connectP50Ms: number | null;
   readonly connectP99Ms: number | null;
+  /** Bytes sent and received during the round (absent in records before 0.4). */
+  readonly bytesSent?: number;
+  readonly bytesReceived?: number;
 }
 
 /** The plan and rules of a ramp run, as reports state them. */
@@ -112,6 +118,8 @@ export interface RampResult {
   readonly sourceAddresses: readonly string[];
   /** With --refine, the first (fast) pass; this result is the second, slower one. */
   readonly firstPass?: FirstPass;
+  /** Bytes both ways and latency percentiles of the whole run (absent in records before 0.4). */
+  readonly traffic?: TrafficSummary;
 }
 
 /** The first pass of a refined run, as its report states it. */

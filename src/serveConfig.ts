@@ -1,7 +1,14 @@
-import type { RawOptions } from './config.js';
+import { fileURLToPath } from 'node:url';
+import type { RawOptions, ReadFile } from './config.js';
 import { OVER_LIMIT_BEHAVIOURS, type OverLimit, type TargetServerOptions } from './servers/targetServer.js';
 import { decodeEscapes, parseCount, parseDuration, parsePort } from './units.js';
 import { UsageError } from './usageError.js';
+
+/** The self-signed test certificate for localhost and 127.0.0.1 (fixtures/tls; its key is public). */
+export const TEST_CERT = {
+  cert: new URL('../fixtures/tls/localhost-cert.pem', import.meta.url),
+  key: new URL('../fixtures/tls/localhost-key.pem', import.meta.url),
+} as const;
 
 /** A validated `serve` command. */
 export interface ServeConfig {
@@ -13,7 +20,7 @@ export interface ServeConfig {
 }
 
 /** Returns the validated config of `goon-probe serve`, or throws a UsageError. */
-export function buildServeConfig(raw: RawOptions, positionals: readonly string[]): ServeConfig {
+export function buildServeConfig(raw: RawOptions, positionals: readonly string[], readFile: ReadFile): ServeConfig {
   if (positionals.length > 0) {
     throw new UsageError(`serve takes no target (${JSON.stringify(positionals[0])}); use --host and --port to choose where it listens`);
   }
@@ -41,7 +48,7 @@ export function buildServeConfig(raw: RawOptions, positionals: readonly string[]
   if (workers > 64) throw new UsageError(`--workers ${workers} is too many; use at most 64 processes`);
   const multi = workers > 1 || listeners > 1;
   if (multi) {
-    const limited = ['maxConnections', 'overLimit', 'banner'].find((name) => raw[name] !== undefined);
+    const limited = ['maxConnections', 'overLimit', 'banner', 'tls', 'websocket'].find((name) => raw[name] !== undefined);
     if (limited) throw new UsageError(`--${limited.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs the one-process target; drop --workers/--listeners (they make an unlimited hold target)`);
     if (reply !== undefined && reply !== 'echo') throw new UsageError('--workers/--listeners targets only echo (--reply echo) or discard; drop the fixed --reply');
   }
@@ -55,7 +62,29 @@ export function buildServeConfig(raw: RawOptions, positionals: readonly string[]
       banner: banner === undefined ? undefined : decodeEscapes(banner),
       reply: reply === undefined ? undefined : reply === 'echo' ? 'echo' : decodeEscapes(reply),
       backlog: backlog === undefined ? undefined : parseCount(backlog, '--backlog', 0),
+      tls: serverTls(raw, readFile),
+      websocket: raw.websocket === true,
     },
     durationMs: duration === undefined ? null : parseDuration(duration, '--duration', 's'),
   };
+}
+
+/** Returns the TLS certificate and key of `serve --tls`: --cert/--key, or the built-in test pair. */
+function serverTls(raw: RawOptions, readFile: ReadFile): { cert: Buffer; key: Buffer } | undefined {
+  const given = (['cert', 'key'] as const).filter((name) => raw[name] !== undefined);
+  if (raw.tls !== true) {
+    if (given.length > 0) throw new UsageError(`--${given[0]} applies to TLS; add --tls`);
+    return undefined;
+  }
+  if (given.length === 1) throw new UsageError(`--${given[0]} given without --${given[0] === 'cert' ? 'key' : 'cert'}; give both, or neither for the built-in test certificate`);
+  const read = (name: 'cert' | 'key'): Buffer => {
+    const value = raw[name];
+    const path = typeof value === 'string' ? value : fileURLToPath(TEST_CERT[name]);
+    try {
+      return readFile(path);
+    } catch (err) {
+      throw new UsageError(`--${name} ${JSON.stringify(path)} cannot be read (${(err as { code?: string }).code ?? 'error'}); give a PEM file`);
+    }
+  };
+  return { cert: read('cert'), key: read('key') };
 }

@@ -18,16 +18,23 @@ export function fleetOptions(config: ProbeConfig, routes: readonly Route[]): Omi
     settleMs: config.settleMs,
     reopen: config.mode === 'ramp' && config.reopen,
     lifetimeMs: config.lifetimeMs,
+    message: config.message,
+    messageRatePerSec: config.messageRatePerSec,
+    bandwidthBytesPerSec: config.bandwidthBytesPerSec,
+    latencyMarker: config.latencyMarker,
+    connectRatePerSec: config.connectRatePerSec,
+    transport: config.transport,
   };
 }
 
 /**
  * Returns a started fleet for the run: in this process for one worker, otherwise `workers` shard
- * processes, each with its share of the routes and its own bound on dials in flight.
+ * processes, each with its share of the routes, of the bound on dials in flight and of --connect-rate.
  */
 export async function startFleet(config: ProbeConfig, routes: readonly Route[], workers: number): Promise<FleetControl> {
   const options = fleetOptions(config, routes);
   if (workers <= 1) return localControl(new Fleet({ ...options, now: systemClock.now }));
   const perShard = Number.isFinite(options.maxInflight) ? Math.max(1, Math.ceil(options.maxInflight / workers)) : options.maxInflight;
-  return ShardedFleet.start({ ...options, maxInflight: perShard }, workers, systemClock.now);
+  const connectRatePerSec = options.connectRatePerSec === undefined ? undefined : options.connectRatePerSec / workers;
+  return ShardedFleet.start({ ...options, maxInflight: perShard, connectRatePerSec }, workers, systemClock.now);
 }

@@ -35,15 +35,51 @@ function multiplier(suffix: string): number {
  * Returns a rate in connections per second from `100/s`, `5k/s`, `50/500ms` or a bare `100`
  * (per second).
  */
-export function parseRate(text: string, flag: string): number {
+export function parseRate(text: string, flag: string, unit = 'connections'): number {
   const match = /^(\d+(?:\.\d+)?[kK]?)(?:\/(\d+(?:\.\d+)?)?(ms|s|m|h))?$/.exec(text.trim());
   const count = match ? Number.parseFloat(match[1] as string) * multiplier((match[1] as string).slice(-1)) : Number.NaN;
   const per = match?.[3] ? Number(match[2] ?? 1) * (MS_PER_UNIT[match[3]] as number) : 1000;
   const ratePerSec = (count * 1000) / per;
   if (!Number.isFinite(ratePerSec) || ratePerSec <= 0) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a rate; use connections per time, like 100/s, 5k/s or 50/500ms`);
+    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a rate; use ${unit} per time, like 100/s, 5k/s or 50/500ms (a bare 5k is per second)`);
   }
   return ratePerSec;
+}
+
+/** Bytes per second of each bandwidth unit (tcpkali's: bits with a small b, bytes with a capital B). */
+const BYTES_PER_SEC: Readonly<Record<string, number>> = {
+  bps: 1 / 8, kbps: 1000 / 8, mbps: 1_000_000 / 8, gbps: 1_000_000_000 / 8,
+  Bps: 1, kBps: 1000, KBps: 1000, MBps: 1_000_000, GBps: 1_000_000_000,
+};
+
+/**
+ * Returns a bandwidth in bytes per second from tcpkali's forms: `100kbps`, `10Mbps`, `1Gbps`
+ * (bits per second) or `500kBps`, `2MBps` (bytes per second). The unit is required: `10M` alone
+ * could be either.
+ */
+export function parseBandwidth(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kKmMgG]?)(bps|Bps)$/.exec(text.trim());
+  const prefix = match?.[2] ?? '';
+  const key = match?.[3] === 'bps' ? `${prefix.toLowerCase()}bps` : `${prefix === 'k' ? 'k' : prefix.toUpperCase()}Bps`;
+  const bytes = match ? Number(match[1]) * (BYTES_PER_SEC[key] ?? Number.NaN) : Number.NaN;
+  if (!Number.isFinite(bytes) || bytes <= 0) {
+    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a bandwidth; use bits per second (100kbps, 10Mbps) or bytes per second (500kBps, 2MBps)`);
+  }
+  return bytes;
+}
+
+/** Returns a byte count as short text: `512 B`, `1.5 kB`, `2.25 MB`, `1.2 GB` (powers of 1000). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${Math.round(bytes)} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = '';
+  for (const u of units) {
+    value /= 1000;
+    unit = u;
+    if (value < 1000) break;
+  }
+  return `${Number(value.toFixed(value < 10 ? 2 : 1))} ${unit}`;
 }
 
 /** A round's failure allowance: a fraction of its attempts, or an absolute count. */

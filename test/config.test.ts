@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildProbeConfig, DEFAULTS } from '../src/config.js';
@@ -63,14 +64,14 @@ test('bad combinations and values get one line naming the fix', () => {
 });
 
 test('serve config: defaults, behaviours and errors', () => {
-  const c = buildServeConfig({ maxConnections: '10', overLimit: 'reset', reply: 'echo', banner: 'hi\\n', backlog: '4', duration: '2s' }, []);
+  const c = buildServeConfig({ maxConnections: '10', overLimit: 'reset', reply: 'echo', banner: 'hi\\n', backlog: '4', duration: '2s' }, [], readFileSync);
   assert.equal({ ...c.server, banner: c.server.banner?.toString() }, { host: '127.0.0.1', port: 0, maxConnections: 10, overLimit: 'reset', banner: 'hi\n', reply: 'echo', backlog: 4 });
   assert.is(c.durationMs, 2000);
-  assert.is(buildServeConfig({ reply: 'OK\\r\\n' }, []).server.reply?.toString(), 'OK\r\n');
-  assert.throws(() => buildServeConfig({ overLimit: 'explode' }, []), /--over-limit "explode" is unknown; use one of close/);
-  assert.throws(() => buildServeConfig({}, ['x']), /serve takes no target/);
-  assert.throws(() => buildServeConfig({ port: '70000' }, []), /--port "70000"/);
-  assert.throws(() => buildServeConfig({ host: '' }, []), /--host is empty/);
+  assert.is(buildServeConfig({ reply: 'OK\\r\\n' }, [], readFileSync).server.reply?.toString(), 'OK\r\n');
+  assert.throws(() => buildServeConfig({ overLimit: 'explode' }, [], readFileSync), /--over-limit "explode" is unknown; use one of close/);
+  assert.throws(() => buildServeConfig({}, ['x'], readFileSync), /serve takes no target/);
+  assert.throws(() => buildServeConfig({ port: '70000' }, [], readFileSync), /--port "70000"/);
+  assert.throws(() => buildServeConfig({ host: '' }, [], readFileSync), /--host is empty/);
 });
 
 test.run();

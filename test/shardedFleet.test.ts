@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { systemClock } from '../src/clock.js';
-import type { FleetObservation, LiveCounts } from '../src/fleet.js';
+import { emptyLatency, type FleetObservation, type LiveCounts } from '../src/fleet.js';
 import type { FleetControl } from '../src/fleetControl.js';
 import { mergeObservations } from '../src/mergeObservations.js';
 import { buildRoutes, shardRoutes } from '../src/routes.js';
@@ -28,7 +28,7 @@ async function until(fleet: FleetControl, ok: (live: Readonly<LiveCounts>) => bo
 const reading = (over: Partial<FleetObservation>): FleetObservation => ({
   atMs: 0, live: { queued: 0, dialing: 0, open: 0, verified: 0, held: 0 }, requested: 0, started: 0, reopened: 0,
   established: 0, failed: 0, dropped: 0, droppedHeld: 0, droppedOldest: 0, recycled: 0, failures: {}, evidence: {},
-  peakEstablished: 0, connectMs: [], errorMs: [], sourceAddresses: [], ...over,
+  peakEstablished: 0, connectMs: [], errorMs: [], sourceAddresses: [], bytesSent: 0, bytesReceived: 0, latency: emptyLatency(), ...over,
 });
 
 test('merge: sums live counts and totals, joins samples, keeps the first evidence', () => {

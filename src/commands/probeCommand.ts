@@ -12,6 +12,7 @@ import { resultLine } from '../report/explain.js';
 import { renderFixedReport } from '../report/fixedText.js';
 import { renderRampReport } from '../report/rampText.js';
 import { formatStatusLine } from '../report/statusLine.js';
+import { formatTraffic } from '../report/trafficText.js';
 import type { FixedResult, RampResult } from '../result.js';
 import { buildRunRecord } from '../runRecord.js';
 import { buildRoutes, describeRoutes } from '../routes.js';
@@ -88,7 +89,10 @@ async function fixedRun(config: ProbeConfig, way: RampWay, dialed: string, signa
   try {
     const result = await runFixed(config, {
       fleet, clock: systemClock, signal, dialed,
-      onStatus: (status) => text(`${formatStatusLine(status)}\n`),
+      onStatus: (status, interval) => {
+        text(`${formatStatusLine(status)}\n`);
+        if (interval && interval.bytesSent + interval.bytesReceived > 0) text(`Traffic: ${formatTraffic(interval)}\n`);
+      },
     });
     if (config.debug) io.err(`debug: final ${JSON.stringify(fixedStatus(config.connections, await fleet.observe()))}\n`);
     text(renderFixedReport(result));

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { CliIO } from '../cliIO.js';
 import type { RawOptions } from '../config.js';
 import { buildServeConfig, type ServeConfig } from '../serveConfig.js';
@@ -8,7 +9,7 @@ import { startTargetServer, type TargetServerStats } from '../servers/targetServ
 
 /** Runs a built-in target until Ctrl-C or --duration; returns the exit code. */
 export async function serveCommand(positionals: readonly string[], raw: RawOptions, io: CliIO): Promise<number> {
-  const config = buildServeConfig(raw, positionals);
+  const config = buildServeConfig(raw, positionals, (path) => readFileSync(path));
   const server = config.hold ? await holdTarget(config) : await startTargetServer(config.server);
   io.out(`listening on ${server.address}\n`);
   await new Promise<void>((resolve) => {

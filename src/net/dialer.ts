@@ -1,7 +1,29 @@
 import { createSocket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import WebSocket from 'ws';
 import type { Route } from '../routes.js';
-import type { Endpoint } from './resolve.js';
+import { formatEndpoint, type Endpoint } from './resolve.js';
+
+/** TLS settings of a probe connection (--tls). */
+export interface TlsSettings {
+  /** SNI name (--sni, or the destination's host name); absent for an IP literal (RFC 6066). */
+  readonly servername?: string | undefined;
+  /** Accept any certificate (--insecure). */
+  readonly insecure: boolean;
+  /** Trusted CA certificates in PEM (--ca FILE); absent, Node's bundled roots. */
+  readonly ca?: Buffer | undefined;
+}
+
+/**
+ * What a connection speaks above TCP: nothing, TLS, or WebSocket (RFC 6455, over TLS with `tls`).
+ * A connection counts as open once its handshake (TCP, TLS, or the WebSocket upgrade) is done.
+ */
+export type Transport =
+  | { readonly kind: 'tcp' }
+  | { readonly kind: 'tls'; readonly tls: TlsSettings }
+  | { readonly kind: 'websocket'; readonly path: string; readonly host?: string | undefined; readonly tls?: TlsSettings | undefined };
 
 /** Socket settings every probe connection gets. */
 export interface DialOptions {
@@ -9,27 +31,45 @@ export interface DialOptions {
   readonly keepaliveMs: number;
   /** Turn off Nagle's algorithm: only worth its system call on connections that send. */
   readonly noDelay: boolean;
+  readonly transport?: Transport | undefined;
 }
 
 /**
- * Event handlers shared by every socket of a fleet: one set of functions, `this` is the socket,
+ * One probe connection as the fleet sees it: a plain socket, a TLS socket, or a WebSocket behind an
+ * adapter. `connect` fires once the handshake is done, `data` carries received bytes (WebSocket
+ * message payloads), `drain` when queued bytes are written.
+ */
+export interface Channel {
+  write(data: Buffer): boolean;
+  destroy(): void;
+  readonly localAddress?: string | undefined;
+  /** Bytes queued but not yet handed to the kernel. */
+  readonly writableLength: number;
+}
+
+/**
+ * Event handlers shared by every connection of a fleet: one set of functions, `this` is the channel,
  * so that holding 100k connections costs no closure per socket.
  */
 export interface SocketHandlers {
-  connect(this: Socket): void;
-  data(this: Socket, chunk: Buffer): void;
-  error(this: Socket, err: Error): void;
-  close(this: Socket, hadError: boolean): void;
+  connect(this: Channel): void;
+  data(this: Channel, chunk: Buffer): void;
+  error(this: Channel, err: Error): void;
+  close(this: Channel): void;
+  /** Attached only when given: a fleet that sends as fast as sockets take bytes refills on it. */
+  drain?: ((this: Channel) => void) | undefined;
 }
 
 /**
- * Returns a new client socket dialing the route's endpoint (from its source address, if any),
- * configured (keepalive; no Nagle when it sends) and wired to the shared handlers. This is the only place a
- * client socket is created.
+ * Returns a new connection dialing the route's endpoint (from its source address, if any),
+ * configured (keepalive; no Nagle when it sends), speaking the transport, and wired to the shared
+ * handlers. This is the only place a client connection is created.
  */
-export function dial(route: Route, options: DialOptions, handlers: SocketHandlers): Socket {
+export function dial(route: Route, options: DialOptions, handlers: SocketHandlers): Channel {
+  const transport = options.transport ?? { kind: 'tcp' };
+  if (transport.kind === 'websocket') return dialWebSocket(route, options, transport, handlers);
   const { endpoint, localAddress } = route;
-  const socket = connect({
+  const base = {
     host: endpoint.host,
     port: endpoint.port,
     family: endpoint.family,
@@ -37,12 +77,90 @@ export function dial(route: Route, options: DialOptions, handlers: SocketHandler
     noDelay: options.noDelay,
     keepAlive: options.keepaliveMs > 0,
     keepAliveInitialDelay: options.keepaliveMs,
-  });
-  socket.on('connect', handlers.connect);
+  };
+  let socket: Socket;
+  if (transport.kind === 'tls') {
+    socket = tlsConnect({ ...base, ...tlsOptions(transport.tls) });
+    socket.on('secureConnect', handlers.connect);
+  } else {
+    socket = connect(base);
+    socket.on('connect', handlers.connect);
+  }
   socket.on('data', handlers.data);
   socket.on('error', handlers.error);
   socket.on('close', handlers.close);
+  if (handlers.drain) socket.on('drain', handlers.drain);
   return socket;
+}
+
+function tlsOptions(tls: TlsSettings): { servername?: string; rejectUnauthorized: boolean; ca?: Buffer } {
+  return {
+    ...(tls.servername ? { servername: tls.servername } : {}),
+    rejectUnauthorized: !tls.insecure,
+    ...(tls.ca ? { ca: tls.ca } : {}),
+  };
+}
+
+/** A WebSocket client as a Channel: binary messages out, message payloads in. */
+class WebSocketChannel extends EventEmitter implements Channel {
+  constructor(private readonly ws: WebSocket) {
+    super();
+  }
+
+  write(data: Buffer): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(data, { binary: true });
+    return this.ws.bufferedAmount === 0;
+  }
+
+  destroy(): void {
+    this.ws.terminate();
+  }
+
+  get localAddress(): string | undefined {
+    return (this.ws as unknown as { _socket?: Socket })._socket?.localAddress;
+  }
+
+  get writableLength(): number {
+    return this.ws.bufferedAmount;
+  }
+}
+
+function dialWebSocket(route: Route, options: DialOptions, transport: Extract<Transport, { kind: 'websocket' }>, handlers: SocketHandlers): Channel {
+  const { endpoint, localAddress } = route;
+  const url = `${transport.tls ? 'wss' : 'ws'}://${formatEndpoint(endpoint)}${transport.path}`;
+  const ws = new WebSocket(url, {
+    family: endpoint.family,
+    ...(localAddress === undefined ? {} : { localAddress }),
+    ...(transport.tls ? tlsOptions(transport.tls) : {}),
+    perMessageDeflate: false,
+    followRedirects: false,
+    // The name the user gave, not the address dialed, in the Host header.
+    ...(transport.host ? { headers: { host: transport.host } } : {}),
+  });
+  const channel = new WebSocketChannel(ws);
+  ws.on('upgrade', (response) => {
+    const socket = response.socket;
+    socket.setNoDelay(options.noDelay);
+    if (options.keepaliveMs > 0) socket.setKeepAlive(true, options.keepaliveMs);
+    // ws queues frames on its socket: that socket's drain is the channel's.
+    if (handlers.drain) socket.on('drain', () => handlers.drain?.call(channel));
+  });
+  ws.on('open', () => handlers.connect.call(channel));
+  ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => handlers.data.call(channel, toBuffer(data)));
+  ws.on('unexpected-response', (_request, response) => {
+    handlers.error.call(channel, Object.assign(new Error(`WebSocket upgrade refused: HTTP ${response.statusCode} ${response.statusMessage ?? ''}`.trim()), { code: 'EWSHANDSHAKE' }));
+    ws.terminate();
+  });
+  ws.on('error', (err) => handlers.error.call(channel, err));
+  ws.on('close', () => handlers.close.call(channel));
+  return channel;
+}
+
+function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
 }
 
 /**

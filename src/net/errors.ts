@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'dns'
   | 'verify-timeout'
   | 'verify-mismatch'
+  | 'handshake'
   | 'other';
 
 /**
@@ -22,7 +23,7 @@ export type FailureKind = ErrorKind | 'closed' | 'shard-lost';
 /** Every failure kind, in report order. */
 export const FAILURE_KINDS: readonly FailureKind[] = [
   'refused', 'reset', 'closed', 'timeout', 'unreachable', 'verify-timeout', 'verify-mismatch',
-  'dns', 'addr-unavailable', 'fd-limit', 'no-buffers', 'shard-lost', 'other',
+  'handshake', 'dns', 'addr-unavailable', 'fd-limit', 'no-buffers', 'shard-lost', 'other',
 ];
 
 /** The kinds that are the prober's own limits, never the target's. */
@@ -65,5 +66,13 @@ export function classifyError(err: unknown): ErrorKind {
   if (err instanceof AggregateError && err.errors.length > 0) return classifyError(err.errors[0]);
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return 'other';
-  return KIND_BY_CODE[code] ?? 'other';
+  return KIND_BY_CODE[code] ?? (isHandshakeCode(code) ? 'handshake' : 'other');
+}
+
+/**
+ * Returns true for the codes of a failed TLS or WebSocket handshake: a certificate that is not
+ * trusted or does not name the host, a protocol or cipher mismatch, an upgrade the server refused.
+ */
+function isHandshakeCode(code: string): boolean {
+  return code === 'EWSHANDSHAKE' || /^ERR_(SSL|TLS)_|CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|^EPROTO$/.test(code);
 }

@@ -2,6 +2,7 @@ import type { FixedResult } from '../result.js';
 import { diagnoseResult } from '../diagnose.js';
 import { diagnosisLines, evidenceLines, failureList, minAvgMaxDev } from './format.js';
 import { formatStatusLine } from './statusLine.js';
+import { trafficLines } from './trafficText.js';
 
 /** Returns the final block of a fixed-mode run. */
 export function renderFixedReport(r: FixedResult): string {
@@ -12,6 +13,7 @@ export function renderFixedReport(r: FixedResult): string {
     `Established: ${r.totalEstablished} in total, ${r.maxConcurrent} at most at once, ${r.status.established} at closure`,
     `Connect time ${minAvgMaxDev(r.connect)}`,
     `Time to error ${minAvgMaxDev(r.timeToError)}`,
+    ...trafficLines(r.traffic),
     `Errors: ${failureList(r.failures)}`,
     ...evidenceLines(r.failures, r.evidence),
     ...(r.exitCode === 0 ? [] : diagnosisLines(diagnoseResult(r))),

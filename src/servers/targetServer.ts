@@ -1,5 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createSecureContext, TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { formatEndpoint } from '../net/resolve.js';
 import { forkListeners } from './forkListeners.js';
 
@@ -27,6 +31,10 @@ export interface TargetServerOptions {
   /** Echo every chunk back, or answer every chunk with fixed bytes. */
   readonly reply?: 'echo' | Buffer | undefined;
   readonly backlog?: number | undefined;
+  /** Speak TLS with this certificate and key (PEM). */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /** Speak WebSocket (over TLS with `tls`): the banner and replies go as binary messages. */
+  readonly websocket?: boolean | undefined;
 }
 
 /** What a built-in target has seen. */
@@ -68,10 +76,32 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
   const refusing = overLimit === 'refuse' && Number.isFinite(limit);
   let acceptor: Acceptor | null = null;
   let closing = false;
+  const layered = options.tls !== undefined || options.websocket === true;
+  const secureContext = options.tls ? createSecureContext({ cert: options.tls.cert, key: options.tls.key }) : null;
+  const webSockets = options.websocket ? webSocketLayer(options.reply, greeting) : null;
 
-  function onData(this: Socket, chunk: Buffer): void {
+  function onData(this: Duplex, chunk: Buffer): void {
     if (options.reply === 'echo') this.write(chunk);
     else if (options.reply) this.write(options.reply);
+  }
+
+  /**
+   * Serves a connection's application layer: TLS and then WebSocket when asked for, or the bytes
+   * themselves. Limits and over-limit behaviour stay on the TCP connection below.
+   */
+  function speak(socket: Socket): void {
+    let stream: Duplex = socket;
+    if (secureContext) {
+      const secure = new TLSSocket(socket, { isServer: true, secureContext });
+      secure.on('error', ignoreError);
+      stream = secure;
+    }
+    if (webSockets) {
+      webSockets.accept(stream);
+      return;
+    }
+    stream.on('data', onData);
+    if (greeting) stream.write(greeting);
   }
   function onClose(this: Socket): void {
     sockets.delete(this);
@@ -94,7 +124,8 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
     stats.served++;
     if (active.size > stats.peakActive) stats.peakActive = active.size;
     socket.resume();
-    if (greeting) socket.write(greeting);
+    if (layered) speak(socket);
+    else if (greeting) socket.write(greeting);
     if (queue && active.size >= limit) acceptor?.pause();
     if (refusing && active.size >= limit && server) {
       server.close(); // new connections are refused; accepted ones stay
@@ -105,7 +136,7 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
   function admit(socket: Socket): void {
     socket.on('error', ignoreError);
     socket.on('close', onClose);
-    socket.on('data', onData);
+    if (!layered) socket.on('data', onData);
     socket.pause();
     sockets.add(socket);
     if (closing) {
@@ -163,6 +194,26 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
       await closed;
     },
   };
+}
+
+/** The WebSocket side of a target: HTTP upgrades on connections handed to it, answered per message. */
+function webSocketLayer(reply: TargetServerOptions['reply'], greeting: Buffer | undefined): { accept(stream: Duplex): void } {
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const http = createHttpServer((_request, response) => {
+    response.writeHead(426, { connection: 'close', upgrade: 'websocket' }).end('this server speaks WebSocket\n');
+  });
+  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+      ws.on('error', () => {});
+      if (greeting) ws.send(greeting, { binary: true });
+      ws.on('message', (data: Buffer) => {
+        if (reply === 'echo') ws.send(data, { binary: true });
+        else if (reply) ws.send(reply, { binary: true });
+      });
+    });
+  });
+  http.on('clientError', (_err, socket: Duplex) => socket.destroy());
+  return { accept: (stream) => http.emit('connection', stream) };
 }
 
 interface Acceptor {

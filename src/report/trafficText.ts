@@ -1,0 +1,29 @@
+import type { LatencyStats, TrafficSummary } from '../trafficSummary.js';
+import { formatBytes } from '../units.js';
+import { ms } from './format.js';
+
+/** Returns `sent 1.2 MB (120 kB/s), received …`: a run's or an interval's traffic. */
+export function formatTraffic(t: TrafficSummary): string {
+  return `sent ${formatBytes(t.bytesSent)} (${formatBytes(t.sentPerSec)}/s), received ${formatBytes(t.bytesReceived)} (${formatBytes(t.receivedPerSec)}/s)`;
+}
+
+/** Returns `p50 0.41ms, p95 1.2ms, p99 3ms (n 1000, max 5ms)`, or `n/a`. */
+export function formatLatency(stats: LatencyStats | null, percentiles: readonly number[]): string {
+  if (!stats) return 'n/a';
+  const parts = percentiles.map((p) => `p${p} ${ms(stats.percentiles[String(p)] ?? stats.max)}`);
+  return `${parts.join(', ')} (n ${stats.count}, max ${ms(stats.max)})`;
+}
+
+/**
+ * Returns the report lines of a run's traffic: bytes both ways when any moved, and the latency
+ * percentiles (connect always; first byte and marker when measured).
+ */
+export function trafficLines(t: TrafficSummary | undefined): string[] {
+  if (!t) return [];
+  const lines: string[] = [];
+  if (t.bytesSent > 0 || t.bytesReceived > 0) lines.push(`Traffic: ${formatTraffic(t)}`);
+  lines.push(`Latency percentiles: connect ${formatLatency(t.connect, t.percentiles)}`);
+  if (t.firstByte) lines.push(`  first byte ${formatLatency(t.firstByte, t.percentiles)}`);
+  if (t.marker) lines.push(`  marker ${formatLatency(t.marker, t.percentiles)}`);
+  return lines;
+}
