@@ -17,6 +17,8 @@ export interface FixedDeps {
   readonly dialed: string;
   /** Called at once and at every interval with tcpgoon's status counts, and the interval's traffic (null at once). */
   readonly onStatus?: (status: FixedStatus, interval: TrafficSummary | null) => void;
+  /** Called with every fleet reading the loop makes (for --statsd and --metrics-port). */
+  readonly onObservation?: (obs: FleetObservation) => void;
 }
 
 /** Returns tcpgoon's status counts for N connections from a fleet reading. */
@@ -52,10 +54,12 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
   let nextStatusMs = startMs;
   let allEstablishedAtMs: number | null = null;
   let observation = await fleet.observe();
+  deps.onObservation?.(observation);
   const first = observation;
   const status = async (): Promise<void> => {
     const previous = observation;
     observation = await fleet.observe();
+    deps.onObservation?.(observation);
     connectMs.add(observation.connectMs);
     errorMs.add(observation.errorMs);
     deps.onStatus?.(fixedStatus(total, observation), summarizeTraffic(previous, observation, config.latencyPercentiles));

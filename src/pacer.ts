@@ -3,7 +3,7 @@ export interface Pacer {
   readonly nextAtMs: number;
 }
 
-/** How long a pacer that fell behind may catch up in one burst (ms of starts). */
+/** How far behind a pacer may fall, and so catch up in one burst (ms of starts): about one sweep. */
 const MAX_LAG_MS = 10;
 
 /**
@@ -13,7 +13,7 @@ const MAX_LAG_MS = 10;
  */
 export function pace(pacer: Pacer, nowMs: number, ratePerSec: number, waiting: number): { readonly release: number; readonly pacer: Pacer } {
   const gapMs = 1000 / ratePerSec;
-  let next = Math.max(pacer.nextAtMs, nowMs - MAX_LAG_MS);
+  let next = Math.max(pacer.nextAtMs, nowMs - Math.max(0, MAX_LAG_MS - gapMs));
   let release = 0;
   while (release < waiting && next <= nowMs) {
     release++;

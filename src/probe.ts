@@ -16,6 +16,8 @@ export interface ProbeDeps {
   readonly signal: AbortSignal;
   readonly dialed: string;
   readonly onRound?: (round: RoundRecord) => void;
+  /** Called with every fleet reading the loop makes (for --statsd and --metrics-port). */
+  readonly onObservation?: (obs: FleetObservation) => void;
   /** Called with the live state about every `progressEveryMs` while the run goes on. */
   readonly onProgress?: (progress: RampProgress) => void;
   readonly progressEveryMs?: number;
@@ -39,6 +41,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   const rounds: RoundRecord[] = [];
   const connectMs = new SampleReservoir();
   let previous = await fleet.observe();
+  deps.onObservation?.(previous);
   const first = previous;
   let created = 0;
   let maximum = 0;
@@ -75,6 +78,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     created += issued;
     await ioTurn();
     const observation = await fleet.observe();
+    deps.onObservation?.(observation);
     connectMs.add(observation.connectMs);
     const round = makeRound(index, target, previous, observation, startMs, plan);
     previous = observation;
@@ -90,6 +94,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   if (stop !== 'interrupted') await settle(config, deps, () => progress(rounds.length, rounds.at(-1)?.target ?? 0));
   await ioTurn();
   const final = await fleet.observe();
+  deps.onObservation?.(final);
   connectMs.add(final.connectMs);
   if (final.live.held > maximum) [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
   const failing = rounds.find((r) => r.failed);

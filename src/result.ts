@@ -39,7 +39,7 @@ export interface FixedResult {
   readonly allEstablishedAtMs: number | null;
   /** Connections closed and replaced at the end of their --channel-lifetime. */
   readonly recycled: number;
-  /** Bytes both ways and latency percentiles of the whole run (absent in records before 0.4). */
+  /** Bytes both ways and latency percentiles of the whole run (absent in older records). */
   readonly traffic?: TrafficSummary;
 }
 
@@ -65,7 +65,7 @@ export interface RoundRecord extends LineCounts {
   readonly failed: boolean;
   readonly connectP50Ms: number | null;
   readonly connectP99Ms: number | null;
-  /** Bytes sent and received during the round (absent in records before 0.4). */
+  /** Bytes sent and received during the round (absent in older records). */
   readonly bytesSent?: number;
   readonly bytesReceived?: number;
 }
@@ -118,7 +118,7 @@ export interface RampResult {
   readonly sourceAddresses: readonly string[];
   /** With --refine, the first (fast) pass; this result is the second, slower one. */
   readonly firstPass?: FirstPass;
-  /** Bytes both ways and latency percentiles of the whole run (absent in records before 0.4). */
+  /** Bytes both ways and latency percentiles of the whole run (absent in older records). */
   readonly traffic?: TrafficSummary;
 }
 

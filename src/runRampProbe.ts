@@ -16,7 +16,7 @@ export interface RampWay {
 export async function runRampProbe(
   config: ProbeConfig,
   way: RampWay,
-  options: Pick<ProbeDeps, 'signal' | 'onRound' | 'onProgress' | 'progressEveryMs'>,
+  options: Pick<ProbeDeps, 'signal' | 'onRound' | 'onProgress' | 'progressEveryMs' | 'onObservation'>,
 ): Promise<RampResult> {
   const first = await onePass(config, way, options);
   if (!shouldRefine(config, first) || options.signal.aborted) return first;
@@ -25,7 +25,7 @@ export async function runRampProbe(
   return withFirstPass(second, first);
 }
 
-async function onePass(config: ProbeConfig, way: RampWay, options: Pick<ProbeDeps, 'signal' | 'onRound' | 'onProgress' | 'progressEveryMs'>): Promise<RampResult> {
+async function onePass(config: ProbeConfig, way: RampWay, options: Pick<ProbeDeps, 'signal' | 'onRound' | 'onProgress' | 'progressEveryMs' | 'onObservation'>): Promise<RampResult> {
   const fleet = await startFleet(config, way.routes, way.workers);
   try {
     return await runRamp(config, { ...options, fleet, clock: systemClock, dialed: describeRoutes(way.routes) });

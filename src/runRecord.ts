@@ -38,6 +38,16 @@ export interface RecordConfig {
   readonly destinations?: readonly string[];
   readonly channelLifetimeMs?: number | null;
   readonly durationMs?: number | null;
+  /** Newer field: what connections send and speak. */
+  readonly traffic?: {
+    readonly transport: 'tcp' | 'tls' | 'websocket' | 'websocket-tls';
+    readonly message: string | null;
+    readonly messageRatePerSec: number | null;
+    readonly bandwidthBytesPerSec: number | null;
+    readonly connectRatePerSec: number | null;
+    readonly latencyMarker: string | null;
+    readonly latencyPercentiles: readonly number[];
+  };
 }
 
 /** One run, versioned: what was asked, where, what was measured and concluded (`--json`). */
@@ -104,6 +114,15 @@ export function recordConfig(config: ProbeConfig, way?: RunWay): RecordConfig {
     ...(way ? { workers: way.workers, sourceAddresses: way.sourceAddresses, destinations: way.destinations } : {}),
     channelLifetimeMs: config.lifetimeMs ?? null,
     durationMs: config.durationMs ?? null,
+    traffic: {
+      transport: config.transport.kind === 'websocket' ? (config.transport.tls ? 'websocket-tls' : 'websocket') : config.transport.kind,
+      message: config.message ? config.message.toString('latin1') : null,
+      messageRatePerSec: config.messageRatePerSec ?? null,
+      bandwidthBytesPerSec: config.bandwidthBytesPerSec ?? null,
+      connectRatePerSec: config.connectRatePerSec ?? null,
+      latencyMarker: config.latencyMarker ? config.latencyMarker.toString('latin1') : null,
+      latencyPercentiles: [...config.latencyPercentiles],
+    },
     mode: config.mode,
     connections: fixed ? config.connections : null,
     sleepMs: fixed ? config.sleepMs : null,

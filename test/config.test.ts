@@ -65,8 +65,15 @@ test('bad combinations and values get one line naming the fix', () => {
 
 test('serve config: defaults, behaviours and errors', () => {
   const c = buildServeConfig({ maxConnections: '10', overLimit: 'reset', reply: 'echo', banner: 'hi\\n', backlog: '4', duration: '2s' }, [], readFileSync);
-  assert.equal({ ...c.server, banner: c.server.banner?.toString() }, { host: '127.0.0.1', port: 0, maxConnections: 10, overLimit: 'reset', banner: 'hi\n', reply: 'echo', backlog: 4 });
+  assert.equal({ ...c.server, banner: c.server.banner?.toString() }, { host: '127.0.0.1', port: 0, maxConnections: 10, overLimit: 'reset', banner: 'hi\n', reply: 'echo', backlog: 4, tls: undefined, websocket: false });
   assert.is(c.durationMs, 2000);
+  const tls = buildServeConfig({ tls: true, websocket: true }, [], readFileSync).server;
+  assert.match(tls.tls?.cert.toString() ?? '', /BEGIN CERTIFICATE/, 'the built-in test certificate');
+  assert.is(tls.websocket, true);
+  assert.throws(() => buildServeConfig({ cert: 'a.pem' }, [], readFileSync), /--cert applies to TLS; add --tls/);
+  assert.throws(() => buildServeConfig({ tls: true, cert: 'a.pem' }, [], readFileSync), /--cert given without --key/);
+  assert.throws(() => buildServeConfig({ tls: true, cert: '/nonexistent.pem', key: '/nonexistent.pem' }, [], readFileSync), /--cert "\/nonexistent.pem" cannot be read \(ENOENT\)/);
+  assert.throws(() => buildServeConfig({ tls: true, workers: '2' }, [], readFileSync), /--tls needs the one-process target/);
   assert.is(buildServeConfig({ reply: 'OK\\r\\n' }, [], readFileSync).server.reply?.toString(), 'OK\r\n');
   assert.throws(() => buildServeConfig({ overLimit: 'explode' }, [], readFileSync), /--over-limit "explode" is unknown; use one of close/);
   assert.throws(() => buildServeConfig({}, ['x'], readFileSync), /serve takes no target/);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { CliIO } from '../cliIO.js';
 import { systemClock } from '../clock.js';
 import { buildProbeConfig, type ProbeConfig, type RawOptions } from '../config.js';
@@ -18,6 +19,11 @@ import { buildRunRecord } from '../runRecord.js';
 import { buildRoutes, describeRoutes } from '../routes.js';
 import { runRampProbe, type RampWay } from '../runRampProbe.js';
 import { startFleet } from '../startFleet.js';
+import type { FleetObservation } from '../fleet.js';
+import { TEST_CERT } from '../serveConfig.js';
+import { startTargetServer, type TargetServer } from '../servers/targetServer.js';
+import { parsePort } from '../units.js';
+import { startMetricsSinks } from './metricsSinks.js';
 import { UsageError } from '../usageError.js';
 import { progressPrinter } from './progressPrinter.js';
 import { checkOutputPaths, stdoutTaken, writeRecordOutputs } from './recordOutputs.js';
@@ -30,7 +36,33 @@ export interface ProbeContext {
 
 /** Runs the probe command (fixed or ramp mode), writes every requested output, and returns the exit code. */
 export async function probeCommand(positionals: readonly string[], raw: RawOptions, io: CliIO, context: ProbeContext): Promise<number> {
-  const config = buildProbeConfig(raw, positionals, (path) => readFileSync(path));
+  // -l/--listen-port: tcpkali's self-test; the built-in server runs here, and is the target unless others are given.
+  const listener = await startListener(raw, io);
+  try {
+    const destinations = positionals.length > 0 || !listener ? positionals : [listener.address];
+    const trusted = listener && raw.tls === true && raw.ca === undefined && raw.insecure === undefined ? { ...raw, ca: fileURLToPath(TEST_CERT.cert) } : raw;
+    return await probe(buildProbeConfig(trusted, destinations, (path) => readFileSync(path)), io, context);
+  } finally {
+    await listener?.close();
+  }
+}
+
+/** Starts the -l/--listen-port server (echoing, with --tls/--websocket as the probe speaks), or returns null. */
+async function startListener(raw: RawOptions, io: CliIO): Promise<TargetServer | null> {
+  if (raw.listenPort === undefined) return null;
+  if (typeof raw.listenPort !== 'string') throw new UsageError('-l/--listen-port needs a port; use 0 for any free one');
+  const port = parsePort(raw.listenPort, '-l/--listen-port', true);
+  const tls = raw.tls === true ? { cert: readFileSync(TEST_CERT.cert), key: readFileSync(TEST_CERT.key) } : undefined;
+  try {
+    const server = await startTargetServer({ port, reply: 'echo', tls, websocket: raw.websocket === true });
+    if (raw.quiet !== true) io.err(`listening on ${server.address} (-l: the built-in server, echoing)\n`);
+    return server;
+  } catch (err) {
+    throw new UsageError(`-l/--listen-port ${port} cannot be used (${(err as { code?: string }).code ?? 'error'}); choose a free port, or 0 for any`);
+  }
+}
+
+async function probe(config: ProbeConfig, io: CliIO, context: ProbeContext): Promise<number> {
   checkOutputPaths(config);
   const endpoints = await Promise.all(config.targets.map((target) => resolveTarget(target)));
   if (!(await confirmed(config, endpoints, io))) return 1;
@@ -46,6 +78,8 @@ export async function probeCommand(positionals: readonly string[], raw: RawOptio
   const last = stdoutTaken(config) ? io.err : io.out;
   const check = preflight(environment, { reach, destinations: endpoints.length, sources: sources.length, workers });
   if (!config.quiet) for (const warning of check.warnings) io.err(`warning: ${warning}\n`);
+  const sinks = await startMetricsSinks(config, (message) => io.err(`warning: ${message}\n`));
+  if (sinks.metricsUrl && !config.quiet) io.err(`metrics at ${sinks.metricsUrl}\n`);
   const startedAt = new Date();
   const controller = new AbortController();
   const removeInterrupt = io.onInterrupt(() => {
@@ -55,10 +89,11 @@ export async function probeCommand(positionals: readonly string[], raw: RawOptio
   let result: RampResult | FixedResult;
   try {
     result = config.mode === 'fixed'
-      ? await fixedRun(config, way, dialed, controller.signal, io, text)
-      : await rampRun(config, way, controller.signal, io, text, check.warnings);
+      ? await fixedRun(config, way, dialed, controller.signal, io, text, sinks.onObservation)
+      : await rampRun(config, way, controller.signal, io, text, check.warnings, sinks.onObservation);
   } finally {
     removeInterrupt();
+    await sinks.close();
   }
   const record = buildRunRecord({
     version: context.version, argv: context.argv, startedAt, endedAt: new Date(), config, environment, result,
@@ -71,10 +106,11 @@ export async function probeCommand(positionals: readonly string[], raw: RawOptio
   return problems.length > 0 && result.exitCode === 0 ? 1 : result.exitCode;
 }
 
-async function rampRun(config: ProbeConfig, way: RampWay, signal: AbortSignal, io: CliIO, text: (s: string) => void, preflightWarnings: readonly string[]): Promise<RampResult> {
+async function rampRun(config: ProbeConfig, way: RampWay, signal: AbortSignal, io: CliIO, text: (s: string) => void, preflightWarnings: readonly string[], onObservation: (obs: FleetObservation) => void): Promise<RampResult> {
   const progress = progressPrinter(io, { quiet: config.quiet, intervalMs: config.intervalMs });
   const measured = await runRampProbe(config, way, {
     signal,
+    onObservation,
     onRound: progress.onRound,
     ...(progress.onProgress ? { onProgress: progress.onProgress, progressEveryMs: 250 } : {}),
   });
@@ -84,11 +120,11 @@ async function rampRun(config: ProbeConfig, way: RampWay, signal: AbortSignal, i
   return result;
 }
 
-async function fixedRun(config: ProbeConfig, way: RampWay, dialed: string, signal: AbortSignal, io: CliIO, text: (s: string) => void): Promise<FixedResult> {
+async function fixedRun(config: ProbeConfig, way: RampWay, dialed: string, signal: AbortSignal, io: CliIO, text: (s: string) => void, onObservation: (obs: FleetObservation) => void): Promise<FixedResult> {
   const fleet = await startFleet(config, way.routes, way.workers);
   try {
     const result = await runFixed(config, {
-      fleet, clock: systemClock, signal, dialed,
+      fleet, clock: systemClock, signal, dialed, onObservation,
       onStatus: (status, interval) => {
         text(`${formatStatusLine(status)}\n`);
         if (interval && interval.bytesSent + interval.bytesReceived > 0) text(`Traffic: ${formatTraffic(interval)}\n`);

@@ -93,7 +93,9 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
     let stream: Duplex = socket;
     if (secureContext) {
       const secure = new TLSSocket(socket, { isServer: true, secureContext });
-      secure.on('error', ignoreError);
+      // A failed handshake ends the TLS socket; the TCP one below must close too, to count as gone.
+      secure.on('error', () => socket.destroy());
+      secure.on('close', () => socket.destroy());
       stream = secure;
     }
     if (webSockets) {
@@ -101,7 +103,8 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
       return;
     }
     stream.on('data', onData);
-    if (greeting) stream.write(greeting);
+    if (greeting && stream instanceof TLSSocket) stream.once('secure', () => stream.write(greeting));
+    else if (greeting) stream.write(greeting);
   }
   function onClose(this: Socket): void {
     sockets.delete(this);
