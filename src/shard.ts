@@ -49,5 +49,16 @@ function runShard(send: ((reply: ShardReply) => boolean) | undefined): void {
 /** Returns the options with the byte fields as Buffers again (structured clone delivers Uint8Arrays). */
 function withBuffers(options: ShardFleetOptions): ShardFleetOptions {
   const expect = options.expect?.kind === 'bytes' ? { ...options.expect, bytes: Buffer.from(options.expect.bytes) } : options.expect;
-  return { ...options, send: options.send && Buffer.from(options.send), expect };
+  const buffer = (bytes: Buffer | undefined): Buffer | undefined => bytes && Buffer.from(bytes);
+  let transport = options.transport;
+  if (transport?.kind === 'tls') transport = { ...transport, tls: { ...transport.tls, ca: buffer(transport.tls.ca) } };
+  else if (transport?.kind === 'websocket' && transport.tls) transport = { ...transport, tls: { ...transport.tls, ca: buffer(transport.tls.ca) } };
+  return {
+    ...options,
+    send: buffer(options.send),
+    message: buffer(options.message),
+    latencyMarker: buffer(options.latencyMarker),
+    transport,
+    expect,
+  };
 }

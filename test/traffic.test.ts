@@ -127,6 +127,18 @@ test('--websocket (and over TLS): the upgrade is the handshake; --expect and the
   });
 });
 
+test('across --workers shards: messages, marker latency and TLS settings reach every shard, and totals merge', async () => {
+  await withServer({ tls: TLS, reply: 'echo' }, async (server) => {
+    const run = await runCliProcess([server.address, '-c', '6', '-s', '0', '--workers', '2', '--tls', '--ca', CERT_PATH, '--message', 'tick', '--message-rate', '20', '--latency-marker', 'tick', '-T', '600ms', '--json', '-', '-q']);
+    assert.is(run.code, 0, run.stderr + run.stdout);
+    const r = json(run.stdout).result;
+    assert.is(r.status.established, 6);
+    assert.is(r.traffic.connect.count, 6, 'connect latencies of both shards');
+    assert.ok(r.traffic.marker.count >= 6, `marker latencies of both shards: ${r.traffic.marker.count}`);
+    assert.ok(r.traffic.bytesReceived > 0);
+  });
+});
+
 test('--statsd: counts, traffic and latency every interval, over UDP to a loopback listener', async () => {
   const udp = createSocket('udp4');
   const received: string[] = [];
