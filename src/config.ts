@@ -1,5 +1,6 @@
 import type { RampPlan } from './controller.js';
 import { parseExpect, type ExpectMatcher } from './expectMatcher.js';
+import type { TrafficOptions } from './fleet.js';
 import type { Transport } from './net/dialer.js';
 import { DEFAULT_PERCENTILES } from './trafficSummary.js';
 import { parseSourceSpec, type SourceSpec } from './sourceAddresses.js';
@@ -23,7 +24,7 @@ export const DEFAULTS = {
 } as const;
 
 /** A validated probe run: fixed mode (tcpgoon) or ramp mode. */
-export interface ProbeConfig {
+export interface ProbeConfig extends TrafficOptions {
   readonly mode: 'fixed' | 'ramp';
   /** Every destination, in the order given; connections go to them round-robin. */
   readonly targets: readonly TargetSpec[];
@@ -51,7 +52,6 @@ export interface ProbeConfig {
   readonly maxInflight: number;
   readonly keepaliveMs: number;
   readonly reopen: boolean;
-  readonly send?: Buffer | undefined;
   readonly expect?: ExpectMatcher | undefined;
   readonly expectTimeoutMs: number;
   readonly settleMs: number;
@@ -65,16 +65,9 @@ export interface ProbeConfig {
   readonly markdownPath?: string | undefined;
   /** Only the result line. */
   readonly quiet: boolean;
-  /** --message: sent repeatedly on every open connection, at --message-rate and within --channel-bandwidth. */
-  readonly message?: Buffer | undefined;
-  readonly messageRatePerSec?: number | undefined;
-  readonly bandwidthBytesPerSec?: number | undefined;
-  readonly latencyMarker?: Buffer | undefined;
-  /** --connect-rate: dials started per second at most. */
-  readonly connectRatePerSec?: number | undefined;
   /** --latency-percentiles, ascending. */
   readonly latencyPercentiles: readonly number[];
-  /** TCP, TLS (--tls) or WebSocket (--websocket). */
+  /** TCP, TLS (--tls) or WebSocket (--websocket): always set in a config. */
   readonly transport: Transport;
   /** --statsd: where metrics go every interval. */
   readonly statsd?: StatsdTarget | undefined;

@@ -12,14 +12,8 @@ import type { Route } from './routes.js';
 /** Where a connection is in its life (DESIGN.md "Connection lifecycle"). */
 export type ConnState = 'queued' | 'dialing' | 'open' | 'verified' | 'held' | 'closed' | 'failed' | 'stopped';
 
-/** How a fleet dials, verifies and holds its connections. */
-export interface FleetOptions {
-  /** Where connections go, round-robin: a destination and, optionally, the source address to bind. */
-  readonly routes: readonly Route[];
-  readonly dialTimeoutMs: number;
-  readonly keepaliveMs: number;
-  /** Dials in flight at once (p-limit); Infinity for none. */
-  readonly maxInflight: number;
+/** What connections send and speak (tcpkali's traffic flags); the run config carries the same fields. */
+export interface TrafficOptions {
   /** Sent once on open (--first-message, tcpgoon-style --send). */
   readonly send?: Buffer | undefined;
   /** Sent repeatedly on every open connection (--message), paced by `messageRatePerSec` and `bandwidthBytesPerSec`. */
@@ -32,6 +26,16 @@ export interface FleetOptions {
   readonly connectRatePerSec?: number | undefined;
   /** TCP, TLS or WebSocket (default TCP). */
   readonly transport?: Transport | undefined;
+}
+
+/** How a fleet dials, verifies and holds its connections. */
+export interface FleetOptions extends TrafficOptions {
+  /** Where connections go, round-robin: a destination and, optionally, the source address to bind. */
+  readonly routes: readonly Route[];
+  readonly dialTimeoutMs: number;
+  readonly keepaliveMs: number;
+  /** Dials in flight at once (p-limit); Infinity for none. */
+  readonly maxInflight: number;
   readonly expect?: ExpectMatcher | undefined;
   readonly expectTimeoutMs: number;
   /** How long a verified connection must stay open before it counts as held. */

@@ -58,6 +58,12 @@ export function isLocalAddress(address: string, interfaceAddresses: readonly str
   return address === '::1' || interfaceAddresses.includes(address);
 }
 
+/** Throws a UsageError naming the first address that is not this machine's (given its interface addresses). */
+export function checkLocalSources(addresses: readonly string[], interfaceAddresses: readonly string[]): void {
+  const foreign = addresses.find((address) => !isLocalAddress(address, interfaceAddresses));
+  if (foreign) throw new UsageError(`--source-ip ${foreign} is not an address of this machine; add it first (ip addr add ${foreign}/32 dev IFACE) or leave it out`);
+}
+
 function toNumber(address: string): number {
   return address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
 }

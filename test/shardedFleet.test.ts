@@ -89,59 +89,56 @@ test('shards: counts across three processes are exact, and every connection clos
 });
 
 test('shards: one that dies is reported as shard-lost with what it held, and the rest keep counting', async () => {
-  await withServer({}, async (server) => {
-    const fleet = await ShardedFleet.start(options([server.port]), 2, systemClock.now);
-    try {
-      fleet.open(40);
-      await until(fleet, (l) => l.held === 40);
-      await fleet.observe();
-      const [victim] = fleet.pids;
-      process.kill(victim as number, 'SIGKILL');
-      const obs = await (async () => {
-        for (let i = 0; i < 500; i++) {
-          const o = await fleet.observe();
-          if (o.failures['shard-lost']) return o;
-          await systemClock.sleep(10);
-        }
-        throw new Error('the dead shard was never reported');
-      })();
-      assert.is(obs.failures['shard-lost'], 20, 'the 20 it held are lost, not silently gone');
-      assert.is(obs.live.held, 20, 'the other shard still holds its 20');
-      assert.match(obs.evidence['shard-lost']?.message ?? '', new RegExp(`pid ${victim}\\) exited on SIGKILL`));
-      fleet.open(10);
-      await until(fleet, (l) => l.held === 30);
-    } finally {
-      await fleet.stop();
-    }
+  await withTwoShards(40, async (fleet, victim) => {
+    process.kill(victim, 'SIGKILL');
+    const obs = await (async () => {
+      for (let i = 0; i < 500; i++) {
+        const o = await fleet.observe();
+        if (o.failures['shard-lost']) return o;
+        await systemClock.sleep(10);
+      }
+      throw new Error('the dead shard was never reported');
+    })();
+    assert.is(obs.failures['shard-lost'], 20, 'the 20 it held are lost, not silently gone');
+    assert.is(obs.live.held, 20, 'the other shard still holds its 20');
+    assert.match(obs.evidence['shard-lost']?.message ?? '', new RegExp(`pid ${victim}\\) exited on SIGKILL`));
+    fleet.open(10);
+    await until(fleet, (l) => l.held === 30);
   });
 });
 
 test('shards: a command written to a shard that has just died (EPIPE) marks it lost instead of crashing the prober', async () => {
+  await withTwoShards(10, async (fleet, victim) => {
+    process.kill(victim, 'SIGKILL');
+    // Without yielding to the event loop, wait (bounded) until the kernel has made it a zombie:
+    // the shard's end of the channel is closed, but this process has not read that yet, so the
+    // next write fails with EPIPE, the race that CI hit between a shard's death and its exit event.
+    const deadline = Date.now() + 5000;
+    while (!isZombie(victim) && Date.now() < deadline);
+    assert.ok(isZombie(victim), 'the shard died');
+    fleet.open(4);
+    fleet.cancelQueued();
+    const obs = await fleet.observe();
+    assert.ok(obs.failures['shard-lost'], 'the dead shard is reported');
+    assert.is(obs.failed, obs.failures['shard-lost'], 'only as shard-lost');
+    assert.is(obs.live.held, 5, 'the other shard still holds its share');
+  });
+});
+
+/** Runs `fn` with two shards holding `held` connections to a built-in target (read once), and the first shard's pid. */
+async function withTwoShards(held: number, fn: (fleet: ShardedFleet, victim: number) => Promise<void>): Promise<void> {
   await withServer({}, async (server) => {
     const fleet = await ShardedFleet.start(options([server.port]), 2, systemClock.now);
     try {
-      fleet.open(10);
-      await until(fleet, (l) => l.held === 10);
+      fleet.open(held);
+      await until(fleet, (l) => l.held === held);
       await fleet.observe();
-      const [victim] = fleet.pids;
-      process.kill(victim as number, 'SIGKILL');
-      // Without yielding to the event loop, wait (bounded) until the kernel has made it a zombie:
-      // the shard's end of the channel is closed, but this process has not read that yet, so the
-      // next write fails with EPIPE, the race that CI hit between a shard's death and its exit event.
-      const deadline = Date.now() + 5000;
-      while (!isZombie(victim as number) && Date.now() < deadline);
-      assert.ok(isZombie(victim as number), 'the shard died');
-      fleet.open(4);
-      fleet.cancelQueued();
-      const obs = await fleet.observe();
-      assert.ok(obs.failures['shard-lost'], 'the dead shard is reported');
-      assert.is(obs.failed, obs.failures['shard-lost'], 'only as shard-lost');
-      assert.is(obs.live.held, 5, 'the other shard still holds its share');
+      await fn(fleet, fleet.pids[0] as number);
     } finally {
       await fleet.stop();
     }
   });
-});
+}
 
 /**
  * True once every thread of the process has exited and it waits to be reaped (Linux /proc): its

@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import type { SourceSpec } from '../sourceAddresses.js';
-import { isLocalAddress, loopbackSources } from '../sourceAddresses.js';
+import { checkLocalSources, loopbackSources } from '../sourceAddresses.js';
 import { UsageError } from '../usageError.js';
 import { sourceAddressFor } from './dialer.js';
 import { isLoopback } from './loopback.js';
@@ -20,9 +20,7 @@ export function interfaceAddresses(): string[] {
 export async function resolveSources(spec: SourceSpec | undefined, endpoints: readonly Endpoint[], reach: number | null): Promise<string[]> {
   if (spec === undefined) return [];
   if (spec.kind === 'list') {
-    const local = interfaceAddresses();
-    const foreign = spec.addresses.find((address) => !isLocalAddress(address, local));
-    if (foreign) throw new UsageError(`--source-ip ${foreign} is not an address of this machine; add it first (ip addr add ${foreign}/32 dev IFACE) or leave it out`);
+    checkLocalSources(spec.addresses, interfaceAddresses());
     const families = new Set(endpoints.map((e) => e.family));
     if (!spec.addresses.some((address) => families.has(address.includes(':') ? 6 : 4))) {
       throw new UsageError('--source-ip has no address of the destinations\' family (IPv4 or IPv6); give sources of the same family');
