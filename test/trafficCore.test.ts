@@ -99,6 +99,9 @@ test('traffic summary: bytes and bandwidth between readings; report lines', () =
   assert.match(lines[1] ?? '', /^Latency percentiles: connect p50 2\.0ms, p99 2\.0ms \(n 1, max 2\.0ms\)$/);
   assert.match(lines[2] ?? '', /^ {2}marker p50 7\.0ms/);
   assert.is(formatLatency(null, [50]), 'n/a');
+  const ramp = trafficLines(t, { connect: false });
+  assert.equal(ramp.length, 2, 'a report that states connect latency already gets no second line of it');
+  assert.match(ramp[1] ?? '', /^Latency percentiles: marker p50 7\.0ms/);
 });
 
 test('statsd: gauges now, counters of the interval, percentiles as gauges; packets under the MTU', () => {

@@ -26,7 +26,7 @@ export function renderRampReport(r: RampResult, options: { width: number; color:
     ...(r.firstPass ? [`Refined: first pass at ${formatRate(r.firstPass.ratePerSec)} found ${r.firstPass.maximum}; this pass, from ${s.from} at ${formatRate(s.ratePerSec)}, found ${r.maximum}: ${r.maximum === r.firstPass.maximum ? 'confirmed' : 'differs; the slower pass is reported'}`] : []),
     `Sustained means: ${describeVerification(r)}, then open for ${formatDuration(s.settleMs)}; a round fails above ${s.threshold} failures`,
     `Connect latency: ${r.connect ? `p50 ${ms(r.connect.p50)}, p90 ${ms(r.connect.p90)}, p99 ${ms(r.connect.p99)}, max ${ms(r.connect.max)}` : 'n/a'}`,
-    ...trafficLines(r.traffic),
+    ...trafficLines(r.traffic, { connect: false }),
     `Failures in all: ${failureList(r.failures)}${r.droppedHeld > 0 ? `; ${r.droppedHeld} held connections dropped` : ''}`,
     ...evidenceLines(r.failures, r.evidence),
     ...diagnosisLines(diagnoseResult(r)),

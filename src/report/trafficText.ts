@@ -16,14 +16,15 @@ export function formatLatency(stats: LatencyStats | null, percentiles: readonly 
 
 /**
  * Returns the report lines of a run's traffic: bytes both ways when any moved, and the latency
- * percentiles (connect always; first byte and marker when measured).
+ * percentiles: connect unless the report states it already (`connect: false`), first byte and
+ * marker when measured.
  */
-export function trafficLines(t: TrafficSummary | undefined): string[] {
+export function trafficLines(t: TrafficSummary | undefined, options: { connect: boolean } = { connect: true }): string[] {
   if (!t) return [];
   const lines: string[] = [];
   if (t.bytesSent > 0 || t.bytesReceived > 0) lines.push(`Traffic: ${formatTraffic(t)}`);
-  lines.push(`Latency percentiles: connect ${formatLatency(t.connect, t.percentiles)}`);
-  if (t.firstByte) lines.push(`  first byte ${formatLatency(t.firstByte, t.percentiles)}`);
-  if (t.marker) lines.push(`  marker ${formatLatency(t.marker, t.percentiles)}`);
+  const latencies: [string, LatencyStats | null][] = [['connect', options.connect ? t.connect : null], ['first byte', t.firstByte], ['marker', t.marker]];
+  const shown = latencies.filter(([name, stats]) => stats !== null || (name === 'connect' && options.connect));
+  shown.forEach(([name, stats], i) => lines.push(`${i === 0 ? 'Latency percentiles: ' : '  '}${name} ${formatLatency(stats, t.percentiles)}`));
   return lines;
 }
