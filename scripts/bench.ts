@@ -46,8 +46,14 @@ const SCENARIOS: readonly Scenario[] = [
  * pair, well under the kernel's ~14k cliff (at 25k per pair, connect() stalls for seconds).
  */
 const LISTENERS = 16;
-/** Target worker processes, two ports each: each holds at most its open-file limit. */
-const TARGET_WORKERS = 8;
+/**
+ * Target worker processes for a scenario: one per core, or as many as the open-file limit needs to
+ * hold its connections (each worker holds at most its limit). No more: on two cores, every extra
+ * process the target runs is CPU the prober being measured does not get.
+ */
+function targetWorkersFor(connections: number, fdSoft: number): number {
+  return Math.max(availableParallelism(), Math.ceil(connections / (fdSoft - 64)));
+}
 
 interface Sample {
   readonly atMs: number;
@@ -179,15 +185,22 @@ function workersOf(scenario: Scenario): string {
 
 const PEER_CONNECTIONS = 10_000;
 const PEER_INFLIGHT = 3000;
+const CHURN_PEER_CONCURRENCY = 2000;
+const CHURN_PEER_SECONDS = 5;
 
-/** Runs the peer client (scripts/benchPeer.mjs) once; returns its time to N in milliseconds. */
-async function runPeer(target: HoldServer): Promise<number> {
-  const child = spawn(process.execPath, [`${ROOT}scripts/benchPeer.mjs`, target.ports.join(','), String(PEER_CONNECTIONS), String(PEER_INFLIGHT)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** The peers (scripts/benchPeer.mjs): net.Socket and bare-handle clients opening 10k, and a bare-handle churn loop. */
+type PeerKind = 'net' | 'handle' | 'churn';
+
+/** Runs a peer client once; returns its time to N in milliseconds (open) or its connections per second (churn). */
+async function runPeer(target: HoldServer, kind: PeerKind): Promise<number> {
+  const sizes = kind === 'churn' ? [CHURN_PEER_CONCURRENCY, CHURN_PEER_SECONDS] : [PEER_CONNECTIONS, PEER_INFLIGHT];
+  const child = spawn(process.execPath, [`${ROOT}scripts/benchPeer.mjs`, kind, target.ports.join(','), ...sizes.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`the peer client failed (exit ${code})`);
-  return (JSON.parse(out) as { ms: number }).ms;
+  if (code !== 0) throw new Error(`the ${kind} peer client failed (exit ${code})`);
+  const reading = JSON.parse(out) as { ms?: number; perSec?: number };
+  return (kind === 'churn' ? reading.perSec : reading.ms) as number;
 }
 
 function fmt(n: number | null, digits = 0): string {
@@ -203,26 +216,31 @@ async function main(): Promise<void> {
   if (chosen.length === 0) throw new Error(`no scenario named ${words.join(' ')}; choose from ${SCENARIOS.map((s) => s.name).join(', ')}`);
   const fdSoft = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 1024);
   mkdirSync(`${ROOT}bench-results`, { recursive: true });
-  const target = await startHoldServer({ listeners: LISTENERS, workers: TARGET_WORKERS, perWorkerCap: fdSoft - 64 });
-  process.stderr.write(`bench: hold target on ${target.addresses.length} loopback ports, ${TARGET_WORKERS} processes; ${availableParallelism()} cores\n`);
   const results: RunResult[] = [];
-  const peerMs: number[] = [];
-  try {
-    if (chosen.some((s) => s.name === '10k')) {
+  const peers: Record<PeerKind, number[]> = { net: [], handle: [], churn: [] };
+  const targetWorkers: Record<string, number> = {};
+  for (const scenario of chosen) {
+    const workers = targetWorkersFor(scenario.connections, fdSoft);
+    targetWorkers[scenario.name] = workers;
+    const target = await startHoldServer({ listeners: LISTENERS, workers, perWorkerCap: fdSoft - 64 });
+    process.stderr.write(`bench: ${scenario.name}: hold target on ${target.addresses.length} loopback ports, ${workers} processes; ${availableParallelism()} cores\n`);
+    try {
+      // The peers run right before the scenario they are compared with, on the same target.
+      const kinds: PeerKind[] = scenario.name === '10k' ? ['net', 'handle'] : scenario.name === 'churn' ? ['churn'] : [];
       for (let run = 1; run <= runs; run++) {
-        peerMs.push(await runPeer(target));
-        process.stderr.write(`peer run ${run}: ${fmt(peerMs.at(-1) as number)} ms to ${PEER_CONNECTIONS}\n`);
+        for (const kind of kinds) {
+          peers[kind].push(await runPeer(target, kind));
+          process.stderr.write(`${kind} peer run ${run}: ${kind === 'churn' ? `${fmt(peers[kind].at(-1) as number)}/s` : `${fmt(peers[kind].at(-1) as number)} ms to ${PEER_CONNECTIONS}`}\n`);
+        }
       }
-    }
-    for (const scenario of chosen) {
       for (let run = 1; run <= (scenario.soak ? 1 : runs); run++) {
         const r = await runScenario(scenario, run, target);
         results.push(r);
         process.stderr.write(`${scenario.name} run ${run}: ${fmt(r.established)} established${r.exact ? '' : ' (NOT exact)'}, ${fmt(r.establishedPerSec)}/s, time to N ${fmt(r.timeToAllMs)} ms, peak RSS ${fmt(r.peakRssBytes / 2 ** 20, 1)} MiB over ${r.processes} processes, ${fmt(r.rssPerConnectionBytes)} B/conn, CPU ${fmt(r.cpuSeconds, 2)} s\n`);
       }
+    } finally {
+      await target.close();
     }
-  } finally {
-    await target.close();
   }
   const rows = chosen.map((scenario) => {
     const of = results.filter((r) => r.scenario === scenario.name);
@@ -238,16 +256,24 @@ async function main(): Promise<void> {
     ...rows.map(({ scenario, of, perSec, timeToAll, peak, perConn, cpu }) =>
       `| ${scenario.name} | ${of.length} | ${of.filter((r) => r.exact).length}/${of.length} | ${fmt(perSec)} | ${timeToAll === null ? '-' : `${fmt(timeToAll)} ms`} | ${fmt((peak ?? 0) / 2 ** 20, 1)} MiB | ${perConn === null ? '-' : `${fmt(perConn)} B`} | ${fmt(cpu, 2)} | ${scenario.goal} |`),
   ];
-  if (peerMs.length > 0) {
-    const peerRate = (PEER_CONNECTIONS * 1000) / median(peerMs);
-    const ours = rows.find((r) => r.scenario.name === '10k')?.perSec ?? null;
-    lines.push('', `peer (plain net.Socket client, same target, ${PEER_CONNECTIONS / 1000}k, ${PEER_INFLIGHT} in flight, ${peerMs.length} runs): median ${fmt(peerRate)}/s${ours ? `; goon-probe 10k / peer = ${(ours / peerRate).toFixed(2)}` : ''}`);
+  const ours10k = rows.find((r) => r.scenario.name === '10k')?.perSec ?? null;
+  const oursChurn = rows.find((r) => r.scenario.name === 'churn')?.perSec ?? null;
+  const ratio = (ours: number | null, peer: number): string => (ours ? `; goon-probe / peer = ${(ours / peer).toFixed(2)}` : '');
+  for (const kind of ['net', 'handle'] as const) {
+    if (peers[kind].length === 0) continue;
+    const rate = (PEER_CONNECTIONS * 1000) / median(peers[kind]);
+    const what = kind === 'net' ? 'plain net.Socket client' : 'bare TCP handle client (tcp_wrap)';
+    lines.push('', `peer: ${what}, same target, ${PEER_CONNECTIONS / 1000}k, ${PEER_INFLIGHT} in flight, ${peers[kind].length} runs: median ${fmt(rate)}/s${ratio(ours10k, rate)}`);
+  }
+  if (peers.churn.length > 0) {
+    const rate = median(peers.churn);
+    lines.push('', `peer: bare TCP handle churn loop (connect, close, repeat), ${CHURN_PEER_CONCURRENCY} at once, ${CHURN_PEER_SECONDS} s, ${peers.churn.length} runs: median ${fmt(rate)}/s${ratio(oursChurn, rate)}`);
   }
   const soak = results.find((r) => r.samples);
   if (soak?.samples) lines.push('', soakVerdict(soak.samples));
   process.stdout.write(`${lines.join('\n')}\n`);
   const file = `${ROOT}bench-results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, `${JSON.stringify({ node: process.version, cores: availableParallelism(), fdSoft, listeners: LISTENERS, targetWorkers: TARGET_WORKERS, peer: { connections: PEER_CONNECTIONS, inflight: PEER_INFLIGHT, ms: peerMs }, results, medians: rows.map(({ scenario, of, ...m }) => ({ scenario: scenario.name, runs: of.length, ...m })) }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ node: process.version, cores: availableParallelism(), fdSoft, listeners: LISTENERS, targetWorkers, peer: { connections: PEER_CONNECTIONS, inflight: PEER_INFLIGHT, netMs: peers.net, handleMs: peers.handle, churnPerSec: peers.churn }, results, medians: rows.map(({ scenario, of, ...m }) => ({ scenario: scenario.name, runs: of.length, ...m })) }, null, 2)}\n`);
   process.stderr.write(`bench: results in ${file}\n`);
   if (results.some((r) => !r.exact)) process.exitCode = 1;
 }

@@ -22,6 +22,7 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   { flags: '--max-inflight <n>', description: 'Dials in flight at once (default: 64 in ramp mode, unbounded in fixed mode)' },
   { flags: '--keepalive <time>', description: 'TCP keepalive idle time, 0 for off (default: 15s)' },
   { flags: '--no-reopen', description: 'Ramp: do not reopen connections the target closes' },
+  { flags: '--no-lean-sockets', description: 'Use net.Socket for every connection (by default plain TCP connections that send nothing use bare TCP handles)' },
   { flags: '--send <bytes>', description: 'Send these bytes on connect (escapes \\r \\n \\t \\0 \\xNN); same as --first-message' },
   { flags: '--send-file <file>', description: 'Send the contents of a file on connect; same as --first-message-file' },
   { flags: '--first-message <bytes>', description: 'tcpkali: send these bytes once on connect' },

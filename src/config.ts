@@ -52,6 +52,8 @@ export interface ProbeConfig extends TrafficOptions {
   readonly maxInflight: number;
   readonly keepaliveMs: number;
   readonly reopen: boolean;
+  /** Plain TCP connections that send nothing run on bare TCP handles (false: --no-lean-sockets). */
+  readonly leanSockets: boolean;
   readonly expect?: ExpectMatcher | undefined;
   readonly expectTimeoutMs: number;
   readonly settleMs: number;
@@ -188,6 +190,7 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
     maxInflight: count('maxInflight') ?? (mode === 'ramp' ? DEFAULTS.rampMaxInflight : Number.POSITIVE_INFINITY),
     keepaliveMs: duration('keepalive', DEFAULTS.keepaliveMs, 's'),
     reopen: raw.reopen !== false,
+    leanSockets: raw.leanSockets !== false,
     send: firstMessage,
     message,
     messageRatePerSec: raw.messageRate === undefined ? undefined : parseRate(text('messageRate') as string, '--message-rate', 'messages'),

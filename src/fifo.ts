@@ -26,6 +26,12 @@ export class Fifo<T> {
     return item;
   }
 
+  /** Removes every item. */
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+
   get size(): number {
     return this.items.length - this.head;
   }

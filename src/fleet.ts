@@ -4,7 +4,8 @@ import { Fifo } from './fifo.js';
 import { emptyHistogram, recordLatency, type LatencyHistogram } from './latencyHistogram.js';
 import { scanForMarker } from './markerScanner.js';
 import { messagesDue, type MessagePlan } from './messagePlan.js';
-import { dial, type Channel, type DialOptions, type SocketHandlers, type Transport } from './net/dialer.js';
+import type { Channel, SocketHandlers } from './net/channel.js';
+import { dial, type DialOptions, type Transport } from './net/dialer.js';
 import { classifyError, type FailureKind } from './net/errors.js';
 import { pace, type Pacer } from './pacer.js';
 import type { Route } from './routes.js';
@@ -34,7 +35,7 @@ export interface FleetOptions extends TrafficOptions {
   readonly routes: readonly Route[];
   readonly dialTimeoutMs: number;
   readonly keepaliveMs: number;
-  /** Dials in flight at once (p-limit); Infinity for none. */
+  /** Dials in flight at once: the p-limit bound on dialers, each dialing one connection at a time; Infinity for none. */
   readonly maxInflight: number;
   readonly expect?: ExpectMatcher | undefined;
   readonly expectTimeoutMs: number;
@@ -49,6 +50,8 @@ export interface FleetOptions extends TrafficOptions {
   readonly lifetimeMs?: number | undefined;
   /** Monotonic clock in milliseconds. */
   readonly now: () => number;
+  /** Connections that send nothing run on bare TCP handles (default); false for net.Socket (--no-lean-sockets). */
+  readonly leanSockets?: boolean | undefined;
   /** How often deadlines are swept (default 10 ms). */
   readonly sweepEveryMs?: number;
 }
@@ -128,7 +131,8 @@ interface Conn {
   /** Bytes received while unverified (only with --expect), or the first bytes as evidence. */
   received: Buffer | null;
   error: Error | null;
-  release: (() => void) | null;
+  /** The dialer dialing this connection; it goes on to the next queued one once this one settles. */
+  dialer: Dialer | null;
   wasHeld: boolean;
   /** Traffic: --message copies sent, whether a byte came back yet, and the marker's state. */
   sent: number;
@@ -137,6 +141,9 @@ interface Conn {
   /** Send times of --message copies whose marker has not come back yet (oldest first). */
   markerPending: number[] | null;
 }
+
+/** A dialer's end: resolves its p-limit job once no connection waits for a dial. */
+type Dialer = () => void;
 
 const CONN = Symbol('goon-probe.conn');
 type TaggedSocket = Channel & { [CONN]?: Conn };
@@ -167,6 +174,13 @@ export class Fleet {
   private readonly settleDeadlines = new Fifo<Conn>();
   private readonly lifetimeDeadlines = new Fifo<Conn>();
   private readonly paced = new Fifo<Conn>();
+  /** Connections waiting for a dialer, in the order asked. */
+  private readonly waiting = new Fifo<Conn>();
+  /**
+   * Dialers started and not yet ended, counted here at once: p-limit's own count drops a few
+   * microtasks after a dialer ends, and a connection queued in between must still get one.
+   */
+  private dialers = 0;
   private pacer: Pacer = { nextAtMs: Number.NEGATIVE_INFINITY };
   private readonly plan: MessagePlan | null;
   /** Copies of --message back to back, written in one go (up to 16 KiB, at least one copy). */
@@ -209,7 +223,7 @@ export class Fleet {
     this.framed = options.transport?.kind === 'websocket';
     this.handlers = this.makeHandlers();
     const sends = options.send !== undefined || this.plan !== null;
-    this.dialOptions = { keepaliveMs: options.keepaliveMs, noDelay: sends, transport: options.transport };
+    this.dialOptions = { keepaliveMs: options.keepaliveMs, sends, transport: options.transport, lean: options.leanSockets };
     this.sweeper = setInterval(() => this.sweep(), options.sweepEveryMs ?? 10);
     this.sweeper.unref();
   }
@@ -262,7 +276,8 @@ export class Fleet {
 
   /** Drops the dials that have not started yet. */
   cancelQueued(): void {
-    this.limit.clearQueue();
+    // Dialers not started yet find nothing waiting and end at once; the count stays exact.
+    this.waiting.clear();
     for (const conn of this.live) if (conn.state === 'queued') this.moveTo(conn, 'stopped');
   }
 
@@ -284,14 +299,41 @@ export class Fleet {
   private enqueue(): void {
     const conn: Conn = {
       state: 'queued', socket: null, startedAtMs: 0, openAtMs: 0, verifiedAtMs: 0,
-      received: null, error: null, release: null, wasHeld: false,
+      received: null, error: null, dialer: null, wasHeld: false,
       sent: 0, gotByte: false, markerCarry: null, markerPending: null,
     };
     this.requested++;
     this.counts.queued++;
     this.live.add(conn);
-    if (this.options.connectRatePerSec === undefined) void this.limit(() => this.startDial(conn));
+    if (this.options.connectRatePerSec === undefined) this.toDialers(conn);
     else this.paced.push(conn);
+  }
+
+  /**
+   * Queues a connection for a dialer, and starts one more dialer (a p-limit job) while fewer than
+   * --max-inflight are running or about to. A dialer dials one connection at a time and goes on to
+   * the next queued one when it settles: the bound holds, and a dial costs no promise of its own.
+   */
+  private toDialers(conn: Conn): void {
+    this.waiting.push(conn);
+    if (this.dialers < this.options.maxInflight) {
+      this.dialers++;
+      void this.limit(() => new Promise<void>((done) => this.dialNext(done)));
+    }
+  }
+
+  /** Has a dialer dial the next queued connection, or ends it when none is left (or the fleet stopped). */
+  private dialNext(dialer: Dialer): void {
+    for (;;) {
+      const conn = this.stopped ? undefined : this.waiting.shift();
+      if (conn === undefined) {
+        this.dialers--;
+        return dialer();
+      }
+      if (conn.state !== 'queued') continue; // cancelled while waiting
+      conn.dialer = dialer;
+      if (this.startDial(conn)) return;
+    }
   }
 
   /** Hands paced dials to the in-flight bound at --connect-rate. */
@@ -304,28 +346,28 @@ export class Fleet {
       const conn = this.paced.shift() as Conn;
       if (conn.state !== 'queued') continue; // cancelled while waiting: uses no start
       started++;
-      void this.limit(() => this.startDial(conn));
+      this.toDialers(conn);
     }
   }
 
-  private startDial(conn: Conn): Promise<void> {
-    if (this.stopped || conn.state !== 'queued') return Promise.resolve();
+  /** Starts a queued connection's dial; returns false when it failed at once (its dialer is free again). */
+  private startDial(conn: Conn): boolean {
     const route = this.options.routes[this.started % this.options.routes.length] as Route;
     this.started++;
     this.moveTo(conn, 'dialing');
     conn.startedAtMs = this.options.now();
     this.dialDeadlines.push(conn);
-    return new Promise<void>((resolve) => {
-      conn.release = resolve;
-      try {
-        const socket = dial(route, this.dialOptions, this.handlers) as TaggedSocket;
-        socket[CONN] = conn;
-        conn.socket = socket;
-        this.unclosed++;
-      } catch (err) {
-        this.fail(conn, classifyError(err), err as Error);
-      }
-    });
+    try {
+      const socket = dial(route, this.dialOptions, this.handlers) as TaggedSocket;
+      socket[CONN] = conn;
+      conn.socket = socket;
+      this.unclosed++;
+      return true;
+    } catch (err) {
+      conn.dialer = null; // the caller's loop goes on with this dialer
+      this.fail(conn, classifyError(err), err as Error);
+      return false;
+    }
   }
 
   private makeHandlers(): SocketHandlers {
@@ -394,7 +436,6 @@ export class Fleet {
 
   private onOpen(conn: Conn, socket: Channel): void {
     const now = this.options.now();
-    this.releaseDial(conn);
     this.established++;
     this.connectMs.push(now - conn.startedAtMs);
     recordLatency(this.latency.connect, now - conn.startedAtMs);
@@ -413,6 +454,8 @@ export class Fleet {
     const established = this.counts.open + this.counts.verified + this.counts.held;
     if (established > this.peakEstablished) this.peakEstablished = established;
     if (this.options.lifetimeMs === 0) this.recycle(conn);
+    // Last, so that the dialer goes on with the replacement a recycle has just queued.
+    this.releaseDial(conn);
   }
 
   private onData(conn: Conn, chunk: Buffer): void {
@@ -507,9 +550,12 @@ export class Fleet {
     };
   }
 
+  /** Frees the connection's dialer for the next queued connection. */
   private releaseDial(conn: Conn): void {
-    conn.release?.();
-    conn.release = null;
+    const dialer = conn.dialer;
+    if (dialer === null) return;
+    conn.dialer = null;
+    this.dialNext(dialer);
   }
 
   private moveTo(conn: Conn, to: ConnState): void {

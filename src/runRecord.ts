@@ -17,6 +17,8 @@ export interface RecordConfig {
   readonly maxInflight: number | null;
   readonly keepaliveMs: number;
   readonly reopen: boolean;
+  /** Newer field: false when --no-lean-sockets put every connection on net.Socket. */
+  readonly leanSockets?: boolean;
   readonly send: string | null;
   readonly expect: string | null;
   readonly expectTimeoutMs: number;
@@ -131,6 +133,7 @@ export function recordConfig(config: ProbeConfig, way?: RunWay): RecordConfig {
     maxInflight: Number.isFinite(config.maxInflight) ? config.maxInflight : null,
     keepaliveMs: config.keepaliveMs,
     reopen: config.reopen,
+    leanSockets: config.leanSockets,
     send: config.send ? config.send.toString('latin1') : null,
     expect: config.expect?.source ?? null,
     expectTimeoutMs: config.expectTimeoutMs,

@@ -17,6 +17,7 @@ export function fleetOptions(config: ProbeConfig, routes: readonly Route[]): Omi
     expectTimeoutMs: config.expectTimeoutMs,
     settleMs: config.settleMs,
     reopen: config.mode === 'ramp' && config.reopen,
+    leanSockets: config.leanSockets,
     lifetimeMs: config.lifetimeMs,
     message: config.message,
     messageRatePerSec: config.messageRatePerSec,

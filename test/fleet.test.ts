@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { systemClock } from '../src/clock.js';
@@ -51,6 +52,44 @@ test('verification: a matching reply verifies, silence times out', async () => {
       fleet.open(2);
       await until(fleet, (live) => live.open === 0 && live.dialing === 0 && live.queued === 0);
       assert.equal(fleet.observe().failures, { 'verify-timeout': 2 });
+    } finally {
+      await fleet.stop();
+    }
+  });
+});
+
+/** Client sockets to this port stuck in SYN-SENT (their SYN dropped: the target's accept queue is full), from /proc. */
+function synSent(port: number): number {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const table = readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1);
+  return table.filter((line) => {
+    const fields = line.trim().split(/\s+/);
+    return fields[2]?.endsWith(`:${hexPort}`) && fields[3] === '02';
+  }).length;
+}
+
+test('a connection queued in the same sweep in which the last dialer ended still gets a dialer', async () => {
+  // One dialer (--max-inflight 1). The target serves one connection and then stops accepting: a few
+  // more wait in its accept queue (open, to the client) until one's SYN is dropped (dialing).
+  await withServer({ maxConnections: 1, overLimit: 'queue', backlog: 1 }, async (server) => {
+    let nowMs = 0;
+    const fleet = new Fleet(options(server.port, { maxInflight: 1, dialTimeoutMs: 1000, lifetimeMs: 500, settleMs: 10_000, now: () => nowMs, sweepEveryMs: 1e9 }));
+    try {
+      let open = 0;
+      for (let asked = 1; asked <= 10 && synSent(server.port) === 0; asked++) {
+        fleet.open(1);
+        await until(fleet, (live) => live.queued === 0 && (live.open + live.verified === asked || synSent(server.port) > 0));
+        const live = fleet.liveCounts();
+        open = live.open + live.verified;
+      }
+      assert.equal([fleet.liveCounts().dialing, synSent(server.port)], [1, 1], 'one dial is stuck');
+      // One sweep: the stuck dial times out (its dialer finds nothing waiting and ends), then the
+      // open connections reach their lifetime and queue their replacements.
+      nowMs = 1001;
+      const swept = fleet.liveCounts();
+      assert.is(swept.queued + swept.dialing, open, 'a replacement for every open connection is asked for');
+      await until(fleet, (live) => live.queued < open);
+      assert.equal(fleet.observe().failures, { timeout: 1 });
     } finally {
       await fleet.stop();
     }

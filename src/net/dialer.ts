@@ -4,6 +4,9 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 import type { Route } from '../routes.js';
+import type { Channel, SocketHandlers } from './channel.js';
+import { LeanSocket } from './leanSocket.js';
+import { TCP_BINDINGS } from './tcpBindings.js';
 import { formatEndpoint, type Endpoint } from './resolve.js';
 
 /** TLS settings of a probe connection (--tls). */
@@ -29,35 +32,14 @@ export type Transport =
 export interface DialOptions {
   /** TCP keepalive idle time; 0 turns keepalive off. */
   readonly keepaliveMs: number;
-  /** Turn off Nagle's algorithm: only worth its system call on connections that send. */
-  readonly noDelay: boolean;
+  /** The connection writes (--send, --message): Nagle's algorithm goes off, and it needs a full socket. */
+  readonly sends: boolean;
   readonly transport?: Transport | undefined;
-}
-
-/**
- * One probe connection as the fleet sees it: a plain socket, a TLS socket, or a WebSocket behind an
- * adapter. `connect` fires once the handshake is done, `data` carries received bytes (WebSocket
- * message payloads), `drain` when queued bytes are written.
- */
-export interface Channel {
-  write(data: Buffer): boolean;
-  destroy(): void;
-  readonly localAddress?: string | undefined;
-  /** Bytes queued but not yet handed to the kernel. */
-  readonly writableLength: number;
-}
-
-/**
- * Event handlers shared by every connection of a fleet: one set of functions, `this` is the channel,
- * so that holding 100k connections costs no closure per socket.
- */
-export interface SocketHandlers {
-  connect(this: Channel): void;
-  data(this: Channel, chunk: Buffer): void;
-  error(this: Channel, err: Error): void;
-  close(this: Channel): void;
-  /** Attached only when given: a fleet that sends as fast as sockets take bytes refills on it. */
-  drain?: ((this: Channel) => void) | undefined;
+  /**
+   * Plain TCP connections that never write run on a bare TCP handle (leanSocket.ts) unless this is
+   * false (--no-lean-sockets); where this Node does not serve the handle, net.Socket all the same.
+   */
+  readonly lean?: boolean | undefined;
 }
 
 /**
@@ -68,13 +50,14 @@ export interface SocketHandlers {
 export function dial(route: Route, options: DialOptions, handlers: SocketHandlers): Channel {
   const transport = options.transport ?? { kind: 'tcp' };
   if (transport.kind === 'websocket') return dialWebSocket(route, options, transport, handlers);
+  if (transport.kind === 'tcp' && !options.sends && options.lean !== false && TCP_BINDINGS) return LeanSocket.dial(TCP_BINDINGS, route, options.keepaliveMs, handlers);
   const { endpoint, localAddress } = route;
   const base = {
     host: endpoint.host,
     port: endpoint.port,
     family: endpoint.family,
     ...(localAddress === undefined ? {} : { localAddress }),
-    noDelay: options.noDelay,
+    noDelay: options.sends,
     keepAlive: options.keepaliveMs > 0,
     keepAliveInitialDelay: options.keepaliveMs,
   };
@@ -141,7 +124,7 @@ function dialWebSocket(route: Route, options: DialOptions, transport: Extract<Tr
   const channel = new WebSocketChannel(ws);
   ws.on('upgrade', (response) => {
     const socket = response.socket;
-    socket.setNoDelay(options.noDelay);
+    socket.setNoDelay(options.sends);
     if (options.keepaliveMs > 0) socket.setKeepAlive(true, options.keepaliveMs);
     // ws queues frames on its socket: that socket's drain is the channel's.
     if (handlers.drain) socket.on('drain', () => handlers.drain?.call(channel));
