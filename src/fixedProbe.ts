@@ -2,6 +2,7 @@ import type { Clock } from './clock.js';
 import type { ProbeConfig } from './config.js';
 import type { FleetObservation } from './fleet.js';
 import type { FleetControl } from './fleetControl.js';
+import { histogramSince, histogramSummary } from './latencyHistogram.js';
 import type { FixedResult, FixedStatus } from './result.js';
 import { SampleReservoir } from './sampleReservoir.js';
 import { summarizeTraffic, type TrafficSummary } from './trafficSummary.js';
@@ -48,7 +49,6 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
   const { fleet, clock, signal } = deps;
   const total = config.connections;
   const startMs = clock.now();
-  const connectMs = new SampleReservoir();
   const errorMs = new SampleReservoir();
   let opened = 0;
   let nextStatusMs = startMs;
@@ -60,7 +60,6 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
     const previous = observation;
     observation = await fleet.observe();
     deps.onObservation?.(observation);
-    connectMs.add(observation.connectMs);
     errorMs.add(observation.errorMs);
     deps.onStatus?.(fixedStatus(total, observation), summarizeTraffic(previous, observation, config.latencyPercentiles));
   };
@@ -96,7 +95,7 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
     status: final,
     totalEstablished: observation.established,
     maxConcurrent: observation.peakEstablished,
-    connect: connectMs.summary(),
+    connect: histogramSummary(histogramSince(observation.latency.connect, first.latency.connect)),
     timeToError: errorMs.summary(),
     failures: observation.failures,
     evidence: observation.evidence,

@@ -95,8 +95,7 @@ export interface FleetObservation {
   readonly evidence: Readonly<Partial<Record<FailureKind, Evidence>>>;
   /** The most connections established (open, verified or held) at one moment. */
   readonly peakEstablished: number;
-  /** Connect latencies and times to error (ms) since the previous observation. */
-  readonly connectMs: readonly number[];
+  /** Times from dial to error (ms) since the previous observation (connect latency: `latency.connect`). */
   readonly errorMs: readonly number[];
   /** Local addresses connections were dialed from (the first one seen per run, for the record). */
   readonly sourceAddresses: readonly string[];
@@ -205,7 +204,6 @@ export class Fleet {
   private peakEstablished = 0;
   private unclosed = 0;
   private readonly sourceAddresses: string[] = [];
-  private connectMs: number[] = [];
   private errorMs: number[] = [];
   private bytesSent = 0;
   private bytesReceived = 0;
@@ -262,14 +260,12 @@ export class Fleet {
       failures: { ...this.failures },
       evidence: { ...this.evidence },
       peakEstablished: this.peakEstablished,
-      connectMs: this.connectMs,
       errorMs: this.errorMs,
       sourceAddresses: [...this.sourceAddresses],
       bytesSent: this.bytesSent,
       bytesReceived: this.bytesReceived,
       latency: cloneLatency(this.latency),
     };
-    this.connectMs = [];
     this.errorMs = [];
     return observation;
   }
@@ -437,7 +433,6 @@ export class Fleet {
   private onOpen(conn: Conn, socket: Channel): void {
     const now = this.options.now();
     this.established++;
-    this.connectMs.push(now - conn.startedAtMs);
     recordLatency(this.latency.connect, now - conn.startedAtMs);
     // One getsockname per run, not per connection: the kernel picks the same source for one route.
     if (this.sourceAddresses.length === 0 && socket.localAddress) this.sourceAddresses.push(socket.localAddress);

@@ -1,3 +1,5 @@
+import type { Summary } from './stats.js';
+
 /**
  * A latency histogram with logarithmic buckets (HdrHistogram's idea, in its simplest form): every
  * value lands in a bucket no wider than 2% of its value, so percentiles are within 2%, memory is
@@ -8,10 +10,11 @@ export interface LatencyHistogram {
   /** Counts by bucket index (see bucketOf); sparse, keyed by the index as text. */
   readonly buckets: Record<string, number>;
   count: number;
-  /** Exact extremes and sum (ms). */
+  /** Exact extremes, sum and sum of squares (ms): the mean and deviation are exact. */
   min: number;
   max: number;
   sum: number;
+  sumSquares: number;
 }
 
 /** Relative width of a bucket. */
@@ -22,7 +25,7 @@ const LOG_GROWTH = Math.log(GROWTH);
 
 /** Returns an empty histogram. */
 export function emptyHistogram(): LatencyHistogram {
-  return { buckets: {}, count: 0, min: Number.POSITIVE_INFINITY, max: 0, sum: 0 };
+  return { buckets: {}, count: 0, min: Number.POSITIVE_INFINITY, max: 0, sum: 0, sumSquares: 0 };
 }
 
 /** Returns the bucket index of a value in milliseconds. */
@@ -44,6 +47,7 @@ export function recordLatency(histogram: LatencyHistogram, ms: number): void {
   histogram.buckets[key] = (histogram.buckets[key] ?? 0) + 1;
   histogram.count++;
   histogram.sum += ms;
+  histogram.sumSquares += ms * ms;
   if (ms < histogram.min) histogram.min = ms;
   if (ms > histogram.max) histogram.max = ms;
 }
@@ -55,6 +59,7 @@ export function mergeHistograms(histograms: readonly LatencyHistogram[]): Latenc
     for (const [key, n] of Object.entries(h.buckets)) merged.buckets[key] = (merged.buckets[key] ?? 0) + n;
     merged.count += h.count;
     merged.sum += h.sum;
+    merged.sumSquares += h.sumSquares;
     if (h.count > 0 && h.min < merged.min) merged.min = h.min;
     if (h.max > merged.max) merged.max = h.max;
   }
@@ -63,6 +68,7 @@ export function mergeHistograms(histograms: readonly LatencyHistogram[]): Latenc
 
 /** Returns the histogram of the values added between two cumulative readings (later minus earlier). */
 export function histogramSince(later: LatencyHistogram, earlier: LatencyHistogram): LatencyHistogram {
+  if (earlier.count === 0) return mergeHistograms([later]); // since the start: exact extremes
   const diff = emptyHistogram();
   for (const [key, n] of Object.entries(later.buckets)) {
     const d = n - (earlier.buckets[key] ?? 0);
@@ -70,6 +76,7 @@ export function histogramSince(later: LatencyHistogram, earlier: LatencyHistogra
   }
   diff.count = later.count - earlier.count;
   diff.sum = later.sum - earlier.sum;
+  diff.sumSquares = later.sumSquares - earlier.sumSquares;
   // Extremes of the interval alone are not recoverable from cumulative readings: take the buckets'.
   const keys = Object.keys(diff.buckets).map(Number);
   diff.min = keys.length > 0 ? Math.max(later.min, bucketValue(Math.min(...keys))) : Number.POSITIVE_INFINITY;
@@ -91,6 +98,21 @@ export function histogramPercentile(histogram: LatencyHistogram, p: number): num
     if (seen >= rank) return Math.min(histogram.max, Math.max(histogram.min, bucketValue(key)));
   }
   return histogram.max;
+}
+
+/**
+ * Returns tcpgoon's summary of a histogram: exact count, min, max, mean and (population) deviation,
+ * percentiles within a bucket's width; null for an empty histogram.
+ */
+export function histogramSummary(histogram: LatencyHistogram): Summary | null {
+  if (histogram.count === 0) return null;
+  const avg = histogram.sum / histogram.count;
+  const percentile = (p: number): number => histogramPercentile(histogram, p) as number;
+  return {
+    count: histogram.count, min: histogram.min, avg, max: histogram.max,
+    dev: Math.sqrt(Math.max(0, histogram.sumSquares / histogram.count - avg * avg)),
+    p50: percentile(50), p90: percentile(90), p99: percentile(99),
+  };
 }
 
 /** Returns the mean (ms), or null for an empty histogram. */

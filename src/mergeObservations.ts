@@ -28,7 +28,6 @@ export function mergeObservations(atMs: number, shards: readonly FleetObservatio
   const failures: Partial<Record<FailureKind, number>> = {};
   const evidence: Partial<Record<FailureKind, Evidence>> = {};
   const totals = { bytesSent: 0, bytesReceived: 0, requested: 0, started: 0, reopened: 0, established: 0, failed: 0, dropped: 0, droppedHeld: 0, droppedOldest: 0, recycled: 0, peakEstablished: 0 };
-  const connectMs: number[] = [];
   const errorMs: number[] = [];
   const sources = new Set<string>();
   const readings: FleetObservation[] = [];
@@ -38,13 +37,12 @@ export function mergeObservations(atMs: number, shards: readonly FleetObservatio
     for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += obs[key];
     for (const [kind, n] of Object.entries(obs.failures) as [FailureKind, number][]) failures[kind] = (failures[kind] ?? 0) + n;
     for (const [kind, e] of Object.entries(obs.evidence) as [FailureKind, Evidence][]) evidence[kind] ??= e;
-    for (const ms of obs.connectMs) connectMs.push(ms);
     for (const ms of obs.errorMs) errorMs.push(ms);
     for (const address of obs.sourceAddresses) sources.add(address);
   };
   for (const obs of shards) add(obs, true);
   for (const shard of lost) {
-    if (shard.last) add({ ...shard.last, connectMs: [], errorMs: [] }, false);
+    if (shard.last) add({ ...shard.last, errorMs: [] }, false);
     // Lost: what it was running at its last reading, and what it was asked for after that reading.
     const last = shard.last;
     const running = last ? last.live.queued + last.live.dialing + last.live.open + last.live.verified + last.live.held : 0;
@@ -60,7 +58,6 @@ export function mergeObservations(atMs: number, shards: readonly FleetObservatio
     ...totals,
     failures,
     evidence,
-    connectMs,
     errorMs,
     sourceAddresses: [...sources],
     latency: readings.length === 0 ? emptyLatency() : {

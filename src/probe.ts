@@ -3,11 +3,10 @@ import type { ProbeConfig } from './config.js';
 import { dialsDue, proberKinds, roundFailed, roundTarget, stopAfterRound, totalFailures, verdictFor, type RampPlan, type StopReason } from './controller.js';
 import { activeCount, type FleetControl } from './fleetControl.js';
 import type { FleetObservation } from './fleet.js';
+import { histogramPercentile, histogramSince, histogramSummary } from './latencyHistogram.js';
 import type { FailureKind } from './net/errors.js';
 import type { FailureCounts, RampProgress, RampResult, RoundRecord } from './result.js';
 import { summarizeTraffic } from './trafficSummary.js';
-import { SampleReservoir } from './sampleReservoir.js';
-import { summarize } from './stats.js';
 
 /** What a ramp run needs from outside. */
 export interface ProbeDeps {
@@ -39,7 +38,6 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   const { fleet, clock, signal } = deps;
   const startMs = clock.now();
   const rounds: RoundRecord[] = [];
-  const connectMs = new SampleReservoir();
   let previous = await fleet.observe();
   deps.onObservation?.(previous);
   const first = previous;
@@ -79,7 +77,6 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     await ioTurn();
     const observation = await fleet.observe();
     deps.onObservation?.(observation);
-    connectMs.add(observation.connectMs);
     const round = makeRound(index, target, previous, observation, startMs, plan);
     previous = observation;
     rounds.push(round);
@@ -95,7 +92,6 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   await ioTurn();
   const final = await fleet.observe();
   deps.onObservation?.(final);
-  connectMs.add(final.connectMs);
   if (final.live.held > maximum) [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
   const failing = rounds.find((r) => r.failed);
   const { verdict, exitCode } = verdictFor(stop, maximum, config.minConcurrency);
@@ -128,7 +124,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     droppedHeld: final.droppedHeld,
     droppedOldest: final.droppedOldest,
     achievedRatePerSec: rounds.length > 0 ? (created * 1000) / (rounds.length * plan.roundMs) : 0,
-    connect: connectMs.summary(),
+    connect: histogramSummary(histogramSince(final.latency.connect, first.latency.connect)),
     stopReason: stop,
     verdict,
     exitCode,
@@ -167,7 +163,7 @@ export function makeRound(index: number, target: number, before: FleetObservatio
     if (delta > 0) failures[kind] = delta;
   }
   const attempts = after.started - before.started;
-  const latency = summarize(after.connectMs);
+  const latency = histogramSince(after.latency.connect, before.latency.connect);
   return {
     round: index + 1,
     atMs: after.atMs - startMs,
@@ -179,8 +175,8 @@ export function makeRound(index: number, target: number, before: FleetObservatio
     attempts,
     failures,
     failed: proberKinds(failures).length > 0 || roundFailed(plan, { attempts, failures }),
-    connectP50Ms: latency?.p50 ?? null,
-    connectP99Ms: latency?.p99 ?? null,
+    connectP50Ms: histogramPercentile(latency, 50),
+    connectP99Ms: histogramPercentile(latency, 99),
     bytesSent: after.bytesSent - before.bytesSent,
     bytesReceived: after.bytesReceived - before.bytesReceived,
   };

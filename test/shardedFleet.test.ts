@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { systemClock } from '../src/clock.js';
-import { emptyLatency, type FleetObservation, type LiveCounts } from '../src/fleet.js';
+import { emptyLatency, type FleetObservation, type LatencyReadings, type LiveCounts } from '../src/fleet.js';
+import { recordLatency } from '../src/latencyHistogram.js';
 import type { FleetControl } from '../src/fleetControl.js';
 import { mergeObservations } from '../src/mergeObservations.js';
 import { buildRoutes, shardRoutes } from '../src/routes.js';
@@ -28,31 +29,40 @@ async function until(fleet: FleetControl, ok: (live: Readonly<LiveCounts>) => bo
 const reading = (over: Partial<FleetObservation>): FleetObservation => ({
   atMs: 0, live: { queued: 0, dialing: 0, open: 0, verified: 0, held: 0 }, requested: 0, started: 0, reopened: 0,
   established: 0, failed: 0, dropped: 0, droppedHeld: 0, droppedOldest: 0, recycled: 0, failures: {}, evidence: {},
-  peakEstablished: 0, connectMs: [], errorMs: [], sourceAddresses: [], bytesSent: 0, bytesReceived: 0, latency: emptyLatency(), ...over,
+  peakEstablished: 0, errorMs: [], sourceAddresses: [], bytesSent: 0, bytesReceived: 0, latency: emptyLatency(), ...over,
 });
 
+/** Latency readings whose connect histogram holds these values. */
+function connectLatencies(values: readonly number[]): LatencyReadings {
+  const latency = emptyLatency();
+  for (const ms of values) recordLatency(latency.connect, ms);
+  return latency;
+}
+
 test('merge: sums live counts and totals, joins samples, keeps the first evidence', () => {
-  const a = reading({ live: { queued: 1, dialing: 2, open: 0, verified: 3, held: 10 }, requested: 16, started: 15, established: 13, failed: 2, failures: { refused: 2 }, evidence: { refused: { message: 'a' } }, connectMs: [1, 2], sourceAddresses: ['127.0.0.1'] });
-  const b = reading({ live: { queued: 0, dialing: 1, open: 1, verified: 0, held: 20 }, requested: 22, started: 22, established: 21, failed: 1, failures: { refused: 1, timeout: 1 }, evidence: { refused: { message: 'b' } }, connectMs: [3], sourceAddresses: ['127.0.0.1', '127.0.0.2'] });
+  const a = reading({ live: { queued: 1, dialing: 2, open: 0, verified: 3, held: 10 }, requested: 16, started: 15, established: 13, failed: 2, failures: { refused: 2 }, evidence: { refused: { message: 'a' } }, errorMs: [1, 2], latency: connectLatencies([0.5, 2]), sourceAddresses: ['127.0.0.1'] });
+  const b = reading({ live: { queued: 0, dialing: 1, open: 1, verified: 0, held: 20 }, requested: 22, started: 22, established: 21, failed: 1, failures: { refused: 1, timeout: 1 }, evidence: { refused: { message: 'b' } }, errorMs: [3], latency: connectLatencies([4]), sourceAddresses: ['127.0.0.1', '127.0.0.2'] });
   const merged = mergeObservations(42, [a, b]);
   assert.equal(merged.live, { queued: 1, dialing: 3, open: 1, verified: 3, held: 30 });
   assert.equal([merged.atMs, merged.requested, merged.started, merged.established, merged.failed], [42, 38, 37, 34, 3]);
   assert.equal(merged.failures, { refused: 3, timeout: 1 });
   assert.equal(merged.evidence, { refused: { message: 'a' } });
-  assert.equal(merged.connectMs, [1, 2, 3]);
+  assert.equal(merged.errorMs, [1, 2, 3]);
+  assert.equal([merged.latency.connect.count, merged.latency.connect.min, merged.latency.connect.max, merged.latency.connect.sum], [3, 0.5, 4, 6.5]);
   assert.equal(merged.sourceAddresses, ['127.0.0.1', '127.0.0.2']);
 });
 
 test('merge: a lost shard holds nothing, keeps its totals, and its connections count as shard-lost', () => {
   const alive = reading({ live: { queued: 0, dialing: 0, open: 0, verified: 0, held: 50 }, requested: 50, started: 50, established: 50 });
-  const last = reading({ live: { queued: 2, dialing: 3, open: 0, verified: 5, held: 40 }, requested: 52, reopened: 2, started: 50, established: 48, failed: 0, connectMs: [9] });
+  const last = reading({ live: { queued: 2, dialing: 3, open: 0, verified: 5, held: 40 }, requested: 52, reopened: 2, started: 50, established: 48, failed: 0, errorMs: [9], latency: connectLatencies([9]) });
   // 50 asked before its last reading, 10 more after it: 50 running + 10 never reported = 60 lost.
   const merged = mergeObservations(1, [alive], [{ reason: 'shard 1 (pid 7) exited on SIGKILL', last, asked: 60 }]);
   assert.equal(merged.live.held, 50, 'only the live shard holds connections');
   assert.is(merged.failures['shard-lost'], 60);
   assert.is(merged.failed, 60);
   assert.is(merged.established, 98, 'the lost shard\'s totals stay');
-  assert.equal(merged.connectMs, [], 'its samples were taken with its last reading');
+  assert.equal(merged.errorMs, [], 'its samples were taken with its last reading');
+  assert.is(merged.latency.connect.count, 1, 'its connect latencies are cumulative: they stay');
   assert.equal(merged.evidence['shard-lost'], { message: 'shard 1 (pid 7) exited on SIGKILL' });
   const never = mergeObservations(1, [], [{ reason: 'no reading', last: null, asked: 25 }]);
   assert.is(never.failures['shard-lost'], 25, 'a shard lost before any reading loses all it was asked for');
@@ -76,7 +86,7 @@ test('shards: counts across three processes are exact, and every connection clos
         const live = await until(fleet, (l) => l.held === 301);
         assert.equal(live, { queued: 0, dialing: 0, open: 0, verified: 0, held: 301 });
         const obs = await fleet.observe();
-        assert.equal([obs.requested, obs.started, obs.established, obs.failed, obs.connectMs.length], [301, 301, 301, 0, 301]);
+        assert.equal([obs.requested, obs.started, obs.established, obs.failed, obs.latency.connect.count], [301, 301, 301, 0, 301]);
         assert.is(a.stats().active + b.stats().active, 301, 'the servers agree');
         assert.ok(a.stats().active >= 100 && b.stats().active >= 100, 'both destinations got their share');
       } finally {

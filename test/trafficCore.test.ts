@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildProbeConfig, parsePercentiles } from '../src/config.js';
 import { emptyLatency, type FleetObservation } from '../src/fleet.js';
-import { emptyHistogram, histogramPercentile, histogramSince, mergeHistograms, recordLatency } from '../src/latencyHistogram.js';
+import { emptyHistogram, histogramPercentile, histogramSince, histogramSummary, mergeHistograms, recordLatency } from '../src/latencyHistogram.js';
+import { summarize } from '../src/stats.js';
 import { scanForMarker } from '../src/markerScanner.js';
 import { messagesDue } from '../src/messagePlan.js';
 import { pace } from '../src/pacer.js';
@@ -14,7 +15,7 @@ import { formatBytes, parseBandwidth, parseDuration, parseRate } from '../src/un
 const reading = (over: Partial<FleetObservation>): FleetObservation => ({
   atMs: 0, live: { queued: 0, dialing: 0, open: 0, verified: 0, held: 0 }, requested: 0, started: 0, reopened: 0,
   established: 0, failed: 0, dropped: 0, droppedHeld: 0, droppedOldest: 0, recycled: 0, failures: {}, evidence: {},
-  peakEstablished: 0, connectMs: [], errorMs: [], sourceAddresses: [], bytesSent: 0, bytesReceived: 0, latency: emptyLatency(), ...over,
+  peakEstablished: 0, errorMs: [], sourceAddresses: [], bytesSent: 0, bytesReceived: 0, latency: emptyLatency(), ...over,
 });
 
 test('multipliers: tcpkali rates, bandwidths and times', () => {
@@ -52,6 +53,20 @@ test('histogram: percentiles within 2% of the exact ones, merged and differenced
   const since = histogramSince(merged, a);
   assert.is(since.count, 2);
   assert.ok(Math.abs((histogramPercentile(since, 1) as number) - 3) < 0.06, 'only what came after');
+});
+
+test('histogram summary: count, min, max, mean and deviation exact, percentiles within 2% (tcpgoon\'s connect line)', () => {
+  const values = Array.from({ length: 5000 }, (_, i) => 0.2 + ((i * 7919) % 5000) / 250); // 0.2 .. 20.2 ms, shuffled
+  const h = emptyHistogram();
+  for (const ms of values) recordLatency(h, ms);
+  const got = histogramSummary(h) as NonNullable<ReturnType<typeof histogramSummary>>;
+  const exact = summarize(values) as NonNullable<ReturnType<typeof summarize>>;
+  assert.equal([got.count, got.min, got.max], [exact.count, exact.min, exact.max]);
+  for (const key of ['avg', 'dev'] as const) assert.ok(Math.abs(got[key] - exact[key]) < 1e-9, `${key}: ${got[key]} vs ${exact[key]}`);
+  for (const key of ['p50', 'p90', 'p99'] as const) assert.ok(Math.abs(got[key] - exact[key]) / exact[key] <= 0.02, `${key}: ${got[key]} vs ${exact[key]}`);
+  assert.is(histogramSummary(emptyHistogram()), null);
+  const since = histogramSince(h, emptyHistogram());
+  assert.equal([since.min, since.max], [exact.min, exact.max], 'since an empty reading: the extremes stay exact');
 });
 
 test('marker: counted across chunk boundaries, never twice', () => {

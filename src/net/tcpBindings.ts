@@ -29,7 +29,6 @@ export interface TcpHandle {
   bind(address: string, port: number): number;
   bind6(address: string, port: number, flags: number): number;
   setKeepAlive(enable: boolean, delaySec: number): number;
-  setNoDelay(enable: boolean): number;
   readStart(): number;
   getsockname(out: Record<string, unknown>): number;
   /** Closes the handle; the callback runs (with the handle as `this`) once libuv has closed it. */
@@ -48,7 +47,7 @@ export const OWNER = Symbol('goon-probe.owner');
 /** libuv's end of stream: the peer closed cleanly. */
 export const UV_EOF = -4095;
 
-const METHODS = ['open', 'listen', 'connect', 'connect6', 'bind', 'bind6', 'setKeepAlive', 'setNoDelay', 'readStart', 'getsockname', 'close'];
+const METHODS = ['open', 'listen', 'connect', 'connect6', 'bind', 'bind6', 'setKeepAlive', 'readStart', 'getsockname', 'close'];
 
 /** The bindings, or null when this Node does not serve them. */
 export const TCP_BINDINGS: TcpBindings | null = loadBindings();
