@@ -8,8 +8,11 @@
  *   npm run bench -- 10k churn    only those scenarios
  *   npm run bench -- --runs 5     more runs
  *   npm run bench -- soak         5k connections churning for 10 minutes; RSS must stay flat
+ *
+ * Peers run on the same target right before the scenario they are compared with: net.Socket and
+ * bare-handle Node clients (10k), a bare-handle churn loop, and the same in C when cc is present.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -188,19 +191,36 @@ const PEER_INFLIGHT = 3000;
 const CHURN_PEER_CONCURRENCY = 2000;
 const CHURN_PEER_SECONDS = 5;
 
-/** The peers (scripts/benchPeer.mjs): net.Socket and bare-handle clients opening 10k, and a bare-handle churn loop. */
-type PeerKind = 'net' | 'handle' | 'churn';
+/**
+ * The peers: net.Socket and bare-handle clients opening 10k and a bare-handle churn loop
+ * (scripts/benchPeer.mjs), and the same open and churn in C on epoll (scripts/benchPeer.c), when
+ * this machine has a C compiler.
+ */
+type PeerKind = 'net' | 'handle' | 'churn' | 'c-open' | 'c-churn';
+
+const C_PEER = `${ROOT}bench-results/.benchPeer`;
+
+/** Builds the C peer; returns false (the C peers are left out) when there is no working cc. */
+function buildCPeer(): boolean {
+  const built = spawnSync('cc', ['-O2', '-o', C_PEER, `${ROOT}scripts/benchPeer.c`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (built.status === 0) return true;
+  process.stderr.write(`bench: no C peer (cc ${built.error ? 'not found' : `failed: ${built.stderr.toString().trim()}`})\n`);
+  return false;
+}
 
 /** Runs a peer client once; returns its time to N in milliseconds (open) or its connections per second (churn). */
 async function runPeer(target: HoldServer, kind: PeerKind): Promise<number> {
-  const sizes = kind === 'churn' ? [CHURN_PEER_CONCURRENCY, CHURN_PEER_SECONDS] : [PEER_CONNECTIONS, PEER_INFLIGHT];
-  const child = spawn(process.execPath, [`${ROOT}scripts/benchPeer.mjs`, kind, target.ports.join(','), ...sizes.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const churn = kind === 'churn' || kind === 'c-churn';
+  const sizes = churn ? [CHURN_PEER_CONCURRENCY, CHURN_PEER_SECONDS] : [PEER_CONNECTIONS, PEER_INFLIGHT];
+  const [command, mode] = kind === 'c-open' ? [C_PEER, 'open'] : kind === 'c-churn' ? [C_PEER, 'churn'] : [process.execPath, kind];
+  const args = [...(command === C_PEER ? [] : [`${ROOT}scripts/benchPeer.mjs`]), mode, target.ports.join(','), ...sizes.map(String)];
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`the ${kind} peer client failed (exit ${code})`);
   const reading = JSON.parse(out) as { ms?: number; perSec?: number };
-  return (kind === 'churn' ? reading.perSec : reading.ms) as number;
+  return (churn ? reading.perSec : reading.ms) as number;
 }
 
 function fmt(n: number | null, digits = 0): string {
@@ -217,7 +237,8 @@ async function main(): Promise<void> {
   const fdSoft = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 1024);
   mkdirSync(`${ROOT}bench-results`, { recursive: true });
   const results: RunResult[] = [];
-  const peers: Record<PeerKind, number[]> = { net: [], handle: [], churn: [] };
+  const peers: Record<PeerKind, number[]> = { net: [], handle: [], churn: [], 'c-open': [], 'c-churn': [] };
+  const withC = chosen.some((s) => s.name === '10k' || s.name === 'churn') && buildCPeer();
   const targetWorkers: Record<string, number> = {};
   for (const scenario of chosen) {
     const workers = targetWorkersFor(scenario.connections, fdSoft);
@@ -226,11 +247,11 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${scenario.name}: hold target on ${target.addresses.length} loopback ports, ${workers} processes; ${availableParallelism()} cores\n`);
     try {
       // The peers run right before the scenario they are compared with, on the same target.
-      const kinds: PeerKind[] = scenario.name === '10k' ? ['net', 'handle'] : scenario.name === 'churn' ? ['churn'] : [];
+      const kinds: PeerKind[] = scenario.name === '10k' ? ['net', 'handle', ...(withC ? ['c-open' as const] : [])] : scenario.name === 'churn' ? ['churn', ...(withC ? ['c-churn' as const] : [])] : [];
       for (let run = 1; run <= runs; run++) {
         for (const kind of kinds) {
           peers[kind].push(await runPeer(target, kind));
-          process.stderr.write(`${kind} peer run ${run}: ${kind === 'churn' ? `${fmt(peers[kind].at(-1) as number)}/s` : `${fmt(peers[kind].at(-1) as number)} ms to ${PEER_CONNECTIONS}`}\n`);
+          process.stderr.write(`${kind} peer run ${run}: ${kind.endsWith('churn') ? `${fmt(peers[kind].at(-1) as number)}/s` : `${fmt(peers[kind].at(-1) as number)} ms to ${PEER_CONNECTIONS}`}\n`);
         }
       }
       for (let run = 1; run <= (scenario.soak ? 1 : runs); run++) {
@@ -259,21 +280,23 @@ async function main(): Promise<void> {
   const ours10k = rows.find((r) => r.scenario.name === '10k')?.perSec ?? null;
   const oursChurn = rows.find((r) => r.scenario.name === 'churn')?.perSec ?? null;
   const ratio = (ours: number | null, peer: number): string => (ours ? `; goon-probe / peer = ${(ours / peer).toFixed(2)}` : '');
-  for (const kind of ['net', 'handle'] as const) {
+  const openPeers = { net: 'plain net.Socket client', handle: 'bare TCP handle client (tcp_wrap)', 'c-open': 'C client on epoll, one thread' } as const;
+  for (const [kind, what] of Object.entries(openPeers) as [keyof typeof openPeers, string][]) {
     if (peers[kind].length === 0) continue;
     const rate = (PEER_CONNECTIONS * 1000) / median(peers[kind]);
-    const what = kind === 'net' ? 'plain net.Socket client' : 'bare TCP handle client (tcp_wrap)';
     lines.push('', `peer: ${what}, same target, ${PEER_CONNECTIONS / 1000}k, ${PEER_INFLIGHT} in flight, ${peers[kind].length} runs: median ${fmt(rate)}/s${ratio(ours10k, rate)}`);
   }
-  if (peers.churn.length > 0) {
-    const rate = median(peers.churn);
-    lines.push('', `peer: bare TCP handle churn loop (connect, close, repeat), ${CHURN_PEER_CONCURRENCY} at once, ${CHURN_PEER_SECONDS} s, ${peers.churn.length} runs: median ${fmt(rate)}/s${ratio(oursChurn, rate)}`);
+  const churnPeers = { churn: 'bare TCP handle churn loop', 'c-churn': 'C churn loop on epoll, one thread' } as const;
+  for (const [kind, what] of Object.entries(churnPeers) as [keyof typeof churnPeers, string][]) {
+    if (peers[kind].length === 0) continue;
+    const rate = median(peers[kind]);
+    lines.push('', `peer: ${what} (connect, close, repeat), ${CHURN_PEER_CONCURRENCY} at once, ${CHURN_PEER_SECONDS} s, ${peers[kind].length} runs: median ${fmt(rate)}/s${ratio(oursChurn, rate)}`);
   }
   const soak = results.find((r) => r.samples);
   if (soak?.samples) lines.push('', soakVerdict(soak.samples));
   process.stdout.write(`${lines.join('\n')}\n`);
   const file = `${ROOT}bench-results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, `${JSON.stringify({ node: process.version, cores: availableParallelism(), fdSoft, listeners: LISTENERS, targetWorkers, peer: { connections: PEER_CONNECTIONS, inflight: PEER_INFLIGHT, netMs: peers.net, handleMs: peers.handle, churnPerSec: peers.churn }, results, medians: rows.map(({ scenario, of, ...m }) => ({ scenario: scenario.name, runs: of.length, ...m })) }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ node: process.version, cores: availableParallelism(), fdSoft, listeners: LISTENERS, targetWorkers, peer: { connections: PEER_CONNECTIONS, inflight: PEER_INFLIGHT, netMs: peers.net, handleMs: peers.handle, churnPerSec: peers.churn, cOpenMs: peers['c-open'], cChurnPerSec: peers['c-churn'] }, results, medians: rows.map(({ scenario, of, ...m }) => ({ scenario: scenario.name, runs: of.length, ...m })) }, null, 2)}\n`);
   process.stderr.write(`bench: results in ${file}\n`);
   if (results.some((r) => !r.exact)) process.exitCode = 1;
 }

@@ -8,7 +8,7 @@ import { SampleReservoir } from './sampleReservoir.js';
 import { summarizeTraffic, type TrafficSummary } from './trafficSummary.js';
 
 /** What the fixed-mode loop drives. */
-export type FixedFleet = Pick<FleetControl, 'open' | 'observe' | 'liveCounts'>;
+export type FixedFleet = Pick<FleetControl, 'open' | 'observe' | 'liveCounts' | 'lastOpenAtMs'>;
 
 /** What a fixed-mode run needs from outside. */
 export interface FixedDeps {
@@ -43,7 +43,8 @@ const TICK_MS = 20;
  * Runs tcpgoon's mode: opens N connections, one every --sleep, and ends once every connection has
  * been dialed (successfully or not), or with -T/--duration once that time has passed (while
  * --channel-lifetime churns the connections). Status lines come every --interval; the end is
- * looked for every few milliseconds, so that the time to N is measured, not rounded to a line.
+ * looked for every few milliseconds, and the time to N runs from the first dial to the fleet's own
+ * record of when its newest connection opened: measured, not rounded to a poll or a line.
  */
 export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<FixedResult> {
   const { fleet, clock, signal } = deps;
@@ -53,6 +54,8 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
   let opened = 0;
   let nextStatusMs = startMs;
   let allEstablishedAtMs: number | null = null;
+  /** When the first dial was asked for: the time to N counts from it. */
+  let firstDialMs: number | null = null;
   let observation = await fleet.observe();
   deps.onObservation?.(observation);
   const first = observation;
@@ -70,11 +73,17 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
     const now = clock.now();
     const due = config.sleepMs === 0 ? total : Math.min(total, Math.floor((now - startMs) / config.sleepMs) + 1);
     if (due > opened && !signal.aborted) {
+      firstDialMs ??= clock.now();
       fleet.open(due - opened);
       opened = due;
     }
     const live = await fleet.liveCounts();
-    if (allEstablishedAtMs === null && live.open + live.verified + live.held >= total) allEstablishedAtMs = clock.now() - startMs;
+    if (allEstablishedAtMs === null && firstDialMs !== null && live.open + live.verified + live.held >= total) {
+      // Polled every few ms; the fleet says when its newest connection opened, which is exact.
+      const polledMs = clock.now();
+      const lastOpenMs = await fleet.lastOpenAtMs();
+      allEstablishedAtMs = Math.max(0, Math.min(polledMs, lastOpenMs ?? polledMs) - firstDialMs);
+    }
     const allDialed = opened === total && live.queued === 0 && live.dialing === 0;
     const ended = signal.aborted || (config.durationMs === undefined ? allDialed && now > startMs : now - startMs >= config.durationMs);
     if (ended || now >= nextStatusMs) {

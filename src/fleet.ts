@@ -180,6 +180,11 @@ export class Fleet {
    * microtasks after a dialer ends, and a connection queued in between must still get one.
    */
   private dialers = 0;
+  /**
+   * Dialers about to go on with the next queued connection (one, while an open connection hands its
+   * dialer to the replacement its recycle queued): a connection they will take needs no new dialer.
+   */
+  private handingOver = 0;
   private pacer: Pacer = { nextAtMs: Number.NEGATIVE_INFINITY };
   private readonly plan: MessagePlan | null;
   /** Copies of --message back to back, written in one go (up to 16 KiB, at least one copy). */
@@ -202,6 +207,8 @@ export class Fleet {
   private droppedOldest = 0;
   private recycled = 0;
   private peakEstablished = 0;
+  /** When the newest connection established (the fleet's clock); null before any. */
+  private lastOpenAtMs: number | null = null;
   private unclosed = 0;
   private readonly sourceAddresses: string[] = [];
   private errorMs: number[] = [];
@@ -240,6 +247,11 @@ export class Fleet {
   liveCounts(): Readonly<LiveCounts> {
     this.sweep();
     return { ...this.counts };
+  }
+
+  /** Returns how long ago the newest connection established, in milliseconds; null before any. */
+  sinceLastOpen(): number | null {
+    return this.lastOpenAtMs === null ? null : this.options.now() - this.lastOpenAtMs;
   }
 
   /** Returns the reading now, and starts a new latency window. */
@@ -312,7 +324,7 @@ export class Fleet {
    */
   private toDialers(conn: Conn): void {
     this.waiting.push(conn);
-    if (this.dialers < this.options.maxInflight) {
+    if (this.dialers < this.options.maxInflight && this.waiting.size > this.handingOver) {
       this.dialers++;
       void this.limit(() => new Promise<void>((done) => this.dialNext(done)));
     }
@@ -437,6 +449,7 @@ export class Fleet {
     // One getsockname per run, not per connection: the kernel picks the same source for one route.
     if (this.sourceAddresses.length === 0 && socket.localAddress) this.sourceAddresses.push(socket.localAddress);
     conn.openAtMs = now;
+    this.lastOpenAtMs = now;
     this.moveTo(conn, 'open');
     if (this.options.lifetimeMs !== undefined) this.lifetimeDeadlines.push(conn);
     if (this.options.send) {
@@ -448,7 +461,13 @@ export class Fleet {
     else this.verify(conn, now);
     const established = this.counts.open + this.counts.verified + this.counts.held;
     if (established > this.peakEstablished) this.peakEstablished = established;
-    if (this.options.lifetimeMs === 0) this.recycle(conn);
+    if (this.options.lifetimeMs === 0) {
+      // The replacement goes to this connection's dialer, freed just below: no dialer of its own.
+      const handing = conn.dialer === null ? 0 : 1;
+      this.handingOver += handing;
+      this.recycle(conn);
+      this.handingOver -= handing;
+    }
     // Last, so that the dialer goes on with the replacement a recycle has just queued.
     this.releaseDial(conn);
   }

@@ -13,6 +13,11 @@ export interface FleetControl {
   cancelQueued(): void;
   /** Live counts now; unlike observe(), keeps the latency samples for the next observation. */
   liveCounts(): Promise<Readonly<LiveCounts>>;
+  /**
+   * When the newest connection established, by the caller's clock (null before any): the exact end
+   * of a time to N that the polled live counts only bound.
+   */
+  lastOpenAtMs(): Promise<number | null>;
   /** The reading now; starts a new latency window. */
   observe(): Promise<FleetObservation>;
   /** Closes every connection; resolves once they are all closed. */
@@ -24,12 +29,13 @@ export function activeCount(live: Readonly<LiveCounts>): number {
   return live.queued + live.dialing + live.open + live.verified + live.held;
 }
 
-/** Returns a FleetControl for a fleet in this process. */
-export function localControl(fleet: {
+/** Returns a FleetControl for a fleet in this process; `now` is the caller's clock. */
+export function localControl(now: () => number, fleet: {
   open(count: number): void;
   setReopen(reopen: boolean): void;
   cancelQueued(): void;
   liveCounts(): Readonly<LiveCounts>;
+  sinceLastOpen(): number | null;
   observe(): FleetObservation;
   stop(): Promise<void>;
 }): FleetControl {
@@ -38,6 +44,10 @@ export function localControl(fleet: {
     setReopen: (reopen) => fleet.setReopen(reopen),
     cancelQueued: () => fleet.cancelQueued(),
     liveCounts: async () => fleet.liveCounts(),
+    lastOpenAtMs: async () => {
+      const ago = fleet.sinceLastOpen();
+      return ago === null ? null : now() - ago;
+    },
     observe: async () => fleet.observe(),
     stop: () => fleet.stop(),
   };

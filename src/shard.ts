@@ -35,8 +35,9 @@ function runShard(send: ((reply: ShardReply) => boolean) | undefined): void {
         // One I/O turn first, so that a close already in the kernel is not read as held (probe.ts).
         setImmediate(() => {
           if (!fleet) return;
-          if (command.window) send({ type: 'observation', id: command.id, observation: fleet.observe() });
-          else send({ type: 'live', id: command.id, live: { ...fleet.liveCounts() } });
+          if (command.what === 'observation') send({ type: 'observation', id: command.id, observation: fleet.observe() });
+          else if (command.what === 'live') send({ type: 'live', id: command.id, live: { ...fleet.liveCounts() } });
+          else send({ type: 'lastOpen', id: command.id, agoMs: fleet.sinceLastOpen() });
         });
         return;
       case 'stop':

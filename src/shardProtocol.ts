@@ -9,8 +9,8 @@ export type ShardCommand =
   | { readonly type: 'open'; readonly count: number }
   | { readonly type: 'reopen'; readonly reopen: boolean }
   | { readonly type: 'cancel' }
-  /** A reading: `window` starts a new latency window (observe), otherwise live counts only. */
-  | { readonly type: 'read'; readonly id: number; readonly window: boolean }
+  /** A reading: an observation (starts a new latency window), the live counts, or the newest open. */
+  | { readonly type: 'read'; readonly id: number; readonly what: 'observation' | 'live' | 'lastOpen' }
   | { readonly type: 'stop' };
 
 /** What a shard process answers. */
@@ -18,4 +18,6 @@ export type ShardReply =
   | { readonly type: 'ready' }
   | { readonly type: 'observation'; readonly id: number; readonly observation: FleetObservation }
   | { readonly type: 'live'; readonly id: number; readonly live: LiveCounts }
+  /** How long before this reply the shard's newest connection established (the clocks of two processes are not compared). */
+  | { readonly type: 'lastOpen'; readonly id: number; readonly agoMs: number | null }
   | { readonly type: 'stopped' };

@@ -36,6 +36,50 @@ test('readings lose no connect latency: each connect recorded once, and readings
   });
 });
 
+test('sinceLastOpen: how long ago the newest connection opened, by the fleet\'s clock; null before any', async () => {
+  await withServer({}, async (server) => {
+    let nowMs = 500;
+    const fleet = new Fleet(options(server.port, { now: () => nowMs, settleMs: 0 }));
+    try {
+      assert.is(fleet.sinceLastOpen(), null, 'nothing opened yet');
+      fleet.open(3);
+      await until(fleet, (live) => live.open + live.verified + live.held === 3);
+      assert.is(fleet.sinceLastOpen(), 0, 'opened at 500, read at 500');
+      nowMs = 530;
+      assert.is(fleet.sinceLastOpen(), 30);
+      nowMs = 600;
+      fleet.open(1);
+      await until(fleet, (live) => live.open + live.verified + live.held === 4);
+      nowMs = 612;
+      assert.is(fleet.sinceLastOpen(), 12, 'the newest open, not the first');
+    } finally {
+      await fleet.stop();
+    }
+  });
+});
+
+for (const maxInflight of [1, Number.POSITIVE_INFINITY]) {
+  test(`--channel-lifetime 0 churns on the dialer each connection hands over (--max-inflight ${maxInflight})`, async () => {
+    await withServer({}, async (server) => {
+      const fleet = new Fleet(options(server.port, { maxInflight, lifetimeMs: 0, settleMs: 0 }));
+      try {
+        fleet.open(3);
+        // Each open closes at once and queues its replacement, which its own dialer dials next.
+        for (let i = 0; i < 600 && fleet.observe().recycled < 60; i++) await new Promise((r) => setTimeout(r, 5));
+        const obs = fleet.observe();
+        assert.ok(obs.recycled >= 60, `churned ${obs.recycled}`);
+        assert.equal([obs.failed, obs.dropped], [0, 0]);
+        assert.ok(obs.live.queued + obs.live.dialing + obs.live.open + obs.live.verified + obs.live.held <= 3, JSON.stringify(obs.live));
+        assert.is(obs.requested, obs.recycled + 3, 'one replacement per recycle, no more');
+      } finally {
+        await fleet.stop();
+      }
+      for (let i = 0; i < 400 && server.stats().active > 0; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.is(server.stats().active, 0, 'every connection closed');
+    });
+  });
+}
+
 test('verification: a matching reply verifies, silence times out', async () => {
   await withServer({ reply: 'echo' }, async (server) => {
     const fleet = new Fleet(options(server.port, { send: Buffer.from('hi'), expect: { kind: 'bytes', bytes: Buffer.from('hi'), source: 'hi' } }));

@@ -119,7 +119,10 @@ test('--channel-lifetime with -T: connections churn for the duration, counted as
     assert.ok(r.recycled >= 20, `about 5 every 50 ms for 1 s: ${r.recycled}`);
     assert.equal([r.failures, r.status.error, r.status.closed], [{}, 0, 0]);
     assert.ok(r.elapsedMs >= 1000);
-    assert.is(server.stats().served, r.totalEstablished, 'every connection the prober counted, the server saw');
+    // The server also accepts dials the prober was still waiting on when the duration ended (at most
+    // the 5 in flight): their handshake finished in the kernel, their socket was closed unseen.
+    const unseen = server.stats().served - r.totalEstablished;
+    assert.ok(unseen >= 0 && unseen <= 5, `every connection the prober counted, the server saw: served ${server.stats().served}, counted ${r.totalEstablished}`);
   });
 });
 

@@ -82,8 +82,14 @@ test('shards: counts across three processes are exact, and every connection clos
       const fleet = await ShardedFleet.start(options([a.port, b.port]), 3, systemClock.now);
       try {
         assert.is(new Set(fleet.pids).size, 3);
+        assert.is(await fleet.lastOpenAtMs(), null, 'nothing opened yet');
+        const askedAt = systemClock.now();
         fleet.open(301);
         const live = await until(fleet, (l) => l.held === 301);
+        const readAt = systemClock.now();
+        const lastOpen = await fleet.lastOpenAtMs();
+        // Held means open and then settled for 50 ms: the newest open came after the ask and before the read.
+        assert.ok(lastOpen !== null && lastOpen > askedAt && lastOpen < readAt, `asked ${askedAt}, newest open ${lastOpen}, read ${readAt}`);
         assert.equal(live, { queued: 0, dialing: 0, open: 0, verified: 0, held: 301 });
         const obs = await fleet.observe();
         assert.equal([obs.requested, obs.started, obs.established, obs.failed, obs.latency.connect.count], [301, 301, 301, 0, 301]);

@@ -63,9 +63,11 @@ export class LeanSocket implements Channel {
   onConnect(status: number): void {
     if (this.closing) return; // destroyed while dialing: the close reports it
     if (status < 0) return this.fail(status, 'connect');
+    this.handlers.connect.call(this);
+    // Closed by its handler (a --channel-lifetime of 0 recycles at open): no keepalive, no reads.
+    if (this.closing) return;
     if (this.keepaliveMs > 0) this.handle.setKeepAlive(true, Math.max(1, Math.round(this.keepaliveMs / 1000)));
     const read = this.handle.readStart();
-    this.handlers.connect.call(this);
     if (read !== 0) this.fail(read, 'read');
   }
 
