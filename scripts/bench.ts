@@ -18,7 +18,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
 import { readEnvironment } from '../src/environment.js';
-import { workersFor } from '../src/preflight.js';
+import { FD_RESERVE, workersFor } from '../src/preflight.js';
 import { startHoldServer, type HoldServer } from '../src/servers/holdServer.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -55,7 +55,7 @@ const LISTENERS = 16;
  * process the target runs is CPU the prober being measured does not get.
  */
 function targetWorkersFor(connections: number, fdSoft: number): number {
-  return Math.max(availableParallelism(), Math.ceil(connections / (fdSoft - 64)));
+  return Math.max(availableParallelism(), Math.ceil(connections / (fdSoft - FD_RESERVE)));
 }
 
 interface Sample {
@@ -234,7 +234,7 @@ async function main(): Promise<void> {
   const words = argv.filter((w, i) => !w.startsWith('--') && argv[i - 1] !== '--runs');
   const chosen = SCENARIOS.filter((s) => (words.length === 0 ? !s.soak : words.includes(s.name)));
   if (chosen.length === 0) throw new Error(`no scenario named ${words.join(' ')}; choose from ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  const fdSoft = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 1024);
+  const fdSoft = readEnvironment().fdLimit?.soft ?? 1024;
   mkdirSync(`${ROOT}bench-results`, { recursive: true });
   const results: RunResult[] = [];
   const peers: Record<PeerKind, number[]> = { net: [], handle: [], churn: [], 'c-open': [], 'c-churn': [] };
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
   for (const scenario of chosen) {
     const workers = targetWorkersFor(scenario.connections, fdSoft);
     targetWorkers[scenario.name] = workers;
-    const target = await startHoldServer({ listeners: LISTENERS, workers, perWorkerCap: fdSoft - 64 });
+    const target = await startHoldServer({ listeners: LISTENERS, workers, perWorkerCap: fdSoft - FD_RESERVE });
     process.stderr.write(`bench: ${scenario.name}: hold target on ${target.addresses.length} loopback ports, ${workers} processes; ${availableParallelism()} cores\n`);
     try {
       // The peers run right before the scenario they are compared with, on the same target.

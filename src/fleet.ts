@@ -132,7 +132,6 @@ interface Conn {
   error: Error | null;
   /** The dialer dialing this connection; it goes on to the next queued one once this one settles. */
   dialer: Dialer | null;
-  wasHeld: boolean;
   /** Traffic: --message copies sent, whether a byte came back yet, and the marker's state. */
   sent: number;
   gotByte: boolean;
@@ -249,9 +248,9 @@ export class Fleet {
     return { ...this.counts };
   }
 
-  /** Returns how long ago the newest connection established, in milliseconds; null before any. */
-  sinceLastOpen(): number | null {
-    return this.lastOpenAtMs === null ? null : this.options.now() - this.lastOpenAtMs;
+  /** Returns when the newest connection established, on the fleet's clock; null before any. */
+  lastOpenAt(): number | null {
+    return this.lastOpenAtMs;
   }
 
   /** Returns the reading now, and starts a new latency window. */
@@ -307,7 +306,7 @@ export class Fleet {
   private enqueue(): void {
     const conn: Conn = {
       state: 'queued', socket: null, startedAtMs: 0, openAtMs: 0, verifiedAtMs: 0,
-      received: null, error: null, dialer: null, wasHeld: false,
+      received: null, error: null, dialer: null,
       sent: 0, gotByte: false, markerCarry: null, markerPending: null,
     };
     this.requested++;
@@ -577,7 +576,6 @@ export class Fleet {
     if (LIVE_STATES.includes(from)) this.counts[from as keyof LiveCounts]--;
     if (LIVE_STATES.includes(to)) this.counts[to as keyof LiveCounts]++;
     else this.live.delete(conn);
-    if (to === 'held') conn.wasHeld = true;
     conn.state = to;
   }
 

@@ -29,13 +29,13 @@ export function activeCount(live: Readonly<LiveCounts>): number {
   return live.queued + live.dialing + live.open + live.verified + live.held;
 }
 
-/** Returns a FleetControl for a fleet in this process; `now` is the caller's clock. */
-export function localControl(now: () => number, fleet: {
+/** Returns a FleetControl for a fleet in this process, built on the caller's clock. */
+export function localControl(fleet: {
   open(count: number): void;
   setReopen(reopen: boolean): void;
   cancelQueued(): void;
   liveCounts(): Readonly<LiveCounts>;
-  sinceLastOpen(): number | null;
+  lastOpenAt(): number | null;
   observe(): FleetObservation;
   stop(): Promise<void>;
 }): FleetControl {
@@ -44,10 +44,7 @@ export function localControl(now: () => number, fleet: {
     setReopen: (reopen) => fleet.setReopen(reopen),
     cancelQueued: () => fleet.cancelQueued(),
     liveCounts: async () => fleet.liveCounts(),
-    lastOpenAtMs: async () => {
-      const ago = fleet.sinceLastOpen();
-      return ago === null ? null : now() - ago;
-    },
+    lastOpenAtMs: async () => fleet.lastOpenAt(),
     observe: async () => fleet.observe(),
     stop: () => fleet.stop(),
   };

@@ -1,4 +1,5 @@
 import { emptyLatency, type Evidence, type FleetObservation, type LiveCounts } from './fleet.js';
+import { activeCount } from './fleetControl.js';
 import { mergeHistograms } from './latencyHistogram.js';
 import type { FailureKind } from './net/errors.js';
 
@@ -16,7 +17,7 @@ const ZERO_LIVE: LiveCounts = { queued: 0, dialing: 0, open: 0, verified: 0, hel
 
 /**
  * Returns one reading for a fleet split across shard processes, taken at `atMs`: live counts and
- * totals and latency histograms summed, latency samples joined, the first evidence of each kind kept. A lost shard keeps
+ * totals and latency histograms summed, times to error joined, the first evidence of each kind kept. A lost shard keeps
  * its totals, holds nothing any more, and every connection it was running at its last reading
  * and every one asked of it after that reading, counts as a `shard-lost` failure, so that no
  * connection silently disappears from the counts.
@@ -45,7 +46,7 @@ export function mergeObservations(atMs: number, shards: readonly FleetObservatio
     if (shard.last) add({ ...shard.last, errorMs: [] }, false);
     // Lost: what it was running at its last reading, and what it was asked for after that reading.
     const last = shard.last;
-    const running = last ? last.live.queued + last.live.dialing + last.live.open + last.live.verified + last.live.held : 0;
+    const running = last ? activeCount(last.live) : 0;
     const reported = last ? last.requested - last.reopened - last.recycled : 0;
     const gone = running + Math.max(0, shard.asked - reported);
     failures['shard-lost'] = (failures['shard-lost'] ?? 0) + gone;

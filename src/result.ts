@@ -33,7 +33,7 @@ export interface FixedResult {
   readonly exitCode: number;
   /** Local addresses the connections were dialed from. */
   readonly sourceAddresses: readonly string[];
-  /** How long the run took, from the first dial to the last reading. */
+  /** How long the run took, from its start (its first reading, just before the first dial) to the last reading. */
   readonly elapsedMs: number;
   /** When all N were established at once for the first time (ms from the first dial); null if never. */
   readonly allEstablishedAtMs: number | null;

@@ -37,7 +37,10 @@ function runShard(send: ((reply: ShardReply) => boolean) | undefined): void {
           if (!fleet) return;
           if (command.what === 'observation') send({ type: 'observation', id: command.id, observation: fleet.observe() });
           else if (command.what === 'live') send({ type: 'live', id: command.id, live: { ...fleet.liveCounts() } });
-          else send({ type: 'lastOpen', id: command.id, agoMs: fleet.sinceLastOpen() });
+          else {
+            const last = fleet.lastOpenAt();
+            send({ type: 'lastOpen', id: command.id, agoMs: last === null ? null : systemClock.now() - last });
+          }
         });
         return;
       case 'stop':

@@ -34,7 +34,7 @@ export function fleetOptions(config: ProbeConfig, routes: readonly Route[]): Omi
  */
 export async function startFleet(config: ProbeConfig, routes: readonly Route[], workers: number): Promise<FleetControl> {
   const options = fleetOptions(config, routes);
-  if (workers <= 1) return localControl(systemClock.now, new Fleet({ ...options, now: systemClock.now }));
+  if (workers <= 1) return localControl(new Fleet({ ...options, now: systemClock.now }));
   const perShard = Number.isFinite(options.maxInflight) ? Math.max(1, Math.ceil(options.maxInflight / workers)) : options.maxInflight;
   const connectRatePerSec = options.connectRatePerSec === undefined ? undefined : options.connectRatePerSec / workers;
   return ShardedFleet.start({ ...options, maxInflight: perShard, connectRatePerSec }, workers, systemClock.now);

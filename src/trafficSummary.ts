@@ -48,8 +48,7 @@ export function summarizeTraffic(from: FleetObservation, to: FleetObservation, p
   const bytesSent = to.bytesSent - from.bytesSent;
   const bytesReceived = to.bytesReceived - from.bytesReceived;
   const perSec = (bytes: number): number => (elapsedMs > 0 ? (bytes * 1000) / elapsedMs : 0);
-  const since = (key: 'connect' | 'firstByte' | 'marker'): LatencyStats | null =>
-    latencyStats(from.latency[key].count === 0 ? to.latency[key] : histogramSince(to.latency[key], from.latency[key]), percentiles);
+  const since = (key: 'connect' | 'firstByte' | 'marker'): LatencyStats | null => latencyStats(histogramSince(to.latency[key], from.latency[key]), percentiles);
   return {
     elapsedMs,
     bytesSent,

@@ -36,22 +36,22 @@ test('readings lose no connect latency: each connect recorded once, and readings
   });
 });
 
-test('sinceLastOpen: how long ago the newest connection opened, by the fleet\'s clock; null before any', async () => {
+test('lastOpenAt: when the newest connection opened, on the fleet\'s clock; null before any', async () => {
   await withServer({}, async (server) => {
     let nowMs = 500;
     const fleet = new Fleet(options(server.port, { now: () => nowMs, settleMs: 0 }));
     try {
-      assert.is(fleet.sinceLastOpen(), null, 'nothing opened yet');
+      assert.is(fleet.lastOpenAt(), null, 'nothing opened yet');
       fleet.open(3);
       await until(fleet, (live) => live.open + live.verified + live.held === 3);
-      assert.is(fleet.sinceLastOpen(), 0, 'opened at 500, read at 500');
+      assert.is(fleet.lastOpenAt(), 500, 'opened at 500');
       nowMs = 530;
-      assert.is(fleet.sinceLastOpen(), 30);
+      assert.is(fleet.lastOpenAt(), 500, 'the time it opened, not the time it is read');
       nowMs = 600;
       fleet.open(1);
       await until(fleet, (live) => live.open + live.verified + live.held === 4);
       nowMs = 612;
-      assert.is(fleet.sinceLastOpen(), 12, 'the newest open, not the first');
+      assert.is(fleet.lastOpenAt(), 600, 'the newest open, not the first');
     } finally {
       await fleet.stop();
     }

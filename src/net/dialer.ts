@@ -28,6 +28,8 @@ export type Transport =
   | { readonly kind: 'tls'; readonly tls: TlsSettings }
   | { readonly kind: 'websocket'; readonly path: string; readonly host?: string | undefined; readonly tls?: TlsSettings | undefined };
 
+const PLAIN_TCP: Transport = { kind: 'tcp' };
+
 /** Socket settings every probe connection gets. */
 export interface DialOptions {
   /** TCP keepalive idle time; 0 turns keepalive off. */
@@ -48,7 +50,7 @@ export interface DialOptions {
  * handlers. This is the only place a client connection is created.
  */
 export function dial(route: Route, options: DialOptions, handlers: SocketHandlers): Channel {
-  const transport = options.transport ?? { kind: 'tcp' };
+  const transport = options.transport ?? PLAIN_TCP;
   if (transport.kind === 'websocket') return dialWebSocket(route, options, transport, handlers);
   if (transport.kind === 'tcp' && !options.sends && options.lean !== false && TCP_BINDINGS) return LeanSocket.dial(TCP_BINDINGS, route, options.keepaliveMs, handlers);
   const { endpoint, localAddress } = route;
