@@ -14,7 +14,7 @@ const SHARD_TIMEOUT_MS = 60_000;
  * V8 settings of a shard process: a small young generation. A shard's heap is mostly long-lived
  * sockets; with the default one, the heap V8 keeps after the dialing burst is more than twice what
  * the sockets use (measured: 2.7 KB against 3.7 KB RSS per held socket). `--optimize-for-size` as
- * well saved no memory and cost speed (`npm run bench -- 10k 100k`, one run each way: 1,229 against
+ * well saved no memory and cost speed (`npm run bench -- 10k 100k`, 3 runs each way, medians: 1,229 against
  * 1,208 B per connection, 18,629 against 20,026/s for 10k, CPU 8.25 against 7.90 s for 100k).
  */
 export const SHARD_V8_FLAGS: readonly string[] = (process.env.GOON_PROBE_SHARD_V8 ?? '--max-semi-space-size=1').split(' ').filter(Boolean);
