@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { resolve as resolvePath } from 'node:path';
 import type { RampPlan } from './controller.js';
 import { parseExpect, type ExpectMatcher } from './expectMatcher.js';
 import type { TrafficOptions } from './fleet.js';
@@ -133,6 +135,9 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
   };
   const minConcurrency = count('minConcurrency');
   const findMax = raw.findMax === true;
+  if (findMax && minConcurrency === undefined) {
+    throw new UsageError('--find-max goes on past a --min-concurrency gate, which is not given; add --min-concurrency N, or drop --find-max (a ramp without a gate already finds the maximum)');
+  }
   const thresholdText = text('errorThreshold') ?? DEFAULTS.threshold;
   const threshold: Threshold = parseThreshold(thresholdText, '--error-threshold');
   const ramp: RampPlan | undefined =
@@ -156,6 +161,9 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
   const jsonPath = text('json');
   const markdownPath = text('markdown');
   if (jsonPath === '-' && markdownPath === '-') throw new UsageError('--json - and --markdown - both want stdout; write one of them to a file');
+  if (jsonPath !== undefined && jsonPath !== '-' && markdownPath !== undefined && resolvePath(jsonPath) === resolvePath(markdownPath)) {
+    throw new UsageError(`--json and --markdown both name ${JSON.stringify(jsonPath)}, so one would overwrite the other; give them different files`);
+  }
   const firstMessage = oneOf(raw, ['send', 'sendFile', 'firstMessage', 'firstMessageFile'], readFile);
   const message = oneOf(raw, ['message', 'messageFile'], readFile);
   if (message?.length === 0) throw new UsageError('--message is empty; give the bytes every connection sends repeatedly');
@@ -195,7 +203,7 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
     message,
     messageRatePerSec: raw.messageRate === undefined ? undefined : parseRate(text('messageRate') as string, '--message-rate', 'messages'),
     bandwidthBytesPerSec: raw.channelBandwidth === undefined ? undefined : parseBandwidth(text('channelBandwidth') as string, '--channel-bandwidth'),
-    latencyMarker: markerText === undefined ? undefined : decodeEscapes(markerText),
+    latencyMarker: markerText === undefined ? undefined : decodeEscapes(markerText, '--latency-marker'),
     connectRatePerSec: connectRateText === undefined ? undefined : parseRate(connectRateText, '--connect-rate'),
     latencyPercentiles: raw.latencyPercentiles === undefined ? DEFAULT_PERCENTILES : parsePercentiles(text('latencyPercentiles') as string),
     transport: parseTransport(raw, targets, readFile),
@@ -235,7 +243,8 @@ function parseExpectFlag(text: string): ExpectMatcher {
   try {
     return parseExpect(text);
   } catch (err) {
-    throw new UsageError(`--expect ${JSON.stringify(text)} is not a valid regex (${(err as Error).message}); fix the pattern or drop the slashes`);
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`--expect ${JSON.stringify(text)} is not a regex this tool takes (${(err as Error).message}); fix the pattern (RE2 syntax: no backreferences or lookaround) or drop the slashes`);
   }
 }
 
@@ -250,7 +259,7 @@ function oneOf(raw: RawOptions, names: readonly string[], readFile: ReadFile): B
   if (name === undefined) return undefined;
   const value = raw[name];
   if (typeof value !== 'string') throw new UsageError(`${flagName(name)} needs a value; see goon-probe --help`);
-  if (!name.endsWith('File')) return decodeEscapes(value);
+  if (!name.endsWith('File')) return decodeEscapes(value, flagName(name));
   try {
     return readFile(value);
   } catch (err) {
@@ -281,6 +290,9 @@ function parseTransport(raw: RawOptions, targets: readonly TargetSpec[], readFil
     } catch (err) {
       throw new UsageError(`--ca ${JSON.stringify(raw.ca)} cannot be read (${(err as { code?: string }).code ?? 'error'}); give a PEM file of trusted CA certificates`);
     }
+    if (!holdsPemCertificate(ca)) {
+      throw new UsageError(`--ca ${JSON.stringify(raw.ca)} holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA certificate in PEM, or --insecure to accept any`);
+    }
   }
   const sni = typeof raw.sni === 'string' ? raw.sni : named ? host : undefined;
   const tls = raw.tls === true ? { servername: sni, insecure: raw.insecure === true, ca } : undefined;
@@ -290,6 +302,18 @@ function parseTransport(raw: RawOptions, targets: readonly TargetSpec[], readFil
     return { kind: 'websocket', path, host: named ? `${host}:${targets[0]?.port}` : undefined, tls };
   }
   return tls ? { kind: 'tls', tls } : { kind: 'tcp' };
+}
+
+/** Returns true when the bytes hold at least one PEM certificate that parses. */
+function holdsPemCertificate(bytes: Buffer): boolean {
+  const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(bytes.toString('latin1'));
+  if (!block) return false;
+  try {
+    new X509Certificate(block[0]);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function parseStatsd(raw: RawOptions): StatsdTarget | undefined {

@@ -4,6 +4,7 @@
  * commands into Fleet calls and readings into replies; it exits when its parent goes away.
  */
 import { systemClock } from './clock.js';
+import { parseExpect } from './expectMatcher.js';
 import { Fleet } from './fleet.js';
 import type { ShardCommand, ShardFleetOptions, ShardReply } from './shardProtocol.js';
 
@@ -50,9 +51,10 @@ function runShard(send: ((reply: ShardReply) => boolean) | undefined): void {
   });
 }
 
-/** Returns the options with the byte fields as Buffers again (structured clone delivers Uint8Arrays). */
+/** Returns the options with the byte fields as Buffers again (structured clone delivers Uint8Arrays) and --expect compiled. */
 function withBuffers(options: ShardFleetOptions): ShardFleetOptions {
-  const expect = options.expect?.kind === 'bytes' ? { ...options.expect, bytes: Buffer.from(options.expect.bytes) } : options.expect;
+  // A compiled regex does not survive the structured clone: compile it again from its source.
+  const expect = options.expect && parseExpect(options.expect.source);
   const buffer = (bytes: Buffer | undefined): Buffer | undefined => bytes && Buffer.from(bytes);
   let transport = options.transport;
   if (transport?.kind === 'tls') transport = { ...transport, tls: { ...transport.tls, ca: buffer(transport.tls.ca) } };

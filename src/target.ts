@@ -19,6 +19,10 @@ export const MAX_TARGETS = 1024;
  * round-robin.
  */
 export function parseTargets(positionals: readonly string[]): TargetSpec[] {
+  if (positionals.length > 2 && isHostPort(positionals.slice(0, 2)) && !(positionals[0] as string).includes(':')) {
+    const extra = positionals.slice(2).map((p) => JSON.stringify(p)).join(' ');
+    throw new UsageError(`${extra} after the target ${positionals[0]} ${positionals[1]} ${positionals.length === 3 ? 'is an extra argument' : 'are extra arguments'}; give one target as host port or host:port (several as host:port each), then flags`);
+  }
   if (positionals.length === 0 || isHostPort(positionals)) return [parseTarget(positionals)];
   const targets = positionals.flatMap((text) => expandPortRange(text));
   if (targets.length > MAX_TARGETS) throw new UsageError(`${targets.length} destinations given; use at most ${MAX_TARGETS}`);

@@ -103,24 +103,32 @@ export function parsePort(text: string, what: string, allowZero = false): number
   return port;
 }
 
-/** Returns a byte string from text with the escapes `\r \n \t \0 \\ \xNN` decoded. */
-export function decodeEscapes(text: string): Buffer {
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (ch !== '\\' || i + 1 >= text.length) {
-      bytes.push(...Buffer.from(ch, 'utf8'));
-      continue;
+/** The one-character escapes `decodeEscapes` knows, and their bytes. */
+const SIMPLE_ESCAPES: Readonly<Record<string, number>> = { r: 13, n: 10, t: 9, '0': 0, '\\': 92 };
+
+/**
+ * Returns a byte string from text with the escapes `\r \n \t \0 \\ \xNN` decoded. Any other
+ * backslash (`\xZZ`, a bare `\x`, a trailing `\`, `\q`) is a UsageError naming `flag`: sending it
+ * literally would send bytes the user did not mean.
+ */
+export function decodeEscapes(text: string, flag: string): Buffer {
+  const parts: Buffer[] = [];
+  let literal = 0;
+  for (let i = text.indexOf('\\'); i >= 0; i = text.indexOf('\\', literal)) {
+    parts.push(Buffer.from(text.slice(literal, i), 'utf8'));
+    const next = text[i + 1];
+    const simple = next === undefined ? undefined : SIMPLE_ESCAPES[next];
+    const hex = text.slice(i + 2, i + 4);
+    if (simple !== undefined) parts.push(Buffer.of(simple));
+    else if (next === 'x' && /^[0-9a-fA-F]{2}$/.test(hex)) parts.push(Buffer.of(Number.parseInt(hex, 16)));
+    else {
+      const bad = next === undefined ? 'a trailing \\' : next === 'x' ? `\\x${hex}` : `\\${next}`;
+      throw new UsageError(`${flag} ${JSON.stringify(text)} has ${bad}, which is not an escape; use \\r \\n \\t \\0 \\\\ or \\xNN (two hex digits)`);
     }
-    const next = text[++i] as string;
-    const simple: Record<string, number> = { r: 13, n: 10, t: 9, '0': 0, '\\': 92 };
-    if (next in simple) bytes.push(simple[next] as number);
-    else if (next === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(92, ...Buffer.from(next, 'utf8'));
+    literal = i + (next === 'x' ? 4 : 2);
   }
-  return Buffer.from(bytes);
+  parts.push(Buffer.from(text.slice(literal), 'utf8'));
+  return Buffer.concat(parts);
 }
 
 /** Returns a duration as short text: `850ms`, `1.5s`, `2m`. */

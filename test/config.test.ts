@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildProbeConfig, DEFAULTS } from '../src/config.js';
+import { expectMatches } from '../src/expectMatcher.js';
+import { EXPECT_BUFFER_BYTES } from '../src/fleet.js';
 import { buildServeConfig } from '../src/serveConfig.js';
 
 const none = (): Buffer => Buffer.alloc(0);
@@ -45,7 +47,15 @@ test('bad combinations and values get one line naming the fix', () => {
     [{ maxDuration: '10s' }, /ramp mode only/], // ramp flag without --ramp
     [{ ramp: '100/s', from: '10', maxConnections: '5' }, /--from 10 is above --max-connections 5/],
     [{ send: 'a', sendFile: 'b' }, /both given/],
-    [{ expect: '/(/' }, /not a valid regex/],
+    [{ expect: '/(/' }, /is not a regex this tool takes/],
+    [{ expect: '/(a)\\1/' }, /RE2 syntax: no backreferences/], // backreferences cannot run in linear time
+    [{ expect: '/a/y' }, /flag y is not supported/],
+    [{ expect: 'ab\\x' }, /--expect "ab\\\\x" has \\x, which is not an escape/],
+    [{ send: 'PING\\xZZ' }, /--send .* has \\xZZ, which is not an escape/],
+    [{ message: 'tail\\' }, /--message .* has a trailing \\/],
+    [{ ramp: '100/s', findMax: true }, /--find-max goes on past a --min-concurrency gate, which is not given; add --min-concurrency N/],
+    [{ ramp: '100/s', json: 'out/run.md', markdown: './out//run.md' }, /--json and --markdown both name "out\/run.md"/], // one file, two spellings
+    [{ tls: true, ca: 'package.json' }, /--ca "package.json" holds no PEM certificate/],
     [{ expect: '' }, /--expect is empty/],
     [{ connections: '0' }, /--connections "0"/],
     [{ sleep: '10x' }, /--sleep "10x" is not a duration/],
@@ -60,7 +70,21 @@ test('bad combinations and values get one line naming the fix', () => {
     [{ ramp: '100/s', json: '-', markdown: '-' }, /both want stdout/],
     [{ ramp: '100/s', json: '' }, /--json needs a file name, or - for stdout/],
   ];
-  for (const [raw, pattern] of cases) assert.throws(() => buildProbeConfig(raw, ['127.0.0.1:80'], none), pattern, JSON.stringify(raw));
+  for (const [raw, pattern] of cases) assert.throws(() => buildProbeConfig(raw, ['127.0.0.1:80'], () => Buffer.from('{"not":"pem"}')), pattern, JSON.stringify(raw));
+  for (const positionals of [['127.0.0.1', '6379', '99'], ['localhost', '80', 'x', 'y']]) {
+    assert.throws(() => buildProbeConfig({}, positionals, none), /after the target .* extra argument/, positionals.join(' '));
+  }
+});
+
+test('--ca takes a file holding a PEM certificate; --expect regexes match in linear time', () => {
+  const pem = readFileSync(new URL('../fixtures/tls/localhost-cert.pem', import.meta.url));
+  const c = buildProbeConfig({ tls: true, ca: 'cert.pem', expect: '/^\\+pong/im' }, ['127.0.0.1:80'], () => pem);
+  assert.ok(c.transport.kind === 'tls' && c.transport.tls.ca?.equals(pem));
+  assert.ok(c.expect && expectMatches(c.expect, Buffer.from('hello\r\n+PONG\r\n')), 'i and m flags');
+  // The pattern that backtracks for ever in V8, against the most bytes the fleet keeps: answered, and false.
+  const evil = buildProbeConfig({ expect: '/(A|AA)+B/' }, ['127.0.0.1:80'], none).expect;
+  assert.ok(evil);
+  assert.is(expectMatches(evil, Buffer.alloc(EXPECT_BUFFER_BYTES, 'A')), false);
 });
 
 test('serve config: defaults, behaviours and errors', () => {

@@ -63,10 +63,30 @@ test('parsePort: 1-65535, or 0 where allowed', () => {
 });
 
 test('decodeEscapes: \\r \\n \\t \\0 \\xNN and plain text', () => {
-  assert.equal([...decodeEscapes('PING\\r\\n')], [...Buffer.from('PING\r\n')]);
-  assert.equal([...decodeEscapes('a\\tb\\0\\x41\\\\')], [97, 9, 98, 0, 0x41, 92]);
-  assert.equal([...decodeEscapes('\\q')], [92, 113], 'unknown escapes stay as written');
-  assert.equal(decodeEscapes('héllo').toString('utf8'), 'héllo');
+  assert.equal([...decodeEscapes('PING\\r\\n', '--send')], [...Buffer.from('PING\r\n')]);
+  assert.equal([...decodeEscapes('a\\tb\\0\\x41\\\\', '--send')], [97, 9, 98, 0, 0x41, 92]);
+  assert.equal(decodeEscapes('héllo 😀', '--send').toString('utf8'), 'héllo 😀');
+  assert.equal([...decodeEscapes('\\xfF\\x00', '--send')], [255, 0]);
+});
+
+test('decodeEscapes: an escape that is not one is refused, naming the flag and the fix', () => {
+  const cases: Array<[string, RegExp]> = [
+    ['\\xZZ', /\\xZZ, which is not an escape/], // hex digits missing
+    ['abc\\', /a trailing \\/], // nothing after the backslash
+    ['\\x', /\\x, which is not an escape/], // \x at the very end
+    ['\\x4', /\\x4, which is not an escape/], // one hex digit
+    ['a\\qb', /\\q, which is not an escape/], // an unknown letter
+  ];
+  for (const [text, message] of cases) {
+    try {
+      decodeEscapes(text, '--message');
+      assert.unreachable(`${text} was accepted`);
+    } catch (err) {
+      assert.instance(err, UsageError, text);
+      assert.match((err as Error).message, message, text);
+      assert.match((err as Error).message, /^--message .* use \\r \\n \\t \\0 \\\\ or \\xNN/, text);
+    }
+  }
 });
 
 test('formatDuration: short forms', () => {
