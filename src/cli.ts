@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import cac from 'cac';
-import { markValues, unmarkValues, DEMO_OPTIONS, PROBE_OPTIONS, REPORT_OPTIONS, SERVE_OPTIONS, type OptionSpec } from './cliOptions.js';
+import { markValues, unmark, unmarkValues, DEMO_OPTIONS, PROBE_OPTIONS, REPORT_OPTIONS, SERVE_OPTIONS, type OptionSpec } from './cliOptions.js';
 import type { CliIO } from './cliIO.js';
 import { demoCommand } from './commands/demoCommand.js';
 import { doctorCommand } from './commands/doctorCommand.js';
@@ -27,11 +27,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .example('goon-probe 127.0.0.1:6379 --ramp 100/s --max-duration 60s')
     .example('goon-probe example.com 80 -c 500 -s 0 -y')
     .action((target: string[], options: Record<string, unknown>) => {
-      action = probeCommand(target, unmarkValues(options), io, { argv, version: VERSION });
+      action = probeCommand(target.map(unmark), unmarkValues(options), io, { argv, version: VERSION });
     });
   addOptions(cli.command('serve [...extra]', 'Run a built-in target server (loopback unless --host)'), SERVE_OPTIONS)
     .action((extra: string[], options: Record<string, unknown>) => {
-      action = serveCommand(extra, unmarkValues(options), io);
+      action = serveCommand(extra.map(unmark), unmarkValues(options), io);
     });
   addOptions(cli.command('demo', 'Probe an embedded target with a known limit'), DEMO_OPTIONS)
     .action((options: Record<string, unknown>) => {
@@ -40,12 +40,12 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   addOptions(cli.command('report <record>', 'Render a saved --json run record again, without a network'), REPORT_OPTIONS)
     .example('goon-probe report run.json --format markdown')
     .action((record: string, options: Record<string, unknown>) => {
-      action = reportCommand([record], unmarkValues(options), io);
+      action = reportCommand([unmark(record)], unmarkValues(options), io);
     });
   cli.command('doctor [...target]', 'Check what this machine can hold as a prober (no traffic sent)')
     .example('goon-probe doctor 127.0.0.1:6379')
     .action((target: string[], options: Record<string, unknown>) => {
-      action = doctorCommand(target, unmarkValues(options), io);
+      action = doctorCommand(target.map(unmark), unmarkValues(options), io);
     });
   cli.help();
   cli.version(VERSION);
@@ -72,8 +72,15 @@ function describe(err: unknown): string {
   return `unexpected error: ${message}; rerun with -d and report it`;
 }
 
-/** Returns the CliIO of this process: its stdout, stderr, terminal and signals. */
+/** The signals that stop a run and keep its report: Ctrl-C, kill, and a closed terminal or ssh session. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Returns the CliIO of this process: its stdout, stderr, terminal and signals. A write to a
+ * terminal that has gone away (EIO, EPIPE) is dropped, not thrown, so that the files still get written.
+ */
 export function processIO(): CliIO {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   return {
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
@@ -97,11 +104,10 @@ export function processIO(): CliIO {
         if (count === 1) handler();
         else process.exit(130);
       };
-      process.on('SIGINT', listener);
-      process.on('SIGTERM', listener);
+      // A closed terminal (SIGHUP) stops the run like Ctrl-C: the report and the files are still written.
+      for (const signal of STOP_SIGNALS) process.on(signal, listener);
       return () => {
-        process.off('SIGINT', listener);
-        process.off('SIGTERM', listener);
+        for (const signal of STOP_SIGNALS) process.off(signal, listener);
       };
     },
   };

@@ -11,7 +11,7 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   { flags: '-s, --sleep <time>', description: 'Fixed mode: pause between dials; bare numbers are ms (default: 10ms)' },
   { flags: '-t, --dial-timeout <time>', description: 'Connect timeout; bare numbers are seconds (default: 5s)' },
   { flags: '-i, --interval <time>', description: 'Status line interval without a TTY; bare numbers are seconds (default: 1s)' },
-  { flags: '-y, --assume-yes', description: 'Do not ask before probing a non-loopback address' },
+  { flags: '-y, --assume-yes', description: 'Do not ask before probing a non-loopback address (or sending StatsD to one)' },
   { flags: '-d, --debug', description: 'Print debugging information to stderr' },
   { flags: '--ramp <rate>', description: 'Ramp mode: raise open connections by RATE (100/s, 5k/s, 50/500ms)' },
   { flags: '--round <time>', description: 'Ramp: round length (default: 1s)' },
@@ -63,7 +63,8 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
 
 /** Options of `goon-probe serve`. */
 export const SERVE_OPTIONS: readonly OptionSpec[] = [
-  { flags: '--host <address>', description: 'Address to listen on (default: 127.0.0.1)' },
+  { flags: '--host <address>', description: 'Address to listen on (default: 127.0.0.1); any other asks first, or -y' },
+  { flags: '-y, --assume-yes', description: 'Do not ask before listening on a non-loopback address' },
   { flags: '--port <port>', description: 'Port to listen on, 0 for any free port (default: 0)' },
   { flags: '--max-connections <n>', description: 'Connections served at once; past it --over-limit applies' },
   { flags: '--over-limit <behaviour>', description: 'close | error-close | reset | queue | evict-oldest | refuse (default: close)' },
@@ -112,6 +113,10 @@ export function markValues(argv: readonly string[], specs: readonly OptionSpec[]
       out.push(...argv.slice(i));
       break;
     }
+    if (token === '-') {
+      out.push(`${VALUE_MARK}-`); // stdin as an argument (report -): the parser would take it for a flag
+      continue;
+    }
     const eq = token.indexOf('=');
     const long = valueFlags.get(eq > 0 ? token.slice(0, eq) : token);
     if (long && eq > 0) out.push(`${long}=${VALUE_MARK}${token.slice(eq + 1)}`);
@@ -121,12 +126,17 @@ export function markValues(argv: readonly string[], specs: readonly OptionSpec[]
   return out;
 }
 
+/** Returns a positional argument with its value mark removed. */
+export function unmark(value: string): string {
+  return value.startsWith(VALUE_MARK) ? value.slice(1) : value;
+}
+
 /** Returns parsed options with the value marks removed; a repeated flag keeps its last value. */
 export function unmarkValues(options: Record<string, unknown>): Record<string, string | boolean | undefined> {
   const out: Record<string, string | boolean | undefined> = {};
   for (const [key, value] of Object.entries(options)) {
     const last = Array.isArray(value) ? value[value.length - 1] : value;
-    if (typeof last === 'string') out[key] = last.startsWith(VALUE_MARK) ? last.slice(1) : last;
+    if (typeof last === 'string') out[key] = unmark(last);
     else if (typeof last === 'boolean') out[key] = last;
     else if (last !== undefined && last !== null) out[key] = String(last);
   }

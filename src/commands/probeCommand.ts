@@ -7,7 +7,7 @@ import { readEnvironment } from '../environment.js';
 import { preflight, runReach, workersFor } from '../preflight.js';
 import { fixedStatus, runFixed } from '../fixedProbe.js';
 import { resolveSources } from '../net/localSources.js';
-import { isLoopback } from '../net/loopback.js';
+import { isLoopback, isLoopbackName } from '../net/loopback.js';
 import { formatEndpoint, resolveTarget, type Endpoint } from '../net/resolve.js';
 import { resultLine } from '../report/explain.js';
 import { renderFixedReport } from '../report/fixedText.js';
@@ -26,6 +26,7 @@ import { parsePort } from '../units.js';
 import { startMetricsSinks } from './metricsSinks.js';
 import { UsageError } from '../usageError.js';
 import { progressPrinter } from './progressPrinter.js';
+import { confirmOutside } from './confirmOutside.js';
 import { checkOutputPaths, stdoutTaken, writeRecordOutputs } from './recordOutputs.js';
 
 /** What the probe command needs besides its options: the raw argv (for the record) and the version. */
@@ -63,7 +64,7 @@ async function startListener(raw: RawOptions, io: CliIO): Promise<TargetServer |
 }
 
 async function probe(config: ProbeConfig, io: CliIO, context: ProbeContext): Promise<number> {
-  checkOutputPaths(config);
+  checkOutputPaths(config, io.env);
   const endpoints = await Promise.all(config.targets.map((target) => resolveTarget(target)));
   if (!(await confirmed(config, endpoints, io))) return 1;
   const environment = readEnvironment();
@@ -102,8 +103,9 @@ async function probe(config: ProbeConfig, io: CliIO, context: ProbeContext): Pro
   });
   const problems = writeRecordOutputs(record, config, io);
   for (const problem of problems) io.err(`goon-probe: ${problem}\n`);
-  last(`${resultLine(result)}\n`);
-  return problems.length > 0 && result.exitCode === 0 ? 1 : result.exitCode;
+  const exitCode = problems.length > 0 && result.exitCode === 0 ? 1 : result.exitCode;
+  last(`${resultLine(result, exitCode)}\n`);
+  return exitCode;
 }
 
 async function rampRun(config: ProbeConfig, way: RampWay, signal: AbortSignal, io: CliIO, text: (s: string) => void, preflightWarnings: readonly string[], onObservation: (obs: FleetObservation) => void): Promise<RampResult> {
@@ -140,10 +142,10 @@ async function fixedRun(config: ProbeConfig, way: RampWay, dialed: string, signa
 
 async function confirmed(config: ProbeConfig, endpoints: readonly Endpoint[], io: CliIO): Promise<boolean> {
   const remote = endpoints.find((endpoint) => !isLoopback(endpoint.host));
-  if (!remote || config.assumeYes) return true;
-  const what = `${config.target.display} (${formatEndpoint(remote)}) is not a loopback address`;
-  if (!io.stdinIsTTY) throw new UsageError(`${what}; refusing without confirmation, pass -y/--assume-yes to probe it`);
-  const yes = await io.confirm(`${what}. Open connections to it? [y/N] `);
-  if (!yes) io.err('not confirmed; nothing was sent\n');
-  return yes;
+  const statsd = config.statsd && !isLoopbackName(config.statsd.host) ? config.statsd.host : null;
+  if ((!remote && !statsd) || config.assumeYes) return true;
+  const what = remote
+    ? `${config.target.display} (${formatEndpoint(remote)}) is not a loopback address`
+    : `--statsd-host ${statsd} is not a loopback address`;
+  return confirmOutside(what, 'Open connections to it', io);
 }

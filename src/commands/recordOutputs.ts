@@ -1,5 +1,5 @@
-import { accessSync, appendFileSync, constants, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { appendFileSync, closeSync, openSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { CliIO } from '../cliIO.js';
 import type { ProbeConfig } from '../config.js';
 import { renderMarkdown } from '../report/markdown.js';
@@ -16,21 +16,72 @@ export function stdoutTaken(config: ProbeConfig): boolean {
   return config.jsonPath === '-' || config.markdownPath === '-';
 }
 
+/** Every file a run will write: the flag (or variable) that names it, its path, and whether it is appended to. */
+function outputFiles(config: ProbeConfig, env: CliIO['env']): Array<{ what: string; path: string; append: boolean }> {
+  const files: Array<{ what: string; path: string; append: boolean }> = [];
+  if (config.jsonPath !== undefined && config.jsonPath !== '-') files.push({ what: '--json', path: config.jsonPath, append: false });
+  if (config.markdownPath !== undefined && config.markdownPath !== '-') files.push({ what: '--markdown', path: config.markdownPath, append: false });
+  if (env.GITHUB_STEP_SUMMARY) files.push({ what: 'GITHUB_STEP_SUMMARY', path: env.GITHUB_STEP_SUMMARY, append: true });
+  return files;
+}
+
 /**
- * Throws a UsageError when a requested output file cannot be written, so that a long run never
- * ends in an unwritable path. Checked before any connection is opened.
+ * Throws a UsageError when a file the run will write (--json, --markdown, GITHUB_STEP_SUMMARY)
+ * cannot be: called before any connection is opened, so that a long run never ends in an
+ * unwritable path. It opens what exists for appending (which changes nothing) and, for a file
+ * still to be made, makes and removes a scratch file beside it, as the final write will.
  */
-export function checkOutputPaths(config: ProbeConfig): void {
-  for (const [flag, path] of [['--json', config.jsonPath], ['--markdown', config.markdownPath]] as const) {
-    if (path === undefined || path === '-') continue;
-    const full = resolve(path);
-    let code: string | null = statSync(full, { throwIfNoEntry: false })?.isDirectory() ? 'EISDIR' : null;
-    try {
-      accessSync(dirname(full), constants.W_OK);
-    } catch (err) {
-      code ??= (err as { code?: string }).code ?? 'error';
+export function checkOutputPaths(config: ProbeConfig, env: CliIO['env']): void {
+  for (const { what, path } of outputFiles(config, env)) {
+    const code = writeProblem(resolve(path));
+    if (code) throw new UsageError(`${what} ${JSON.stringify(path)} cannot be written (${code}); give a file in a writable directory${what === 'GITHUB_STEP_SUMMARY' ? '' : ', or - for stdout'}`);
+  }
+}
+
+/** Returns the error code that writing the file would meet now, or null. */
+function writeProblem(full: string): string | null {
+  try {
+    const stat = statSync(full, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) return 'EISDIR';
+    if (stat && !stat.isFile()) return null; // a device or a pipe (/dev/stdout): written in place, opened only then
+    if (stat) closeSync(openSync(full, 'a'));
+    else {
+      const scratch = scratchPath(full);
+      closeSync(openSync(scratch, 'wx'));
+      unlinkSync(scratch);
     }
-    if (code) throw new UsageError(`${flag} ${JSON.stringify(path)} cannot be written (${code}); give a file in a writable directory, or - for stdout`);
+    return null;
+  } catch (err) {
+    return (err as { code?: string }).code ?? 'error';
+  }
+}
+
+/** Returns a file name beside `full` for writing it whole before it takes its place. */
+function scratchPath(full: string): string {
+  return join(dirname(full), `.${basename(full)}.${process.pid}.tmp`);
+}
+
+/**
+ * Writes `text` to `path` so that a reader sees the old file or the whole new one, never half:
+ * into a scratch file beside it, then renamed over it. A device or pipe is written in place.
+ */
+export function writeWhole(path: string, text: string): void {
+  const full = resolve(path);
+  if (statSync(full, { throwIfNoEntry: false })?.isFile() === false) {
+    writeFileSync(full, text);
+    return;
+  }
+  const scratch = scratchPath(full);
+  try {
+    writeFileSync(scratch, text);
+    renameSync(scratch, full);
+  } catch (err) {
+    try {
+      unlinkSync(scratch);
+    } catch {
+      // never made, or already gone
+    }
+    throw err;
   }
 }
 
@@ -41,13 +92,13 @@ export function checkOutputPaths(config: ProbeConfig): void {
 export function writeRecordOutputs(record: RunRecord, config: ProbeConfig, io: CliIO): string[] {
   const problems: string[] = [];
   const markdown = config.markdownPath !== undefined || io.env.GITHUB_STEP_SUMMARY ? renderMarkdown(record) : '';
-  const put = (flag: string, path: string, text: string, append = false): void => {
+  const put = (what: string, path: string, text: string, append = false): void => {
     try {
       if (path === '-') io.out(text);
       else if (append) appendFileSync(path, text);
-      else writeFileSync(path, text);
+      else writeWhole(path, text);
     } catch (err) {
-      problems.push(`${flag} ${JSON.stringify(path)} could not be written (${(err as { code?: string }).code ?? 'error'}); the text report above has the result`);
+      problems.push(`${what} ${JSON.stringify(path)} could not be written (${(err as { code?: string }).code ?? 'error'}); the text report above has the result`);
     }
   };
   if (config.jsonPath !== undefined) put('--json', config.jsonPath, recordJson(record));

@@ -46,11 +46,14 @@ export function describeRamp(r: RampResult): string {
   return `requested ${formatRate(s.ratePerSec)}, achieved ${formatRate(r.achievedRatePerSec)} in ${r.rounds.length} rounds of ${formatDuration(s.roundMs)} over ${formatDuration(r.durationMs)}`;
 }
 
-/** Returns the last line of any run: the number, the verdict and the exit code. */
-export function resultLine(result: RampResult | FixedResult): string {
+/**
+ * Returns the last line of any run: the number, the verdict and the exit code, which is the
+ * result's own unless the process exits with another (an output that could not be written).
+ */
+export function resultLine(result: RampResult | FixedResult, exitCode = result.exitCode): string {
   if (result.mode === 'fixed') {
     const verdict = result.interrupted ? 'interrupted' : result.exitCode === 0 ? 'all established' : 'not all established';
-    return `Result: established ${result.status.established} of ${result.status.total}, ${verdict}, exit ${result.exitCode}`;
+    return `Result: established ${result.status.established} of ${result.status.total}, ${verdict}, exit ${exitCode}`;
   }
-  return `Result: maximum sustainable concurrency ${result.maximum}, verdict ${result.verdict}, exit ${result.exitCode}`;
+  return `Result: maximum sustainable concurrency ${result.maximum}, verdict ${result.verdict}, exit ${exitCode}`;
 }

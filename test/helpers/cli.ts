@@ -1,7 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../src/bin.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BUILT_BIN = join(ROOT, 'dist', 'bin.js');
+
+/** Returns the newest modification time of the files under a folder. */
+function newestMs(dir: string): number {
+  return Math.max(0, ...readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => statSync(join(e.parentPath, e.name)).mtimeMs));
+}
+
+/** Builds dist/ (as npm run build does) when it is missing or older than src/; returns the built bin. */
+function builtBin(): string {
+  const built = statSync(BUILT_BIN, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  if (built < newestMs(join(ROOT, 'src'))) {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+    cpSync(join(ROOT, 'src', 'report', 'runRecord.schema.json'), join(ROOT, 'dist', 'report', 'runRecord.schema.json'));
+  }
+  return BUILT_BIN;
+}
 
 /** What a finished CLI run printed and returned. */
 export interface CliRun {
@@ -25,17 +44,22 @@ export interface RunningCli {
 export interface CliOptions {
   readonly env?: Record<string, string>;
   readonly fdLimit?: number;
+  /** Written to its stdin, which is then closed; without it, stdin is closed at once. */
+  readonly input?: string;
+  /** Run the built bin (dist/, built first when stale) instead of the source through tsx: the process as installed. */
+  readonly built?: boolean;
 }
 
 /** Spawns the real CLI (from source, through tsx) with no TTY. */
 export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
-  const node = [process.execPath, '--import', 'tsx', BIN, ...args];
+  const node = options.built ? [process.execPath, builtBin(), ...args] : [process.execPath, '--import', 'tsx', BIN, ...args];
   const [command, ...argv] = options.fdLimit === undefined ? node : ['/bin/sh', '-c', `ulimit -n ${options.fdLimit} && exec "$@"`, 'sh', ...node];
   const child = spawn(command as string, argv, {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     // A CI's own step summary is never written by the tests' runs unless a test asks.
     env: { ...process.env, GITHUB_STEP_SUMMARY: '', ...options.env },
   });
+  if (options.input !== undefined) child.stdin?.end(options.input);
   let stdout = '';
   let stderr = '';
   const waiters: Array<{ test: string | RegExp; resolve: () => void }> = [];

@@ -1,0 +1,34 @@
+import type { CliIO } from '../../src/cliIO.js';
+
+/** A CliIO that records what a command writes, with no terminal; `interrupt()` plays Ctrl-C. */
+export interface RecordingIO extends CliIO {
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  interrupt(): void;
+}
+
+/** Returns a recording CliIO with the given environment (GITHUB_STEP_SUMMARY unset unless given). */
+export function recordingIO(env: Record<string, string> = {}): RecordingIO {
+  let out = '';
+  let err = '';
+  const handlers = new Set<() => void>();
+  return {
+    out: (text) => void (out += text),
+    err: (text) => void (err += text),
+    stdout: () => out,
+    stderr: () => err,
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    stdinIsTTY: false,
+    columns: 100,
+    env,
+    confirm: async () => false,
+    onInterrupt(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    interrupt() {
+      for (const handler of [...handlers]) handler();
+    },
+  };
+}
