@@ -22,8 +22,12 @@ export type StopReason =
   | 'gate-met'
   | 'interrupted';
 
-/** What the run concluded (DESIGN.md "Verdicts and exit codes"). */
-export type Verdict = 'limit-found' | 'limit-not-reached' | 'gate-met' | 'prober-limited' | 'interrupted';
+/**
+ * What the run concluded (docs: README "Verdicts"). `not-served`: no connection was ever held, so
+ * there is no capacity to report; `inconclusive`: the failures measure the prober's setup (some
+ * source addresses turned away, others served), not the target's capacity.
+ */
+export type Verdict = 'limit-found' | 'limit-not-reached' | 'gate-met' | 'not-served' | 'prober-limited' | 'inconclusive' | 'interrupted';
 
 /** What a round saw: its dials and its failures. */
 export interface RoundCounts {
@@ -53,6 +57,17 @@ export function roundCount(plan: RampPlan): number {
 export function dialsDue(elapsedMs: number, roundMs: number, count: number): number {
   if (elapsedMs >= roundMs) return count;
   return Math.min(count, Math.floor((count * Math.max(0, elapsedMs)) / roundMs) + 1);
+}
+
+/**
+ * Returns how many dials a round may start, new ones and reopens together: the ramp's step (or the
+ * target's rise, when --from makes the first one larger). Reopens share it, so the rate the run
+ * states is the rate the target saw, even when it closes every connection past its limit.
+ */
+export function roundDialBudget(plan: RampPlan, round: number): number {
+  const step = Math.max(1, Math.ceil((plan.ratePerSec * plan.roundMs) / 1000 - 1e-9));
+  const rise = roundTarget(plan, round) - (round === 0 ? 0 : roundTarget(plan, round - 1));
+  return Math.max(step, rise);
 }
 
 /** Returns the number of failures a round may have before it fails. */
@@ -97,10 +112,15 @@ export function stopAfterRound(plan: RampPlan, round: RoundOutcome): StopReason 
   return null;
 }
 
-/** Returns the verdict and exit code for a stop reason, the maximum found and an optional gate. */
-export function verdictFor(reason: StopReason, maximum: number, minConcurrency?: number): { verdict: Verdict; exitCode: number } {
+/**
+ * Returns the verdict and exit code for a stop reason, the maximum found, an optional gate, and
+ * whether the failures came from some source addresses and not others (the prober's setup).
+ */
+export function verdictFor(reason: StopReason, maximum: number, minConcurrency?: number, sourceRejected = false): { verdict: Verdict; exitCode: number } {
   if (reason === 'interrupted') return { verdict: 'interrupted', exitCode: 130 };
   if (reason === 'prober-limit') return { verdict: 'prober-limited', exitCode: 3 };
+  if (sourceRejected) return { verdict: 'inconclusive', exitCode: 3 };
+  if (maximum === 0) return { verdict: 'not-served', exitCode: 2 };
   if (reason === 'gate-met') return { verdict: 'gate-met', exitCode: 0 };
   const belowGate = minConcurrency !== undefined && maximum < minConcurrency;
   const verdict: Verdict = reason === 'round-failed' ? 'limit-found' : 'limit-not-reached';

@@ -1,6 +1,7 @@
 import type { Evidence } from './fleet.js';
 import { FAILURE_KINDS, isProberKind, type FailureKind } from './net/errors.js';
-import type { FailureCounts, FixedResult, RampResult } from './result.js';
+import type { FailureCounts, FixedResult, RampResult, RoundRecord } from './result.js';
+import type { SourceRejection } from './sourceRejection.js';
 
 /** What stopped the run, on which side, and the knobs to look at. */
 export interface Diagnosis {
@@ -24,6 +25,17 @@ export interface DiagnosisInput {
   readonly droppedHeld: number;
   readonly droppedOldest: number;
   readonly interrupted: boolean;
+  /** The --expect of the run, or null (absent: none). */
+  readonly expect?: string | null;
+  /** Source addresses turned away while others were served (absent: none). */
+  readonly sourceRejection?: SourceRejection | null;
+  /** What a served connection received first (a greeting every client gets), latin1; absent: none seen. */
+  readonly servedBytes?: string | null;
+  /**
+   * The target went away: every held connection dropped at once after a plateau. `refused` when
+   * new dials were refused after that (nothing listens any more). Absent: it did not.
+   */
+  readonly gone?: { readonly held: number; readonly refused: boolean } | null;
 }
 
 const APP_LIMIT = 'the server\'s client limit (Redis maxclients, HAProxy maxconn, nginx worker_connections, PostgreSQL max_connections)';
@@ -31,13 +43,34 @@ const SERVER_FDS = 'the server process\'s own open-file limit (ulimit -n, LimitN
 
 /** Returns the diagnosis of a ramp or fixed-mode result. */
 export function diagnoseResult(r: RampResult | FixedResult): Diagnosis {
+  const shared = { sourceRejection: r.sourceRejection ?? null, servedBytes: r.servedBytes ?? null, evidence: r.evidence, failures: r.failures };
   if (r.mode === 'fixed') {
-    return diagnose({ maximum: r.maxConcurrent, failures: r.failures, breaking: null, evidence: r.evidence, droppedHeld: 0, droppedOldest: 0, interrupted: r.interrupted });
+    const droppedHeld = r.droppedHeld ?? 0;
+    // Every connection held, then all closed, none left: the target went away, it did not turn them away.
+    const gone = r.maxConcurrent > 1 && droppedHeld >= 0.9 * r.maxConcurrent && r.status.established === 0 ? { held: r.maxConcurrent, refused: false } : null;
+    return diagnose({ ...shared, maximum: r.maxConcurrent, breaking: null, droppedHeld, droppedOldest: 0, interrupted: r.interrupted, gone });
   }
   return diagnose({
-    maximum: r.maximum, failures: r.failures, breaking: r.breakingPoint?.failures ?? null, evidence: r.evidence,
+    ...shared, maximum: r.maximum, breaking: r.breakingPoint?.failures ?? null,
     droppedHeld: r.droppedHeld, droppedOldest: r.droppedOldest ?? 0, interrupted: r.stopReason === 'interrupted',
+    expect: r.settings.expect, gone: targetGone(r.rounds),
   });
+}
+
+/**
+ * Returns how many the target held before it went away, when the first failing round lost (nearly)
+ * every connection held in the round before it, all closed or reset at once; otherwise null. A
+ * limit turns away new connections and keeps the old ones; eviction drops a few old ones at a time.
+ */
+export function targetGone(rounds: readonly RoundRecord[]): { held: number; refused: boolean } | null {
+  const b = rounds.findIndex((r) => r.failed);
+  const before = rounds[b - 1];
+  const breaking = rounds[b];
+  if (!before || !breaking || before.held < 2) return null;
+  const dropped = (breaking.failures.closed ?? 0) + (breaking.failures.reset ?? 0);
+  const left = breaking.held + breaking.settling + breaking.unverified;
+  if (dropped < 0.9 * before.held || left > 0.1 * before.held) return null;
+  return { held: before.held, refused: (breaking.failures.refused ?? 0) > 0 };
 }
 
 /**
@@ -48,6 +81,18 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const n = input.maximum;
   const prober = FAILURE_KINDS.find((k) => isProberKind(k) && (input.failures[k] ?? 0) > 0);
   if (prober) return proberDiagnosis(prober, n, input.evidence[prober]?.message);
+  if (input.sourceRejection) return sourceDiagnosis(input.sourceRejection, input.servedBytes ?? null);
+  if (n === 0 && input.expect && !input.interrupted) {
+    const notServed = notServedDiagnosis(input);
+    if (notServed) return notServed;
+  }
+  if (input.gone) {
+    return {
+      side: 'target',
+      cause: `the target held ${input.gone.held}, then every connection was ${input.gone.refused ? 'closed at once and new ones were refused: the target went away (it stopped, crashed or was killed)' : 'closed or reset at once: the target restarted, crashed, or something between reset them all'}; ${input.gone.held} is what it held before that, not a limit it enforces`,
+      lookAt: ['the target\'s logs and its process manager (did it exit, get OOM-killed, restart?)', 'run again with the target up to measure its real limit'],
+    };
+  }
   const closes = (input.failures.closed ?? 0) + (input.failures.reset ?? 0);
   // Eviction drops the oldest connections (held, or at a fast ramp still settling) while newer ones
   // stay; a server that closes past its limit drops the newest and keeps the old ones.
@@ -65,7 +110,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
       ? { side: 'none', cause: `interrupted before any failure, with ${n} held`, lookAt: ['run again to the end to find the limit'] }
       : { side: 'none', cause: `no limit found: the target held ${n} without failures until the run ended`, lookAt: ['--max-duration, --max-connections or a faster --ramp, to push further'] };
   }
-  const said = quoted(input.evidence[kind]?.bytes);
+  const said = quoted(input.evidence[kind]?.bytes, input.servedBytes ?? null);
   const past = `past ${n} connections`;
   switch (kind) {
     case 'refused':
@@ -112,6 +157,49 @@ function proberDiagnosis(kind: FailureKind, n: number, evidence?: string): Diagn
   }
 }
 
+/** Returns the diagnosis of a run in which some source addresses were turned away while others were served. */
+function sourceDiagnosis(rejection: SourceRejection, servedBytes: string | null): Diagnosis {
+  const said = quoted(rejection.evidence?.bytes, servedBytes) ?? (rejection.evidence?.message ? JSON.stringify(rejection.evidence.message) : null);
+  return {
+    side: 'prober',
+    cause: `connections from ${listAddresses(rejection.rejected)} all failed, none served, while those from ${listAddresses(rejection.accepted)} were served${said ? `; the target said ${said}` : rejection.evidence ? ` (${rejection.evidence.kind})` : ''}: it treats source addresses differently, so these failures are the prober's setup (--source-ip), not the target's capacity`,
+    lookAt: ['--source-ip: drop it, or give only addresses the target accepts', 'the target\'s rules by client address (Redis protected-mode and bind, pg_hba.conf, an allow list, a firewall)'],
+  };
+}
+
+/** Returns the diagnosis of a ramp that served nothing with --expect: what came back next to what was expected; null when no verification failed. */
+function notServedDiagnosis(input: DiagnosisInput): Diagnosis | null {
+  const kind = (['verify-mismatch', 'verify-timeout', 'closed'] as const).find((k) => (input.failures[k] ?? 0) > 0);
+  if (!kind) return null;
+  const bytes = (['verify-mismatch', 'verify-timeout', 'closed'] as const).map((k) => input.evidence[k]?.bytes).find((b) => b !== undefined && b.length > 0);
+  const expected = JSON.stringify(input.expect);
+  return bytes === undefined
+    ? {
+        side: 'target',
+        cause: `nothing was served: no connection received a single byte (--expect ${expected} waited in vain); the target stayed silent`,
+        lookAt: ['--send: does this server wait for a request before it answers?', 'is it the server you meant? a silent server may have stopped accepting (its accept queue holds the connections)'],
+      }
+    : {
+        side: 'target',
+        cause: `nothing was served: every reply missed --expect ${expected}; the target sent ${escapeBytes(bytes, 120)}`,
+        lookAt: ['--expect: is it what a served connection receives?', '--send: is the request right for this server?'],
+      };
+}
+
+/** Returns up to three addresses and a count of the rest. */
+function listAddresses(addresses: readonly string[]): string {
+  const shown = addresses.slice(0, 3).join(', ');
+  return addresses.length <= 3 ? shown : `${shown} and ${addresses.length - 3} more`;
+}
+
+/** Returns latin1 bytes quoted, printable ASCII as is and every other byte escaped (\r \n \t \xNN), cut to `max` bytes. */
+export function escapeBytes(bytes: string, max: number): string {
+  const cut = bytes.length > max ? bytes.slice(0, max) : bytes;
+  const named: Record<string, string> = { '\r': '\\r', '\n': '\\n', '\t': '\\t', '"': '\\"', '\\': '\\\\' };
+  const body = cut.replace(/[^\x20-\x7e]|["\\]/g, (c) => named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return `"${body}"${bytes.length > max ? '…' : ''}`;
+}
+
 /** Returns the kind with the most failures (report order breaks ties), or null for none. */
 function dominant(failures: FailureCounts): FailureKind | null {
   let best: FailureKind | null = null;
@@ -119,9 +207,18 @@ function dominant(failures: FailureCounts): FailureKind | null {
   return best;
 }
 
-/** Returns the first line of what a server said, quoted and cut to 80 characters, or null. */
-function quoted(bytes: string | undefined): string | null {
-  const line = bytes?.split(/\r?\n/).find((l) => l.trim() !== '')?.trim();
+/**
+ * Returns the first line of what a server said, quoted and cut to 80 characters, or null. What
+ * every served connection received too (a greeting) is skipped: the evidence is what differs.
+ */
+function quoted(bytes: string | undefined, servedBytes: string | null): string | null {
+  let said = bytes;
+  if (said !== undefined && servedBytes) {
+    let common = 0;
+    while (common < said.length && common < servedBytes.length && said[common] === servedBytes[common]) common++;
+    if (common < said.length) said = said.slice(common);
+  }
+  const line = said?.split(/\r?\n/).find((l) => l.trim() !== '')?.trim();
   if (!line) return null;
   return JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line);
 }

@@ -5,6 +5,8 @@ import type { FleetControl } from './fleetControl.js';
 import { histogramSince, histogramSummary } from './latencyHistogram.js';
 import type { FixedResult, FixedStatus } from './result.js';
 import { SampleReservoir } from './sampleReservoir.js';
+import { proberKinds } from './controller.js';
+import { findSourceRejection } from './sourceRejection.js';
 import { summarizeTraffic, type TrafficSummary } from './trafficSummary.js';
 
 /** What the fixed-mode loop drives. */
@@ -95,8 +97,14 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
     await clock.sleep(Math.max(1, Math.min(TICK_MS, nextStatusMs - clock.now(), nextDialMs - clock.now())), signal);
   }
   const final = fixedStatus(total, observation);
+  // Still dialing or handshaking when -T ended: never opened, so not established. With
+  // --channel-lifetime a replacement in flight is churn; there every slot must have opened once.
+  const neverOpened = config.lifetimeMs === undefined ? observation.live.dialing + observation.live.queued : Math.max(0, total - observation.established);
   const churning = config.durationMs !== undefined;
-  const clean = churning ? observation.failed === 0 && observation.dropped === 0 : final.established === total;
+  const clean = neverOpened === 0 && (churning ? observation.failed === 0 && observation.dropped === 0 : final.established === total);
+  const sourceRejection = findSourceRejection(observation.bySource);
+  // The prober's own limits, or some source addresses turned away: inconclusive, never a pass.
+  const inconclusive = sourceRejection !== null || proberKinds(observation.failures).length > 0;
   return {
     mode: 'fixed',
     target: config.target.display,
@@ -109,11 +117,15 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
     failures: observation.failures,
     evidence: observation.evidence,
     interrupted: signal.aborted,
-    exitCode: signal.aborted ? 130 : clean ? 0 : 2,
+    exitCode: signal.aborted ? 130 : inconclusive ? 3 : clean ? 0 : 2,
     sourceAddresses: observation.sourceAddresses,
     elapsedMs: observation.atMs - startMs,
     allEstablishedAtMs,
     recycled: observation.recycled,
     traffic: summarizeTraffic(first, observation, config.latencyPercentiles),
+    sourceRejection,
+    neverOpened,
+    droppedHeld: observation.droppedHeld,
+    servedBytes: observation.servedBytes,
   };
 }

@@ -41,8 +41,12 @@ export interface FleetOptions extends TrafficOptions {
   readonly expectTimeoutMs: number;
   /** How long a verified connection must stay open before it counts as held. */
   readonly settleMs: number;
-  /** Reopen connections that the peer closes. */
-  readonly reopen: boolean;
+  /**
+   * The backoff of a connection slot that keeps failing: its second reopen in a row waits this
+   * long, each later one twice as long as the one before, up to MAX_BACKOFF_STEPS doublings. The
+   * fleet never reopens on its own: the run loop asks for reopens within its own pacing (`open`).
+   */
+  readonly reopenBackoffMs?: number | undefined;
   /**
    * Close every connection this long after it opened and open a new one in its place (tcpkali's
    * --channel-lifetime): deliberate churn, counted as `recycled`, never as a failure.
@@ -104,6 +108,20 @@ export interface FleetObservation {
   readonly bytesReceived: number;
   /** Latency histograms of the whole run so far (cumulative; see latencyHistogram.ts). */
   readonly latency: LatencyReadings;
+  /** Dials, served connections and failures per bound source address (only with --source-ip). */
+  readonly bySource: Readonly<Record<string, SourceTally>>;
+  /** The first bytes a served connection received (a greeting every client gets), as latin1; null before any. */
+  readonly servedBytes: string | null;
+}
+
+/** What the connections from one source address met. */
+export interface SourceTally {
+  readonly attempts: number;
+  /** Connections verified (served at least once). */
+  readonly served: number;
+  readonly failed: number;
+  /** The first failure from this address: its kind and what the target sent or said. */
+  readonly evidence?: Evidence & { readonly kind: FailureKind };
 }
 
 /** The latencies a fleet measures, as histograms. */
@@ -138,6 +156,26 @@ interface Conn {
   markerCarry: Buffer | null;
   /** Send times of --message copies whose marker has not come back yet (oldest first). */
   markerPending: number[] | null;
+  /** The slot this connection fills: it outlives the connection, to be reopened (with backoff) by a later `open`. */
+  slot: Slot;
+  /** The source address dialed from, when the route binds one. */
+  source: string | undefined;
+  /** When a slot in backoff may dial again (fleet clock); 0 when it may now. */
+  readyAtMs: number;
+}
+
+/** One of the connections the run asked for: failures in a row, and when the last one was. */
+interface Slot {
+  streak: number;
+}
+
+/** How many times a failing slot's backoff doubles at most (base x 2^4 = 16 rounds in a ramp). */
+export const MAX_BACKOFF_STEPS = 4;
+
+/** Returns how long a slot with `streak` failures in a row waits before its next dial: none for the first. */
+export function backoffMs(streak: number, baseMs: number): number {
+  if (streak <= 1) return 0;
+  return baseMs * 2 ** Math.min(streak - 2, MAX_BACKOFF_STEPS);
 }
 
 /** A dialer's end: resolves its p-limit job once no connection waits for a dial. */
@@ -172,6 +210,12 @@ export class Fleet {
   private readonly settleDeadlines = new Fifo<Conn>();
   private readonly lifetimeDeadlines = new Fifo<Conn>();
   private readonly paced = new Fifo<Conn>();
+  /** Slots whose connection failed or was closed by the peer, oldest first: `open` fills these first. */
+  private readonly vacant = new Fifo<Slot>();
+  /** Queued connections of slots in backoff, not yet handed to a dialer. */
+  private backingOff: Conn[] = [];
+  private readonly bySource = new Map<string, { attempts: number; served: number; failed: number; evidence?: Evidence & { kind: FailureKind } }>();
+  private servedBytes: string | null = null;
   /** Connections waiting for a dialer, in the order asked. */
   private readonly waiting = new Fifo<Conn>();
   /**
@@ -194,7 +238,6 @@ export class Fleet {
   private readonly handlers: SocketHandlers;
   private readonly dialOptions: DialOptions;
   private readonly sweeper: NodeJS.Timeout;
-  private reopen: boolean;
   private stopped = false;
   private requested = 0;
   private started = 0;
@@ -217,7 +260,6 @@ export class Fleet {
   private onAllClosed: (() => void) | null = null;
 
   constructor(private readonly options: FleetOptions) {
-    this.reopen = options.reopen;
     this.limit = pLimit(options.maxInflight);
     this.plan = options.message && options.message.length > 0
       ? { messageBytes: options.message.length, ratePerSec: options.messageRatePerSec, bandwidthBytesPerSec: options.bandwidthBytesPerSec }
@@ -232,14 +274,16 @@ export class Fleet {
     this.sweeper.unref();
   }
 
-  /** Asks for `count` new connections; they dial as the in-flight bound allows. */
+  /**
+   * Asks for `count` connections; they dial as the in-flight bound allows. Slots whose connection
+   * failed or was closed are filled first (a slot failing again and again waits its backoff), then new ones.
+   */
   open(count: number): void {
-    for (let i = 0; i < count && !this.stopped; i++) this.enqueue();
-  }
-
-  /** Turns reopening of closed connections on or off. */
-  setReopen(reopen: boolean): void {
-    this.reopen = reopen;
+    for (let i = 0; i < count && !this.stopped; i++) {
+      const slot = this.vacant.shift();
+      if (slot) this.reopened++;
+      this.enqueue(slot ?? { streak: 0 });
+    }
   }
 
   /** Returns the live counts now (deadlines swept), without starting a new latency window. */
@@ -276,6 +320,8 @@ export class Fleet {
       bytesSent: this.bytesSent,
       bytesReceived: this.bytesReceived,
       latency: cloneLatency(this.latency),
+      bySource: Object.fromEntries([...this.bySource].map(([address, tally]) => [address, { ...tally }])),
+      servedBytes: this.servedBytes,
     };
     this.errorMs = [];
     return observation;
@@ -285,6 +331,7 @@ export class Fleet {
   cancelQueued(): void {
     // Dialers not started yet find nothing waiting and end at once; the count stays exact.
     this.waiting.clear();
+    this.backingOff = [];
     for (const conn of this.live) if (conn.state === 'queued') this.moveTo(conn, 'stopped');
   }
 
@@ -303,17 +350,46 @@ export class Fleet {
     if (this.unclosed > 0) await new Promise<void>((resolve) => (this.onAllClosed = resolve));
   }
 
-  private enqueue(): void {
+  private enqueue(slot: Slot): void {
     const conn: Conn = {
       state: 'queued', socket: null, startedAtMs: 0, openAtMs: 0, verifiedAtMs: 0,
       received: null, error: null, dialer: null,
       sent: 0, gotByte: false, markerCarry: null, markerPending: null,
+      slot, source: undefined, readyAtMs: 0,
     };
     this.requested++;
     this.counts.queued++;
     this.live.add(conn);
+    const waitMs = backoffMs(slot.streak, this.options.reopenBackoffMs ?? 0);
+    if (waitMs > 0) {
+      conn.readyAtMs = this.options.now() + waitMs;
+      this.backingOff.push(conn);
+    } else this.release(conn);
+  }
+
+  /** Hands a queued connection on: to --connect-rate's pacing, or to the dialers. */
+  private release(conn: Conn): void {
     if (this.options.connectRatePerSec === undefined) this.toDialers(conn);
     else this.paced.push(conn);
+  }
+
+  /** Releases the connections whose slot's backoff is over. */
+  private releaseBackedOff(now: number): void {
+    if (this.backingOff.length === 0) return;
+    const waiting: Conn[] = [];
+    for (const conn of this.backingOff) {
+      if (conn.state !== 'queued') continue; // cancelled while waiting
+      if (conn.readyAtMs <= now) this.release(conn);
+      else waiting.push(conn);
+    }
+    this.backingOff = waiting;
+  }
+
+  /** Returns the tally of a source address, made on first use. */
+  private tally(address: string): { attempts: number; served: number; failed: number; evidence?: Evidence & { kind: FailureKind } } {
+    let tally = this.bySource.get(address);
+    if (!tally) this.bySource.set(address, (tally = { attempts: 0, served: 0, failed: 0 }));
+    return tally;
   }
 
   /**
@@ -361,6 +437,8 @@ export class Fleet {
   private startDial(conn: Conn): boolean {
     const route = this.options.routes[this.started % this.options.routes.length] as Route;
     this.started++;
+    conn.source = route.localAddress;
+    if (conn.source !== undefined) this.tally(conn.source).attempts++;
     this.moveTo(conn, 'dialing');
     conn.startedAtMs = this.options.now();
     this.dialDeadlines.push(conn);
@@ -498,6 +576,7 @@ export class Fleet {
   }
 
   private verify(conn: Conn, now: number): void {
+    if (conn.source !== undefined) this.tally(conn.source).served++;
     conn.verifiedAtMs = now;
     this.moveTo(conn, 'verified');
     this.settleDeadlines.push(conn);
@@ -522,11 +601,10 @@ export class Fleet {
     if (conn.state === 'held') this.droppedHeld++;
     if (this.isOldestEstablished(conn)) this.droppedOldest++;
     this.count(kind, conn);
+    // A held connection that drops has failed once; one dropped before it was held, once more.
+    conn.slot.streak = conn.state === 'held' ? 1 : conn.slot.streak + 1;
+    this.vacant.push(conn.slot);
     this.moveTo(conn, 'closed');
-    if (this.reopen && !this.stopped) {
-      this.reopened++;
-      this.enqueue();
-    }
   }
 
   /**
@@ -548,6 +626,8 @@ export class Fleet {
     this.failed++;
     this.errorMs.push(this.options.now() - conn.startedAtMs);
     this.count(kind, conn);
+    conn.slot.streak++;
+    this.vacant.push(conn.slot);
     this.releaseDial(conn);
     this.moveTo(conn, 'failed');
     conn.socket?.destroy();
@@ -555,12 +635,16 @@ export class Fleet {
 
   private count(kind: FailureKind, conn: Conn): void {
     this.failures[kind] = (this.failures[kind] ?? 0) + 1;
-    if (this.evidence[kind]) return;
+    const source = conn.source === undefined ? undefined : this.tally(conn.source);
+    if (source) source.failed++;
+    if (this.evidence[kind] && (!source || source.evidence)) return;
     const bytes = conn.received?.subarray(0, EVIDENCE_BYTES);
-    this.evidence[kind] = {
+    const evidence: Evidence = {
       ...(conn.error ? { message: conn.error.message } : {}),
       ...(bytes && bytes.length > 0 ? { bytes: bytes.toString('latin1') } : {}),
     };
+    this.evidence[kind] ??= evidence;
+    if (source) source.evidence ??= { kind, ...evidence };
   }
 
   /** Frees the connection's dialer for the next queued connection. */
@@ -582,17 +666,21 @@ export class Fleet {
   /** Expires dial and verification deadlines and promotes settled connections to held. */
   private sweep(): void {
     const now = this.options.now();
+    this.releaseBackedOff(now);
     this.releasePaced(now);
     if (this.plan) for (const conn of this.live) if (isEstablished(conn.state)) this.sendMessages(conn, now);
     const { dialTimeoutMs, expectTimeoutMs, settleMs } = this.options;
     expire(this.dialDeadlines, (c) => c.state !== 'dialing' || now - c.startedAtMs >= dialTimeoutMs, (c) => {
-      if (c.state === 'dialing') this.fail(c, 'timeout');
+      if (c.state !== 'dialing') return;
+      // Over TLS or WebSocket, a TCP connection that opened and then waited on its handshake is no SYN unanswered.
+      if (c.socket?.tcpOpen === true) this.fail(c, 'handshake', new Error(`the TLS or WebSocket handshake did not finish within ${dialTimeoutMs}ms over an open TCP connection`));
+      else this.fail(c, 'timeout');
     });
     expire(this.verifyDeadlines, (c) => c.state !== 'open' || now - c.openAtMs >= expectTimeoutMs, (c) => {
       if (c.state === 'open') this.fail(c, 'verify-timeout');
     });
     expire(this.settleDeadlines, (c) => c.state !== 'verified' || now - c.verifiedAtMs >= settleMs, (c) => {
-      if (c.state === 'verified') this.moveTo(c, 'held');
+      if (c.state === 'verified') this.hold(c);
     });
     const lifetimeMs = this.options.lifetimeMs;
     if (lifetimeMs === undefined) return;
@@ -601,12 +689,19 @@ export class Fleet {
     });
   }
 
+  /** Counts a settled connection as held: its slot's failures are over, and its first bytes show what served clients get. */
+  private hold(conn: Conn): void {
+    conn.slot.streak = 0;
+    if (this.servedBytes === null && conn.received !== null) this.servedBytes = conn.received.subarray(0, EVIDENCE_BYTES).toString('latin1');
+    this.moveTo(conn, 'held');
+  }
+
   /** Closes a connection whose lifetime is over and opens its replacement. */
   private recycle(conn: Conn): void {
     this.recycled++;
     this.moveTo(conn, 'closed');
     conn.socket?.destroy();
-    if (!this.stopped) this.enqueue();
+    if (!this.stopped) this.enqueue(conn.slot);
   }
 }
 

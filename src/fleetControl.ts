@@ -6,9 +6,8 @@ import type { FleetObservation, LiveCounts } from './fleet.js';
  * Commands take effect in the order given; readings come back as promises.
  */
 export interface FleetControl {
-  /** Asks for `count` new connections. */
+  /** Asks for `count` connections: slots whose connection failed or closed are reopened first (with their backoff), then new ones. */
   open(count: number): void;
-  setReopen(reopen: boolean): void;
   /** Drops dials not yet started. */
   cancelQueued(): void;
   /** Live counts now; unlike observe(), keeps the latency samples for the next observation. */
@@ -32,7 +31,6 @@ export function activeCount(live: Readonly<LiveCounts>): number {
 /** Returns a FleetControl for a fleet in this process, built on the caller's clock. */
 export function localControl(fleet: {
   open(count: number): void;
-  setReopen(reopen: boolean): void;
   cancelQueued(): void;
   liveCounts(): Readonly<LiveCounts>;
   lastOpenAt(): number | null;
@@ -41,7 +39,6 @@ export function localControl(fleet: {
 }): FleetControl {
   return {
     open: (count) => fleet.open(count),
-    setReopen: (reopen) => fleet.setReopen(reopen),
     cancelQueued: () => fleet.cancelQueued(),
     liveCounts: async () => fleet.liveCounts(),
     lastOpenAtMs: async () => fleet.lastOpenAt(),

@@ -1,4 +1,4 @@
-import { emptyLatency, type Evidence, type FleetObservation, type LiveCounts } from './fleet.js';
+import { emptyLatency, type Evidence, type FleetObservation, type LiveCounts, type SourceTally } from './fleet.js';
 import { activeCount } from './fleetControl.js';
 import { mergeHistograms } from './latencyHistogram.js';
 import type { FailureKind } from './net/errors.js';
@@ -9,7 +9,7 @@ export interface LostShard {
   readonly reason: string;
   /** Its last reading before it died; its totals stay counted. */
   readonly last: FleetObservation | null;
-  /** New connections the parent had asked of it (reopens and replacements not included). */
+  /** Connections the parent had asked of it, reopens included (--channel-lifetime replacements not). */
   readonly asked: number;
 }
 
@@ -31,6 +31,8 @@ export function mergeObservations(atMs: number, shards: readonly FleetObservatio
   const totals = { bytesSent: 0, bytesReceived: 0, requested: 0, started: 0, reopened: 0, established: 0, failed: 0, dropped: 0, droppedHeld: 0, droppedOldest: 0, recycled: 0, peakEstablished: 0 };
   const errorMs: number[] = [];
   const sources = new Set<string>();
+  const bySource: Record<string, SourceTally> = {};
+  let servedBytes: string | null = null;
   const readings: FleetObservation[] = [];
   const add = (obs: FleetObservation, withLive: boolean): void => {
     readings.push(obs);
@@ -40,6 +42,13 @@ export function mergeObservations(atMs: number, shards: readonly FleetObservatio
     for (const [kind, e] of Object.entries(obs.evidence) as [FailureKind, Evidence][]) evidence[kind] ??= e;
     for (const ms of obs.errorMs) errorMs.push(ms);
     for (const address of obs.sourceAddresses) sources.add(address);
+    for (const [address, t] of Object.entries(obs.bySource)) {
+      const sum = bySource[address];
+      bySource[address] = sum
+        ? { attempts: sum.attempts + t.attempts, served: sum.served + t.served, failed: sum.failed + t.failed, ...(sum.evidence ?? t.evidence ? { evidence: sum.evidence ?? t.evidence } : {}) }
+        : { ...t };
+    }
+    servedBytes ??= obs.servedBytes;
   };
   for (const obs of shards) add(obs, true);
   for (const shard of lost) {
@@ -47,7 +56,7 @@ export function mergeObservations(atMs: number, shards: readonly FleetObservatio
     // Lost: what it was running at its last reading, and what it was asked for after that reading.
     const last = shard.last;
     const running = last ? activeCount(last.live) : 0;
-    const reported = last ? last.requested - last.reopened - last.recycled : 0;
+    const reported = last ? last.requested - last.recycled : 0;
     const gone = running + Math.max(0, shard.asked - reported);
     failures['shard-lost'] = (failures['shard-lost'] ?? 0) + gone;
     totals.failed += gone;
@@ -61,6 +70,8 @@ export function mergeObservations(atMs: number, shards: readonly FleetObservatio
     evidence,
     errorMs,
     sourceAddresses: [...sources],
+    bySource,
+    servedBytes,
     latency: readings.length === 0 ? emptyLatency() : {
       connect: mergeHistograms(readings.map((r) => r.latency.connect)),
       firstByte: mergeHistograms(readings.map((r) => r.latency.firstByte)),

@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import type { ProbeConfig } from './config.js';
-import { dialsDue, proberKinds, roundFailed, roundTarget, stopAfterRound, totalFailures, verdictFor, type RampPlan, type StopReason } from './controller.js';
+import { dialsDue, proberKinds, roundDialBudget, roundFailed, roundTarget, stopAfterRound, totalFailures, verdictFor, type RampPlan, type StopReason } from './controller.js';
+import { findSourceRejection } from './sourceRejection.js';
 import { activeCount, type FleetControl } from './fleetControl.js';
 import type { FleetObservation } from './fleet.js';
 import { histogramPercentile, histogramSince, histogramSummary } from './latencyHistogram.js';
@@ -61,7 +62,10 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   for (let index = 0; stop === null; index++) {
     const roundStartMs = startMs + index * plan.roundMs;
     const target = roundTarget(plan, index);
-    const deficit = Math.max(0, target - (config.reopen ? activeCount(await fleet.liveCounts()) : created));
+    // Reopens of closed or failed connections come out of the same paced budget as new dials.
+    const deficit = config.reopen
+      ? Math.min(roundDialBudget(plan, index), Math.max(0, target - activeCount(await fleet.liveCounts())))
+      : Math.max(0, target - created);
     let issued = 0;
     for (;;) {
       const elapsedMs = clock.now() - roundStartMs;
@@ -86,7 +90,6 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     stop = signal.aborted ? 'interrupted' : stopAfterRound(plan, { index, target, held: round.held, attempts: round.attempts, failures: round.failures });
   }
 
-  fleet.setReopen(false);
   fleet.cancelQueued();
   if (stop !== 'interrupted') await settle(config, deps, () => progress(rounds.length, rounds.at(-1)?.target ?? 0));
   await ioTurn();
@@ -94,7 +97,8 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   deps.onObservation?.(final);
   if (final.live.held > maximum) [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
   const failing = rounds.find((r) => r.failed);
-  const { verdict, exitCode } = verdictFor(stop, maximum, config.minConcurrency);
+  const sourceRejection = findSourceRejection(final.bySource);
+  const { verdict, exitCode } = verdictFor(stop, maximum, config.minConcurrency, sourceRejection !== null);
   const elapsedMs = final.atMs - startMs;
   return {
     mode: 'ramp',
@@ -132,6 +136,8 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     gate: config.minConcurrency === undefined ? null : { minConcurrency: config.minConcurrency, findMax: config.findMax, met: maximum >= config.minConcurrency },
     sourceAddresses: final.sourceAddresses,
     traffic: summarizeTraffic(first, final, config.latencyPercentiles),
+    sourceRejection,
+    servedBytes: final.servedBytes,
   };
 }
 

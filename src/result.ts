@@ -2,6 +2,7 @@ import type { StopReason, Verdict } from './controller.js';
 import type { Evidence } from './fleet.js';
 import type { FailureKind } from './net/errors.js';
 import type { Summary } from './stats.js';
+import type { SourceRejection } from './sourceRejection.js';
 import type { TrafficSummary } from './trafficSummary.js';
 
 /** Failures counted by kind. */
@@ -41,6 +42,14 @@ export interface FixedResult {
   readonly recycled: number;
   /** Bytes both ways and latency percentiles of the whole run (absent in older records). */
   readonly traffic?: TrafficSummary;
+  /** Source addresses the target turned away while it served others (absent in older records; null when none). */
+  readonly sourceRejection?: SourceRejection | null;
+  /** Connections that never opened: still dialing or handshaking when -T ended (absent in older records). */
+  readonly neverOpened?: number;
+  /** Connections dropped by the target after they were held (absent in older records). */
+  readonly droppedHeld?: number;
+  /** The first bytes a served connection received, as latin1 (absent in older records; null when none). */
+  readonly servedBytes?: string | null;
 }
 
 /** The counts every progress line shows: of a finished round, or of the round under way. */
@@ -120,6 +129,10 @@ export interface RampResult {
   readonly firstPass?: FirstPass;
   /** Bytes both ways and latency percentiles of the whole run (absent in older records). */
   readonly traffic?: TrafficSummary;
+  /** Source addresses the target turned away while it served others (absent in older records; null when none). */
+  readonly sourceRejection?: SourceRejection | null;
+  /** The first bytes a served connection received, as latin1: a greeting every client gets (absent in older records). */
+  readonly servedBytes?: string | null;
 }
 
 /** The first pass of a refined run, as its report states it. */

@@ -37,6 +37,8 @@ export function buildServeConfig(raw: RawOptions, positionals: readonly string[]
   if (host.trim() === '') throw new UsageError('--host is empty; give an address to listen on, like 127.0.0.1');
   const reply = text('reply');
   const banner = text('banner');
+  const errorLine = text('errorLine');
+  if (errorLine !== undefined && overLimit !== 'error-close') throw new UsageError('--error-line applies to --over-limit error-close; add it, or drop --error-line');
   const max = text('maxConnections');
   const backlog = text('backlog');
   const duration = text('duration');
@@ -48,7 +50,7 @@ export function buildServeConfig(raw: RawOptions, positionals: readonly string[]
   if (workers > 64) throw new UsageError(`--workers ${workers} is too many; use at most 64 processes`);
   const multi = workers > 1 || listeners > 1;
   if (multi) {
-    const limited = ['maxConnections', 'overLimit', 'banner', 'tls', 'websocket'].find((name) => raw[name] !== undefined);
+    const limited = ['maxConnections', 'overLimit', 'banner', 'errorLine', 'tls', 'websocket'].find((name) => raw[name] !== undefined);
     if (limited) throw new UsageError(`--${limited.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs the one-process target; drop --workers/--listeners (they make an unlimited hold target)`);
     if (reply !== undefined && reply !== 'echo') throw new UsageError('--workers/--listeners targets only echo (--reply echo) or discard; drop the fixed --reply');
   }
@@ -60,6 +62,7 @@ export function buildServeConfig(raw: RawOptions, positionals: readonly string[]
       maxConnections: max === undefined ? undefined : parseCount(max, '--max-connections'),
       overLimit: overLimit as OverLimit,
       banner: banner === undefined ? undefined : decodeEscapes(banner, '--banner'),
+      errorLine: errorLine === undefined ? undefined : decodeEscapes(errorLine, '--error-line'),
       reply: reply === undefined ? undefined : reply === 'echo' ? 'echo' : decodeEscapes(reply, '--reply'),
       backlog: backlog === undefined ? undefined : parseCount(backlog, '--backlog', 0),
       tls: serverTls(raw, readFile),

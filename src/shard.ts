@@ -26,9 +26,6 @@ function runShard(send: ((reply: ShardReply) => boolean) | undefined): void {
       case 'open':
         fleet?.open(command.count);
         return;
-      case 'reopen':
-        fleet?.setReopen(command.reopen);
-        return;
       case 'cancel':
         fleet?.cancelQueued();
         return;

@@ -7,7 +7,6 @@ export type ShardFleetOptions = Omit<FleetOptions, 'now'>;
 export type ShardCommand =
   | { readonly type: 'start'; readonly options: ShardFleetOptions }
   | { readonly type: 'open'; readonly count: number }
-  | { readonly type: 'reopen'; readonly reopen: boolean }
   | { readonly type: 'cancel' }
   /** A reading: an observation (starts a new latency window), the live counts, or the newest open. */
   | { readonly type: 'read'; readonly id: number; readonly what: 'observation' | 'live' | 'lastOpen' }

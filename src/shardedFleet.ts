@@ -81,10 +81,6 @@ export class ShardedFleet implements FleetControl {
     }
   }
 
-  setReopen(reopen: boolean): void {
-    for (const shard of this.shards) this.send(shard, { type: 'reopen', reopen });
-  }
-
   cancelQueued(): void {
     for (const shard of this.shards) this.send(shard, { type: 'cancel' });
   }

@@ -40,7 +40,7 @@ test('gate against an unreachable target exits 2', async () => {
   const run = await runCliProcess([`127.0.0.1:${port}`, '--ramp', '100/s', '--min-concurrency', '10', '--settle', '100ms']);
   assert.is(run.code, 2, run.stderr);
   assert.match(run.stdout, /Failures in all: refused \d+/);
-  assert.is(lastLine(run.stdout), 'Result: maximum sustainable concurrency 0, verdict limit-found, exit 2');
+  assert.is(lastLine(run.stdout), 'Result: maximum sustainable concurrency 0, verdict not-served, exit 2');
 });
 
 test('prober-limited under a tiny fd limit: exit 3, never 0, the record says so', async () => {

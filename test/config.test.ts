@@ -89,7 +89,7 @@ test('--ca takes a file holding a PEM certificate; --expect regexes match in lin
 
 test('serve config: defaults, behaviours and errors', () => {
   const c = buildServeConfig({ maxConnections: '10', overLimit: 'reset', reply: 'echo', banner: 'hi\\n', backlog: '4', duration: '2s' }, [], readFileSync);
-  assert.equal({ ...c.server, banner: c.server.banner?.toString() }, { host: '127.0.0.1', port: 0, maxConnections: 10, overLimit: 'reset', banner: 'hi\n', reply: 'echo', backlog: 4, tls: undefined, websocket: false });
+  assert.equal({ ...c.server, banner: c.server.banner?.toString() }, { host: '127.0.0.1', port: 0, maxConnections: 10, overLimit: 'reset', banner: 'hi\n', reply: 'echo', backlog: 4, tls: undefined, websocket: false, errorLine: undefined });
   assert.is(c.durationMs, 2000);
   const tls = buildServeConfig({ tls: true, websocket: true }, [], readFileSync).server;
   assert.match(tls.tls?.cert.toString() ?? '', /BEGIN CERTIFICATE/, 'the built-in test certificate');

@@ -2,16 +2,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Clock } from '../src/clock.js';
 import { buildProbeConfig } from '../src/config.js';
-import { emptyLatency, type FleetObservation, type LiveCounts } from '../src/fleet.js';
+import type { FleetObservation, LiveCounts } from '../src/fleet.js';
+import { reading as emptyReading } from './helpers/reading.js';
 import { runFixed, type FixedFleet } from '../src/fixedProbe.js';
 
 const none = (): Buffer => Buffer.alloc(0);
 
-const reading = (atMs: number, live: LiveCounts): FleetObservation => ({
-  atMs, live, requested: 10, started: 10, reopened: 0, established: live.held, failed: 0, dropped: 0, droppedHeld: 0,
-  droppedOldest: 0, recycled: 0, failures: {}, evidence: {}, peakEstablished: live.held, errorMs: [], sourceAddresses: [],
-  bytesSent: 0, bytesReceived: 0, latency: emptyLatency(),
-});
+const reading = (atMs: number, live: LiveCounts): FleetObservation => emptyReading({ atMs, live, requested: 10, started: 10, established: live.held, peakEstablished: live.held });
 
 test('time to N: from the first dial to the newest open the fleet reports, not to the poll that saw it', async () => {
   // A fake clock that only moves when the loop sleeps or the fleet takes time to answer.

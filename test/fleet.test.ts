@@ -7,7 +7,7 @@ import { withServer } from './helpers/servers.js';
 
 const options = (port: number, over: Partial<FleetOptions> = {}): FleetOptions => ({
   routes: [{ endpoint: { host: '127.0.0.1', port, family: 4 } }],
-  dialTimeoutMs: 1000, keepaliveMs: 0, maxInflight: 8, expectTimeoutMs: 500, settleMs: 50, reopen: false,
+  dialTimeoutMs: 1000, keepaliveMs: 0, maxInflight: 8, expectTimeoutMs: 500, settleMs: 50,
   now: systemClock.now, ...over,
 });
 

@@ -199,7 +199,7 @@ test('fleet: the same counts on bare handles and on net.Socket, against a target
     await withServer({ maxConnections: 6, overLimit: 'close', banner: Buffer.from('hi\n') }, async (server) => {
       const obs = await settle({
         routes: [route(server.port)], dialTimeoutMs: 2000, keepaliveMs: 0, maxInflight: 1, expectTimeoutMs: 1000,
-        settleMs: 100, reopen: false, now: systemClock.now, leanSockets,
+        settleMs: 100, now: systemClock.now, leanSockets,
         expect: { kind: 'bytes', bytes: Buffer.from('hi'), source: 'hi' },
       }, 10);
       const label = leanSockets ? 'lean' : 'net.Socket';

@@ -78,11 +78,12 @@ test('--no-reopen: dropped connections are not replaced', async () => {
   });
 });
 
-test('refused target: the first round fails, maximum 0', async () => {
+test('refused target: the first round fails, maximum 0, nothing served (exit 2)', async () => {
   const port = await closedPort();
   const result = await rampAgainst(`127.0.0.1:${port}`, { ramp: '50/s', ...FAST });
   assert.is(result.maximum, 0);
-  assert.is(result.verdict, 'limit-found');
+  assert.is(result.verdict, 'not-served');
+  assert.is(result.exitCode, 2);
   assert.ok((result.failures.refused ?? 0) > 0);
   assert.match(result.evidence.refused?.message ?? '', /ECONNREFUSED/);
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
+import { reading } from './helpers/reading.js';
 import * as assert from 'uvu/assert';
 import { systemClock } from '../src/clock.js';
 import { emptyLatency, type FleetObservation, type LatencyReadings, type LiveCounts } from '../src/fleet.js';
@@ -13,7 +14,7 @@ import { withServer } from './helpers/servers.js';
 
 const options = (ports: readonly number[], over: Partial<ShardFleetOptions> = {}): ShardFleetOptions => ({
   routes: buildRoutes(ports.map((port) => ({ host: '127.0.0.1', port, family: 4 })), []),
-  dialTimeoutMs: 2000, keepaliveMs: 0, maxInflight: 64, expectTimeoutMs: 1000, settleMs: 50, reopen: false, ...over,
+  dialTimeoutMs: 2000, keepaliveMs: 0, maxInflight: 64, expectTimeoutMs: 1000, settleMs: 50, ...over,
 });
 
 /** Resolves once the fleet's live counts satisfy the predicate; polls a bounded number of times. */
@@ -26,11 +27,6 @@ async function until(fleet: FleetControl, ok: (live: Readonly<LiveCounts>) => bo
   throw new Error(`timed out: ${JSON.stringify(await fleet.liveCounts())}`);
 }
 
-const reading = (over: Partial<FleetObservation>): FleetObservation => ({
-  atMs: 0, live: { queued: 0, dialing: 0, open: 0, verified: 0, held: 0 }, requested: 0, started: 0, reopened: 0,
-  established: 0, failed: 0, dropped: 0, droppedHeld: 0, droppedOldest: 0, recycled: 0, failures: {}, evidence: {},
-  peakEstablished: 0, errorMs: [], sourceAddresses: [], bytesSent: 0, bytesReceived: 0, latency: emptyLatency(), ...over,
-});
 
 /** Latency readings whose connect histogram holds these values. */
 function connectLatencies(values: readonly number[]): LatencyReadings {
@@ -55,8 +51,8 @@ test('merge: sums live counts and totals, joins samples, keeps the first evidenc
 test('merge: a lost shard holds nothing, keeps its totals, and its connections count as shard-lost', () => {
   const alive = reading({ live: { queued: 0, dialing: 0, open: 0, verified: 0, held: 50 }, requested: 50, started: 50, established: 50 });
   const last = reading({ live: { queued: 2, dialing: 3, open: 0, verified: 5, held: 40 }, requested: 52, reopened: 2, started: 50, established: 48, failed: 0, errorMs: [9], latency: connectLatencies([9]) });
-  // 50 asked before its last reading, 10 more after it: 50 running + 10 never reported = 60 lost.
-  const merged = mergeObservations(1, [alive], [{ reason: 'shard 1 (pid 7) exited on SIGKILL', last, asked: 60 }]);
+  // 52 asked before its last reading (2 of them reopens), 10 more after it: 50 running + 10 never reported = 60 lost.
+  const merged = mergeObservations(1, [alive], [{ reason: 'shard 1 (pid 7) exited on SIGKILL', last, asked: 62 }]);
   assert.equal(merged.live.held, 50, 'only the live shard holds connections');
   assert.is(merged.failures['shard-lost'], 60);
   assert.is(merged.failed, 60);

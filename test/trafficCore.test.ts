@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { reading } from './helpers/reading.js';
 import * as assert from 'uvu/assert';
 import { buildProbeConfig, parsePercentiles } from '../src/config.js';
 import { emptyLatency, type FleetObservation } from '../src/fleet.js';
@@ -12,11 +13,6 @@ import { formatLatency, trafficLines } from '../src/report/trafficText.js';
 import { summarizeTraffic } from '../src/trafficSummary.js';
 import { formatBytes, parseBandwidth, parseDuration, parseRate } from '../src/units.js';
 
-const reading = (over: Partial<FleetObservation>): FleetObservation => ({
-  atMs: 0, live: { queued: 0, dialing: 0, open: 0, verified: 0, held: 0 }, requested: 0, started: 0, reopened: 0,
-  established: 0, failed: 0, dropped: 0, droppedHeld: 0, droppedOldest: 0, recycled: 0, failures: {}, evidence: {},
-  peakEstablished: 0, errorMs: [], sourceAddresses: [], bytesSent: 0, bytesReceived: 0, latency: emptyLatency(), ...over,
-});
 
 test('multipliers: tcpkali rates, bandwidths and times', () => {
   assert.is(parseRate('5k', '--message-rate', 'messages'), 5000);

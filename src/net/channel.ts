@@ -9,6 +9,11 @@ export interface Channel {
   readonly localAddress?: string | undefined;
   /** Bytes queued but not yet handed to the kernel. */
   readonly writableLength: number;
+  /**
+   * True once the TCP handshake is done while a TLS or WebSocket handshake may still be going on
+   * (only set by those transports): a timeout then is the handshake's, not an unanswered SYN.
+   */
+  readonly tcpOpen?: boolean | undefined;
 }
 
 /**

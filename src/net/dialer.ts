@@ -66,6 +66,7 @@ export function dial(route: Route, options: DialOptions, handlers: SocketHandler
   let socket: Socket;
   if (transport.kind === 'tls') {
     socket = tlsConnect({ ...base, ...tlsOptions(transport.tls) });
+    socket.once('connect', markTcpOpen);
     socket.on('secureConnect', handlers.connect);
   } else {
     socket = connect(base);
@@ -78,6 +79,11 @@ export function dial(route: Route, options: DialOptions, handlers: SocketHandler
   return socket;
 }
 
+/** Marks a TLS socket whose TCP handshake is done (one function for every socket, `this` is the socket). */
+function markTcpOpen(this: Socket & { tcpOpen?: boolean }): void {
+  this.tcpOpen = true;
+}
+
 function tlsOptions(tls: TlsSettings): { servername?: string; rejectUnauthorized: boolean; ca?: Buffer } {
   return {
     ...(tls.servername ? { servername: tls.servername } : {}),
@@ -88,6 +94,9 @@ function tlsOptions(tls: TlsSettings): { servername?: string; rejectUnauthorized
 
 /** A WebSocket client as a Channel: binary messages out, message payloads in. */
 class WebSocketChannel extends EventEmitter implements Channel {
+  /** Set once the TCP connection under the upgrade request is up. */
+  tcpOpen = false;
+
   constructor(private readonly ws: WebSocket) {
     super();
   }
@@ -124,6 +133,11 @@ function dialWebSocket(route: Route, options: DialOptions, transport: Extract<Tr
     ...(transport.host ? { headers: { host: transport.host } } : {}),
   });
   const channel = new WebSocketChannel(ws);
+  // ws keeps its upgrade request private; its socket's connect is the TCP handshake.
+  (ws as unknown as { _req?: EventEmitter })._req?.once('socket', (socket: Socket) => {
+    if (!socket.connecting) channel.tcpOpen = true;
+    else socket.once('connect', () => (channel.tcpOpen = true));
+  });
   ws.on('upgrade', (response) => {
     const socket = response.socket;
     socket.setNoDelay(options.sends);

@@ -3,6 +3,8 @@ import { formatDuration } from '../units.js';
 
 /** Returns why a ramp run stopped and what its maximum means, in one clause. */
 export function describeStop(r: RampResult): string {
+  if (r.verdict === 'not-served') return 'no connection was ever held as served, so there is no capacity to report';
+  if (r.verdict === 'inconclusive') return 'some source addresses were turned away while others were served: the prober\'s setup, not the target\'s capacity; inconclusive';
   switch (r.stopReason) {
     case 'round-failed':
       return 'a round failed on the target\'s side; the maximum is the target\'s';
@@ -31,6 +33,8 @@ export function describeGate(r: RampResult): string | null {
   if (!r.gate) return null;
   const { minConcurrency, met } = r.gate;
   if (r.verdict === 'prober-limited') return `--min-concurrency ${minConcurrency} inconclusive: the prober's own limit came first (held ${r.maximum})`;
+  if (r.verdict === 'inconclusive') return `--min-concurrency ${minConcurrency} inconclusive: some source addresses were turned away (held ${r.maximum})`;
+  if (r.verdict === 'not-served') return `--min-concurrency ${minConcurrency} FAILED: nothing was served`;
   if (r.verdict === 'interrupted') return `--min-concurrency ${minConcurrency} not decided: interrupted (held ${r.maximum})`;
   return met ? `--min-concurrency ${minConcurrency} passed (held ${r.maximum})` : `--min-concurrency ${minConcurrency} FAILED: the maximum ${r.maximum} is below it`;
 }
@@ -52,8 +56,13 @@ export function describeRamp(r: RampResult): string {
  */
 export function resultLine(result: RampResult | FixedResult, exitCode = result.exitCode): string {
   if (result.mode === 'fixed') {
-    const verdict = result.interrupted ? 'interrupted' : result.exitCode === 0 ? 'all established' : 'not all established';
-    return `Result: established ${result.status.established} of ${result.status.total}, ${verdict}, exit ${exitCode}`;
+    const verdict = result.interrupted
+      ? 'interrupted'
+      : result.exitCode === 3
+        ? 'inconclusive (the prober\'s own limit or setup)'
+        : result.exitCode === 0 ? 'all established' : 'not all established';
+    const never = result.neverOpened ? `, ${result.neverOpened} never opened` : '';
+    return `Result: established ${result.status.established} of ${result.status.total}${never}, ${verdict}, exit ${exitCode}`;
   }
   return `Result: maximum sustainable concurrency ${result.maximum}, verdict ${result.verdict}, exit ${exitCode}`;
 }

@@ -11,6 +11,7 @@ export function renderFixedReport(r: FixedResult): string {
     formatStatusLine(r.status),
     `Target: ${r.target}, dialed ${r.dialed}`,
     `Established: ${r.totalEstablished} in total, ${r.maxConcurrent} at most at once, ${r.status.established} at closure`,
+    ...(r.neverOpened ? [`Never opened: ${r.neverOpened} (still dialing or handshaking when the run ended: not established)`] : []),
     `Connect time ${minAvgMaxDev(r.connect)}`,
     `Time to error ${minAvgMaxDev(r.timeToError)}`,
     ...trafficLines(r.traffic),

@@ -26,8 +26,13 @@ export interface TargetServerOptions {
   /** Connections served at once; beyond it, `overLimit` applies. */
   readonly maxConnections?: number | undefined;
   readonly overLimit?: OverLimit;
-  /** With `error-close`, the error line; otherwise a greeting sent to every served connection. */
+  /**
+   * A greeting sent to every connection. With `error-close` and no `errorLine`, the error line
+   * instead (the older form); with `errorLine`, over-limit connections get the greeting, then the error.
+   */
   readonly banner?: Buffer | undefined;
+  /** With `error-close`: the line written past the limit, before closing (default: Redis's). */
+  readonly errorLine?: Buffer | undefined;
   /** Echo every chunk back, or answer every chunk with fixed bytes. */
   readonly reply?: 'echo' | Buffer | undefined;
   readonly backlog?: number | undefined;
@@ -70,8 +75,8 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
   const waiting = new Set<Socket>();
   const sockets = new Set<Socket>();
   const stats = { peakActive: 0, served: 0, overLimit: 0 };
-  const greeting = overLimit === 'error-close' ? undefined : options.banner;
-  const errorLine = options.banner ?? Buffer.from(DEFAULT_ERROR_LINE);
+  const greeting = overLimit === 'error-close' && options.errorLine === undefined ? undefined : options.banner;
+  const errorLine = options.errorLine ?? options.banner ?? Buffer.from(DEFAULT_ERROR_LINE);
   const queue = overLimit === 'queue' && Number.isFinite(limit);
   const refusing = overLimit === 'refuse' && Number.isFinite(limit);
   let acceptor: Acceptor | null = null;
@@ -154,7 +159,7 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
     if (overLimit === 'queue') waiting.add(socket);
     else if (overLimit === 'refuse') socket.resetAndDestroy(); // accepted in the same batch as the last one admitted
     else if (overLimit === 'reset') socket.resetAndDestroy();
-    else if (overLimit === 'error-close') socket.end(errorLine).resume();
+    else if (overLimit === 'error-close') socket.end(greeting ? Buffer.concat([greeting, errorLine]) : errorLine).resume();
     else if (overLimit === 'close') socket.end().resume();
     else {
       const oldest = active.values().next().value as Socket;
