@@ -43,12 +43,27 @@ export function expandCidr(text: string): string[] {
 }
 
 /**
- * Returns the source addresses `auto` picks for a loopback IPv4 destination: 127.0.0.1 and then
- * 127.0.0.2, 127.0.0.3, …, enough that no address carries more than BOUND_SOURCE_SLOWDOWN of
- * `reach` connections. Linux answers for all of 127.0.0.0/8, so these need no alias set up.
+ * Returns true when `auto` needs more than one source address: the run can reach past what one
+ * unbound address holds, its ephemeral ports towards every destination (`oneAddressHolds`; null
+ * when unknown, taken as the kernel's default range). Below that, extra addresses only add ways to
+ * be told apart by the target (an allow list, Redis protected mode) and no capacity.
  */
-export function loopbackSources(reach: number): string[] {
-  const count = Math.min(MAX_SOURCES, Math.max(1, Math.ceil(reach / BOUND_SOURCE_SLOWDOWN)));
+export function needsSpread(reach: number | null, oneAddressHolds: number | null): boolean {
+  return reach === null || reach > (oneAddressHolds ?? DEFAULT_EPHEMERAL_PORTS);
+}
+
+/** The ephemeral ports of Linux's default ip_local_port_range (32768-60999). */
+export const DEFAULT_EPHEMERAL_PORTS = 28_232;
+
+/**
+ * Returns the source addresses `auto` picks for a loopback IPv4 destination: none (the kernel
+ * picks 127.0.0.1) while one address holds the whole reach, otherwise 127.0.0.1, 127.0.0.2, …,
+ * enough that no address carries more than BOUND_SOURCE_SLOWDOWN of `reach` connections. Linux
+ * answers for all of 127.0.0.0/8, so these need no alias set up.
+ */
+export function loopbackSources(reach: number | null, oneAddressHolds: number | null): string[] {
+  if (!needsSpread(reach, oneAddressHolds)) return [];
+  const count = Math.min(MAX_SOURCES, Math.max(2, Math.ceil((reach ?? 0) / BOUND_SOURCE_SLOWDOWN)));
   return Array.from({ length: count }, (_, i) => fromNumber(toNumber('127.0.0.1') + i));
 }
 

@@ -47,8 +47,11 @@ test('source addresses: lists, CIDR blocks, loopback auto, and what is local', (
   assert.throws(() => expandCidr('127.0.0.0/16'), /65536 addresses; use at most 256/);
   assert.throws(() => parseSourceSpec('127.0.0.1/33'), /not an IPv4 CIDR block/);
   assert.throws(() => parseSourceSpec('eth0'), /"eth0" is not an IP address/);
-  assert.equal(loopbackSources(20_000), ['127.0.0.1', '127.0.0.2', '127.0.0.3'], 'at most 7,000 per bound source');
-  assert.equal(loopbackSources(10), ['127.0.0.1']);
+  assert.equal(loopbackSources(20_000, 28_232), [], 'one unbound address holds it all: no spread');
+  assert.equal(loopbackSources(10, null), [], 'a small run stays on one address');
+  assert.equal(loopbackSources(30_000, 28_232), ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'], 'past one address: at most 7,000 per bound source');
+  assert.equal(loopbackSources(8000, 1000).length, 2, 'a narrow port range spreads sooner');
+  assert.equal(loopbackSources(null, 28_232).length, 2, 'an unbounded reach spreads');
   assert.ok(isLocalAddress('127.9.9.9', []) && isLocalAddress('::1', []));
   const mine = interfaceAddresses();
   assert.ok(mine.every((address) => isLocalAddress(address, mine)), 'this machine\'s own addresses');

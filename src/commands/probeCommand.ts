@@ -69,7 +69,8 @@ async function probe(config: ProbeConfig, io: CliIO, context: ProbeContext): Pro
   if (!(await confirmed(config, endpoints, io))) return 1;
   const environment = readEnvironment();
   const reach = runReach(config);
-  const sources = await resolveSources(config.sources, endpoints, reach);
+  const ports = environment.ephemeralPorts;
+  const sources = await resolveSources(config.sources, endpoints, reach, ports ? ports.high - ports.low + 1 : null);
   const workers = config.workers === 'auto' ? workersFor(reach, environment) : config.workers;
   const way: RampWay = { routes: buildRoutes(endpoints, sources), workers };
   const dialed = describeRoutes(way.routes);

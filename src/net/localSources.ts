@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import type { SourceSpec } from '../sourceAddresses.js';
-import { checkLocalSources, loopbackSources } from '../sourceAddresses.js';
+import { checkLocalSources, loopbackSources, needsSpread } from '../sourceAddresses.js';
 import { UsageError } from '../usageError.js';
 import { sourceAddressFor } from './dialer.js';
 import { isLoopback } from './loopback.js';
@@ -13,11 +13,12 @@ export function interfaceAddresses(): string[] {
 
 /**
  * Returns the source addresses to bind for `--source-ip`: a list checked against this machine's
- * addresses; for `auto`, 127.0.0.x addresses for IPv4 loopback destinations (enough for `reach`),
- * otherwise every address of the interface that routes to the first destination. An empty result
- * leaves the choice to the kernel.
+ * addresses; for `auto`, only when the run can reach past what one address holds (`portsPerPair`
+ * ports to each destination), 127.0.0.x addresses for IPv4 loopback destinations (enough for
+ * `reach`), otherwise every address of the interface that routes to the first destination. An
+ * empty result leaves the choice to the kernel.
  */
-export async function resolveSources(spec: SourceSpec | undefined, endpoints: readonly Endpoint[], reach: number | null): Promise<string[]> {
+export async function resolveSources(spec: SourceSpec | undefined, endpoints: readonly Endpoint[], reach: number | null, portsPerPair: number | null): Promise<string[]> {
   if (spec === undefined) return [];
   if (spec.kind === 'list') {
     checkLocalSources(spec.addresses, interfaceAddresses());
@@ -27,7 +28,10 @@ export async function resolveSources(spec: SourceSpec | undefined, endpoints: re
     }
     return [...spec.addresses];
   }
-  if (endpoints.every((e) => e.family === 4 && isLoopback(e.host))) return loopbackSources(reach ?? 0);
+  // Unbound, one address has the whole port range towards each destination.
+  const oneAddressHolds = portsPerPair === null ? null : portsPerPair * endpoints.length;
+  if (endpoints.every((e) => e.family === 4 && isLoopback(e.host))) return loopbackSources(reach, oneAddressHolds);
+  if (!needsSpread(reach, oneAddressHolds)) return [];
   const first = endpoints[0] as Endpoint;
   const routed = await sourceAddressFor(first);
   if (routed === null) return [];

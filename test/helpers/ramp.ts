@@ -3,8 +3,10 @@ import { resolveTarget } from '../../src/net/resolve.js';
 import type { RampResult } from '../../src/result.js';
 import { runRampProbe } from '../../src/runRampProbe.js';
 
-/** Runs a ramp in this process against `address` with the given flags. */
-export async function rampAgainst(address: string, raw: RawOptions, signal = new AbortController().signal): Promise<RampResult> {
+/** Runs a ramp in this process against `address` with the given flags, dialing from `sources` (round-robin) when given. */
+export async function rampAgainst(address: string, raw: RawOptions, signal = new AbortController().signal, sources: readonly string[] = []): Promise<RampResult> {
   const config = buildProbeConfig(raw, [address], () => Buffer.alloc(0));
-  return runRampProbe(config, { routes: [{ endpoint: await resolveTarget(config.target) }], workers: 1 }, { signal });
+  const endpoint = await resolveTarget(config.target);
+  const routes = sources.length === 0 ? [{ endpoint }] : sources.map((localAddress) => ({ endpoint, localAddress }));
+  return runRampProbe(config, { routes, workers: 1 }, { signal });
 }
