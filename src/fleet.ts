@@ -156,17 +156,12 @@ interface Conn {
   markerCarry: Buffer | null;
   /** Send times of --message copies whose marker has not come back yet (oldest first). */
   markerPending: number[] | null;
-  /** The slot this connection fills: it outlives the connection, to be reopened (with backoff) by a later `open`. */
-  slot: Slot;
+  /** Failures in a row of the slot this connection fills; the slot outlives it, to be reopened (with backoff) by a later `open`. */
+  streak: number;
   /** The source address dialed from, when the route binds one. */
   source: string | undefined;
   /** When a slot in backoff may dial again (fleet clock); 0 when it may now. */
   readyAtMs: number;
-}
-
-/** One of the connections the run asked for: failures in a row, and when the last one was. */
-interface Slot {
-  streak: number;
 }
 
 /** How many times a failing slot's backoff doubles at most (base x 2^4 = 16 rounds in a ramp). */
@@ -210,8 +205,8 @@ export class Fleet {
   private readonly settleDeadlines = new Fifo<Conn>();
   private readonly lifetimeDeadlines = new Fifo<Conn>();
   private readonly paced = new Fifo<Conn>();
-  /** Slots whose connection failed or was closed by the peer, oldest first: `open` fills these first. */
-  private readonly vacant = new Fifo<Slot>();
+  /** Slots whose connection failed or was closed by the peer, oldest first, as their failures in a row: `open` fills these first. */
+  private readonly vacant = new Fifo<number>();
   /** Queued connections of slots in backoff, not yet handed to a dialer. */
   private backingOff: Conn[] = [];
   private readonly bySource = new Map<string, { attempts: number; served: number; failed: number; evidence?: Evidence & { kind: FailureKind } }>();
@@ -280,9 +275,9 @@ export class Fleet {
    */
   open(count: number): void {
     for (let i = 0; i < count && !this.stopped; i++) {
-      const slot = this.vacant.shift();
-      if (slot) this.reopened++;
-      this.enqueue(slot ?? { streak: 0 });
+      const streak = this.vacant.shift();
+      if (streak !== undefined) this.reopened++;
+      this.enqueue(streak ?? 0);
     }
   }
 
@@ -350,17 +345,17 @@ export class Fleet {
     if (this.unclosed > 0) await new Promise<void>((resolve) => (this.onAllClosed = resolve));
   }
 
-  private enqueue(slot: Slot): void {
+  private enqueue(streak: number): void {
     const conn: Conn = {
       state: 'queued', socket: null, startedAtMs: 0, openAtMs: 0, verifiedAtMs: 0,
       received: null, error: null, dialer: null,
       sent: 0, gotByte: false, markerCarry: null, markerPending: null,
-      slot, source: undefined, readyAtMs: 0,
+      streak, source: undefined, readyAtMs: 0,
     };
     this.requested++;
     this.counts.queued++;
     this.live.add(conn);
-    const waitMs = backoffMs(slot.streak, this.options.reopenBackoffMs ?? 0);
+    const waitMs = backoffMs(streak, this.options.reopenBackoffMs ?? 0);
     if (waitMs > 0) {
       conn.readyAtMs = this.options.now() + waitMs;
       this.backingOff.push(conn);
@@ -602,8 +597,7 @@ export class Fleet {
     if (this.isOldestEstablished(conn)) this.droppedOldest++;
     this.count(kind, conn);
     // A held connection that drops has failed once; one dropped before it was held, once more.
-    conn.slot.streak = conn.state === 'held' ? 1 : conn.slot.streak + 1;
-    this.vacant.push(conn.slot);
+    this.vacant.push(conn.state === 'held' ? 1 : conn.streak + 1);
     this.moveTo(conn, 'closed');
   }
 
@@ -626,8 +620,7 @@ export class Fleet {
     this.failed++;
     this.errorMs.push(this.options.now() - conn.startedAtMs);
     this.count(kind, conn);
-    conn.slot.streak++;
-    this.vacant.push(conn.slot);
+    this.vacant.push(conn.streak + 1);
     this.releaseDial(conn);
     this.moveTo(conn, 'failed');
     conn.socket?.destroy();
@@ -691,7 +684,7 @@ export class Fleet {
 
   /** Counts a settled connection as held: its slot's failures are over, and its first bytes show what served clients get. */
   private hold(conn: Conn): void {
-    conn.slot.streak = 0;
+    conn.streak = 0;
     if (this.servedBytes === null && conn.received !== null) this.servedBytes = conn.received.subarray(0, EVIDENCE_BYTES).toString('latin1');
     this.moveTo(conn, 'held');
   }
@@ -701,7 +694,7 @@ export class Fleet {
     this.recycled++;
     this.moveTo(conn, 'closed');
     conn.socket?.destroy();
-    if (!this.stopped) this.enqueue(conn.slot);
+    if (!this.stopped) this.enqueue(conn.streak);
   }
 }
 
