@@ -45,6 +45,7 @@ export interface FleetOptions extends TrafficOptions {
    * The backoff of a connection slot that keeps failing: its second reopen in a row waits this
    * long, each later one twice as long as the one before, up to MAX_BACKOFF_STEPS doublings. The
    * fleet never reopens on its own: the run loop asks for reopens within its own pacing (`open`).
+   * Absent (fixed mode, --no-reopen), nothing is reopened: every `open` is a new connection.
    */
   readonly reopenBackoffMs?: number | undefined;
   /**
@@ -173,6 +174,9 @@ export function backoffMs(streak: number, baseMs: number): number {
   return baseMs * 2 ** Math.min(streak - 2, MAX_BACKOFF_STEPS);
 }
 
+/** A source address's tally while the fleet counts it. */
+type Tally = { -readonly [K in keyof SourceTally]: SourceTally[K] };
+
 /** A dialer's end: resolves its p-limit job once no connection waits for a dial. */
 type Dialer = () => void;
 
@@ -209,7 +213,7 @@ export class Fleet {
   private readonly vacant = new Fifo<number>();
   /** Queued connections of slots in backoff, not yet handed to a dialer. */
   private backingOff: Conn[] = [];
-  private readonly bySource = new Map<string, { attempts: number; served: number; failed: number; evidence?: Evidence & { kind: FailureKind } }>();
+  private readonly bySource = new Map<string, Tally>();
   private servedBytes: string | null = null;
   /** Connections waiting for a dialer, in the order asked. */
   private readonly waiting = new Fifo<Conn>();
@@ -381,7 +385,7 @@ export class Fleet {
   }
 
   /** Returns the tally of a source address, made on first use. */
-  private tally(address: string): { attempts: number; served: number; failed: number; evidence?: Evidence & { kind: FailureKind } } {
+  private tally(address: string): Tally {
     let tally = this.bySource.get(address);
     if (!tally) this.bySource.set(address, (tally = { attempts: 0, served: 0, failed: 0 }));
     return tally;
@@ -597,7 +601,7 @@ export class Fleet {
     if (this.isOldestEstablished(conn)) this.droppedOldest++;
     this.count(kind, conn);
     // A held connection that drops has failed once; one dropped before it was held, once more.
-    this.vacant.push(conn.state === 'held' ? 1 : conn.streak + 1);
+    this.vacate(conn.state === 'held' ? 1 : conn.streak + 1);
     this.moveTo(conn, 'closed');
   }
 
@@ -620,7 +624,7 @@ export class Fleet {
     this.failed++;
     this.errorMs.push(this.options.now() - conn.startedAtMs);
     this.count(kind, conn);
-    this.vacant.push(conn.streak + 1);
+    this.vacate(conn.streak + 1);
     this.releaseDial(conn);
     this.moveTo(conn, 'failed');
     conn.socket?.destroy();
@@ -638,6 +642,11 @@ export class Fleet {
     };
     this.evidence[kind] ??= evidence;
     if (source) source.evidence ??= { kind, ...evidence };
+  }
+
+  /** Leaves a slot to be reopened by a later `open`, with its failures in a row; only when the run reopens. */
+  private vacate(streak: number): void {
+    if (this.options.reopenBackoffMs !== undefined) this.vacant.push(streak);
   }
 
   /** Frees the connection's dialer for the next queued connection. */

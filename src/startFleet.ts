@@ -16,8 +16,8 @@ export function fleetOptions(config: ProbeConfig, routes: readonly Route[]): Omi
     expect: config.expect,
     expectTimeoutMs: config.expectTimeoutMs,
     settleMs: config.settleMs,
-    // A ramp's slot that keeps failing waits a round, then 2, 4, … before its next reopen.
-    reopenBackoffMs: config.ramp?.roundMs,
+    // A ramp that reopens: a slot that keeps failing waits a round, then 2, 4, … before its next reopen.
+    reopenBackoffMs: config.reopen ? config.ramp?.roundMs : undefined,
     leanSockets: config.leanSockets,
     lifetimeMs: config.lifetimeMs,
     message: config.message,

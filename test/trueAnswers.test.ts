@@ -11,6 +11,7 @@ import { runRampProbe } from '../src/runRampProbe.js';
 import { findSourceRejection } from '../src/sourceRejection.js';
 import { startTargetServer } from '../src/servers/targetServer.js';
 import { systemClock } from '../src/clock.js';
+import { fleetOptions } from '../src/startFleet.js';
 import { runCliProcess, startCli } from './helpers/cli.js';
 import { rampAgainst } from './helpers/ramp.js';
 import { startRedis } from './helpers/realServers.js';
@@ -191,6 +192,29 @@ test('a refused slot waits its backoff in the fleet before it dials again', asyn
   } finally {
     await fleet.stop();
   }
+});
+
+test('without reopening (fixed mode, --no-reopen) a failed slot is never inherited: the next open is new and dials at once', async () => {
+  const server = await startTargetServer({});
+  const port = server.port;
+  await server.close(); // now refused
+  const endpoint = await resolveTarget({ host: '127.0.0.1', port, display: '' });
+  const fleet = new Fleet({ routes: [{ endpoint }], dialTimeoutMs: 1000, keepaliveMs: 0, maxInflight: 4, expectTimeoutMs: 500, settleMs: 50, now: systemClock.now });
+  try {
+    for (let n = 1; n <= 3; n++) {
+      fleet.open(1);
+      for (let i = 0; i < 100 && fleet.observe().failed < n; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.is(fleet.observe().failed, n, `dial ${n} ran and failed`);
+    }
+    assert.is(fleet.observe().reopened, 0, 'new connections, not reopens');
+  } finally {
+    await fleet.stop();
+  }
+  // Only a ramp that reopens gives its fleet a backoff; --no-reopen and fixed mode dial every open at once.
+  const options = (raw: RawOptions) => fleetOptions(buildProbeConfig(raw, ['127.0.0.1:1'], () => Buffer.alloc(0)), []);
+  assert.is(options({ ramp: '10/s', round: '500ms' }).reopenBackoffMs, 500);
+  assert.is(options({ ramp: '10/s', reopen: false }).reopenBackoffMs, undefined);
+  assert.is(options({ connections: '10' }).reopenBackoffMs, undefined);
 });
 
 test.run();

@@ -144,9 +144,9 @@ async function fixedRun(config: ProbeConfig, way: RampWay, dialed: string, signa
 async function confirmed(config: ProbeConfig, endpoints: readonly Endpoint[], io: CliIO): Promise<boolean> {
   const remote = endpoints.find((endpoint) => !isLoopback(endpoint.host));
   const statsd = config.statsd && !isLoopbackName(config.statsd.host) ? config.statsd.host : null;
-  if ((!remote && !statsd) || config.assumeYes) return true;
-  const what = remote
-    ? `${config.target.display} (${formatEndpoint(remote)}) is not a loopback address`
-    : `--statsd-host ${statsd} is not a loopback address`;
-  return confirmOutside(what, 'Open connections to it', io);
+  if (config.assumeYes) return true;
+  // Each destination outside loopback is asked about on its own: the target, then the metrics.
+  if (remote && !(await confirmOutside(`${config.target.display} (${formatEndpoint(remote)}) is not a loopback address`, 'Open connections to it', io))) return false;
+  if (statsd && !(await confirmOutside(`--statsd-host ${statsd} is not a loopback address`, 'Send metrics to it', io))) return false;
+  return true;
 }

@@ -16,12 +16,12 @@ export function stdoutTaken(config: ProbeConfig): boolean {
   return config.jsonPath === '-' || config.markdownPath === '-';
 }
 
-/** Every file a run will write: the flag (or variable) that names it, its path, and whether it is appended to. */
-function outputFiles(config: ProbeConfig, env: CliIO['env']): Array<{ what: string; path: string; append: boolean }> {
-  const files: Array<{ what: string; path: string; append: boolean }> = [];
-  if (config.jsonPath !== undefined && config.jsonPath !== '-') files.push({ what: '--json', path: config.jsonPath, append: false });
-  if (config.markdownPath !== undefined && config.markdownPath !== '-') files.push({ what: '--markdown', path: config.markdownPath, append: false });
-  if (env.GITHUB_STEP_SUMMARY) files.push({ what: 'GITHUB_STEP_SUMMARY', path: env.GITHUB_STEP_SUMMARY, append: true });
+/** Every file a run will write: the flag (or variable) that names it, and its path. */
+function outputFiles(config: ProbeConfig, env: CliIO['env']): Array<{ what: string; path: string }> {
+  const files: Array<{ what: string; path: string }> = [];
+  if (config.jsonPath !== undefined && config.jsonPath !== '-') files.push({ what: '--json', path: config.jsonPath });
+  if (config.markdownPath !== undefined && config.markdownPath !== '-') files.push({ what: '--markdown', path: config.markdownPath });
+  if (env.GITHUB_STEP_SUMMARY) files.push({ what: 'GITHUB_STEP_SUMMARY', path: env.GITHUB_STEP_SUMMARY });
   return files;
 }
 
