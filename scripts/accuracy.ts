@@ -3,15 +3,18 @@
  * limits 200, 1000 and 3000 and ramps from 100/s to 5000/s, on loopback. Prints a Markdown table
  * (kept in the README's "Accuracy" section) and exits 1 if any maximum differs from the limit.
  */
-import { buildProbeConfig } from '../src/config.js';
+import { buildProbeConfig } from '../src/config/probeConfig.js';
 import { resolveTarget } from '../src/net/resolve.js';
-import { runRampProbe } from '../src/runRampProbe.js';
+import { runRampProbe } from '../src/probe/runRampProbe.js';
 import { OVER_LIMIT_BEHAVIOURS } from '../src/servers/targetServer.js';
 import { startCli } from '../test/helpers/cli.js';
 
 const LIMITS = [200, 1000, 3000];
 const RAMPS = ['100/s', '1000/s', '5000/s'];
-const rows: string[] = ['| over-limit | limit | ramp | verification | maximum | verdict | rounds | time |', '|---|---:|---:|---|---:|---|---:|---:|'];
+const rows: string[] = [
+  '| over-limit | limit | ramp | verification | maximum | verdict | rounds | time |',
+  '|---|---:|---:|---|---:|---|---:|---:|',
+];
 // Optional filter, e.g. `npm run accuracy -- queue 3000 5000/s`: only cells matching every word.
 const only = process.argv.slice(2);
 let wrong = 0;
@@ -23,23 +26,45 @@ for (const overLimit of OVER_LIMIT_BEHAVIOURS) {
       const verify = overLimit === 'queue' || overLimit === 'error-close';
       // The target runs in its own process, as a real server would: sharing the prober's event loop
       // would delay its accept() by more than the settle window at thousands of dials a second.
-      const serve = startCli(['serve', '--max-connections', String(limit), '--over-limit', overLimit, '--reply', 'echo', '--backlog', '4096']);
+      const serve = startCli([
+        'serve',
+        '--max-connections',
+        String(limit),
+        '--over-limit',
+        overLimit,
+        '--reply',
+        'echo',
+        '--backlog',
+        '4096',
+      ]);
       await serve.waitFor(/listening on \S+\n/);
       const server = { address: (/listening on (\S+)/.exec(serve.output()) as RegExpExecArray)[1] as string };
-      const raw = { ramp, maxDuration: '60s', settle: '500ms', ...(verify ? { send: 'ping\\n', expect: 'ping', expectTimeout: '1s' } : {}) };
+      const raw = {
+        ramp,
+        maxDuration: '60s',
+        settle: '500ms',
+        ...(verify ? { send: 'ping\\n', expect: 'ping', expectTimeout: '1s' } : {}),
+      };
       const config = buildProbeConfig(raw, [server.address], () => Buffer.alloc(0));
       const started = performance.now();
-      const result = await runRampProbe(config, { routes: [{ endpoint: await resolveTarget(config.target) }], workers: 1 }, { signal: new AbortController().signal });
+      const result = await runRampProbe(
+        config,
+        { routes: [{ endpoint: await resolveTarget(config.target) }], workers: 1 },
+        { signal: new AbortController().signal },
+      );
       serve.child.kill('SIGINT');
       await serve.done;
       const ok = result.maximum === limit && result.verdict === 'limit-found';
       if (!ok) wrong++;
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      rows.push(`| ${overLimit} | ${limit} | ${ramp} | ${verify ? '--send/--expect' : 'open'} | ${result.maximum}${ok ? '' : ' ✗'} | ${result.verdict} | ${result.rounds.length} | ${seconds}s |`);
+      rows.push(
+        `| ${overLimit} | ${limit} | ${ramp} | ${verify ? '--send/--expect' : 'open'} | ${result.maximum}${ok ? '' : ' ✗'} | ${result.verdict} | ${result.rounds.length} | ${seconds}s |`,
+      );
       process.stderr.write(`${rows.at(-1)}\n`);
     }
   }
 }
-process.stdout.write(`${rows.join('\n')}\n\n${wrong === 0 ? 'every maximum equals the limit' : `${wrong} cells differ from the limit`}\n`);
+process.stdout.write(
+  `${rows.join('\n')}\n\n${wrong === 0 ? 'every maximum equals the limit' : `${wrong} cells differ from the limit`}\n`,
+);
 process.exitCode = wrong === 0 ? 0 : 1;
-

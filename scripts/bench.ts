@@ -17,8 +17,8 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
-import { readEnvironment } from '../src/environment.js';
-import { FD_RESERVE, workersFor } from '../src/preflight.js';
+import { readEnvironment } from '../src/probe/environment.js';
+import { FD_RESERVE, workersFor } from '../src/probe/preflight.js';
 import { startHoldServer, type HoldServer } from '../src/servers/holdServer.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -40,9 +40,27 @@ interface Scenario {
 const SCENARIOS: readonly Scenario[] = [
   { name: '10k', connections: 10_000, flags: ['--workers', 'auto', '--max-inflight', '3000'], goal: '>= 20k/s' },
   { name: '50k', connections: 50_000, flags: ['--workers', 'auto', '--max-inflight', '3000'], goal: 'exact count' },
-  { name: '100k', connections: 100_000, flags: ['--workers', 'auto', '--max-inflight', '3000'], goal: '>= 30k/s, exact count, <= 2.5 KB/conn' },
-  { name: 'churn', connections: 2_000, flags: ['--workers', '2', '--channel-lifetime', '0', '-T', '10s'], churn: true, goal: '>= 25k/s' },
-  { name: 'soak', connections: 5_000, flags: ['--workers', '1', '--channel-lifetime', '1s', '-T', '10m'], churn: true, soak: true, goal: 'RSS flat within 10%' },
+  {
+    name: '100k',
+    connections: 100_000,
+    flags: ['--workers', 'auto', '--max-inflight', '3000'],
+    goal: '>= 30k/s, exact count, <= 2.5 KB/conn',
+  },
+  {
+    name: 'churn',
+    connections: 2_000,
+    flags: ['--workers', '2', '--channel-lifetime', '0', '-T', '10s'],
+    churn: true,
+    goal: '>= 25k/s',
+  },
+  {
+    name: 'soak',
+    connections: 5_000,
+    flags: ['--workers', '1', '--channel-lifetime', '1s', '-T', '10m'],
+    churn: true,
+    soak: true,
+    goal: 'RSS flat within 10%',
+  },
 ];
 /**
  * Listening ports of the target: 100k over 16 destinations is 6,250 per (source, destination)
@@ -119,9 +137,21 @@ function usage(pid: number): { rss: number; ticks: number } | null {
 }
 
 /** Runs the CLI once, sampling the RSS of its whole process tree; returns the record and the samples. */
-async function runProber(args: readonly string[], sampleEveryMs: number): Promise<{ record: Record<string, any>; peakRss: number; cpuSeconds: number; processes: number; samples: Sample[]; exitCode: number | null }> {
+async function runProber(
+  args: readonly string[],
+  sampleEveryMs: number,
+): Promise<{
+  record: Record<string, any>;
+  peakRss: number;
+  cpuSeconds: number;
+  processes: number;
+  samples: Sample[];
+  exitCode: number | null;
+}> {
   const out = `${ROOT}bench-results/.run.json`;
-  const child = spawn(process.execPath, [BIN, ...args, '--json', out, '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [BIN, ...args, '--json', out, '-q'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const startedAt = performance.now();
   const ticks = new Map<number, number>();
   const samples: Sample[] = [];
@@ -151,14 +181,29 @@ async function runProber(args: readonly string[], sampleEveryMs: number): Promis
 }
 
 async function runScenario(scenario: Scenario, run: number, target: HoldServer): Promise<RunResult> {
-  const args = [...target.addresses, '-c', String(scenario.connections), '-s', '0', '--keepalive', '15s', ...scenario.flags];
+  const args = [
+    ...target.addresses,
+    '-c',
+    String(scenario.connections),
+    '-s',
+    '0',
+    '--keepalive',
+    '15s',
+    ...scenario.flags,
+  ];
   // The same command with one connection: what the processes cost before holding anything.
-  const idle = scenario.soak ? null : await runProber([...target.addresses, '-c', '1', '-s', '0', '--workers', workersOf(scenario)], 20);
+  const idle = scenario.soak
+    ? null
+    : await runProber([...target.addresses, '-c', '1', '-s', '0', '--workers', workersOf(scenario)], 20);
   const measured = await runProber(args, scenario.soak ? 5000 : 20);
   const result = measured.record.result;
   const established = scenario.churn ? result.totalEstablished : result.status.established;
   const timeToAllMs = scenario.churn ? null : result.allEstablishedAtMs;
-  const perSec = scenario.churn ? (established * 1000) / result.elapsedMs : timeToAllMs ? (scenario.connections * 1000) / timeToAllMs : null;
+  const perSec = scenario.churn
+    ? (established * 1000) / result.elapsedMs
+    : timeToAllMs
+      ? (scenario.connections * 1000) / timeToAllMs
+      : null;
   const baseline = idle?.peakRss ?? 0;
   return {
     scenario: scenario.name,
@@ -166,7 +211,9 @@ async function runScenario(scenario: Scenario, run: number, target: HoldServer):
     connections: scenario.connections,
     exitCode: measured.exitCode,
     established,
-    exact: scenario.churn ? result.failures && Object.keys(result.failures).length === 0 : established === scenario.connections && result.status.error === 0,
+    exact: scenario.churn
+      ? result.failures && Object.keys(result.failures).length === 0
+      : established === scenario.connections && result.status.error === 0,
     timeToAllMs,
     establishedPerSec: perSec,
     peakRssBytes: measured.peakRss,
@@ -202,9 +249,13 @@ const C_PEER = `${ROOT}bench-results/.benchPeer`;
 
 /** Builds the C peer; returns false (the C peers are left out) when there is no working cc. */
 function buildCPeer(): boolean {
-  const built = spawnSync('cc', ['-O2', '-o', C_PEER, `${ROOT}scripts/benchPeer.c`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const built = spawnSync('cc', ['-O2', '-o', C_PEER, `${ROOT}scripts/benchPeer.c`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   if (built.status === 0) return true;
-  process.stderr.write(`bench: no C peer (cc ${built.error ? 'not found' : `failed: ${built.stderr.toString().trim()}`})\n`);
+  process.stderr.write(
+    `bench: no C peer (cc ${built.error ? 'not found' : `failed: ${built.stderr.toString().trim()}`})\n`,
+  );
   return false;
 }
 
@@ -212,8 +263,14 @@ function buildCPeer(): boolean {
 async function runPeer(target: HoldServer, kind: PeerKind): Promise<number> {
   const churn = kind === 'churn' || kind === 'c-churn';
   const sizes = churn ? [CHURN_PEER_CONCURRENCY, CHURN_PEER_SECONDS] : [PEER_CONNECTIONS, PEER_INFLIGHT];
-  const [command, mode] = kind === 'c-open' ? [C_PEER, 'open'] : kind === 'c-churn' ? [C_PEER, 'churn'] : [process.execPath, kind];
-  const args = [...(command === C_PEER ? [] : [`${ROOT}scripts/benchPeer.mjs`]), mode, target.ports.join(','), ...sizes.map(String)];
+  const [command, mode] =
+    kind === 'c-open' ? [C_PEER, 'open'] : kind === 'c-churn' ? [C_PEER, 'churn'] : [process.execPath, kind];
+  const args = [
+    ...(command === C_PEER ? [] : [`${ROOT}scripts/benchPeer.mjs`]),
+    mode,
+    target.ports.join(','),
+    ...sizes.map(String),
+  ];
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -224,7 +281,9 @@ async function runPeer(target: HoldServer, kind: PeerKind): Promise<number> {
 }
 
 function fmt(n: number | null, digits = 0): string {
-  return n === null || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  return n === null || !Number.isFinite(n)
+    ? '-'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
 async function main(): Promise<void> {
@@ -233,7 +292,8 @@ async function main(): Promise<void> {
   const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 3;
   const words = argv.filter((w, i) => !w.startsWith('--') && argv[i - 1] !== '--runs');
   const chosen = SCENARIOS.filter((s) => (words.length === 0 ? !s.soak : words.includes(s.name)));
-  if (chosen.length === 0) throw new Error(`no scenario named ${words.join(' ')}; choose from ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  if (chosen.length === 0)
+    throw new Error(`no scenario named ${words.join(' ')}; choose from ${SCENARIOS.map((s) => s.name).join(', ')}`);
   const fdSoft = readEnvironment().fdLimit?.soft ?? 1024;
   mkdirSync(`${ROOT}bench-results`, { recursive: true });
   const results: RunResult[] = [];
@@ -244,20 +304,31 @@ async function main(): Promise<void> {
     const workers = targetWorkersFor(scenario.connections, fdSoft);
     targetWorkers[scenario.name] = workers;
     const target = await startHoldServer({ listeners: LISTENERS, workers, perWorkerCap: fdSoft - FD_RESERVE });
-    process.stderr.write(`bench: ${scenario.name}: hold target on ${target.addresses.length} loopback ports, ${workers} processes; ${availableParallelism()} cores\n`);
+    process.stderr.write(
+      `bench: ${scenario.name}: hold target on ${target.addresses.length} loopback ports, ${workers} processes; ${availableParallelism()} cores\n`,
+    );
     try {
       // The peers run right before the scenario they are compared with, on the same target.
-      const kinds: PeerKind[] = scenario.name === '10k' ? ['net', 'handle', ...(withC ? ['c-open' as const] : [])] : scenario.name === 'churn' ? ['churn', ...(withC ? ['c-churn' as const] : [])] : [];
+      const kinds: PeerKind[] =
+        scenario.name === '10k'
+          ? ['net', 'handle', ...(withC ? ['c-open' as const] : [])]
+          : scenario.name === 'churn'
+            ? ['churn', ...(withC ? ['c-churn' as const] : [])]
+            : [];
       for (let run = 1; run <= runs; run++) {
         for (const kind of kinds) {
           peers[kind].push(await runPeer(target, kind));
-          process.stderr.write(`${kind} peer run ${run}: ${kind.endsWith('churn') ? `${fmt(peers[kind].at(-1) as number)}/s` : `${fmt(peers[kind].at(-1) as number)} ms to ${PEER_CONNECTIONS}`}\n`);
+          process.stderr.write(
+            `${kind} peer run ${run}: ${kind.endsWith('churn') ? `${fmt(peers[kind].at(-1) as number)}/s` : `${fmt(peers[kind].at(-1) as number)} ms to ${PEER_CONNECTIONS}`}\n`,
+          );
         }
       }
       for (let run = 1; run <= (scenario.soak ? 1 : runs); run++) {
         const r = await runScenario(scenario, run, target);
         results.push(r);
-        process.stderr.write(`${scenario.name} run ${run}: ${fmt(r.established)} established${r.exact ? '' : ' (NOT exact)'}, ${fmt(r.establishedPerSec)}/s, time to N ${fmt(r.timeToAllMs)} ms, peak RSS ${fmt(r.peakRssBytes / 2 ** 20, 1)} MiB over ${r.processes} processes, ${fmt(r.rssPerConnectionBytes)} B/conn, CPU ${fmt(r.cpuSeconds, 2)} s\n`);
+        process.stderr.write(
+          `${scenario.name} run ${run}: ${fmt(r.established)} established${r.exact ? '' : ' (NOT exact)'}, ${fmt(r.establishedPerSec)}/s, time to N ${fmt(r.timeToAllMs)} ms, peak RSS ${fmt(r.peakRssBytes / 2 ** 20, 1)} MiB over ${r.processes} processes, ${fmt(r.rssPerConnectionBytes)} B/conn, CPU ${fmt(r.cpuSeconds, 2)} s\n`,
+        );
       }
     } finally {
       await target.close();
@@ -269,34 +340,58 @@ async function main(): Promise<void> {
       const values = of.map(pick).filter((v): v is number => v !== null && Number.isFinite(v));
       return values.length > 0 ? median(values) : null;
     };
-    return { scenario, of, perSec: med((r) => r.establishedPerSec), timeToAll: med((r) => r.timeToAllMs), peak: med((r) => r.peakRssBytes), perConn: med((r) => r.rssPerConnectionBytes), cpu: med((r) => r.cpuSeconds) };
+    return {
+      scenario,
+      of,
+      perSec: med((r) => r.establishedPerSec),
+      timeToAll: med((r) => r.timeToAllMs),
+      peak: med((r) => r.peakRssBytes),
+      perConn: med((r) => r.rssPerConnectionBytes),
+      cpu: med((r) => r.cpuSeconds),
+    };
   });
   const lines = [
     `| scenario | runs | exact | established/s | time to N | peak RSS (all processes) | RSS per connection | CPU s | goal |`,
     `|---|---|---|---|---|---|---|---|---|`,
-    ...rows.map(({ scenario, of, perSec, timeToAll, peak, perConn, cpu }) =>
-      `| ${scenario.name} | ${of.length} | ${of.filter((r) => r.exact).length}/${of.length} | ${fmt(perSec)} | ${timeToAll === null ? '-' : `${fmt(timeToAll)} ms`} | ${fmt((peak ?? 0) / 2 ** 20, 1)} MiB | ${perConn === null ? '-' : `${fmt(perConn)} B`} | ${fmt(cpu, 2)} | ${scenario.goal} |`),
+    ...rows.map(
+      ({ scenario, of, perSec, timeToAll, peak, perConn, cpu }) =>
+        `| ${scenario.name} | ${of.length} | ${of.filter((r) => r.exact).length}/${of.length} | ${fmt(perSec)} | ${timeToAll === null ? '-' : `${fmt(timeToAll)} ms`} | ${fmt((peak ?? 0) / 2 ** 20, 1)} MiB | ${perConn === null ? '-' : `${fmt(perConn)} B`} | ${fmt(cpu, 2)} | ${scenario.goal} |`,
+    ),
   ];
   const ours10k = rows.find((r) => r.scenario.name === '10k')?.perSec ?? null;
   const oursChurn = rows.find((r) => r.scenario.name === 'churn')?.perSec ?? null;
-  const ratio = (ours: number | null, peer: number): string => (ours ? `; goon-probe / peer = ${(ours / peer).toFixed(2)}` : '');
-  const openPeers = { net: 'plain net.Socket client', handle: 'bare TCP handle client (tcp_wrap)', 'c-open': 'C client on epoll, one thread' } as const;
+  const ratio = (ours: number | null, peer: number): string =>
+    ours ? `; goon-probe / peer = ${(ours / peer).toFixed(2)}` : '';
+  const openPeers = {
+    net: 'plain net.Socket client',
+    handle: 'bare TCP handle client (tcp_wrap)',
+    'c-open': 'C client on epoll, one thread',
+  } as const;
   for (const [kind, what] of Object.entries(openPeers) as [keyof typeof openPeers, string][]) {
     if (peers[kind].length === 0) continue;
     const rate = (PEER_CONNECTIONS * 1000) / median(peers[kind]);
-    lines.push('', `peer: ${what}, same target, ${PEER_CONNECTIONS / 1000}k, ${PEER_INFLIGHT} in flight, ${peers[kind].length} runs: median ${fmt(rate)}/s${ratio(ours10k, rate)}`);
+    lines.push(
+      '',
+      `peer: ${what}, same target, ${PEER_CONNECTIONS / 1000}k, ${PEER_INFLIGHT} in flight, ${peers[kind].length} runs: median ${fmt(rate)}/s${ratio(ours10k, rate)}`,
+    );
   }
   const churnPeers = { churn: 'bare TCP handle churn loop', 'c-churn': 'C churn loop on epoll, one thread' } as const;
   for (const [kind, what] of Object.entries(churnPeers) as [keyof typeof churnPeers, string][]) {
     if (peers[kind].length === 0) continue;
     const rate = median(peers[kind]);
-    lines.push('', `peer: ${what} (connect, close, repeat), ${CHURN_PEER_CONCURRENCY} at once, ${CHURN_PEER_SECONDS} s, ${peers[kind].length} runs: median ${fmt(rate)}/s${ratio(oursChurn, rate)}`);
+    lines.push(
+      '',
+      `peer: ${what} (connect, close, repeat), ${CHURN_PEER_CONCURRENCY} at once, ${CHURN_PEER_SECONDS} s, ${peers[kind].length} runs: median ${fmt(rate)}/s${ratio(oursChurn, rate)}`,
+    );
   }
   const soak = results.find((r) => r.samples);
   if (soak?.samples) lines.push('', soakVerdict(soak.samples));
   process.stdout.write(`${lines.join('\n')}\n`);
   const file = `${ROOT}bench-results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, `${JSON.stringify({ node: process.version, cores: availableParallelism(), fdSoft, listeners: LISTENERS, targetWorkers, peer: { connections: PEER_CONNECTIONS, inflight: PEER_INFLIGHT, netMs: peers.net, handleMs: peers.handle, churnPerSec: peers.churn, cOpenMs: peers['c-open'], cChurnPerSec: peers['c-churn'] }, results, medians: rows.map(({ scenario, of, ...m }) => ({ scenario: scenario.name, runs: of.length, ...m })) }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ node: process.version, cores: availableParallelism(), fdSoft, listeners: LISTENERS, targetWorkers, peer: { connections: PEER_CONNECTIONS, inflight: PEER_INFLIGHT, netMs: peers.net, handleMs: peers.handle, churnPerSec: peers.churn, cOpenMs: peers['c-open'], cChurnPerSec: peers['c-churn'] }, results, medians: rows.map(({ scenario, of, ...m }) => ({ scenario: scenario.name, runs: of.length, ...m })) }, null, 2)}\n`,
+  );
   process.stderr.write(`bench: results in ${file}\n`);
   if (results.some((r) => !r.exact)) process.exitCode = 1;
 }

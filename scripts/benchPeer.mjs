@@ -8,7 +8,12 @@
 // goon-probe's lean sockets do. Every connection goes to 127.0.0.1.
 import net from 'node:net';
 
-const [mode, portList, a, b] = [process.argv[2], process.argv[3].split(',').map(Number), Number(process.argv[4]), Number(process.argv[5])];
+const [mode, portList, a, b] = [
+  process.argv[2],
+  process.argv[3].split(',').map(Number),
+  Number(process.argv[4]),
+  Number(process.argv[5]),
+];
 const { TCP, TCPConnectWrap, constants } = process.binding('tcp_wrap');
 const t0 = performance.now();
 let started = 0;

@@ -10,7 +10,9 @@ const MS_PER_UNIT: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_00
 export function parseDuration(text: string, flag: string, bareUnit: 'ms' | 's'): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
   if (!match) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a duration; use a non-negative number with a unit, like 500ms, 2s or 1m`);
+    throw new UsageError(
+      `${flag} ${JSON.stringify(text)} is not a duration; use a non-negative number with a unit, like 500ms, 2s or 1m`,
+    );
   }
   return Number(match[1]) * (MS_PER_UNIT[match[2] ?? bareUnit] as number);
 }
@@ -20,7 +22,9 @@ export function parseCount(text: string, flag: string, min = 1): number {
   const match = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(text.trim());
   const value = match ? Number(match[1]) * multiplier(match[2] ?? '') : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a whole number of at least ${min}; use for example ${flag} ${Math.max(min, 100)}`);
+    throw new UsageError(
+      `${flag} ${JSON.stringify(text)} is not a whole number of at least ${min}; use for example ${flag} ${Math.max(min, 100)}`,
+    );
   }
   return value;
 }
@@ -41,15 +45,24 @@ export function parseRate(text: string, flag: string, unit = 'connections'): num
   const per = match?.[3] ? Number(match[2] ?? 1) * (MS_PER_UNIT[match[3]] as number) : 1000;
   const ratePerSec = (count * 1000) / per;
   if (!Number.isFinite(ratePerSec) || ratePerSec <= 0) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a rate; use ${unit} per time, like 100/s, 5k/s or 50/500ms (a bare 5k is per second)`);
+    throw new UsageError(
+      `${flag} ${JSON.stringify(text)} is not a rate; use ${unit} per time, like 100/s, 5k/s or 50/500ms (a bare 5k is per second)`,
+    );
   }
   return ratePerSec;
 }
 
 /** Bytes per second of each bandwidth unit (tcpkali's: bits with a small b, bytes with a capital B). */
 const BYTES_PER_SEC: Readonly<Record<string, number>> = {
-  bps: 1 / 8, kbps: 1000 / 8, mbps: 1_000_000 / 8, gbps: 1_000_000_000 / 8,
-  Bps: 1, kBps: 1000, KBps: 1000, MBps: 1_000_000, GBps: 1_000_000_000,
+  bps: 1 / 8,
+  kbps: 1000 / 8,
+  mbps: 1_000_000 / 8,
+  gbps: 1_000_000_000 / 8,
+  Bps: 1,
+  kBps: 1000,
+  KBps: 1000,
+  MBps: 1_000_000,
+  GBps: 1_000_000_000,
 };
 
 /**
@@ -63,7 +76,9 @@ export function parseBandwidth(text: string, flag: string): number {
   const key = match?.[3] === 'bps' ? `${prefix.toLowerCase()}bps` : `${prefix === 'k' ? 'k' : prefix.toUpperCase()}Bps`;
   const bytes = match ? Number(match[1]) * (BYTES_PER_SEC[key] ?? Number.NaN) : Number.NaN;
   if (!Number.isFinite(bytes) || bytes <= 0) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a bandwidth; use bits per second (100kbps, 10Mbps) or bytes per second (500kBps, 2MBps)`);
+    throw new UsageError(
+      `${flag} ${JSON.stringify(text)} is not a bandwidth; use bits per second (100kbps, 10Mbps) or bytes per second (500kBps, 2MBps)`,
+    );
   }
   return bytes;
 }
@@ -90,7 +105,9 @@ export function parseThreshold(text: string, flag: string): Threshold {
   const percent = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
   if (percent && Number(percent[1]) <= 100) return { fraction: Number(percent[1]) / 100 };
   if (/^\d+$/.test(text.trim())) return { count: Number(text) };
-  throw new UsageError(`${flag} ${JSON.stringify(text)} is not a threshold; use a percentage of the round's attempts (1%) or a count of failures (5)`);
+  throw new UsageError(
+    `${flag} ${JSON.stringify(text)} is not a threshold; use a percentage of the round's attempts (1%) or a count of failures (5)`,
+  );
 }
 
 /** Returns a TCP port from text; 0 is allowed only where `allowZero` (a server picking a free port). */
@@ -123,7 +140,9 @@ export function decodeEscapes(text: string, flag: string): Buffer {
     else if (next === 'x' && /^[0-9a-fA-F]{2}$/.test(hex)) parts.push(Buffer.of(Number.parseInt(hex, 16)));
     else {
       const bad = next === undefined ? 'a trailing \\' : next === 'x' ? `\\x${hex}` : `\\${next}`;
-      throw new UsageError(`${flag} ${JSON.stringify(text)} has ${bad}, which is not an escape; use \\r \\n \\t \\0 \\\\ or \\xNN (two hex digits)`);
+      throw new UsageError(
+        `${flag} ${JSON.stringify(text)} has ${bad}, which is not an escape; use \\r \\n \\t \\0 \\\\ or \\xNN (two hex digits)`,
+      );
     }
     literal = i + (next === 'x' ? 4 : 2);
   }

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { makeRecordValidator } from '../src/validateRunRecord.js';
+import { makeRecordValidator } from '../src/report/validateRunRecord.js';
 import { runCliProcess, startCli } from './helpers/cli.js';
 import { closedPort, withServer } from './helpers/servers.js';
 import { withDir } from './helpers/tempDir.js';
@@ -12,7 +12,15 @@ const lastLine = (text: string): string => text.trimEnd().split('\n').at(-1) ?? 
 
 test('gate met: stops once N are held, exit 0, without ramping past the gate', async () => {
   await withServer({ maxConnections: 400, overLimit: 'close' }, async (server) => {
-    const run = await runCliProcess([server.address, '--ramp', '500/s', '--settle', '200ms', '--min-concurrency', '150']);
+    const run = await runCliProcess([
+      server.address,
+      '--ramp',
+      '500/s',
+      '--settle',
+      '200ms',
+      '--min-concurrency',
+      '150',
+    ]);
     assert.is(run.code, 0, run.stderr);
     assert.match(run.stdout, /Verdict: gate-met/);
     assert.match(run.stdout, /Gate: --min-concurrency 150 passed \(held 150\)/);
@@ -37,7 +45,15 @@ test('gate missed: the target holds fewer than N, exit 2; --find-max above the g
 
 test('gate against an unreachable target exits 2', async () => {
   const port = await closedPort();
-  const run = await runCliProcess([`127.0.0.1:${port}`, '--ramp', '100/s', '--min-concurrency', '10', '--settle', '100ms']);
+  const run = await runCliProcess([
+    `127.0.0.1:${port}`,
+    '--ramp',
+    '100/s',
+    '--min-concurrency',
+    '10',
+    '--settle',
+    '100ms',
+  ]);
   assert.is(run.code, 2, run.stderr);
   assert.match(run.stdout, /Failures in all: refused \d+/);
   assert.is(lastLine(run.stdout), 'Result: maximum sustainable concurrency 0, verdict not-served, exit 2');
@@ -47,15 +63,24 @@ test('prober-limited under a tiny fd limit: exit 3, never 0, the record says so'
   await withServer({}, async (server) => {
     await withDir(async (dir) => {
       const json = join(dir, 'run.json');
-      const run = await runCliProcess([server.address, '--ramp', '300/s', '--settle', '100ms', '--min-concurrency', '1000', '--json', json], { fdLimit: 80 });
+      const run = await runCliProcess(
+        [server.address, '--ramp', '300/s', '--settle', '100ms', '--min-concurrency', '1000', '--json', json],
+        { fdLimit: 80 },
+      );
       assert.is(run.code, 3, run.stderr);
       assert.match(run.stdout, /Verdict: prober-limited/);
       assert.match(run.stdout, /fd-limit \d+ \(prober limit\)/);
-      assert.match(run.stdout, /Diagnosis \(the prober's limit\): the prober ran out of file descriptors \(EMFILE\/ENFILE\) with \d+ held: this machine's limit, not the target's/);
+      assert.match(
+        run.stdout,
+        /Diagnosis \(the prober's limit\): the prober ran out of file descriptors \(EMFILE\/ENFILE\) with \d+ held: this machine's limit, not the target's/,
+      );
       assert.match(lastLine(run.stdout), /verdict prober-limited, exit 3$/);
       const record = JSON.parse(readFileSync(json, 'utf8'));
       assert.is(validate(record), null);
-      assert.equal([record.result.verdict, record.result.exitCode, record.environment.fdLimit.soft], ['prober-limited', 3, 80]);
+      assert.equal(
+        [record.result.verdict, record.result.exitCode, record.environment.fdLimit.soft],
+        ['prober-limited', 3, 80],
+      );
       assert.equal(record.diagnosis.side, 'prober');
     });
   });
@@ -72,7 +97,10 @@ test('--json FILE and --markdown FILE: a valid record and a page from one real r
       const record = JSON.parse(readFileSync(json, 'utf8'));
       assert.is(validate(record), null);
       assert.equal(record.command.argv, args);
-      assert.equal([record.target.resolved, record.result.maximum, record.result.verdict], [server.address, 120, 'limit-found']);
+      assert.equal(
+        [record.target.resolved, record.result.maximum, record.result.verdict],
+        [server.address, 120, 'limit-found'],
+      );
       assert.ok(record.result.rounds.length >= 1 && record.environment.sourceAddresses.includes('127.0.0.1'));
       const page = readFileSync(md, 'utf8');
       assert.match(page, /^# `127\.0\.0\.1:\d+` sustains 120 concurrent connections$/m);
@@ -111,7 +139,21 @@ test('Ctrl-C: the JSON record and the Markdown page are still written, exit 130'
   await withServer({}, async (server) => {
     await withDir(async (dir) => {
       const [json, md] = [join(dir, 'run.json'), join(dir, 'run.md')];
-      const cli = startCli([server.address, '--ramp', '100/s', '--round', '200ms', '--settle', '50ms', '-i', '100ms', '--json', json, '--markdown', md]);
+      const cli = startCli([
+        server.address,
+        '--ramp',
+        '100/s',
+        '--round',
+        '200ms',
+        '--settle',
+        '50ms',
+        '-i',
+        '100ms',
+        '--json',
+        json,
+        '--markdown',
+        md,
+      ]);
       await cli.waitFor(/^round 2 /m);
       cli.child.kill('SIGINT');
       const run = await cli.done;
@@ -129,7 +171,10 @@ test('bad output paths fail before any dial, in one line', async () => {
   await withDir(async (dir) => {
     const run = await runCliProcess(['127.0.0.1:9', '--ramp', '10/s', '--json', join(dir, 'missing', 'run.json')]);
     assert.is(run.code, 1);
-    assert.match(run.stderr, /^goon-probe: --json ".*run\.json" cannot be written \(ENOENT\); give a file in a writable directory, or - for stdout\n$/);
+    assert.match(
+      run.stderr,
+      /^goon-probe: --json ".*run\.json" cannot be written \(ENOENT\); give a file in a writable directory, or - for stdout\n$/,
+    );
   });
 });
 

@@ -8,7 +8,10 @@ test('fixed mode: 500 connections established, exit 0 (tcpgoon status lines)', a
     const run = await runCliProcess([server.address, '-c', '500', '-s', '0', '-y', '-i', '200ms']);
     assert.is(run.code, 0, run.stderr);
     assert.match(run.stdout, /^Total: 500, Dialing: 0, Established: 0, Closed: 0, Error: 0, NotInitiated: 500$/m);
-    assert.match(run.stdout, /--- 127\.0\.0\.1:\d+ tcp test statistics ---\nTotal: 500, Dialing: 0, Established: 500, Closed: 0, Error: 0, NotInitiated: 0/);
+    assert.match(
+      run.stdout,
+      /--- 127\.0\.0\.1:\d+ tcp test statistics ---\nTotal: 500, Dialing: 0, Established: 500, Closed: 0, Error: 0, NotInitiated: 0/,
+    );
     assert.match(run.stdout, /Established: 500 in total, 500 at most at once, 500 at closure/);
     assert.match(run.stdout, /Connect time min\/avg\/max\/dev = [\d.]+ms\/[\d.]+ms\/[\d.]+ms\/[\d.]+ms/);
     assert.match(run.stdout, /Errors: none/);
@@ -67,7 +70,17 @@ test('bad input: one line naming the problem and the fix, exit 1, no stack trace
 });
 
 test('serve: prints where it listens, serves, stops after --duration with a summary', async () => {
-  const cli = startCli(['serve', '--max-connections', '5', '--over-limit', 'reset', '--reply', 'echo', '--duration', '3s']);
+  const cli = startCli([
+    'serve',
+    '--max-connections',
+    '5',
+    '--over-limit',
+    'reset',
+    '--reply',
+    'echo',
+    '--duration',
+    '3s',
+  ]);
   await cli.waitFor(/listening on 127\.0\.0\.1:\d+\n/);
   const run = await cli.done;
   assert.is(run.code, 0);
@@ -77,7 +90,17 @@ test('serve: prints where it listens, serves, stops after --duration with a summ
 
 test('ramp via the CLI: report, chart, verdict line, exit 0', async () => {
   await withServer({ maxConnections: 150, overLimit: 'error-close', reply: 'echo' }, async (server) => {
-    const run = await runCliProcess([server.address, '--ramp', '300/s', '--settle', '300ms', '--send', 'hi\\n', '--expect', 'hi']);
+    const run = await runCliProcess([
+      server.address,
+      '--ramp',
+      '300/s',
+      '--settle',
+      '300ms',
+      '--send',
+      'hi\\n',
+      '--expect',
+      'hi',
+    ]);
     assert.is(run.code, 0, run.stderr);
     assert.match(run.stderr, /^round 1  target 300  held \d+/m);
     assert.match(run.stdout, /Maximum sustainable concurrency: 150 /);
@@ -85,15 +108,29 @@ test('ramp via the CLI: report, chart, verdict line, exit 0', async () => {
     assert.match(run.stdout, /verify-mismatch x\d+: server sent "-ERR max number of clients reached\\r\\n"/);
     assert.match(run.stdout, /┤/, 'an ASCII chart');
     assert.not.match(run.stdout, /\u001b\[/, 'no colour without a TTY');
-    assert.match(run.stdout.trimEnd().split('\n').at(-1) ?? '', /^Result: maximum sustainable concurrency 150, verdict limit-found, exit 0$/);
+    assert.match(
+      run.stdout.trimEnd().split('\n').at(-1) ?? '',
+      /^Result: maximum sustainable concurrency 150, verdict limit-found, exit 0$/,
+    );
   });
 });
 
 test('ramp via the CLI: a queue target without --expect gets the warning', async () => {
   await withServer({ maxConnections: 20, overLimit: 'queue' }, async (server) => {
-    const run = await runCliProcess([server.address, '--ramp', '100/s', '--max-connections', '60', '--settle', '200ms']);
+    const run = await runCliProcess([
+      server.address,
+      '--ramp',
+      '100/s',
+      '--max-connections',
+      '60',
+      '--settle',
+      '200ms',
+    ]);
     assert.is(run.code, 0, run.stderr);
-    assert.match(run.stdout, /Warning: no --expect: an open connection counts as served, so connections waiting in the target's accept queue cannot be told from served ones/);
+    assert.match(
+      run.stdout,
+      /Warning: no --expect: an open connection counts as served, so connections waiting in the target's accept queue cannot be told from served ones/,
+    );
   });
 });
 
@@ -123,7 +160,7 @@ test('Ctrl-C in fixed mode prints the final block and exits 130', async () => {
   });
 });
 
-test('demo: the embedded target\'s limit is found exactly', async () => {
+test("demo: the embedded target's limit is found exactly", async () => {
   const run = await runCliProcess(['demo', '--limit', '300', '--ramp', '1k/s']);
   assert.is(run.code, 0, run.stderr);
   assert.match(run.stdout, /Demo: the target's limit is 300; the probe found 300: exact match/);

@@ -1,11 +1,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { diagnose, diagnoseResult, type DiagnosisInput } from '../src/diagnose.js';
+import { diagnose, diagnoseResult, type DiagnosisInput } from '../src/probe/diagnose.js';
 import { rampAgainst } from './helpers/ramp.js';
 import { closedPort, withServer } from './helpers/servers.js';
 
 const input = (over: Partial<DiagnosisInput>): DiagnosisInput => ({
-  maximum: 500, failures: {}, breaking: null, evidence: {}, droppedHeld: 0, droppedOldest: 0, interrupted: false, ...over,
+  maximum: 500,
+  failures: {},
+  breaking: null,
+  evidence: {},
+  droppedHeld: 0,
+  droppedOldest: 0,
+  interrupted: false,
+  ...over,
 });
 
 test('diagnose: the cause from failure kinds and evidence (plain numbers)', () => {
@@ -22,11 +29,26 @@ test('diagnose: the cause from failure kinds and evidence (plain numbers)', () =
     [{ failures: { refused: 9 } }, 'target', /past 500 connections the target refuses/],
     [{ maximum: 0, failures: { timeout: 9 } }, 'target', /no answer to any SYN/],
     [{ failures: { timeout: 9, 'verify-timeout': 2 } }, 'target', /plateau at 500: the target's accept queue is full/], // dominant kind
-    [{ failures: { closed: 9 }, evidence: { closed: { bytes: '-ERR max number of clients reached\r\n' } } }, 'target', /saying "-ERR max number of clients reached": an application connection limit/],
-    [{ failures: { 'verify-mismatch': 9 }, evidence: { 'verify-mismatch': { bytes: '\r\nToo many connections\r\nbye' } } }, 'target', /saying "Too many connections"/], // first non-empty line
+    [
+      { failures: { closed: 9 }, evidence: { closed: { bytes: '-ERR max number of clients reached\r\n' } } },
+      'target',
+      /saying "-ERR max number of clients reached": an application connection limit/,
+    ],
+    [
+      {
+        failures: { 'verify-mismatch': 9 },
+        evidence: { 'verify-mismatch': { bytes: '\r\nToo many connections\r\nbye' } },
+      },
+      'target',
+      /saying "Too many connections"/,
+    ], // first non-empty line
     [{ failures: { reset: 9 } }, 'target', /then resets \(RST\)/],
     [{ failures: { 'verify-timeout': 9 } }, 'target', /never served: the application stopped accepting/],
-    [{ failures: { 'verify-timeout': 9 }, evidence: { 'verify-timeout': { bytes: 'HTTP/1.1 403 Forbidden\r\n' } } }, 'target', /answers, but not with --expect: it said "HTTP\/1.1 403 Forbidden"/],
+    [
+      { failures: { 'verify-timeout': 9 }, evidence: { 'verify-timeout': { bytes: 'HTTP/1.1 403 Forbidden\r\n' } } },
+      'target',
+      /answers, but not with --expect: it said "HTTP\/1.1 403 Forbidden"/,
+    ],
     [{ failures: { closed: 1, refused: 9 }, breaking: { closed: 5 } }, 'target', /closes/], // the breaking round decides
     [{ failures: { unreachable: 1 } }, 'target', /unreachable/],
     [{ failures: { other: 1 }, evidence: { other: { message: 'boom' } } }, 'target', /unclassified errors: boom/],
@@ -42,13 +64,48 @@ test('diagnose: the cause from failure kinds and evidence (plain numbers)', () =
 // Real runs: each built-in behaviour produces its diagnosis.
 const fast = { ramp: '400/s', settle: '200ms' };
 const realCases: Array<[string, Parameters<typeof withServer>[0], Record<string, string>, RegExp]> = [
-  ['refuse: stops listening at the limit', { maxConnections: 60, overLimit: 'refuse' }, fast, /past 60 connections the target refuses new ones/],
-  ['error-close: accepts, says why, closes', { maxConnections: 60, overLimit: 'error-close' }, fast, /past 60 connections the target accepts, then closes, saying "-ERR max number of clients reached"/],
-  ['close: accepts and closes without a word', { maxConnections: 60, overLimit: 'close' }, fast, /past 60 connections the target accepts, then closes without a word/],
-  ['reset: accepts and resets', { maxConnections: 60, overLimit: 'reset' }, fast, /past 60 connections the target accepts, then resets/],
-  ['evict-oldest: held ones dropped while new ones succeed', { maxConnections: 60, overLimit: 'evict-oldest' }, fast, /evicts old connections to admit new ones, so it never holds more than 60/],
-  ['queue with --expect: open but never served', { maxConnections: 60, overLimit: 'queue', reply: 'echo', backlog: 1000 }, { ...fast, send: 'x\\n', expect: 'x', expectTimeout: '500ms' }, /past 60 connections new ones open but are never served/],
-  ['queue with a tiny backlog: SYNs dropped after a plateau', { maxConnections: 40, overLimit: 'queue', backlog: 2 }, { ...fast, dialTimeout: '300ms' }, /connect timeouts after a plateau at 4\d: the target's accept queue is full/],
+  [
+    'refuse: stops listening at the limit',
+    { maxConnections: 60, overLimit: 'refuse' },
+    fast,
+    /past 60 connections the target refuses new ones/,
+  ],
+  [
+    'error-close: accepts, says why, closes',
+    { maxConnections: 60, overLimit: 'error-close' },
+    fast,
+    /past 60 connections the target accepts, then closes, saying "-ERR max number of clients reached"/,
+  ],
+  [
+    'close: accepts and closes without a word',
+    { maxConnections: 60, overLimit: 'close' },
+    fast,
+    /past 60 connections the target accepts, then closes without a word/,
+  ],
+  [
+    'reset: accepts and resets',
+    { maxConnections: 60, overLimit: 'reset' },
+    fast,
+    /past 60 connections the target accepts, then resets/,
+  ],
+  [
+    'evict-oldest: held ones dropped while new ones succeed',
+    { maxConnections: 60, overLimit: 'evict-oldest' },
+    fast,
+    /evicts old connections to admit new ones, so it never holds more than 60/,
+  ],
+  [
+    'queue with --expect: open but never served',
+    { maxConnections: 60, overLimit: 'queue', reply: 'echo', backlog: 1000 },
+    { ...fast, send: 'x\\n', expect: 'x', expectTimeout: '500ms' },
+    /past 60 connections new ones open but are never served/,
+  ],
+  [
+    'queue with a tiny backlog: SYNs dropped after a plateau',
+    { maxConnections: 40, overLimit: 'queue', backlog: 2 },
+    { ...fast, dialTimeout: '300ms' },
+    /connect timeouts after a plateau at 4\d: the target's accept queue is full/,
+  ],
 ];
 for (const [name, server, flags, cause] of realCases) {
   test(`diagnosis from a real run: ${name}`, async () => {

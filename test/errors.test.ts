@@ -24,7 +24,7 @@ test('classifyError: errno to kind', () => {
   for (const [input, kind] of cases) assert.is(classifyError(input), kind, String((input as Error)?.message));
 });
 
-test('prober kinds are the prober\'s own limits', () => {
+test("prober kinds are the prober's own limits", () => {
   assert.ok(isProberKind('fd-limit'));
   assert.ok(isProberKind('addr-unavailable'));
   assert.ok(isProberKind('no-buffers'));

@@ -2,13 +2,18 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { systemClock } from '../src/clock.js';
-import { Fleet, type FleetOptions } from '../src/fleet.js';
+import { Fleet, type FleetOptions } from '../src/fleet/fleet.js';
 import { withServer } from './helpers/servers.js';
 
 const options = (port: number, over: Partial<FleetOptions> = {}): FleetOptions => ({
   routes: [{ endpoint: { host: '127.0.0.1', port, family: 4 } }],
-  dialTimeoutMs: 1000, keepaliveMs: 0, maxInflight: 8, expectTimeoutMs: 500, settleMs: 50,
-  now: systemClock.now, ...over,
+  dialTimeoutMs: 1000,
+  keepaliveMs: 0,
+  maxInflight: 8,
+  expectTimeoutMs: 500,
+  settleMs: 50,
+  now: systemClock.now,
+  ...over,
 });
 
 /** Resolves once the fleet's live counts satisfy the predicate (bounded). */
@@ -24,7 +29,7 @@ test('readings lose no connect latency: each connect recorded once, and readings
   await withServer({}, async (server) => {
     const fleet = new Fleet(options(server.port));
     try {
-      fleet.open(5);
+      fleet.request(5);
       await until(fleet, (live) => live.held === 5);
       const first = fleet.observe();
       assert.is(first.latency.connect.count, 5, 'every connect recorded once, liveCounts or not');
@@ -36,20 +41,20 @@ test('readings lose no connect latency: each connect recorded once, and readings
   });
 });
 
-test('lastOpenAt: when the newest connection opened, on the fleet\'s clock; null before any', async () => {
+test("lastOpenAt: when the newest connection opened, on the fleet's clock; null before any", async () => {
   await withServer({}, async (server) => {
     let nowMs = 500;
     const fleet = new Fleet(options(server.port, { now: () => nowMs, settleMs: 0 }));
     try {
       assert.is(fleet.lastOpenAt(), null, 'nothing opened yet');
-      fleet.open(3);
-      await until(fleet, (live) => live.open + live.verified + live.held === 3);
+      fleet.request(3);
+      await until(fleet, (live) => live.unverified + live.settling + live.held === 3);
       assert.is(fleet.lastOpenAt(), 500, 'opened at 500');
       nowMs = 530;
       assert.is(fleet.lastOpenAt(), 500, 'the time it opened, not the time it is read');
       nowMs = 600;
-      fleet.open(1);
-      await until(fleet, (live) => live.open + live.verified + live.held === 4);
+      fleet.request(1);
+      await until(fleet, (live) => live.unverified + live.settling + live.held === 4);
       nowMs = 612;
       assert.is(fleet.lastOpenAt(), 600, 'the newest open, not the first');
     } finally {
@@ -63,13 +68,16 @@ for (const maxInflight of [1, Number.POSITIVE_INFINITY]) {
     await withServer({}, async (server) => {
       const fleet = new Fleet(options(server.port, { maxInflight, lifetimeMs: 0, settleMs: 0 }));
       try {
-        fleet.open(3);
+        fleet.request(3);
         // Each open closes at once and queues its replacement, which its own dialer dials next.
         for (let i = 0; i < 600 && fleet.observe().recycled < 60; i++) await new Promise((r) => setTimeout(r, 5));
         const obs = fleet.observe();
         assert.ok(obs.recycled >= 60, `churned ${obs.recycled}`);
         assert.equal([obs.failed, obs.dropped], [0, 0]);
-        assert.ok(obs.live.queued + obs.live.dialing + obs.live.open + obs.live.verified + obs.live.held <= 3, JSON.stringify(obs.live));
+        assert.ok(
+          obs.live.queued + obs.live.dialing + obs.live.unverified + obs.live.settling + obs.live.held <= 3,
+          JSON.stringify(obs.live),
+        );
         assert.is(obs.requested, obs.recycled + 3, 'one replacement per recycle, no more');
       } finally {
         await fleet.stop();
@@ -82,19 +90,26 @@ for (const maxInflight of [1, Number.POSITIVE_INFINITY]) {
 
 test('verification: a matching reply verifies, silence times out', async () => {
   await withServer({ reply: 'echo' }, async (server) => {
-    const fleet = new Fleet(options(server.port, { send: Buffer.from('hi'), expect: { kind: 'bytes', bytes: Buffer.from('hi'), source: 'hi' } }));
+    const fleet = new Fleet(
+      options(server.port, {
+        send: Buffer.from('hi'),
+        expect: { kind: 'bytes', bytes: Buffer.from('hi'), source: 'hi' },
+      }),
+    );
     try {
-      fleet.open(3);
+      fleet.request(3);
       await until(fleet, (live) => live.held === 3);
     } finally {
       await fleet.stop();
     }
   });
   await withServer({}, async (server) => {
-    const fleet = new Fleet(options(server.port, { expect: { kind: 'bytes', bytes: Buffer.from('banner'), source: 'banner' } }));
+    const fleet = new Fleet(
+      options(server.port, { expect: { kind: 'bytes', bytes: Buffer.from('banner'), source: 'banner' } }),
+    );
     try {
-      fleet.open(2);
-      await until(fleet, (live) => live.open === 0 && live.dialing === 0 && live.queued === 0);
+      fleet.request(2);
+      await until(fleet, (live) => live.unverified === 0 && live.dialing === 0 && live.queued === 0);
       assert.equal(fleet.observe().failures, { 'verify-timeout': 2 });
     } finally {
       await fleet.stop();
@@ -117,14 +132,26 @@ test('a connection queued in the same sweep in which the last dialer ended still
   // more wait in its accept queue (open, to the client) until one's SYN is dropped (dialing).
   await withServer({ maxConnections: 1, overLimit: 'queue', backlog: 1 }, async (server) => {
     let nowMs = 0;
-    const fleet = new Fleet(options(server.port, { maxInflight: 1, dialTimeoutMs: 1000, lifetimeMs: 500, settleMs: 10_000, now: () => nowMs, sweepEveryMs: 1e9 }));
+    const fleet = new Fleet(
+      options(server.port, {
+        maxInflight: 1,
+        dialTimeoutMs: 1000,
+        lifetimeMs: 500,
+        settleMs: 10_000,
+        now: () => nowMs,
+        sweepEveryMs: 1e9,
+      }),
+    );
     try {
       let open = 0;
       for (let asked = 1; asked <= 10 && synSent(server.port) === 0; asked++) {
-        fleet.open(1);
-        await until(fleet, (live) => live.queued === 0 && (live.open + live.verified === asked || synSent(server.port) > 0));
+        fleet.request(1);
+        await until(
+          fleet,
+          (live) => live.queued === 0 && (live.unverified + live.settling === asked || synSent(server.port) > 0),
+        );
         const live = fleet.liveCounts();
-        open = live.open + live.verified;
+        open = live.unverified + live.settling;
       }
       assert.equal([fleet.liveCounts().dialing, synSent(server.port)], [1, 1], 'one dial is stuck');
       // One sweep: the stuck dial times out (its dialer finds nothing waiting and ends), then the

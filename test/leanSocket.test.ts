@@ -2,19 +2,22 @@ import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { systemClock } from '../src/clock.js';
-import { Fleet, type FleetOptions } from '../src/fleet.js';
+import { Fleet, type FleetOptions } from '../src/fleet/fleet.js';
 import type { Channel, SocketHandlers } from '../src/net/channel.js';
 import { dial, type DialOptions } from '../src/net/dialer.js';
 import { classifyError } from '../src/net/errors.js';
 import { LeanSocket } from '../src/net/leanSocket.js';
 import { TCP_BINDINGS } from '../src/net/tcpBindings.js';
-import type { Route } from '../src/routes.js';
+import type { Route } from '../src/net/routes.js';
 import { startHoldServer } from '../src/servers/holdServer.js';
 import { runCliProcess } from './helpers/cli.js';
 import { closedPort, withServer } from './helpers/servers.js';
 
 const LEAN: DialOptions = { keepaliveMs: 15_000, sends: false };
-const route = (port: number, over: Partial<Route> = {}): Route => ({ endpoint: { host: '127.0.0.1', port, family: 4 }, ...over });
+const route = (port: number, over: Partial<Route> = {}): Route => ({
+  endpoint: { host: '127.0.0.1', port, family: 4 },
+  ...over,
+});
 
 /** Handlers that write down what happened, in order, and resolve once the connection has closed. */
 function recorder(): { handlers: SocketHandlers; events: string[]; errors: Error[]; closed: Promise<void> } {
@@ -30,16 +33,29 @@ function recorder(): { handlers: SocketHandlers; events: string[]; errors: Error
     };
   });
   const handlers: SocketHandlers = {
-    connect() { events.push('connect'); },
-    data(chunk) { events.push(`data:${chunk.toString()}`); },
-    error(err) { errors.push(err); events.push(`error:${(err as NodeJS.ErrnoException).code}`); },
-    close() { events.push('close'); closed(); },
+    connect() {
+      events.push('connect');
+    },
+    data(chunk) {
+      events.push(`data:${chunk.toString()}`);
+    },
+    error(err) {
+      errors.push(err);
+      events.push(`error:${(err as NodeJS.ErrnoException).code}`);
+    },
+    close() {
+      events.push('close');
+      closed();
+    },
   };
   return { handlers, events, errors, closed: done };
 }
 
 /** Starts a plain server on 127.0.0.1 port 0 that hands every accepted socket to `onSocket`. */
-async function listen(onSocket: (socket: Socket) => void, host = '127.0.0.1'): Promise<{ server: Server; port: number }> {
+async function listen(
+  onSocket: (socket: Socket) => void,
+  host = '127.0.0.1',
+): Promise<{ server: Server; port: number }> {
   const server = createServer((socket) => {
     accepted.get(server)?.add(socket);
     onSocket(socket);
@@ -61,7 +77,12 @@ test('dial: plain TCP that sends nothing gets a bare handle; sending, TLS or --n
   const { server, port } = await listen((s) => s.destroy());
   try {
     const made: Channel[] = [];
-    const kinds = [LEAN, { ...LEAN, sends: true }, { ...LEAN, lean: false }, { ...LEAN, transport: { kind: 'tcp' as const } }].map((options) => {
+    const kinds = [
+      LEAN,
+      { ...LEAN, sends: true },
+      { ...LEAN, lean: false },
+      { ...LEAN, transport: { kind: 'tcp' as const } },
+    ].map((options) => {
       const channel = dial(route(port), options, recorder().handlers);
       made.push(channel);
       return channel instanceof LeanSocket ? 'lean' : channel instanceof Socket ? 'net' : 'other';
@@ -77,7 +98,7 @@ test('dial: plain TCP that sends nothing gets a bare handle; sending, TLS or --n
   }
 });
 
-test('lean connection: open, the bytes sent, then the peer\'s close, in that order; its local address', async () => {
+test("lean connection: open, the bytes sent, then the peer's close, in that order; its local address", async () => {
   const { server, port } = await listen((s) => s.end('hello'));
   try {
     const r = recorder();
@@ -118,10 +139,13 @@ test('lean connection: refused and reset are errors with their codes, then one c
   const { server, port } = await listen((s) => onAccept(s));
   try {
     const reset = recorder();
-    dial(route(port), LEAN, { ...reset.handlers, connect() {
-      reset.handlers.connect.call(this);
-      void serverSide.then((s) => s.resetAndDestroy());
-    } });
+    dial(route(port), LEAN, {
+      ...reset.handlers,
+      connect() {
+        reset.handlers.connect.call(this);
+        void serverSide.then((s) => s.resetAndDestroy());
+      },
+    });
     await reset.closed;
     assert.equal(reset.events, ['connect', 'error:ECONNRESET', 'close']);
     assert.is(classifyError(reset.errors[0]), 'reset');
@@ -180,11 +204,11 @@ test('lean connection: bound to a source address; IPv6 loopback', async () => {
 async function settle(options: FleetOptions, count: number): Promise<ReturnType<Fleet['observe']>> {
   const fleet = new Fleet(options);
   try {
-    fleet.open(count);
+    fleet.request(count);
     const start = Date.now();
     for (;;) {
       const live = fleet.liveCounts();
-      if (live.queued === 0 && live.dialing === 0 && live.open === 0 && live.verified === 0) break;
+      if (live.queued === 0 && live.dialing === 0 && live.unverified === 0 && live.settling === 0) break;
       if (Date.now() - start > 5000) throw new Error(`timed out: ${JSON.stringify(live)}`);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -197,11 +221,20 @@ async function settle(options: FleetOptions, count: number): Promise<ReturnType<
 test('fleet: the same counts on bare handles and on net.Socket, against a target that closes past its limit', async () => {
   for (const leanSockets of [true, false]) {
     await withServer({ maxConnections: 6, overLimit: 'close', banner: Buffer.from('hi\n') }, async (server) => {
-      const obs = await settle({
-        routes: [route(server.port)], dialTimeoutMs: 2000, keepaliveMs: 0, maxInflight: 1, expectTimeoutMs: 1000,
-        settleMs: 100, now: systemClock.now, leanSockets,
-        expect: { kind: 'bytes', bytes: Buffer.from('hi'), source: 'hi' },
-      }, 10);
+      const obs = await settle(
+        {
+          routes: [route(server.port)],
+          dialTimeoutMs: 2000,
+          keepaliveMs: 0,
+          maxInflight: 1,
+          expectTimeoutMs: 1000,
+          settleMs: 100,
+          now: systemClock.now,
+          leanSockets,
+          expect: { kind: 'bytes', bytes: Buffer.from('hi'), source: 'hi' },
+        },
+        10,
+      );
       const label = leanSockets ? 'lean' : 'net.Socket';
       assert.is(obs.live.held, 6, `${label}: held`);
       assert.is(obs.established, 10, `${label}: established`);
@@ -215,11 +248,31 @@ test('--no-lean-sockets: the same run on net.Socket, and the record says which',
   await withServer({ maxConnections: 4, overLimit: 'close' }, async (server) => {
     const records = [];
     for (const flags of [[], ['--no-lean-sockets']]) {
-      const run = await runCliProcess([`127.0.0.1:${server.port}`, '--ramp', '4/100ms', '--round', '100ms', '--max-duration', '3s', '--settle', '200ms', '-q', '--json', '-', ...flags]);
+      const run = await runCliProcess([
+        `127.0.0.1:${server.port}`,
+        '--ramp',
+        '4/100ms',
+        '--round',
+        '100ms',
+        '--max-duration',
+        '3s',
+        '--settle',
+        '200ms',
+        '-q',
+        '--json',
+        '-',
+        ...flags,
+      ]);
       assert.is(run.code, 0, run.stderr);
       records.push(JSON.parse(run.stdout));
     }
-    assert.equal(records.map((r) => [r.config.leanSockets, r.result.maximum]), [[true, 4], [false, 4]]);
+    assert.equal(
+      records.map((r) => [r.config.leanSockets, r.result.maximum]),
+      [
+        [true, 4],
+        [false, 4],
+      ],
+    );
   });
 });
 
@@ -228,11 +281,19 @@ test('hold target (bare handles): counts connections as they come and as clients
   const clients: Socket[] = [];
   try {
     const [host, port] = [target.host, target.ports] as const;
-    await Promise.all(Array.from({ length: 20 }, (_, i) => new Promise<void>((resolve, reject) => {
-      const socket = new Socket().connect(port[i % 2] as number, host, () => resolve()).on('error', reject);
-      clients.push(socket);
-    })));
-    const until = async (ok: (s: { active: number; served: number }) => boolean): Promise<{ active: number; served: number }> => {
+    await Promise.all(
+      Array.from(
+        { length: 20 },
+        (_, i) =>
+          new Promise<void>((resolve, reject) => {
+            const socket = new Socket().connect(port[i % 2] as number, host, () => resolve()).on('error', reject);
+            clients.push(socket);
+          }),
+      ),
+    );
+    const until = async (
+      ok: (s: { active: number; served: number }) => boolean,
+    ): Promise<{ active: number; served: number }> => {
       const start = Date.now();
       for (let s = await target.stats(); ; s = await target.stats()) {
         if (ok(s)) return s;

@@ -5,14 +5,17 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runCli } from '../src/cli.js';
+import { runCli } from '../src/cli/runCli.js';
 import { runCliProcess, startCli } from './helpers/cli.js';
 import { recordingIO } from './helpers/recordingIO.js';
 import { withServer } from './helpers/servers.js';
 import { withDir } from './helpers/tempDir.js';
 
 /** Runs the CLI in this process; returns its exit code and what it wrote. */
-async function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const io = recordingIO(env);
   const code = await runCli(argv, io);
   return { code, stdout: io.stdout(), stderr: io.stderr() };
@@ -32,11 +35,26 @@ test('bad input in process: one line naming the problem and the fix, exit 1', as
       [['127.0.0.1:1', '--ramp', '10/s', '--find-max'], /--find-max .* add --min-concurrency N/],
       [['127.0.0.1:1', '--json', 'same.out', '--markdown', 'same.out'], /--json and --markdown both name "same.out"/],
       [['127.0.0.1:1', '--tls', '--ca', 'package.json'], /--ca "package.json" holds no PEM certificate/],
-      [['127.0.0.1:1', '--statsd-host', 'statsd.invalid', '-c', '1'], /--statsd-host statsd.invalid is not a loopback address; refusing without confirmation, pass -y/],
-      [['serve', '--port', String(port), '--duration', '1s'], new RegExp(`serve --port ${port} is in use \\(EADDRINUSE\\); choose another port, or 0`)],
-      [['serve', '--host', '0.0.0.0', '--duration', '1s'], /--host 0.0.0.0 is not a loopback address, so other machines could reach the server; refusing without confirmation, pass -y/],
-      [['127.0.0.1:1', '--json', '/proc/nope.json', '-c', '1'], /--json "\/proc\/nope.json" cannot be written \(E[A-Z]+\)/],
-      [['127.0.0.1:1', '--markdown', '/nonexistent-dir/x.md', '-c', '1'], /--markdown "\/nonexistent-dir\/x.md" cannot be written \(ENOENT\)/],
+      [
+        ['127.0.0.1:1', '--statsd-host', 'statsd.invalid', '-c', '1'],
+        /--statsd-host statsd.invalid is not a loopback address; refusing without confirmation, pass -y/,
+      ],
+      [
+        ['serve', '--port', String(port), '--duration', '1s'],
+        new RegExp(`serve --port ${port} is in use \\(EADDRINUSE\\); choose another port, or 0`),
+      ],
+      [
+        ['serve', '--host', '0.0.0.0', '--duration', '1s'],
+        /--host 0.0.0.0 is not a loopback address, so other machines could reach the server; refusing without confirmation, pass -y/,
+      ],
+      [
+        ['127.0.0.1:1', '--json', '/proc/nope.json', '-c', '1'],
+        /--json "\/proc\/nope.json" cannot be written \(E[A-Z]+\)/,
+      ],
+      [
+        ['127.0.0.1:1', '--markdown', '/nonexistent-dir/x.md', '-c', '1'],
+        /--markdown "\/nonexistent-dir\/x.md" cannot be written \(ENOENT\)/,
+      ],
     ];
     for (const [argv, pattern] of cases) {
       const r = await run(argv);
@@ -94,7 +112,11 @@ test('a full disk leaves no half-written record: the old file or nothing', async
         assert.match(r.stdout.trim().split('\n').at(-1) as string, /exit 1$/);
       });
       assert.is(readFileSync(join(disk, 'run.json'), 'utf8'), 'old\n', 'the old record is whole');
-      assert.equal(readdirSync(disk).filter((f) => f.endsWith('.tmp')), [], 'no scratch file left');
+      assert.equal(
+        readdirSync(disk).filter((f) => f.endsWith('.tmp')),
+        [],
+        'no scratch file left',
+      );
     } finally {
       execFileSync('umount', [disk]);
     }
@@ -106,7 +128,21 @@ test('a directory removed during the run: exit 1 stated on the last line, no hal
     await withDir(async (dir) => {
       const out = join(dir, 'gone');
       mkdirSync(out);
-      const cli = startCli([server.address, '--ramp', '20/s', '--round', '200ms', '--max-duration', '2s', '--settle', '0', '-i', '200ms', '--json', join(out, 'run.json')]);
+      const cli = startCli([
+        server.address,
+        '--ramp',
+        '20/s',
+        '--round',
+        '200ms',
+        '--max-duration',
+        '2s',
+        '--settle',
+        '0',
+        '-i',
+        '200ms',
+        '--json',
+        join(out, 'run.json'),
+      ]);
       await cli.waitFor(/^round 1 /m);
       rmSync(out, { recursive: true });
       const r = await cli.done;
@@ -122,7 +158,19 @@ test('SIGHUP (a closed terminal) keeps the report and the record, like Ctrl-C', 
   await withServer({}, async (server) => {
     await withDir(async (dir) => {
       const json = join(dir, 'run.json');
-      const cli = startCli([server.address, '--ramp', '50/s', '--round', '200ms', '--settle', '0', '-i', '200ms', '--json', json]);
+      const cli = startCli([
+        server.address,
+        '--ramp',
+        '50/s',
+        '--round',
+        '200ms',
+        '--settle',
+        '0',
+        '-i',
+        '200ms',
+        '--json',
+        json,
+      ]);
       await cli.waitFor(/^round 2 /m);
       cli.child.kill('SIGHUP');
       const r = await cli.done;
@@ -145,7 +193,10 @@ test('report - reads a record from stdin', async () => {
 test('ulimit -n 30: one line with the fix, not a stack trace from the module loader', async () => {
   const r = await runCliProcess(['--version'], { fdLimit: 30, built: true });
   assert.is(r.code, 1);
-  assert.is(r.stderr, 'goon-probe: too few open files to load (EMFILE); raise the limit (ulimit -n 4096) and run again\n');
+  assert.is(
+    r.stderr,
+    'goon-probe: too few open files to load (EMFILE); raise the limit (ulimit -n 4096) and run again\n',
+  );
 });
 
 test.run();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { OverLimit } from '../src/servers/targetServer.js';
-import { UNVERIFIED_WARNING } from '../src/probe.js';
+import { UNVERIFIED_WARNING } from '../src/probe/runRamp.js';
 import { rampAgainst } from './helpers/ramp.js';
 import { closedPort, withServer } from './helpers/servers.js';
 
@@ -32,7 +32,11 @@ for (const c of matrix) {
       if (c.overLimit === 'error-close') {
         const kind = c.verify ? 'verify-mismatch' : 'closed';
         assert.ok((result.failures[kind] ?? 0) > 0, kind);
-        assert.match(result.evidence[kind]?.bytes ?? '', /max number of clients/, 'the server\'s words are kept as evidence');
+        assert.match(
+          result.evidence[kind]?.bytes ?? '',
+          /max number of clients/,
+          "the server's words are kept as evidence",
+        );
       }
       if (c.overLimit === 'reset') assert.ok((result.failures.reset ?? 0) > 0);
       if (c.overLimit === 'queue') assert.ok((result.failures['verify-timeout'] ?? 0) > 0);
@@ -62,7 +66,12 @@ test('limit not reached: --max-connections held for a round', async () => {
 
 test('limit not reached: --max-duration comes first', async () => {
   await withServer({}, async (server) => {
-    const result = await rampAgainst(server.address, { ramp: '50/s', round: '200ms', maxDuration: '1s', settle: '100ms' });
+    const result = await rampAgainst(server.address, {
+      ramp: '50/s',
+      round: '200ms',
+      maxDuration: '1s',
+      settle: '100ms',
+    });
     assert.is(result.stopReason, 'max-duration');
     assert.is(result.rounds.length, 5);
     assert.is(result.maximum, 50);
@@ -74,7 +83,11 @@ test('--no-reopen: dropped connections are not replaced', async () => {
   await withServer({ maxConnections: 20, overLimit: 'close' }, async (server) => {
     const result = await rampAgainst(server.address, { ramp: '100/s', round: '500ms', reopen: false, ...FAST });
     assert.is(result.maximum, 20);
-    assert.is(server.stats().served + server.stats().overLimit, result.rounds.reduce((n, r) => n + r.attempts, 0), 'one dial per new slot');
+    assert.is(
+      server.stats().served + server.stats().overLimit,
+      result.rounds.reduce((n, r) => n + r.attempts, 0),
+      'one dial per new slot',
+    );
   });
 });
 
@@ -92,11 +105,18 @@ test('an aborted run reports what it measured, verdict interrupted', async () =>
   await withServer({}, async (server) => {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 1500);
-    const result = await rampAgainst(server.address, { ramp: '100/s', round: '500ms', settle: '200ms' }, controller.signal);
+    const result = await rampAgainst(
+      server.address,
+      { ramp: '100/s', round: '500ms', settle: '200ms' },
+      controller.signal,
+    );
     clearTimeout(timer);
     assert.is(result.verdict, 'interrupted');
     assert.is(result.exitCode, 130);
-    assert.ok(result.rounds.length >= 2 && result.maximum >= 50, `measured ${result.maximum} in ${result.rounds.length} rounds`);
+    assert.ok(
+      result.rounds.length >= 2 && result.maximum >= 50,
+      `measured ${result.maximum} in ${result.rounds.length} rounds`,
+    );
   });
 });
 

@@ -1,17 +1,19 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildProbeConfig } from '../src/config.js';
-import { refineConfig, shouldRefine } from '../src/refine.js';
+import { buildProbeConfig } from '../src/config/probeConfig.js';
+import { refineConfig, shouldRefine } from '../src/probe/refine.js';
 import { renderRampReport } from '../src/report/rampText.js';
-import type { RampResult } from '../src/result.js';
-import { makeRecordValidator } from '../src/validateRunRecord.js';
-import { buildRunRecord } from '../src/runRecord.js';
-import { readEnvironment } from '../src/environment.js';
+import type { RampResult } from '../src/probe/result.js';
+import { makeRecordValidator } from '../src/report/validateRunRecord.js';
+import { buildRunRecord } from '../src/report/runRecord.js';
+import { readEnvironment } from '../src/probe/environment.js';
 import { rampAgainst } from './helpers/ramp.js';
 import { withServer } from './helpers/servers.js';
 
 test('refineConfig: from 80% of the first maximum, five times slower, same rules', () => {
-  const config = buildProbeConfig({ ramp: '1k/s', refine: true, maxDuration: '20s' }, ['127.0.0.1:1'], () => Buffer.alloc(0));
+  const config = buildProbeConfig({ ramp: '1k/s', refine: true, maxDuration: '20s' }, ['127.0.0.1:1'], () =>
+    Buffer.alloc(0),
+  );
   const first = { verdict: 'limit-found', maximum: 1000 } as RampResult;
   assert.ok(shouldRefine(config, first));
   assert.not.ok(shouldRefine(config, { ...first, verdict: 'limit-not-reached' }), 'nothing to confirm');
@@ -26,10 +28,24 @@ test('--refine against a real target: both passes reported, the limit confirmed'
   await withServer({ maxConnections: 100, overLimit: 'error-close', reply: 'echo' }, async (server) => {
     const flags = { ramp: '500/s', settle: '200ms', send: 'x\\n', expect: 'x', refine: true };
     const r = await rampAgainst(server.address, flags);
-    assert.equal([r.firstPass?.maximum, r.firstPass?.ratePerSec, r.maximum, r.settings.from, r.settings.ratePerSec], [100, 500, 100, 80, 100]);
-    assert.match(renderRampReport(r, { width: 80, color: false }), /Refined: first pass at 500\/s found 100; this pass, from 80 at 100\/s, found 100: confirmed/);
+    assert.equal(
+      [r.firstPass?.maximum, r.firstPass?.ratePerSec, r.maximum, r.settings.from, r.settings.ratePerSec],
+      [100, 500, 100, 80, 100],
+    );
+    assert.match(
+      renderRampReport(r, { width: 80, color: false }),
+      /Refined: first pass at 500\/s found 100; this pass, from 80 at 100\/s, found 100: confirmed/,
+    );
     const config = buildProbeConfig(flags, [server.address], () => Buffer.alloc(0));
-    const record = buildRunRecord({ version: '0', argv: [], startedAt: new Date(), endedAt: new Date(), config, environment: readEnvironment(), result: r });
+    const record = buildRunRecord({
+      version: '0',
+      argv: [],
+      startedAt: new Date(),
+      endedAt: new Date(),
+      config,
+      environment: readEnvironment(),
+      result: r,
+    });
     assert.is(makeRecordValidator()(JSON.parse(JSON.stringify(record))), null);
   });
 });

@@ -12,7 +12,11 @@ test('report: re-renders a saved record as text, Markdown and JSON, with no netw
   assert.is(text.code, 0, text.stderr);
   golden('records/ramp-limit-found.golden.txt', text.stdout);
   const markdown = await runCliProcess(['report', record, '--format', 'markdown']);
-  assert.is(markdown.stdout, readFileSync(fixture('records/ramp-limit-found.golden.md'), 'utf8'), 'the same page --markdown wrote');
+  assert.is(
+    markdown.stdout,
+    readFileSync(fixture('records/ramp-limit-found.golden.md'), 'utf8'),
+    'the same page --markdown wrote',
+  );
   const json = await runCliProcess(['report', record, '--format', 'json']);
   assert.equal(JSON.parse(json.stdout), JSON.parse(readFileSync(record, 'utf8')), 'JSON round-trips');
   const fixed = await runCliProcess(['report', fixture('records/fixed.json')]);
@@ -32,7 +36,10 @@ test('report: bad input gets one line naming the problem and the fix, exit 1', a
       [['report', notJson], /is not JSON; give the file a --json run wrote/],
       [['report', notRecord], /is not a goon-probe run record: the record must have required property 'command'/],
       [['report', newer], /has schemaVersion 7, newer than this goon-probe reads \(1\); upgrade goon-probe/],
-      [['report', fixture('records/fixed.json'), '--format', 'html'], /--format "html" is not a report format; use text, markdown or json/],
+      [
+        ['report', fixture('records/fixed.json'), '--format', 'html'],
+        /--format "html" is not a report format; use text, markdown or json/,
+      ],
     ];
     for (const [args, pattern] of cases) {
       const run = await runCliProcess(args);

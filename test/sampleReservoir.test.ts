@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SampleReservoir } from '../src/sampleReservoir.js';
-import { summarize } from '../src/stats.js';
+import { SampleReservoir } from '../src/stats/sampleReservoir.js';
+import { summarize } from '../src/stats/summarize.js';
 
 test('reservoir: below capacity it is the plain summary', () => {
   const r = new SampleReservoir(10);
@@ -20,7 +20,10 @@ test('reservoir: past capacity, exact count/min/max/mean/dev, percentiles from a
   assert.ok(s && exact);
   assert.equal([s.count, s.min, s.max, s.avg], [100_000, 0, 999, exact.avg]);
   assert.ok(Math.abs(s.dev - exact.dev) < 1e-6, 'deviation from running sums');
-  assert.ok(Math.abs(s.p50 - 500) < 60 && Math.abs(s.p90 - 900) < 40, `sampled percentiles near the true ones: ${s.p50} ${s.p90}`);
+  assert.ok(
+    Math.abs(s.p50 - 500) < 60 && Math.abs(s.p90 - 900) < 40,
+    `sampled percentiles near the true ones: ${s.p50} ${s.p90}`,
+  );
   assert.equal(r.summary(), s, 'seeded: the same summary every time');
 });
 

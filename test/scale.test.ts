@@ -1,11 +1,17 @@
 import { createServer, isIP, type Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildProbeConfig } from '../src/config.js';
-import { parseSourceSpec, expandCidr, loopbackSources, isLocalAddress, checkLocalSources } from '../src/sourceAddresses.js';
+import { buildProbeConfig } from '../src/config/probeConfig.js';
+import {
+  parseSourceSpec,
+  expandCidr,
+  loopbackSources,
+  isLocalAddress,
+  checkLocalSources,
+} from '../src/net/sourceAddresses.js';
 import { interfaceAddresses } from '../src/net/localSources.js';
 import { startHoldServer } from '../src/servers/holdServer.js';
-import { parseTargets } from '../src/target.js';
+import { parseTargets } from '../src/net/target.js';
 import { runCliProcess, startCli } from './helpers/cli.js';
 import { closedPort, withServer } from './helpers/servers.js';
 
@@ -29,8 +35,15 @@ async function withRecorder<T>(fn: (port: number, peers: string[]) => Promise<T>
 }
 
 test('targets: several destinations and port ranges, each port once', () => {
-  assert.equal(parseTargets(['127.0.0.1:9000-9002', '[::1]:80']).map((t) => t.display), ['127.0.0.1:9000', '127.0.0.1:9001', '127.0.0.1:9002', '[::1]:80']);
-  assert.equal(parseTargets(['localhost', '80']).map((t) => t.display), ['localhost:80'], 'tcpgoon\'s host port form still works');
+  assert.equal(
+    parseTargets(['127.0.0.1:9000-9002', '[::1]:80']).map((t) => t.display),
+    ['127.0.0.1:9000', '127.0.0.1:9001', '127.0.0.1:9002', '[::1]:80'],
+  );
+  assert.equal(
+    parseTargets(['localhost', '80']).map((t) => t.display),
+    ['localhost:80'],
+    "tcpgoon's host port form still works",
+  );
   assert.throws(() => parseTargets(['127.0.0.1:9002-9000']), /runs backwards; write it low-high/);
   assert.throws(() => parseTargets(['127.0.0.1:1-2000']), /has 2000 ports; use at most 1024/);
   const config = buildProbeConfig({}, ['127.0.0.1:9000-9001', '127.0.0.1:7000'], () => Buffer.alloc(0));
@@ -38,7 +51,10 @@ test('targets: several destinations and port ranges, each port once', () => {
 });
 
 test('source addresses: lists, CIDR blocks, loopback auto, and what is local', () => {
-  assert.equal(parseSourceSpec('127.0.0.2, 127.0.0.3,127.0.0.2'), { kind: 'list', addresses: ['127.0.0.2', '127.0.0.3'] });
+  assert.equal(parseSourceSpec('127.0.0.2, 127.0.0.3,127.0.0.2'), {
+    kind: 'list',
+    addresses: ['127.0.0.2', '127.0.0.3'],
+  });
   assert.equal(parseSourceSpec('auto'), { kind: 'auto' });
   assert.equal(expandCidr('127.0.0.0/30'), ['127.0.0.1', '127.0.0.2'], 'network and broadcast left out');
   assert.equal(expandCidr('127.0.0.9/31'), ['127.0.0.8', '127.0.0.9']);
@@ -49,26 +65,49 @@ test('source addresses: lists, CIDR blocks, loopback auto, and what is local', (
   assert.throws(() => parseSourceSpec('eth0'), /"eth0" is not an IP address/);
   assert.equal(loopbackSources(20_000, 28_232), [], 'one unbound address holds it all: no spread');
   assert.equal(loopbackSources(10, null), [], 'a small run stays on one address');
-  assert.equal(loopbackSources(30_000, 28_232), ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'], 'past one address: at most 7,000 per bound source');
+  assert.equal(
+    loopbackSources(30_000, 28_232),
+    ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'],
+    'past one address: at most 7,000 per bound source',
+  );
   assert.equal(loopbackSources(8000, 1000).length, 2, 'a narrow port range spreads sooner');
   assert.equal(loopbackSources(null, 28_232).length, 2, 'an unbounded reach spreads');
   assert.ok(isLocalAddress('127.9.9.9', []) && isLocalAddress('::1', []));
   const mine = interfaceAddresses();
-  assert.ok(mine.every((address) => isLocalAddress(address, mine)), 'this machine\'s own addresses');
+  assert.ok(
+    mine.every((address) => isLocalAddress(address, mine)),
+    "this machine's own addresses",
+  );
   // An address outside the loopback block counts only if an interface has it. Checked as text with
   // this machine's own addresses and an interface list that lacks them; nothing is dialed.
   const outside = mine.find((address) => isIP(address) === 4 && !address.startsWith('127.'));
   if (outside) {
     assert.not.ok(isLocalAddress(outside, ['127.0.0.1']));
-    assert.throws(() => checkLocalSources(['127.0.0.2', outside], ['127.0.0.1']), new RegExp(`^--source-ip ${outside.replaceAll('.', '\\.')} is not an address of this machine; add it first`));
+    assert.throws(
+      () => checkLocalSources(['127.0.0.2', outside], ['127.0.0.1']),
+      new RegExp(`^--source-ip ${outside.replaceAll('.', '\\.')} is not an address of this machine; add it first`),
+    );
   }
 });
 
 test('--source-ip: connections come from the given addresses, spread evenly', async () => {
   await withRecorder(async (port, peers) => {
-    const run = await runCliProcess([`127.0.0.1:${port}`, '-c', '30', '-s', '0', '--source-ip', '127.0.0.2,127.0.0.3,127.0.0.4', '--json', '-', '-q']);
+    const run = await runCliProcess([
+      `127.0.0.1:${port}`,
+      '-c',
+      '30',
+      '-s',
+      '0',
+      '--source-ip',
+      '127.0.0.2,127.0.0.3,127.0.0.4',
+      '--json',
+      '-',
+      '-q',
+    ]);
     assert.is(run.code, 0, run.stderr);
-    const counts = Object.fromEntries(['127.0.0.2', '127.0.0.3', '127.0.0.4'].map((a) => [a, peers.filter((p) => p === a).length]));
+    const counts = Object.fromEntries(
+      ['127.0.0.2', '127.0.0.3', '127.0.0.4'].map((a) => [a, peers.filter((p) => p === a).length]),
+    );
     assert.equal(counts, { '127.0.0.2': 10, '127.0.0.3': 10, '127.0.0.4': 10 });
     const record = JSON.parse(run.stdout);
     assert.equal(record.config.sourceAddresses, ['127.0.0.2', '127.0.0.3', '127.0.0.4']);
@@ -80,11 +119,32 @@ test('several destinations: connections go round-robin, in one process and acros
   await withServer({}, async (a) => {
     await withServer({}, async (b) => {
       for (const workers of ['1', '2']) {
-        const run = await runCliProcess([a.address, b.address, '-c', '40', '-s', '0', '--workers', workers, '-i', '5s', '--json', '-', '-q']);
+        const run = await runCliProcess([
+          a.address,
+          b.address,
+          '-c',
+          '40',
+          '-s',
+          '0',
+          '--workers',
+          workers,
+          '-i',
+          '5s',
+          '--json',
+          '-',
+          '-q',
+        ]);
         assert.is(run.code, 0, run.stderr);
         const record = JSON.parse(run.stdout);
-        assert.equal([record.config.workers, record.config.destinations, record.result.status.established], [Number(workers), [a.address, b.address], 40]);
-        assert.equal([a.stats().served, b.stats().served], workers === '1' ? [20, 20] : [40, 40], `each got half (workers ${workers})`);
+        assert.equal(
+          [record.config.workers, record.config.destinations, record.result.status.established],
+          [Number(workers), [a.address, b.address], 40],
+        );
+        assert.equal(
+          [a.stats().served, b.stats().served],
+          workers === '1' ? [20, 20] : [40, 40],
+          `each got half (workers ${workers})`,
+        );
       }
     });
   });
@@ -92,7 +152,22 @@ test('several destinations: connections go round-robin, in one process and acros
 
 test('ramp across shards: the maximum is exact, and the record names the shards', async () => {
   await withServer({ maxConnections: 300, overLimit: 'close' }, async (server) => {
-    const run = await runCliProcess([server.address, '--ramp', '400/s', '--round', '250ms', '--settle', '100ms', '--workers', '3', '--max-duration', '20s', '--json', '-', '-q']);
+    const run = await runCliProcess([
+      server.address,
+      '--ramp',
+      '400/s',
+      '--round',
+      '250ms',
+      '--settle',
+      '100ms',
+      '--workers',
+      '3',
+      '--max-duration',
+      '20s',
+      '--json',
+      '-',
+      '-q',
+    ]);
     assert.is(run.code, 0, run.stderr);
     const record = JSON.parse(run.stdout);
     assert.equal([record.result.maximum, record.result.verdict, record.config.workers], [300, 'limit-found', 3]);
@@ -100,11 +175,27 @@ test('ramp across shards: the maximum is exact, and the record names the shards'
   });
 });
 
-test('a shard killed mid-run is reported as the prober\'s failure (exit 3), not lost silently', async () => {
+test("a shard killed mid-run is reported as the prober's failure (exit 3), not lost silently", async () => {
   await withServer({}, async (server) => {
-    const cli = startCli([server.address, '--ramp', '200/s', '--round', '200ms', '--settle', '50ms', '--workers', '2', '--max-duration', '30s', '-d']);
+    const cli = startCli([
+      server.address,
+      '--ramp',
+      '200/s',
+      '--round',
+      '200ms',
+      '--settle',
+      '50ms',
+      '--workers',
+      '2',
+      '--max-duration',
+      '30s',
+      '-d',
+    ]);
     await cli.waitFor(/held +[1-9]\d/);
-    const shard = (await import('node:child_process')).execFileSync('pgrep', ['-P', String(cli.child.pid), '-f', 'shard'], { encoding: 'utf8' }).trim().split('\n')[0];
+    const shard = (await import('node:child_process'))
+      .execFileSync('pgrep', ['-P', String(cli.child.pid), '-f', 'shard'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')[0];
     process.kill(Number(shard), 'SIGKILL');
     const run = await cli.done;
     assert.is(run.code, 3, run.stdout + run.stderr);
@@ -116,7 +207,22 @@ test('a shard killed mid-run is reported as the prober\'s failure (exit 3), not 
 
 test('--channel-lifetime with -T: connections churn for the duration, counted as recycled, not failures', async () => {
   await withServer({}, async (server) => {
-    const run = await runCliProcess([server.address, '-c', '5', '-s', '0', '--channel-lifetime', '50ms', '-T', '1s', '-i', '5s', '--json', '-', '-q']);
+    const run = await runCliProcess([
+      server.address,
+      '-c',
+      '5',
+      '-s',
+      '0',
+      '--channel-lifetime',
+      '50ms',
+      '-T',
+      '1s',
+      '-i',
+      '5s',
+      '--json',
+      '-',
+      '-q',
+    ]);
     assert.is(run.code, 0, run.stderr);
     const r = JSON.parse(run.stdout).result;
     assert.ok(r.recycled >= 20, `about 5 every 50 ms for 1 s: ${r.recycled}`);
@@ -125,7 +231,10 @@ test('--channel-lifetime with -T: connections churn for the duration, counted as
     // The server also accepts dials the prober was still waiting on when the duration ended (at most
     // the 5 in flight): their handshake finished in the kernel, their socket was closed unseen.
     const unseen = server.stats().served - r.totalEstablished;
-    assert.ok(unseen >= 0 && unseen <= 5, `every connection the prober counted, the server saw: served ${server.stats().served}, counted ${r.totalEstablished}`);
+    assert.ok(
+      unseen >= 0 && unseen <= 5,
+      `every connection the prober counted, the server saw: served ${server.stats().served}, counted ${r.totalEstablished}`,
+    );
   });
 });
 
@@ -177,7 +286,10 @@ test('scale flags: bad values get one line naming the fix', async () => {
     [[target, '--workers', '0'], /--workers "0" is not a shard count; use a whole number from 1 to 64, or auto/],
     [[target, '--source-ip', '::1'], /--source-ip has no address of the destinations' family/],
     [[target, '-T', '1s', '--max-duration', '2s', '--ramp', '10/s'], /-T\/--duration and --max-duration both given/],
-    [['serve', '--workers', '2', '--max-connections', '5'], /--max-connections needs the one-process target; drop --workers\/--listeners/],
+    [
+      ['serve', '--workers', '2', '--max-connections', '5'],
+      /--max-connections needs the one-process target; drop --workers\/--listeners/,
+    ],
   ];
   const runs = await Promise.all(cases.map(([args]) => runCliProcess(args)));
   runs.forEach((run, i) => {

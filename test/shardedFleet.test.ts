@@ -3,18 +3,31 @@ import { test } from 'uvu';
 import { reading } from './helpers/reading.js';
 import * as assert from 'uvu/assert';
 import { systemClock } from '../src/clock.js';
-import { emptyLatency, type FleetObservation, type LatencyReadings, type LiveCounts } from '../src/fleet.js';
-import { recordLatency } from '../src/latencyHistogram.js';
-import type { FleetControl } from '../src/fleetControl.js';
-import { mergeObservations } from '../src/mergeObservations.js';
-import { buildRoutes, shardRoutes } from '../src/routes.js';
-import { ShardedFleet } from '../src/shardedFleet.js';
-import type { ShardFleetOptions } from '../src/shardProtocol.js';
+import {
+  emptyLatency,
+  type FleetObservation,
+  type LatencyReadings,
+  type LiveCounts,
+} from '../src/fleet/fleetReading.js';
+import { recordLatency } from '../src/stats/latencyHistogram.js';
+import type { FleetControl } from '../src/fleet/fleetControl.js';
+import { mergeObservations } from '../src/fleet/mergeObservations.js';
+import { buildRoutes, shardRoutes } from '../src/net/routes.js';
+import { ShardedFleet } from '../src/fleet/shardedFleet.js';
+import type { ShardFleetOptions } from '../src/fleet/shardProtocol.js';
 import { withServer } from './helpers/servers.js';
 
 const options = (ports: readonly number[], over: Partial<ShardFleetOptions> = {}): ShardFleetOptions => ({
-  routes: buildRoutes(ports.map((port) => ({ host: '127.0.0.1', port, family: 4 })), []),
-  dialTimeoutMs: 2000, keepaliveMs: 0, maxInflight: 64, expectTimeoutMs: 1000, settleMs: 50, ...over,
+  routes: buildRoutes(
+    ports.map((port) => ({ host: '127.0.0.1', port, family: 4 })),
+    [],
+  ),
+  dialTimeoutMs: 2000,
+  keepaliveMs: 0,
+  maxInflight: 64,
+  expectTimeoutMs: 1000,
+  settleMs: 50,
+  ...over,
 });
 
 /** Resolves once the fleet's live counts satisfy the predicate; polls a bounded number of times. */
@@ -27,7 +40,6 @@ async function until(fleet: FleetControl, ok: (live: Readonly<LiveCounts>) => bo
   throw new Error(`timed out: ${JSON.stringify(await fleet.liveCounts())}`);
 }
 
-
 /** Latency readings whose connect histogram holds these values. */
 function connectLatencies(values: readonly number[]): LatencyReadings {
   const latency = emptyLatency();
@@ -36,27 +48,66 @@ function connectLatencies(values: readonly number[]): LatencyReadings {
 }
 
 test('merge: sums live counts and totals, joins samples, keeps the first evidence', () => {
-  const a = reading({ live: { queued: 1, dialing: 2, open: 0, verified: 3, held: 10 }, requested: 16, started: 15, established: 13, failed: 2, failures: { refused: 2 }, evidence: { refused: { message: 'a' } }, errorMs: [1, 2], latency: connectLatencies([0.5, 2]), sourceAddresses: ['127.0.0.1'] });
-  const b = reading({ live: { queued: 0, dialing: 1, open: 1, verified: 0, held: 20 }, requested: 22, started: 22, established: 21, failed: 1, failures: { refused: 1, timeout: 1 }, evidence: { refused: { message: 'b' } }, errorMs: [3], latency: connectLatencies([4]), sourceAddresses: ['127.0.0.1', '127.0.0.2'] });
+  const a = reading({
+    live: { queued: 1, dialing: 2, unverified: 0, settling: 3, held: 10 },
+    requested: 16,
+    started: 15,
+    established: 13,
+    failed: 2,
+    failures: { refused: 2 },
+    evidence: { refused: { message: 'a' } },
+    errorMs: [1, 2],
+    latency: connectLatencies([0.5, 2]),
+    sourceAddresses: ['127.0.0.1'],
+  });
+  const b = reading({
+    live: { queued: 0, dialing: 1, unverified: 1, settling: 0, held: 20 },
+    requested: 22,
+    started: 22,
+    established: 21,
+    failed: 1,
+    failures: { refused: 1, timeout: 1 },
+    evidence: { refused: { message: 'b' } },
+    errorMs: [3],
+    latency: connectLatencies([4]),
+    sourceAddresses: ['127.0.0.1', '127.0.0.2'],
+  });
   const merged = mergeObservations(42, [a, b]);
-  assert.equal(merged.live, { queued: 1, dialing: 3, open: 1, verified: 3, held: 30 });
+  assert.equal(merged.live, { queued: 1, dialing: 3, unverified: 1, settling: 3, held: 30 });
   assert.equal([merged.atMs, merged.requested, merged.started, merged.established, merged.failed], [42, 38, 37, 34, 3]);
   assert.equal(merged.failures, { refused: 3, timeout: 1 });
   assert.equal(merged.evidence, { refused: { message: 'a' } });
   assert.equal(merged.errorMs, [1, 2, 3]);
-  assert.equal([merged.latency.connect.count, merged.latency.connect.min, merged.latency.connect.max, merged.latency.connect.sum], [3, 0.5, 4, 6.5]);
+  assert.equal(
+    [merged.latency.connect.count, merged.latency.connect.min, merged.latency.connect.max, merged.latency.connect.sum],
+    [3, 0.5, 4, 6.5],
+  );
   assert.equal(merged.sourceAddresses, ['127.0.0.1', '127.0.0.2']);
 });
 
 test('merge: a lost shard holds nothing, keeps its totals, and its connections count as shard-lost', () => {
-  const alive = reading({ live: { queued: 0, dialing: 0, open: 0, verified: 0, held: 50 }, requested: 50, started: 50, established: 50 });
-  const last = reading({ live: { queued: 2, dialing: 3, open: 0, verified: 5, held: 40 }, requested: 52, reopened: 2, started: 50, established: 48, failed: 0, errorMs: [9], latency: connectLatencies([9]) });
+  const alive = reading({
+    live: { queued: 0, dialing: 0, unverified: 0, settling: 0, held: 50 },
+    requested: 50,
+    started: 50,
+    established: 50,
+  });
+  const last = reading({
+    live: { queued: 2, dialing: 3, unverified: 0, settling: 5, held: 40 },
+    requested: 52,
+    reopened: 2,
+    started: 50,
+    established: 48,
+    failed: 0,
+    errorMs: [9],
+    latency: connectLatencies([9]),
+  });
   // 52 asked before its last reading (2 of them reopens), 10 more after it: 50 running + 10 never reported = 60 lost.
   const merged = mergeObservations(1, [alive], [{ reason: 'shard 1 (pid 7) exited on SIGKILL', last, asked: 62 }]);
   assert.equal(merged.live.held, 50, 'only the live shard holds connections');
   assert.is(merged.failures['shard-lost'], 60);
   assert.is(merged.failed, 60);
-  assert.is(merged.established, 98, 'the lost shard\'s totals stay');
+  assert.is(merged.established, 98, "the lost shard's totals stay");
   assert.equal(merged.errorMs, [], 'its samples were taken with its last reading');
   assert.is(merged.latency.connect.count, 1, 'its connect latencies are cumulative: they stay');
   assert.equal(merged.evidence['shard-lost'], { message: 'shard 1 (pid 7) exited on SIGKILL' });
@@ -67,9 +118,20 @@ test('merge: a lost shard holds nothing, keeps its totals, and its connections c
 test('routes: pairs with destinations varying fastest; disjoint shares when there are enough', () => {
   const endpoints = [1, 2].map((port) => ({ host: '127.0.0.1', port, family: 4 as const }));
   const routes = buildRoutes(endpoints, ['127.0.0.2', '127.0.0.3', '::1']);
-  assert.equal(routes.map((r) => `${r.localAddress}>${r.endpoint.port}`), ['127.0.0.2>1', '127.0.0.2>2', '127.0.0.3>1', '127.0.0.3>2'], 'the IPv6 source is skipped for IPv4 destinations');
-  assert.equal(shardRoutes(routes, 1, 2).map((r) => `${r.localAddress}>${r.endpoint.port}`), ['127.0.0.2>2', '127.0.0.3>2']);
-  assert.equal(shardRoutes(routes.slice(0, 2), 1, 3).map((r) => r.endpoint.port), [2, 1], 'fewer routes than shards: all, rotated');
+  assert.equal(
+    routes.map((r) => `${r.localAddress}>${r.endpoint.port}`),
+    ['127.0.0.2>1', '127.0.0.2>2', '127.0.0.3>1', '127.0.0.3>2'],
+    'the IPv6 source is skipped for IPv4 destinations',
+  );
+  assert.equal(
+    shardRoutes(routes, 1, 2).map((r) => `${r.localAddress}>${r.endpoint.port}`),
+    ['127.0.0.2>2', '127.0.0.3>2'],
+  );
+  assert.equal(
+    shardRoutes(routes.slice(0, 2), 1, 3).map((r) => r.endpoint.port),
+    [2, 1],
+    'fewer routes than shards: all, rotated',
+  );
 });
 
 test('shards: counts across three processes are exact, and every connection closes on stop', async () => {
@@ -80,15 +142,21 @@ test('shards: counts across three processes are exact, and every connection clos
         assert.is(new Set(fleet.pids).size, 3);
         assert.is(await fleet.lastOpenAtMs(), null, 'nothing opened yet');
         const askedAt = systemClock.now();
-        fleet.open(301);
+        fleet.request(301);
         const live = await until(fleet, (l) => l.held === 301);
         const readAt = systemClock.now();
         const lastOpen = await fleet.lastOpenAtMs();
         // Held means open and then settled for 50 ms: the newest open came after the ask and before the read.
-        assert.ok(lastOpen !== null && lastOpen > askedAt && lastOpen < readAt, `asked ${askedAt}, newest open ${lastOpen}, read ${readAt}`);
-        assert.equal(live, { queued: 0, dialing: 0, open: 0, verified: 0, held: 301 });
+        assert.ok(
+          lastOpen !== null && lastOpen > askedAt && lastOpen < readAt,
+          `asked ${askedAt}, newest open ${lastOpen}, read ${readAt}`,
+        );
+        assert.equal(live, { queued: 0, dialing: 0, unverified: 0, settling: 0, held: 301 });
         const obs = await fleet.observe();
-        assert.equal([obs.requested, obs.started, obs.established, obs.failed, obs.latency.connect.count], [301, 301, 301, 0, 301]);
+        assert.equal(
+          [obs.requested, obs.started, obs.established, obs.failed, obs.latency.connect.count],
+          [301, 301, 301, 0, 301],
+        );
         assert.is(a.stats().active + b.stats().active, 301, 'the servers agree');
         assert.ok(a.stats().active >= 100 && b.stats().active >= 100, 'both destinations got their share');
       } finally {
@@ -114,8 +182,11 @@ test('shards: one that dies is reported as shard-lost with what it held, and the
     assert.is(obs.failures['shard-lost'], 20, 'the 20 it held are lost, not silently gone');
     assert.is(obs.live.held, 20, 'the other shard still holds its 20');
     // Its exit, or a read written to it after it died but before its exit was seen (EPIPE): either names it.
-    assert.match(obs.evidence['shard-lost']?.message ?? '', new RegExp(`pid ${victim}\\) (exited on SIGKILL|could not be reached)`));
-    fleet.open(10);
+    assert.match(
+      obs.evidence['shard-lost']?.message ?? '',
+      new RegExp(`pid ${victim}\\) (exited on SIGKILL|could not be reached)`),
+    );
+    fleet.request(10);
     await until(fleet, (l) => l.held === 30);
   });
 });
@@ -129,7 +200,7 @@ test('shards: a command written to a shard that has just died (EPIPE) marks it l
     const deadline = Date.now() + 5000;
     while (!isZombie(victim) && Date.now() < deadline);
     assert.ok(isZombie(victim), 'the shard died');
-    fleet.open(4);
+    fleet.request(4);
     fleet.cancelQueued();
     const obs = await fleet.observe();
     assert.ok(obs.failures['shard-lost'], 'the dead shard is reported');
@@ -143,7 +214,7 @@ async function withTwoShards(held: number, fn: (fleet: ShardedFleet, victim: num
   await withServer({}, async (server) => {
     const fleet = await ShardedFleet.start(options([server.port]), 2, systemClock.now);
     try {
-      fleet.open(held);
+      fleet.request(held);
       await until(fleet, (l) => l.held === held);
       await fleet.observe();
       await fn(fleet, fleet.pids[0] as number);

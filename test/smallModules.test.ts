@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { markValues, unmarkValues, PROBE_OPTIONS, VALUE_MARK } from '../src/cliOptions.js';
-import { expectMatches, parseExpect } from '../src/expectMatcher.js';
-import { Fifo } from '../src/fifo.js';
-import { summarize } from '../src/stats.js';
+import { markValues, unmarkValues, PROBE_OPTIONS, VALUE_MARK } from '../src/cli/cliOptions.js';
+import { expectMatches, parseExpect } from '../src/fleet/expectMatcher.js';
+import { Fifo } from '../src/fleet/fifo.js';
+import { summarize } from '../src/stats/summarize.js';
 
 test('summarize: min/avg/max/dev and percentiles; null when empty', () => {
   assert.is(summarize([]), null);
@@ -39,10 +39,18 @@ test('Fifo: order, peek, compaction', () => {
 });
 
 test('markValues: values stay text, negative numbers stay values', () => {
-  assert.equal(markValues(['h:1', '-c', '-5', '--send', '007', '-y'], PROBE_OPTIONS), ['h:1', `--connections=${VALUE_MARK}-5`, `--send=${VALUE_MARK}007`, '-y']);
+  assert.equal(markValues(['h:1', '-c', '-5', '--send', '007', '-y'], PROBE_OPTIONS), [
+    'h:1',
+    `--connections=${VALUE_MARK}-5`,
+    `--send=${VALUE_MARK}007`,
+    '-y',
+  ]);
   assert.equal(markValues(['--ramp=100/s', '--', '-c'], PROBE_OPTIONS), [`--ramp=${VALUE_MARK}100/s`, '--', '-c']);
   assert.equal(markValues(['-c'], PROBE_OPTIONS), ['-c'], 'a trailing flag is left to the parser');
-  assert.equal(unmarkValues({ connections: `${VALUE_MARK}5`, y: true, list: [`${VALUE_MARK}1`, `${VALUE_MARK}2`], n: 3 }), { connections: '5', y: true, list: '2', n: '3' });
+  assert.equal(
+    unmarkValues({ connections: `${VALUE_MARK}5`, y: true, list: [`${VALUE_MARK}1`, `${VALUE_MARK}2`], n: 3 }),
+    { connections: '5', y: true, list: '2', n: '3' },
+  );
 });
 
 test.run();

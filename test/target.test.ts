@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLoopback } from '../src/net/loopback.js';
 import { formatEndpoint, resolveTarget } from '../src/net/resolve.js';
-import { parseTarget } from '../src/target.js';
+import { parseTarget } from '../src/net/target.js';
 
 test('parseTarget: accepted forms', () => {
   const cases: Array<[string[], string, number, string]> = [
@@ -11,7 +11,8 @@ test('parseTarget: accepted forms', () => {
     [['[::1]:8080'], '::1', 8080, '[::1]:8080'], // bracketed IPv6
     [['db.example:5432'], 'db.example', 5432, 'db.example:5432'], // a name
   ];
-  for (const [args, host, port, display] of cases) assert.equal(parseTarget(args), { host, port, display }, args.join(' '));
+  for (const [args, host, port, display] of cases)
+    assert.equal(parseTarget(args), { host, port, display }, args.join(' '));
 });
 
 test('parseTarget: rejected forms name the problem and the fix', () => {
@@ -31,8 +32,15 @@ test('parseTarget: rejected forms name the problem and the fix', () => {
 
 test('isLoopback: only 127/8 and ::1', () => {
   const cases: Array<[string, boolean]> = [
-    ['127.0.0.1', true], ['127.1.2.3', true], ['::1', true], ['::ffff:127.0.0.1', true], ['0:0:0:0:0:0:0:1', true],
-    ['0.0.0.0', false], ['::', false], ['::2', false], ['localhost', false],
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['0:0:0:0:0:0:0:1', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['::2', false],
+    ['localhost', false],
   ];
   for (const [address, expected] of cases) assert.is(isLoopback(address), expected, address);
 });

@@ -5,10 +5,19 @@ import { DEFAULT_ERROR_LINE } from '../src/servers/targetServer.js';
 import { withServer } from './helpers/servers.js';
 
 /** What one raw client saw: connected, bytes, the error code, closed. */
-interface Seen { connected: boolean; data: string; error: string | null; closed: boolean }
+interface Seen {
+  connected: boolean;
+  data: string;
+  error: string | null;
+  closed: boolean;
+}
 
 /** Opens `count` raw sockets one after another (each connected before the next) and watches them. */
-async function openClients(port: number, count: number, payload?: string): Promise<{ seen: Seen[]; sockets: Socket[] }> {
+async function openClients(
+  port: number,
+  count: number,
+  payload?: string,
+): Promise<{ seen: Seen[]; sockets: Socket[] }> {
   const seen: Seen[] = [];
   const sockets: Socket[] = [];
   for (let i = 0; i < count; i++) {
@@ -90,11 +99,17 @@ test('over the limit: queue leaves connections in the kernel accept queue, silen
     const { seen, sockets } = await openClients(server.port, 4, 'x');
     const served = (): number[] => seen.flatMap((s, i) => (s.data === 'x' ? [i] : []));
     await until(() => served().length === 2, 'two served');
-    assert.ok(seen.every((s) => s.connected), 'queued connections look established');
+    assert.ok(
+      seen.every((s) => s.connected),
+      'queued connections look established',
+    );
     assert.equal(server.stats().active, 2);
     const first = served();
     const waiting = [0, 1, 2, 3].filter((i) => !first.includes(i));
-    assert.ok(waiting.every((i) => seen[i]?.data === ''), 'a queued connection gets no reply');
+    assert.ok(
+      waiting.every((i) => seen[i]?.data === ''),
+      'a queued connection gets no reply',
+    );
     sockets[first[0] as number]?.destroy();
     await until(() => waiting.some((i) => seen[i]?.data === 'x'), 'a queued one served once a slot frees');
     assert.is(waiting.filter((i) => seen[i]?.data === 'x').length, 1, 'the other one still waits');

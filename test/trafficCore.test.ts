@@ -1,18 +1,24 @@
 import { test } from 'uvu';
 import { reading } from './helpers/reading.js';
 import * as assert from 'uvu/assert';
-import { buildProbeConfig, parsePercentiles } from '../src/config.js';
-import { emptyLatency, type FleetObservation } from '../src/fleet.js';
-import { emptyHistogram, histogramPercentile, histogramSince, histogramSummary, mergeHistograms, recordLatency } from '../src/latencyHistogram.js';
-import { summarize } from '../src/stats.js';
-import { scanForMarker } from '../src/markerScanner.js';
-import { messagesDue } from '../src/messagePlan.js';
-import { pace } from '../src/pacer.js';
+import { buildProbeConfig, parsePercentiles } from '../src/config/probeConfig.js';
+import { emptyLatency, type FleetObservation } from '../src/fleet/fleetReading.js';
+import {
+  emptyHistogram,
+  histogramPercentile,
+  histogramSince,
+  histogramSummary,
+  mergeHistograms,
+  recordLatency,
+} from '../src/stats/latencyHistogram.js';
+import { summarize } from '../src/stats/summarize.js';
+import { scanForMarker } from '../src/fleet/markerScanner.js';
+import { messagesDue } from '../src/fleet/messagePlan.js';
+import { pace } from '../src/fleet/pacer.js';
 import { prometheusText, statsdLines, statsdPackets } from '../src/report/metricsText.js';
 import { formatLatency, trafficLines } from '../src/report/trafficText.js';
-import { summarizeTraffic } from '../src/trafficSummary.js';
+import { summarizeTraffic } from '../src/probe/trafficSummary.js';
 import { formatBytes, parseBandwidth, parseDuration, parseRate } from '../src/units.js';
-
 
 test('multipliers: tcpkali rates, bandwidths and times', () => {
   assert.is(parseRate('5k', '--message-rate', 'messages'), 5000);
@@ -24,16 +30,27 @@ test('multipliers: tcpkali rates, bandwidths and times', () => {
   assert.is(parseBandwidth('500kBps', '--channel-bandwidth'), 500_000);
   assert.is(parseBandwidth('2MBps', '--channel-bandwidth'), 2_000_000);
   assert.is(parseBandwidth('64Bps', '--channel-bandwidth'), 64);
-  assert.throws(() => parseBandwidth('10M', '--channel-bandwidth'), /--channel-bandwidth "10M" is not a bandwidth; use bits per second \(100kbps, 10Mbps\) or bytes per second/);
+  assert.throws(
+    () => parseBandwidth('10M', '--channel-bandwidth'),
+    /--channel-bandwidth "10M" is not a bandwidth; use bits per second \(100kbps, 10Mbps\) or bytes per second/,
+  );
   assert.throws(() => parseRate('fast', '--message-rate', 'messages'), /use messages per time/);
-  assert.equal(['250ms', '2s', '3m', '1h', '1d'].map((t) => parseDuration(t, '-T', 's')), [250, 2000, 180_000, 3_600_000, 86_400_000]);
+  assert.equal(
+    ['250ms', '2s', '3m', '1h', '1d'].map((t) => parseDuration(t, '-T', 's')),
+    [250, 2000, 180_000, 3_600_000, 86_400_000],
+  );
   assert.equal([999, 1500, 2_250_000, 1.2e9].map(formatBytes), ['999 B', '1.5 kB', '2.25 MB', '1.2 GB']);
 });
 
 test('histogram: percentiles within 2% of the exact ones, merged and differenced by buckets', () => {
   const h = emptyHistogram();
   for (let i = 1; i <= 10_000; i++) recordLatency(h, i / 100); // 0.01 .. 100 ms, uniform
-  for (const [p, exact] of [[50, 50], [95, 95], [99, 99], [99.9, 99.9]] as const) {
+  for (const [p, exact] of [
+    [50, 50],
+    [95, 95],
+    [99, 99],
+    [99.9, 99.9],
+  ] as const) {
     const got = histogramPercentile(h, p) as number;
     assert.ok(Math.abs(got - exact) / exact <= 0.02, `p${p}: ${got} vs ${exact}`);
   }
@@ -51,15 +68,17 @@ test('histogram: percentiles within 2% of the exact ones, merged and differenced
   assert.ok(Math.abs((histogramPercentile(since, 1) as number) - 3) < 0.06, 'only what came after');
 });
 
-test('histogram summary: count, min, max, mean and deviation exact, percentiles within 2% (tcpgoon\'s connect line)', () => {
+test("histogram summary: count, min, max, mean and deviation exact, percentiles within 2% (tcpgoon's connect line)", () => {
   const values = Array.from({ length: 5000 }, (_, i) => 0.2 + ((i * 7919) % 5000) / 250); // 0.2 .. 20.2 ms, shuffled
   const h = emptyHistogram();
   for (const ms of values) recordLatency(h, ms);
   const got = histogramSummary(h) as NonNullable<ReturnType<typeof histogramSummary>>;
   const exact = summarize(values) as NonNullable<ReturnType<typeof summarize>>;
   assert.equal([got.count, got.min, got.max], [exact.count, exact.min, exact.max]);
-  for (const key of ['avg', 'dev'] as const) assert.ok(Math.abs(got[key] - exact[key]) < 1e-9, `${key}: ${got[key]} vs ${exact[key]}`);
-  for (const key of ['p50', 'p90', 'p99'] as const) assert.ok(Math.abs(got[key] - exact[key]) / exact[key] <= 0.02, `${key}: ${got[key]} vs ${exact[key]}`);
+  for (const key of ['avg', 'dev'] as const)
+    assert.ok(Math.abs(got[key] - exact[key]) < 1e-9, `${key}: ${got[key]} vs ${exact[key]}`);
+  for (const key of ['p50', 'p90', 'p99'] as const)
+    assert.ok(Math.abs(got[key] - exact[key]) / exact[key] <= 0.02, `${key}: ${got[key]} vs ${exact[key]}`);
   assert.is(histogramSummary(emptyHistogram()), null);
   const since = histogramSince(h, emptyHistogram());
   assert.equal([since.min, since.max], [exact.min, exact.max], 'since an empty reading: the extremes stay exact');
@@ -101,7 +120,11 @@ test('traffic summary: bytes and bandwidth between readings; report lines', () =
   const latency = emptyLatency();
   recordLatency(latency.connect, 2);
   recordLatency(latency.marker, 7);
-  const t = summarizeTraffic(reading({ atMs: 1000 }), reading({ atMs: 3000, bytesSent: 4000, bytesReceived: 2000, latency }), [50, 99]);
+  const t = summarizeTraffic(
+    reading({ atMs: 1000 }),
+    reading({ atMs: 3000, bytesSent: 4000, bytesReceived: 2000, latency }),
+    [50, 99],
+  );
   assert.equal([t.elapsedMs, t.sentPerSec, t.receivedPerSec], [2000, 2000, 1000]);
   assert.equal(t.connect?.count, 1);
   assert.is(t.firstByte, null);
@@ -119,13 +142,33 @@ test('statsd: gauges now, counters of the interval, percentiles as gauges; packe
   const before = reading({ established: 10, bytesSent: 100, failures: { refused: 1 } });
   const latency = emptyLatency();
   recordLatency(latency.connect, 1.5);
-  const after = reading({ live: { queued: 1, dialing: 2, open: 3, verified: 4, held: 5 }, established: 25, failed: 3, bytesSent: 600, bytesReceived: 50, failures: { refused: 3, timeout: 1 }, latency });
+  const after = reading({
+    live: { queued: 1, dialing: 2, unverified: 3, settling: 4, held: 5 },
+    established: 25,
+    failed: 3,
+    bytesSent: 600,
+    bytesReceived: 50,
+    failures: { refused: 3, timeout: 1 },
+    latency,
+  });
   const lines = statsdLines(before, after, 'gp', [50, 99.9]);
-  for (const line of ['gp.connections.open:12|g', 'gp.connections.held:5|g', 'gp.connections.dialing:3|g', 'gp.connections.established:15|c', 'gp.traffic.sent:500|c', 'gp.traffic.received:50|c', 'gp.failures.refused:2|c', 'gp.failures.timeout:1|c']) {
+  for (const line of [
+    'gp.connections.open:12|g',
+    'gp.connections.held:5|g',
+    'gp.connections.dialing:3|g',
+    'gp.connections.established:15|c',
+    'gp.traffic.sent:500|c',
+    'gp.traffic.received:50|c',
+    'gp.failures.refused:2|c',
+    'gp.failures.timeout:1|c',
+  ]) {
     assert.ok(lines.includes(line), `${line} in ${lines.join(' ')}`);
   }
   assert.ok(lines.some((l) => /^gp\.latency\.connect\.p99_9:1\.5\d*\|g$/.test(l)));
-  const packets = statsdPackets(Array.from({ length: 100 }, (_, i) => `goon-probe.metric${i}:1|c`), 200);
+  const packets = statsdPackets(
+    Array.from({ length: 100 }, (_, i) => `goon-probe.metric${i}:1|c`),
+    200,
+  );
   assert.ok(packets.every((p) => p.length <= 200));
   assert.is(packets.join('\n').split('\n').length, 100, 'every line, none split');
 });
@@ -133,7 +176,16 @@ test('statsd: gauges now, counters of the interval, percentiles as gauges; packe
 test('prometheus: text exposition with connections, totals and latency summaries', () => {
   const latency = emptyLatency();
   recordLatency(latency.connect, 2);
-  const text = prometheusText(reading({ live: { queued: 0, dialing: 1, open: 0, verified: 0, held: 7 }, established: 9, bytesSent: 42, failures: { reset: 2 }, latency }), [50, 99]);
+  const text = prometheusText(
+    reading({
+      live: { queued: 0, dialing: 1, unverified: 0, settling: 0, held: 7 },
+      established: 9,
+      bytesSent: 42,
+      failures: { reset: 2 },
+      latency,
+    }),
+    [50, 99],
+  );
   assert.match(text, /^# TYPE goon_probe_connections gauge$/m);
   assert.match(text, /^goon_probe_connections\{state="held"\} 7$/m);
   assert.match(text, /^goon_probe_connections_established_total 9$/m);
@@ -147,13 +199,53 @@ test('traffic flags: parsed, and bad values or combinations get one line naming 
   const none = (): Buffer => {
     throw Object.assign(new Error('no'), { code: 'ENOENT' });
   };
-  const c = buildProbeConfig({ message: 'ping\\n', messageRate: '2k', channelBandwidth: '1Mbps', latencyMarker: 'pong', connectRate: '500', latencyPercentiles: '99,50', tls: true, sni: 'db.example' }, ['127.0.0.1:1'], none);
-  assert.equal([c.message?.toString(), c.messageRatePerSec, c.bandwidthBytesPerSec, c.latencyMarker?.toString(), c.connectRatePerSec, c.latencyPercentiles], ['ping\n', 2000, 125_000, 'pong', 500, [50, 99]]);
+  const c = buildProbeConfig(
+    {
+      message: 'ping\\n',
+      messageRate: '2k',
+      channelBandwidth: '1Mbps',
+      latencyMarker: 'pong',
+      connectRate: '500',
+      latencyPercentiles: '99,50',
+      tls: true,
+      sni: 'db.example',
+    },
+    ['127.0.0.1:1'],
+    none,
+  );
+  assert.equal(
+    [
+      c.message?.toString(),
+      c.messageRatePerSec,
+      c.bandwidthBytesPerSec,
+      c.latencyMarker?.toString(),
+      c.connectRatePerSec,
+      c.latencyPercentiles,
+    ],
+    ['ping\n', 2000, 125_000, 'pong', 500, [50, 99]],
+  );
   assert.equal(c.transport, { kind: 'tls', tls: { servername: 'db.example', insecure: false, ca: undefined } });
-  assert.equal(buildProbeConfig({ websocket: true, wsPath: '/ws' }, ['localhost:80'], none).transport, { kind: 'websocket', path: '/ws', host: 'localhost:80', tls: undefined });
-  assert.equal(buildProbeConfig({ statsd: true }, ['127.0.0.1:1'], none).statsd, { host: '127.0.0.1', port: 8125, namespace: 'goon-probe' });
-  assert.equal(buildProbeConfig({ statsdPort: '9125' }, ['127.0.0.1:1'], none).statsd?.port, 9125, 'a --statsd-* flag turns StatsD on');
-  assert.is(buildProbeConfig({ connectRate: '100' }, ['127.0.0.1:1'], none).sleepMs, 0, 'fixed mode asks for all at once; the fleet paces');
+  assert.equal(buildProbeConfig({ websocket: true, wsPath: '/ws' }, ['localhost:80'], none).transport, {
+    kind: 'websocket',
+    path: '/ws',
+    host: 'localhost:80',
+    tls: undefined,
+  });
+  assert.equal(buildProbeConfig({ statsd: true }, ['127.0.0.1:1'], none).statsd, {
+    host: '127.0.0.1',
+    port: 8125,
+    namespace: 'goon-probe',
+  });
+  assert.equal(
+    buildProbeConfig({ statsdPort: '9125' }, ['127.0.0.1:1'], none).statsd?.port,
+    9125,
+    'a --statsd-* flag turns StatsD on',
+  );
+  assert.is(
+    buildProbeConfig({ connectRate: '100' }, ['127.0.0.1:1'], none).sleepMs,
+    0,
+    'fixed mode asks for all at once; the fleet paces',
+  );
   const bad: [Record<string, string | boolean>, RegExp][] = [
     [{ messageRate: '10' }, /^--message-rate paces or times --message, which is not given; add --message STR/],
     [{ latencyMarker: 'x' }, /^--latency-marker paces or times --message/],
@@ -172,7 +264,8 @@ test('traffic flags: parsed, and bad values or combinations get one line naming 
     [{ statsd: true, statsdPort: '99999' }, /^--statsd-port "99999" is not a port/],
     [{ metricsPort: 'x' }, /^--metrics-port "x" is not a port/],
   ];
-  for (const [raw, message] of bad) assert.throws(() => buildProbeConfig(raw, ['127.0.0.1:1'], none), message, JSON.stringify(raw));
+  for (const [raw, message] of bad)
+    assert.throws(() => buildProbeConfig(raw, ['127.0.0.1:1'], none), message, JSON.stringify(raw));
   assert.equal(parsePercentiles('99.9, 50,50'), [50, 99.9]);
 });
 

@@ -1,6 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeEscapes, formatDuration, parseCount, parseDuration, parsePort, parseRate, parseThreshold } from '../src/units.js';
+import {
+  decodeEscapes,
+  formatDuration,
+  parseCount,
+  parseDuration,
+  parsePort,
+  parseRate,
+  parseThreshold,
+} from '../src/units.js';
 import { UsageError } from '../src/usageError.js';
 
 test('parseDuration: units and bare numbers', () => {
@@ -19,7 +27,10 @@ test('parseDuration: units and bare numbers', () => {
 
 test('parseDuration: rejects what is not a duration, naming the flag', () => {
   for (const text of ['10x', '-1', '', 'ms', '1.2.3s']) {
-    assert.throws(() => parseDuration(text, '--sleep', 'ms'), (e: Error) => e instanceof UsageError && e.message.includes('--sleep'));
+    assert.throws(
+      () => parseDuration(text, '--sleep', 'ms'),
+      (e: Error) => e instanceof UsageError && e.message.includes('--sleep'),
+    );
   }
 });
 
@@ -53,7 +64,8 @@ test('parseThreshold: fraction or count', () => {
   assert.equal(parseThreshold('1%', '--e'), { fraction: 0.01 });
   assert.equal(parseThreshold('0.5%', '--e'), { fraction: 0.005 });
   assert.equal(parseThreshold('5', '--e'), { count: 5 });
-  for (const text of ['abc', '101%', '-1', '1.5']) assert.throws(() => parseThreshold(text, '--error-threshold'), /--error-threshold/);
+  for (const text of ['abc', '101%', '-1', '1.5'])
+    assert.throws(() => parseThreshold(text, '--error-threshold'), /--error-threshold/);
 });
 
 test('parsePort: 1-65535, or 0 where allowed', () => {

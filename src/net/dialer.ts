@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
-import type { Route } from '../routes.js';
+import type { Route } from './routes.js';
 import type { Channel, SocketHandlers } from './channel.js';
 import { LeanSocket } from './leanSocket.js';
 import { TCP_BINDINGS } from './tcpBindings.js';
@@ -26,7 +26,12 @@ export interface TlsSettings {
 export type Transport =
   | { readonly kind: 'tcp' }
   | { readonly kind: 'tls'; readonly tls: TlsSettings }
-  | { readonly kind: 'websocket'; readonly path: string; readonly host?: string | undefined; readonly tls?: TlsSettings | undefined };
+  | {
+      readonly kind: 'websocket';
+      readonly path: string;
+      readonly host?: string | undefined;
+      readonly tls?: TlsSettings | undefined;
+    };
 
 const PLAIN_TCP: Transport = { kind: 'tcp' };
 
@@ -52,7 +57,8 @@ export interface DialOptions {
 export function dial(route: Route, options: DialOptions, handlers: SocketHandlers): Channel {
   const transport = options.transport ?? PLAIN_TCP;
   if (transport.kind === 'websocket') return dialWebSocket(route, options, transport, handlers);
-  if (transport.kind === 'tcp' && !options.sends && options.lean !== false && TCP_BINDINGS) return LeanSocket.dial(TCP_BINDINGS, route, options.keepaliveMs, handlers);
+  if (transport.kind === 'tcp' && !options.sends && options.lean !== false && TCP_BINDINGS)
+    return LeanSocket.dial(TCP_BINDINGS, route, options.keepaliveMs, handlers);
   const { endpoint, localAddress } = route;
   const base = {
     host: endpoint.host,
@@ -120,7 +126,12 @@ class WebSocketChannel extends EventEmitter implements Channel {
   }
 }
 
-function dialWebSocket(route: Route, options: DialOptions, transport: Extract<Transport, { kind: 'websocket' }>, handlers: SocketHandlers): Channel {
+function dialWebSocket(
+  route: Route,
+  options: DialOptions,
+  transport: Extract<Transport, { kind: 'websocket' }>,
+  handlers: SocketHandlers,
+): Channel {
   const { endpoint, localAddress } = route;
   const url = `${transport.tls ? 'wss' : 'ws'}://${formatEndpoint(endpoint)}${transport.path}`;
   const ws = new WebSocket(url, {
@@ -148,7 +159,13 @@ function dialWebSocket(route: Route, options: DialOptions, transport: Extract<Tr
   ws.on('open', () => handlers.connect.call(channel));
   ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => handlers.data.call(channel, toBuffer(data)));
   ws.on('unexpected-response', (_request, response) => {
-    handlers.error.call(channel, Object.assign(new Error(`WebSocket upgrade refused: HTTP ${response.statusCode} ${response.statusMessage ?? ''}`.trim()), { code: 'EWSHANDSHAKE' }));
+    handlers.error.call(
+      channel,
+      Object.assign(
+        new Error(`WebSocket upgrade refused: HTTP ${response.statusCode} ${response.statusMessage ?? ''}`.trim()),
+        { code: 'EWSHANDSHAKE' },
+      ),
+    );
     ws.terminate();
   });
   ws.on('error', (err) => handlers.error.call(channel, err));

@@ -1,4 +1,4 @@
-/** Why a connection failed, from its errno (DESIGN.md "Connection lifecycle"). */
+/** Why a connection failed, from its errno (docs/ARCHITECTURE.md "Connection lifecycle"). */
 export type ErrorKind =
   | 'refused'
   | 'reset'
@@ -22,8 +22,20 @@ export type FailureKind = ErrorKind | 'closed' | 'shard-lost';
 
 /** Every failure kind, in report order. */
 export const FAILURE_KINDS: readonly FailureKind[] = [
-  'refused', 'reset', 'closed', 'timeout', 'unreachable', 'verify-timeout', 'verify-mismatch',
-  'handshake', 'dns', 'addr-unavailable', 'fd-limit', 'no-buffers', 'shard-lost', 'other',
+  'refused',
+  'reset',
+  'closed',
+  'timeout',
+  'unreachable',
+  'verify-timeout',
+  'verify-mismatch',
+  'handshake',
+  'dns',
+  'addr-unavailable',
+  'fd-limit',
+  'no-buffers',
+  'shard-lost',
+  'other',
 ];
 
 /** The kinds that are the prober's own limits, never the target's. */

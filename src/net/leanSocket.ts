@@ -1,5 +1,5 @@
 import { getSystemErrorName } from 'node:util';
-import type { Route } from '../routes.js';
+import type { Route } from './routes.js';
 import type { Channel, SocketHandlers } from './channel.js';
 import { OWNER, UV_EOF, type TcpBindings, type TcpHandle } from './tcpBindings.js';
 
@@ -33,7 +33,9 @@ export class LeanSocket implements Channel {
     if (status === 0) {
       const req = new bindings.TCPConnectWrap();
       req.oncomplete = onConnect;
-      status = v6 ? handle.connect6(req, endpoint.host, endpoint.port) : handle.connect(req, endpoint.host, endpoint.port);
+      status = v6
+        ? handle.connect6(req, endpoint.host, endpoint.port)
+        : handle.connect(req, endpoint.host, endpoint.port);
     }
     // As net.Socket does: a failure found at once is still reported after dial() returns.
     if (status !== 0) process.nextTick(failLater, socket, status, endpoint.host, endpoint.port);
@@ -86,7 +88,10 @@ export class LeanSocket implements Channel {
 
   fail(status: number, syscall: string, where = ''): void {
     const code = getSystemErrorName(status);
-    this.handlers.error.call(this, Object.assign(new Error(`${syscall} ${code}${where}`), { code, errno: status, syscall }));
+    this.handlers.error.call(
+      this,
+      Object.assign(new Error(`${syscall} ${code}${where}`), { code, errno: status, syscall }),
+    );
     this.destroy();
   }
 

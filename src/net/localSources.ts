@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
-import type { SourceSpec } from '../sourceAddresses.js';
-import { checkLocalSources, loopbackSources, needsSpread } from '../sourceAddresses.js';
+import type { SourceSpec } from './sourceAddresses.js';
+import { checkLocalSources, loopbackSources, needsSpread } from './sourceAddresses.js';
 import { UsageError } from '../usageError.js';
 import { sourceAddressFor } from './dialer.js';
 import { isLoopback } from './loopback.js';
@@ -18,13 +18,20 @@ export function interfaceAddresses(): string[] {
  * `reach`), otherwise every address of the interface that routes to the first destination. An
  * empty result leaves the choice to the kernel.
  */
-export async function resolveSources(spec: SourceSpec | undefined, endpoints: readonly Endpoint[], reach: number | null, portsPerPair: number | null): Promise<string[]> {
+export async function resolveSources(
+  spec: SourceSpec | undefined,
+  endpoints: readonly Endpoint[],
+  reach: number | null,
+  portsPerPair: number | null,
+): Promise<string[]> {
   if (spec === undefined) return [];
   if (spec.kind === 'list') {
     checkLocalSources(spec.addresses, interfaceAddresses());
     const families = new Set(endpoints.map((e) => e.family));
     if (!spec.addresses.some((address) => families.has(address.includes(':') ? 6 : 4))) {
-      throw new UsageError('--source-ip has no address of the destinations\' family (IPv4 or IPv6); give sources of the same family');
+      throw new UsageError(
+        "--source-ip has no address of the destinations' family (IPv4 or IPv6); give sources of the same family",
+      );
     }
     return [...spec.addresses];
   }
@@ -36,6 +43,8 @@ export async function resolveSources(spec: SourceSpec | undefined, endpoints: re
   const routed = await sourceAddressFor(first);
   if (routed === null) return [];
   const iface = Object.values(networkInterfaces()).find((list) => list?.some((info) => info.address === routed));
-  const same = (iface ?? []).filter((info) => info.family === (first.family === 6 ? 'IPv6' : 'IPv4') && !info.address.startsWith('fe80:')).map((info) => info.address);
+  const same = (iface ?? [])
+    .filter((info) => info.family === (first.family === 6 ? 'IPv6' : 'IPv4') && !info.address.startsWith('fe80:'))
+    .map((info) => info.address);
   return same.length > 1 ? same : [];
 }

@@ -1,6 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { TargetSpec } from '../target.js';
+import type { TargetSpec } from './target.js';
 import { UsageError } from '../usageError.js';
 
 /** A destination resolved once, dialed by address. */

@@ -47,7 +47,18 @@ export const OWNER = Symbol('goon-probe.owner');
 /** libuv's end of stream: the peer closed cleanly. */
 export const UV_EOF = -4095;
 
-const METHODS = ['open', 'listen', 'connect', 'connect6', 'bind', 'bind6', 'setKeepAlive', 'readStart', 'getsockname', 'close'];
+const METHODS = [
+  'open',
+  'listen',
+  'connect',
+  'connect6',
+  'bind',
+  'bind6',
+  'setKeepAlive',
+  'readStart',
+  'getsockname',
+  'close',
+];
 
 /** The bindings, or null when this Node does not serve them. */
 export const TCP_BINDINGS: TcpBindings | null = loadBindings();
@@ -57,14 +68,24 @@ function loadBindings(): TcpBindings | null {
     const binding = (process as unknown as { binding(name: string): Record<string, any> }).binding;
     const tcp = binding('tcp_wrap');
     const stream = binding('stream_wrap');
-    const ok = typeof tcp.TCP === 'function' && typeof tcp.TCPConnectWrap === 'function'
-      && typeof tcp.constants?.SOCKET === 'number' && typeof tcp.constants?.SERVER === 'number'
-      && stream.streamBaseState instanceof Int32Array && typeof stream.kReadBytesOrError === 'number' && typeof stream.kArrayBufferOffset === 'number'
-      && METHODS.every((m) => typeof tcp.TCP.prototype[m] === 'function');
+    const ok =
+      typeof tcp.TCP === 'function' &&
+      typeof tcp.TCPConnectWrap === 'function' &&
+      typeof tcp.constants?.SOCKET === 'number' &&
+      typeof tcp.constants?.SERVER === 'number' &&
+      stream.streamBaseState instanceof Int32Array &&
+      typeof stream.kReadBytesOrError === 'number' &&
+      typeof stream.kArrayBufferOffset === 'number' &&
+      METHODS.every((m) => typeof tcp.TCP.prototype[m] === 'function');
     if (!ok) return null;
     return {
-      TCP: tcp.TCP, TCPConnectWrap: tcp.TCPConnectWrap, SOCKET: tcp.constants.SOCKET, SERVER: tcp.constants.SERVER,
-      streamBaseState: stream.streamBaseState, kReadBytesOrError: stream.kReadBytesOrError, kArrayBufferOffset: stream.kArrayBufferOffset,
+      TCP: tcp.TCP,
+      TCPConnectWrap: tcp.TCPConnectWrap,
+      SOCKET: tcp.constants.SOCKET,
+      SERVER: tcp.constants.SERVER,
+      streamBaseState: stream.streamBaseState,
+      kReadBytesOrError: stream.kReadBytesOrError,
+      kArrayBufferOffset: stream.kArrayBufferOffset,
     };
   } catch {
     return null;

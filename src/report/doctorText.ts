@@ -1,5 +1,5 @@
-import type { KernelTuning, ProberEnvironment } from '../environment.js';
-import { FD_RESERVE, type Preflight } from '../preflight.js';
+import type { KernelTuning, ProberEnvironment } from '../probe/environment.js';
+import { FD_RESERVE, type Preflight } from '../probe/preflight.js';
 
 /** What `goon-probe doctor` found. */
 export interface DoctorFindings {
@@ -22,10 +22,14 @@ export function renderDoctor(f: DoctorFindings): string {
     `Node ${e.node} on ${e.os}, ${e.cpus} CPUs`,
     `Open files:      ${fd ? `soft ${fd.soft ?? 'unlimited'}, hard ${fd.hard ?? 'unlimited'} (Node raises the soft limit to the hard one at startup)` : 'unknown'}; about ${p.fdCapacity ?? 'unlimited'} connections per process (${FD_RESERVE} kept for Node)`,
     `Ephemeral ports: ${e.ephemeralPorts ? `${e.ephemeralPorts.low}-${e.ephemeralPorts.high}, ${ports} per (source address, destination) pair` : 'unknown'}`,
-    ...(f.target ? [`Destination:     ${f.target.given} (dialed ${f.target.dialed}), from source address ${f.target.source ?? 'unknown'}`] : []),
+    ...(f.target
+      ? [
+          `Destination:     ${f.target.given} (dialed ${f.target.dialed}), from source address ${f.target.source ?? 'unknown'}`,
+        ]
+      : []),
     `Capacity:        about ${p.capacity ?? 'unknown'} connections${f.target ? ` to ${f.target.dialed}` : ' to one destination'} from one source address, ${limitingFactor(p)}`,
     '',
-    'Tuning for a prober (after tcpkali\'s README), for the numbers above:',
+    "Tuning for a prober (after tcpkali's README), for the numbers above:",
     ...tuningLines(f, ports).map((l) => `  ${l}`),
   ];
   return `${lines.join('\n')}\n`;
@@ -33,7 +37,8 @@ export function renderDoctor(f: DoctorFindings): string {
 
 function limitingFactor(p: Preflight): string {
   if (p.fdCapacity === null && p.portCapacity === null) return 'limits unknown';
-  if (p.portCapacity === null || (p.fdCapacity !== null && p.fdCapacity <= p.portCapacity)) return 'held back by the open-file limit';
+  if (p.portCapacity === null || (p.fdCapacity !== null && p.fdCapacity <= p.portCapacity))
+    return 'held back by the open-file limit';
   return 'held back by the ephemeral ports';
 }
 
@@ -44,14 +49,34 @@ function tuningLines(f: DoctorFindings, ports: number | null): string[] {
   const check = (name: string, value: number | null, ok: boolean, fix: string): string =>
     `${ok ? 'ok  ' : 'fix '} ${name} = ${value ?? 'n/a'}${ok ? '' : `: ${fix}`}`;
   return [
-    check('ulimit -n (hard)', hard, hard === null || hard >= want, `raise nofile to ${want} or more (limits.conf, LimitNOFILE=, docker --ulimit nofile=)`),
+    check(
+      'ulimit -n (hard)',
+      hard,
+      hard === null || hard >= want,
+      `raise nofile to ${want} or more (limits.conf, LimitNOFILE=, docker --ulimit nofile=)`,
+    ),
     check('fs.file-max', t.fileMax, t.fileMax === null || t.fileMax >= want * 2, `sysctl -w fs.file-max=${want * 2}`),
     check('fs.nr_open', t.nrOpen, t.nrOpen === null || t.nrOpen >= want, `sysctl -w fs.nr_open=${want}`),
-    check('net.ipv4.ip_local_port_range', ports, ports === null || ports >= 60_000, 'sysctl -w net.ipv4.ip_local_port_range="1024 65535" (64512 ports per pair)'),
-    check('net.ipv4.tcp_tw_reuse', t.tcpTwReuse, t.tcpTwReuse === 1, 'sysctl -w net.ipv4.tcp_tw_reuse=1 (reuse TIME_WAIT ports for new connections under churn)'),
+    check(
+      'net.ipv4.ip_local_port_range',
+      ports,
+      ports === null || ports >= 60_000,
+      'sysctl -w net.ipv4.ip_local_port_range="1024 65535" (64512 ports per pair)',
+    ),
+    check(
+      'net.ipv4.tcp_tw_reuse',
+      t.tcpTwReuse,
+      t.tcpTwReuse === 1,
+      'sysctl -w net.ipv4.tcp_tw_reuse=1 (reuse TIME_WAIT ports for new connections under churn)',
+    ),
     t.conntrackMax === null
       ? 'ok   net.netfilter.nf_conntrack_max: conntrack not loaded'
-      : check('net.netfilter.nf_conntrack_max', t.conntrackMax, t.conntrackMax >= want, `sysctl -w net.netfilter.nf_conntrack_max=${want * 2} (every connection is tracked)`),
+      : check(
+          'net.netfilter.nf_conntrack_max',
+          t.conntrackMax,
+          t.conntrackMax >= want,
+          `sysctl -w net.netfilter.nf_conntrack_max=${want * 2} (every connection is tracked)`,
+        ),
     `info net.core.somaxconn = ${t.somaxconn ?? 'n/a'}, net.ipv4.tcp_max_syn_backlog = ${t.tcpMaxSynBacklog ?? 'n/a'} (the listen backlog of servers on this machine, such as goon-probe serve)`,
   ];
 }

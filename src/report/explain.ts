@@ -1,13 +1,14 @@
-import type { FixedResult, RampResult } from '../result.js';
+import type { FixedResult, RampResult } from '../probe/result.js';
 import { formatDuration } from '../units.js';
 
 /** Returns why a ramp run stopped and what its maximum means, in one clause. */
 export function describeStop(r: RampResult): string {
   if (r.verdict === 'not-served') return 'no connection was ever held as served, so there is no capacity to report';
-  if (r.verdict === 'inconclusive') return 'some source addresses were turned away while others were served: the prober\'s setup, not the target\'s capacity; inconclusive';
+  if (r.verdict === 'inconclusive')
+    return "some source addresses were turned away while others were served: the prober's setup, not the target's capacity; inconclusive";
   switch (r.stopReason) {
     case 'round-failed':
-      return 'a round failed on the target\'s side; the maximum is the target\'s';
+      return "a round failed on the target's side; the maximum is the target's";
     case 'prober-limit':
       return 'the prober hit its own limit first; the result is inconclusive';
     case 'max-duration':
@@ -32,11 +33,16 @@ export function describeVerification(r: RampResult): string {
 export function describeGate(r: RampResult): string | null {
   if (!r.gate) return null;
   const { minConcurrency, met } = r.gate;
-  if (r.verdict === 'prober-limited') return `--min-concurrency ${minConcurrency} inconclusive: the prober's own limit came first (held ${r.maximum})`;
-  if (r.verdict === 'inconclusive') return `--min-concurrency ${minConcurrency} inconclusive: some source addresses were turned away (held ${r.maximum})`;
+  if (r.verdict === 'prober-limited')
+    return `--min-concurrency ${minConcurrency} inconclusive: the prober's own limit came first (held ${r.maximum})`;
+  if (r.verdict === 'inconclusive')
+    return `--min-concurrency ${minConcurrency} inconclusive: some source addresses were turned away (held ${r.maximum})`;
   if (r.verdict === 'not-served') return `--min-concurrency ${minConcurrency} FAILED: nothing was served`;
-  if (r.verdict === 'interrupted') return `--min-concurrency ${minConcurrency} not decided: interrupted (held ${r.maximum})`;
-  return met ? `--min-concurrency ${minConcurrency} passed (held ${r.maximum})` : `--min-concurrency ${minConcurrency} FAILED: the maximum ${r.maximum} is below it`;
+  if (r.verdict === 'interrupted')
+    return `--min-concurrency ${minConcurrency} not decided: interrupted (held ${r.maximum})`;
+  return met
+    ? `--min-concurrency ${minConcurrency} passed (held ${r.maximum})`
+    : `--min-concurrency ${minConcurrency} FAILED: the maximum ${r.maximum} is below it`;
 }
 
 /** Returns a rate as `100/s`. */
@@ -59,8 +65,10 @@ export function resultLine(result: RampResult | FixedResult, exitCode = result.e
     const verdict = result.interrupted
       ? 'interrupted'
       : result.exitCode === 3
-        ? 'inconclusive (the prober\'s own limit or setup)'
-        : result.exitCode === 0 ? 'all established' : 'not all established';
+        ? "inconclusive (the prober's own limit or setup)"
+        : result.exitCode === 0
+          ? 'all established'
+          : 'not all established';
     const never = result.neverOpened ? `, ${result.neverOpened} never opened` : '';
     return `Result: established ${result.status.established} of ${result.status.total}${never}, ${verdict}, exit ${exitCode}`;
   }

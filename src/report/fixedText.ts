@@ -1,5 +1,5 @@
-import type { FixedResult } from '../result.js';
-import { diagnoseResult } from '../diagnose.js';
+import type { FixedResult } from '../probe/result.js';
+import { diagnoseResult } from '../probe/diagnose.js';
 import { diagnosisLines, evidenceLines, failureList, minAvgMaxDev } from './format.js';
 import { formatStatusLine } from './statusLine.js';
 import { trafficLines } from './trafficText.js';
@@ -11,7 +11,9 @@ export function renderFixedReport(r: FixedResult): string {
     formatStatusLine(r.status),
     `Target: ${r.target}, dialed ${r.dialed}`,
     `Established: ${r.totalEstablished} in total, ${r.maxConcurrent} at most at once, ${r.status.established} at closure`,
-    ...(r.neverOpened ? [`Never opened: ${r.neverOpened} (still dialing or handshaking when the run ended: not established)`] : []),
+    ...(r.neverOpened
+      ? [`Never opened: ${r.neverOpened} (still dialing or handshaking when the run ended: not established)`]
+      : []),
     `Connect time ${minAvgMaxDev(r.connect)}`,
     `Time to error ${minAvgMaxDev(r.timeToError)}`,
     ...trafficLines(r.traffic),

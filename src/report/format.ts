@@ -1,8 +1,8 @@
-import type { Diagnosis } from '../diagnose.js';
-import type { Evidence } from '../fleet.js';
+import type { Diagnosis } from '../probe/diagnose.js';
+import type { Evidence } from '../fleet/fleetReading.js';
 import { FAILURE_KINDS, isProberKind, type FailureKind } from '../net/errors.js';
-import type { FailureCounts } from '../result.js';
-import type { Summary } from '../stats.js';
+import type { FailureCounts } from '../probe/result.js';
+import type { Summary } from '../stats/summarize.js';
 
 /** Returns milliseconds as text with a sensible precision: `0.21ms`, `12.4ms`, `1520ms`. */
 export function ms(value: number): string {
@@ -19,7 +19,9 @@ export function minAvgMaxDev(summary: Summary | null): string {
 
 /** Returns failures by kind in report order: `refused 3, timeout 1`, or `none`. */
 export function failureList(failures: FailureCounts): string {
-  const parts = FAILURE_KINDS.filter((k) => (failures[k] ?? 0) > 0).map((k) => `${k} ${failures[k]}${isProberKind(k) ? ' (prober limit)' : ''}`);
+  const parts = FAILURE_KINDS.filter((k) => (failures[k] ?? 0) > 0).map(
+    (k) => `${k} ${failures[k]}${isProberKind(k) ? ' (prober limit)' : ''}`,
+  );
   return parts.length > 0 ? parts.join(', ') : 'none';
 }
 
@@ -27,13 +29,16 @@ export function failureList(failures: FailureCounts): string {
 export function evidenceLines(failures: FailureCounts, evidence: Partial<Record<FailureKind, Evidence>>): string[] {
   return FAILURE_KINDS.filter((k) => (failures[k] ?? 0) > 0).map((k) => {
     const e = evidence[k] ?? {};
-    const parts = [e.message ? `error ${JSON.stringify(e.message)}` : '', e.bytes ? `server sent ${JSON.stringify(e.bytes)}` : ''].filter(Boolean);
+    const parts = [
+      e.message ? `error ${JSON.stringify(e.message)}` : '',
+      e.bytes ? `server sent ${JSON.stringify(e.bytes)}` : '',
+    ].filter(Boolean);
     return `  ${k} x${failures[k]}${parts.length > 0 ? `: ${parts.join('; ')}` : ''}`;
   });
 }
 
 /** Returns the diagnosis as report lines: the side and cause, then what to look at. */
 export function diagnosisLines(d: Diagnosis): string[] {
-  const side = d.side === 'prober' ? 'the prober\'s limit' : d.side === 'target' ? 'the target\'s limit' : 'no limit yet';
+  const side = d.side === 'prober' ? "the prober's limit" : d.side === 'target' ? "the target's limit" : 'no limit yet';
   return [`Diagnosis (${side}): ${d.cause}`, `Look at: ${d.lookAt.join('; ')}`];
 }

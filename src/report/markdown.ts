@@ -1,7 +1,7 @@
 import { FAILURE_KINDS, isProberKind } from '../net/errors.js';
-import { diagnoseResult } from '../diagnose.js';
-import type { FixedResult, RampResult } from '../result.js';
-import type { RunRecord } from '../runRecord.js';
+import { diagnoseResult } from '../probe/diagnose.js';
+import type { FixedResult, RampResult } from '../probe/result.js';
+import type { RunRecord } from './runRecord.js';
 import { formatDuration } from '../units.js';
 import { renderChart } from './chart.js';
 import { describeGate, describeRamp, describeStop, formatRate, resultLine } from './explain.js';
@@ -17,7 +17,11 @@ export function renderMarkdown(record: RunRecord): string {
 function rampSections(r: RampResult): string[] {
   const s = r.settings;
   const gate = describeGate(r);
-  const chart = renderChart(r.rounds.map((x) => x.target), r.rounds.map((x) => x.held), { width: 80, color: false });
+  const chart = renderChart(
+    r.rounds.map((x) => x.target),
+    r.rounds.map((x) => x.held),
+    { width: 80, color: false },
+  );
   return [
     `# ${code(r.target)} sustains ${r.maximum} concurrent connections`,
     '',
@@ -30,7 +34,11 @@ function rampSections(r: RampResult): string[] {
     ...(gate ? [`| Gate | ${escapeCell(gate)} |`] : []),
     `| Breaking point | ${r.breakingPoint ? `round ${r.breakingPoint.round}, target ${r.breakingPoint.target}: ${failureList(r.breakingPoint.failures)}` : 'none reached'} |`,
     `| Held at the maximum | ${r.maximum}, at ${formatDuration(r.maximumAtMs)} |`,
-    ...(r.firstPass ? [`| Refined | first pass at ${formatRate(r.firstPass.ratePerSec)}: ${r.firstPass.maximum}; second pass from ${s.from} at ${formatRate(s.ratePerSec)}: ${r.maximum} (${r.maximum === r.firstPass.maximum ? 'confirmed' : 'differs; the second pass is reported'}) |`] : []),
+    ...(r.firstPass
+      ? [
+          `| Refined | first pass at ${formatRate(r.firstPass.ratePerSec)}: ${r.firstPass.maximum}; second pass from ${s.from} at ${formatRate(s.ratePerSec)}: ${r.maximum} (${r.maximum === r.firstPass.maximum ? 'confirmed' : 'differs; the second pass is reported'}) |`,
+        ]
+      : []),
     `| Connect latency | ${r.connect ? `p50 ${ms(r.connect.p50)}, p90 ${ms(r.connect.p90)}, p99 ${ms(r.connect.p99)}, max ${ms(r.connect.max)}` : 'n/a'} |`,
     '',
     '## How "sustained" was defined',
@@ -46,8 +54,10 @@ function rampSections(r: RampResult): string[] {
     '',
     '| round | time | target | held | settling | unverified | dialing | failures | connect p50 | connect p99 |',
     '|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
-    ...r.rounds.map((x) =>
-      `| ${x.round}${x.failed ? ' ✗' : ''} | ${formatDuration(x.atMs)} | ${x.target} | ${x.held} | ${x.settling} | ${x.unverified} | ${x.dialing} | ${failureList(x.failures)} | ${x.connectP50Ms === null ? '-' : ms(x.connectP50Ms)} | ${x.connectP99Ms === null ? '-' : ms(x.connectP99Ms)} |`),
+    ...r.rounds.map(
+      (x) =>
+        `| ${x.round}${x.failed ? ' ✗' : ''} | ${formatDuration(x.atMs)} | ${x.target} | ${x.held} | ${x.settling} | ${x.unverified} | ${x.dialing} | ${failureList(x.failures)} | ${x.connectP50Ms === null ? '-' : ms(x.connectP50Ms)} | ${x.connectP99Ms === null ? '-' : ms(x.connectP99Ms)} |`,
+    ),
     ...(r.rounds.some((x) => x.failed) ? ['', '✗ marks a failed round.'] : []),
     '',
     '## Chart',
@@ -64,7 +74,8 @@ function rampSections(r: RampResult): string[] {
 
 function diagnosisSection(r: RampResult | FixedResult): string[] {
   const d = diagnoseResult(r);
-  const side = d.side === 'prober' ? "the prober's own limit" : d.side === 'target' ? "the target's limit" : 'no limit reached';
+  const side =
+    d.side === 'prober' ? "the prober's own limit" : d.side === 'target' ? "the target's limit" : 'no limit reached';
   return [
     '## Diagnosis',
     '',
@@ -107,7 +118,12 @@ function failureSection(r: RampResult | FixedResult): string[] {
     '|---|---:|---|---|',
     ...kinds.map((k) => {
       const e = r.evidence[k] ?? {};
-      const evidence = [e.message ? `error ${code(e.message)}` : '', e.bytes ? `server sent ${code(JSON.stringify(e.bytes))}` : ''].filter(Boolean).join('; ');
+      const evidence = [
+        e.message ? `error ${code(e.message)}` : '',
+        e.bytes ? `server sent ${code(JSON.stringify(e.bytes))}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
       return `| \`${k}\` | ${r.failures[k]} | ${isProberKind(k) ? 'prober' : 'target'} | ${evidence || '-'} |`;
     }),
   ];
@@ -116,7 +132,9 @@ function failureSection(r: RampResult | FixedResult): string[] {
 function environmentSection(record: RunRecord): string[] {
   const e = record.environment;
   const fd = e.fdLimit ? `soft ${e.fdLimit.soft ?? 'unlimited'}, hard ${e.fdLimit.hard ?? 'unlimited'}` : 'unknown';
-  const ports = e.ephemeralPorts ? `${e.ephemeralPorts.low}–${e.ephemeralPorts.high} (${e.ephemeralPorts.high - e.ephemeralPorts.low + 1} ports)` : 'unknown';
+  const ports = e.ephemeralPorts
+    ? `${e.ephemeralPorts.low}–${e.ephemeralPorts.high} (${e.ephemeralPorts.high - e.ephemeralPorts.low + 1} ports)`
+    : 'unknown';
   return [
     '',
     '## Environment',

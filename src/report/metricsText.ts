@@ -1,20 +1,29 @@
-import type { FleetObservation } from '../fleet.js';
+import type { FleetObservation } from '../fleet/fleetReading.js';
 import { FAILURE_KINDS } from '../net/errors.js';
-import { latencyStats } from '../trafficSummary.js';
-import { histogramSince } from '../latencyHistogram.js';
+import { latencyStats } from '../probe/trafficSummary.js';
+import { histogramSince } from '../stats/latencyHistogram.js';
 
-const LATENCIES = [['connect', 'connect'], ['firstByte', 'first_byte'], ['marker', 'marker']] as const;
+const LATENCIES = [
+  ['connect', 'connect'],
+  ['firstByte', 'first_byte'],
+  ['marker', 'marker'],
+] as const;
 
 /**
  * Returns the StatsD lines for one interval, from the fleet readings at its start and end:
  * gauges of connections by state, counters of what happened in the interval (connections,
  * failures by kind, bytes), and the interval's latency percentiles as gauges in ms.
  */
-export function statsdLines(before: FleetObservation, after: FleetObservation, namespace: string, percentiles: readonly number[]): string[] {
+export function statsdLines(
+  before: FleetObservation,
+  after: FleetObservation,
+  namespace: string,
+  percentiles: readonly number[],
+): string[] {
   const ns = namespace === '' ? '' : `${namespace}.`;
   const live = after.live;
   const lines = [
-    `${ns}connections.open:${live.open + live.verified + live.held}|g`,
+    `${ns}connections.open:${live.unverified + live.settling + live.held}|g`,
     `${ns}connections.held:${live.held}|g`,
     `${ns}connections.dialing:${live.dialing + live.queued}|g`,
     `${ns}connections.established:${after.established - before.established}|c`,
@@ -30,7 +39,8 @@ export function statsdLines(before: FleetObservation, after: FleetObservation, n
   for (const [key, name] of LATENCIES) {
     const stats = latencyStats(histogramSince(after.latency[key], before.latency[key]), percentiles);
     if (!stats) continue;
-    for (const p of percentiles) lines.push(`${ns}latency.${name}.p${String(p).replace('.', '_')}:${round(stats.percentiles[String(p)] ?? 0)}|g`);
+    for (const p of percentiles)
+      lines.push(`${ns}latency.${name}.p${String(p).replace('.', '_')}:${round(stats.percentiles[String(p)] ?? 0)}|g`);
   }
   return lines;
 }
@@ -62,20 +72,33 @@ export function prometheusText(obs: FleetObservation, percentiles: readonly numb
   };
   const live = obs.live;
   metric('connections', 'gauge', 'Connections by state now.', [
-    ['{state="dialing"}', live.dialing + live.queued], ['{state="open"}', live.open], ['{state="verified"}', live.verified], ['{state="held"}', live.held],
+    ['{state="dialing"}', live.dialing + live.queued],
+    ['{state="unverified"}', live.unverified],
+    ['{state="settling"}', live.settling],
+    ['{state="held"}', live.held],
   ]);
   metric('connections_established_total', 'counter', 'Connections established.', [['', obs.established]]);
   metric('connections_failed_total', 'counter', 'Connections that failed before they were served.', [['', obs.failed]]);
   metric('connections_dropped_total', 'counter', 'Open connections the target closed or reset.', [['', obs.dropped]]);
-  metric('failures_total', 'counter', 'Failures by kind.', FAILURE_KINDS.filter((k) => (obs.failures[k] ?? 0) > 0).map((k) => [`{kind="${k}"}`, obs.failures[k] ?? 0]));
+  metric(
+    'failures_total',
+    'counter',
+    'Failures by kind.',
+    FAILURE_KINDS.filter((k) => (obs.failures[k] ?? 0) > 0).map((k) => [`{kind="${k}"}`, obs.failures[k] ?? 0]),
+  );
   metric('bytes_sent_total', 'counter', 'Bytes written to connections.', [['', obs.bytesSent]]);
   metric('bytes_received_total', 'counter', 'Bytes received from connections.', [['', obs.bytesReceived]]);
   for (const [key, name] of LATENCIES) {
     const h = obs.latency[key];
     const stats = latencyStats(h, percentiles);
-    const samples: [string, number][] = stats ? percentiles.map((p) => [`{quantile="${p / 100}"}`, round((stats.percentiles[String(p)] ?? 0) / 1000)]) : [];
+    const samples: [string, number][] = stats
+      ? percentiles.map((p) => [`{quantile="${p / 100}"}`, round((stats.percentiles[String(p)] ?? 0) / 1000)])
+      : [];
     metric(`${name}_latency_seconds`, 'summary', `${name.replace('_', ' ')} latency.`, samples);
-    out.push(`goon_probe_${name}_latency_seconds_sum ${round(h.sum / 1000)}`, `goon_probe_${name}_latency_seconds_count ${h.count}`);
+    out.push(
+      `goon_probe_${name}_latency_seconds_sum ${round(h.sum / 1000)}`,
+      `goon_probe_${name}_latency_seconds_count ${h.count}`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

@@ -1,4 +1,4 @@
-import type { RampProgress } from '../result.js';
+import type { RampProgress } from '../probe/result.js';
 import { formatDuration } from '../units.js';
 import { countFields } from './countFields.js';
 

@@ -1,5 +1,5 @@
-import type { RampResult } from '../result.js';
-import { diagnoseResult } from '../diagnose.js';
+import type { RampResult } from '../probe/result.js';
+import { diagnoseResult } from '../probe/diagnose.js';
 import { formatDuration } from '../units.js';
 import { renderChart } from './chart.js';
 import { describeGate, describeRamp, describeStop, describeVerification, formatRate } from './explain.js';
@@ -9,12 +9,21 @@ import { trafficLines } from './trafficText.js';
 /** Returns the end-of-run text report of a ramp: chart, maximum, breaking point, verdict. */
 export function renderRampReport(r: RampResult, options: { width: number; color: boolean }): string {
   const s = r.settings;
-  const chart = renderChart(r.rounds.map((x) => x.target), r.rounds.map((x) => x.held), options);
+  const chart = renderChart(
+    r.rounds.map((x) => x.target),
+    r.rounds.map((x) => x.held),
+    options,
+  );
   const gate = describeGate(r);
   const lines = [
     '',
     `--- ${r.target} capacity probe (dialed ${r.dialed}) ---`,
-    ...(chart ? [chart, `  target (${options.color ? 'blue' : 'first line'}) and held (${options.color ? 'green' : 'second line'}) per round`] : []),
+    ...(chart
+      ? [
+          chart,
+          `  target (${options.color ? 'blue' : 'first line'}) and held (${options.color ? 'green' : 'second line'}) per round`,
+        ]
+      : []),
     '',
     `Maximum sustainable concurrency: ${r.maximum} (held at once, at ${formatDuration(r.maximumAtMs)})`,
     `Verdict: ${r.verdict} (${describeStop(r)})`,
@@ -23,7 +32,11 @@ export function renderRampReport(r: RampResult, options: { width: number; color:
       ? `Breaking point: round ${r.breakingPoint.round}, target ${r.breakingPoint.target}, failures ${failureList(r.breakingPoint.failures)}`
       : 'Breaking point: none reached',
     `Ramp: ${describeRamp(r)}`,
-    ...(r.firstPass ? [`Refined: first pass at ${formatRate(r.firstPass.ratePerSec)} found ${r.firstPass.maximum}; this pass, from ${s.from} at ${formatRate(s.ratePerSec)}, found ${r.maximum}: ${r.maximum === r.firstPass.maximum ? 'confirmed' : 'differs; the slower pass is reported'}`] : []),
+    ...(r.firstPass
+      ? [
+          `Refined: first pass at ${formatRate(r.firstPass.ratePerSec)} found ${r.firstPass.maximum}; this pass, from ${s.from} at ${formatRate(s.ratePerSec)}, found ${r.maximum}: ${r.maximum === r.firstPass.maximum ? 'confirmed' : 'differs; the slower pass is reported'}`,
+        ]
+      : []),
     `Sustained means: ${describeVerification(r)}, then open for ${formatDuration(s.settleMs)}; a round fails above ${s.threshold} failures`,
     `Connect latency: ${r.connect ? `p50 ${ms(r.connect.p50)}, p90 ${ms(r.connect.p90)}, p99 ${ms(r.connect.p99)}, max ${ms(r.connect.max)}` : 'n/a'}`,
     ...trafficLines(r.traffic, { connect: false }),

@@ -1,4 +1,4 @@
-import type { FixedStatus } from '../result.js';
+import type { FixedStatus } from '../probe/result.js';
 
 /** Returns tcpgoon's status line: `Total: N, Dialing: a, Established: b, Closed: c, Error: d, NotInitiated: e`. */
 export function formatStatusLine(s: FixedStatus): string {

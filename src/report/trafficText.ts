@@ -1,4 +1,4 @@
-import type { LatencyStats, TrafficSummary } from '../trafficSummary.js';
+import type { LatencyStats, TrafficSummary } from '../probe/trafficSummary.js';
 import { formatBytes } from '../units.js';
 import { ms } from './format.js';
 
@@ -19,12 +19,21 @@ export function formatLatency(stats: LatencyStats | null, percentiles: readonly 
  * percentiles: connect unless the report states it already (`connect: false`), first byte and
  * marker when measured.
  */
-export function trafficLines(t: TrafficSummary | undefined, options: { connect: boolean } = { connect: true }): string[] {
+export function trafficLines(
+  t: TrafficSummary | undefined,
+  options: { connect: boolean } = { connect: true },
+): string[] {
   if (!t) return [];
   const lines: string[] = [];
   if (t.bytesSent > 0 || t.bytesReceived > 0) lines.push(`Traffic: ${formatTraffic(t)}`);
-  const latencies: [string, LatencyStats | null][] = [['connect', options.connect ? t.connect : null], ['first byte', t.firstByte], ['marker', t.marker]];
+  const latencies: [string, LatencyStats | null][] = [
+    ['connect', options.connect ? t.connect : null],
+    ['first byte', t.firstByte],
+    ['marker', t.marker],
+  ];
   const shown = latencies.filter(([name, stats]) => stats !== null || (name === 'connect' && options.connect));
-  shown.forEach(([name, stats], i) => lines.push(`${i === 0 ? 'Latency percentiles: ' : '  '}${name} ${formatLatency(stats, t.percentiles)}`));
+  shown.forEach(([name, stats], i) =>
+    lines.push(`${i === 0 ? 'Latency percentiles: ' : '  '}${name} ${formatLatency(stats, t.percentiles)}`),
+  );
   return lines;
 }

@@ -14,22 +14,28 @@ export interface ListenerChild {
  * `listening`. If any fails or exits first, all are killed and the promise rejects. `wire` is
  * called on each child before it starts listening, to attach its own message handlers.
  */
-export async function forkListeners(name: string, children: readonly ListenerChild[], wire?: (child: ChildProcess) => void): Promise<ChildProcess[]> {
+export async function forkListeners(
+  name: string,
+  children: readonly ListenerChild[],
+  wire?: (child: ChildProcess) => void,
+): Promise<ChildProcess[]> {
   const script = fileURLToPath(new URL(`./${name}${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
   const started: ChildProcess[] = [];
   try {
-    await Promise.all(children.map(({ args, fds }) => {
-      const child = fork(script, [...args], { stdio: ['ignore', 'ignore', 'inherit', 'ipc', ...fds] });
-      started.push(child);
-      wire?.(child);
-      return new Promise<void>((resolve, reject) => {
-        child.on('message', (msg: { type: string; message?: string }) => {
-          if (msg.type === 'listening') resolve();
-          if (msg.type === 'error') reject(new Error(msg.message));
+    await Promise.all(
+      children.map(({ args, fds }) => {
+        const child = fork(script, [...args], { stdio: ['ignore', 'ignore', 'inherit', 'ipc', ...fds] });
+        started.push(child);
+        wire?.(child);
+        return new Promise<void>((resolve, reject) => {
+          child.on('message', (msg: { type: string; message?: string }) => {
+            if (msg.type === 'listening') resolve();
+            if (msg.type === 'error') reject(new Error(msg.message));
+          });
+          child.once('exit', () => reject(new Error(`a ${name} process exited before listening`)));
         });
-        child.once('exit', () => reject(new Error(`a ${name} process exited before listening`)));
-      });
-    }));
+      }),
+    );
   } catch (err) {
     for (const child of started) child.kill('SIGKILL');
     throw err;

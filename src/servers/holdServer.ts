@@ -55,11 +55,13 @@ export async function startHoldServer(options: HoldServerOptions): Promise<HoldS
     for (let i = 0; i < count; i++) {
       const listener = createServer();
       listeners.push(listener);
-      ports.push(await new Promise<number>((resolve, reject) => {
-        listener.once('error', reject);
-        const port = options.port ? options.port + i : 0;
-        listener.listen({ host, port, backlog }, () => resolve((listener.address() as { port: number }).port));
-      }));
+      ports.push(
+        await new Promise<number>((resolve, reject) => {
+          listener.once('error', reject);
+          const port = options.port ? options.port + i : 0;
+          listener.listen({ host, port, backlog }, () => resolve((listener.address() as { port: number }).port));
+        }),
+      );
     }
   } catch (err) {
     for (const listener of listeners) listener.close();
@@ -71,10 +73,18 @@ export async function startHoldServer(options: HoldServerOptions): Promise<HoldS
     // With at least as many ports as workers, every port has one worker: a prober dealing
     // connections round-robin over the ports then loads the workers evenly (processes sharing a
     // port are not: the one that wakes first accepts a whole batch).
-    workers = await forkListeners('holdWorker', Array.from({ length: options.workers }, (_, index) => {
-      const mine = fds.length >= options.workers ? fds.filter((_, i) => i % options.workers === index) : fds;
-      return { args: [JSON.stringify({ listeners: mine.length, backlog, cap: options.perWorkerCap, echo: options.echo === true })], fds: mine };
-    }));
+    workers = await forkListeners(
+      'holdWorker',
+      Array.from({ length: options.workers }, (_, index) => {
+        const mine = fds.length >= options.workers ? fds.filter((_, i) => i % options.workers === index) : fds;
+        return {
+          args: [
+            JSON.stringify({ listeners: mine.length, backlog, cap: options.perWorkerCap, echo: options.echo === true }),
+          ],
+          fds: mine,
+        };
+      }),
+    );
   } finally {
     for (const listener of listeners) listener.close();
   }
@@ -86,24 +96,29 @@ export async function startHoldServer(options: HoldServerOptions): Promise<HoldS
     pids: workers.map((child) => child.pid ?? 0),
     async stats() {
       const id = nextId++;
-      const replies = await Promise.all(workers.map((child) => new Promise<WorkerStats>((resolve) => {
-        // A worker that has died holds nothing: its share reads as zero rather than never answering.
-        const done = (stats: WorkerStats): void => {
-          child.off('message', onMessage);
-          child.off('exit', gone);
-          resolve(stats);
-        };
-        const onMessage = (msg: WorkerStats): void => {
-          if (msg.type === 'stats' && msg.id === id) done(msg);
-        };
-        const gone = (): void => done({ type: 'stats', id, active: 0, served: 0, full: false });
-        if (!child.connected) return gone();
-        child.on('message', onMessage);
-        child.once('exit', gone);
-        child.send({ type: 'stats', id }, (err) => {
-          if (err) gone();
-        });
-      })));
+      const replies = await Promise.all(
+        workers.map(
+          (child) =>
+            new Promise<WorkerStats>((resolve) => {
+              // A worker that has died holds nothing: its share reads as zero rather than never answering.
+              const done = (stats: WorkerStats): void => {
+                child.off('message', onMessage);
+                child.off('exit', gone);
+                resolve(stats);
+              };
+              const onMessage = (msg: WorkerStats): void => {
+                if (msg.type === 'stats' && msg.id === id) done(msg);
+              };
+              const gone = (): void => done({ type: 'stats', id, active: 0, served: 0, full: false });
+              if (!child.connected) return gone();
+              child.on('message', onMessage);
+              child.once('exit', gone);
+              child.send({ type: 'stats', id }, (err) => {
+                if (err) gone();
+              });
+            }),
+        ),
+      );
       return {
         active: replies.reduce((n, r) => n + r.active, 0),
         served: replies.reduce((n, r) => n + r.served, 0),
@@ -111,11 +126,16 @@ export async function startHoldServer(options: HoldServerOptions): Promise<HoldS
       };
     },
     async close() {
-      await Promise.all(workers.map((child) => new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      })));
+      await Promise.all(
+        workers.map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              child.once('exit', () => resolve());
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
     },
   };
 }

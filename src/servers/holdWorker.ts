@@ -17,9 +17,15 @@ interface WorkerArgs {
   readonly echo: boolean;
 }
 
-type WorkerReply = { type: 'listening' } | { type: 'error'; message: string } | { type: 'stats'; id: number; active: number; served: number; full: boolean };
+type WorkerReply =
+  | { type: 'listening' }
+  | { type: 'error'; message: string }
+  | { type: 'stats'; id: number; active: number; served: number; full: boolean };
 
-runHoldWorker(JSON.parse(process.argv[2] ?? '{}') as WorkerArgs, process.send?.bind(process) as ((m: WorkerReply) => boolean) | undefined);
+runHoldWorker(
+  JSON.parse(process.argv[2] ?? '{}') as WorkerArgs,
+  process.send?.bind(process) as ((m: WorkerReply) => boolean) | undefined,
+);
 
 function runHoldWorker(args: WorkerArgs, send: ((m: WorkerReply) => boolean) | undefined): void {
   if (!send) process.exit(1);

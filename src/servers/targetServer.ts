@@ -14,7 +14,14 @@ import { forkListeners } from './forkListeners.js';
 export type OverLimit = 'close' | 'error-close' | 'reset' | 'queue' | 'evict-oldest' | 'refuse';
 
 /** Every over-limit behaviour, for validation and tests. */
-export const OVER_LIMIT_BEHAVIOURS: readonly OverLimit[] = ['close', 'error-close', 'reset', 'queue', 'evict-oldest', 'refuse'];
+export const OVER_LIMIT_BEHAVIOURS: readonly OverLimit[] = [
+  'close',
+  'error-close',
+  'reset',
+  'queue',
+  'evict-oldest',
+  'refuse',
+];
 
 /** The line an `error-close` server writes when no banner is given (Redis's wording). */
 export const DEFAULT_ERROR_LINE = '-ERR max number of clients reached\r\n';
@@ -157,9 +164,11 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
     }
     stats.overLimit++;
     if (overLimit === 'queue') waiting.add(socket);
-    else if (overLimit === 'refuse') socket.resetAndDestroy(); // accepted in the same batch as the last one admitted
+    else if (overLimit === 'refuse')
+      socket.resetAndDestroy(); // accepted in the same batch as the last one admitted
     else if (overLimit === 'reset') socket.resetAndDestroy();
-    else if (overLimit === 'error-close') socket.end(greeting ? Buffer.concat([greeting, errorLine]) : errorLine).resume();
+    else if (overLimit === 'error-close')
+      socket.end(greeting ? Buffer.concat([greeting, errorLine]) : errorLine).resume();
     else if (overLimit === 'close') socket.end().resume();
     else {
       const oldest = active.values().next().value as Socket;
@@ -205,7 +214,10 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
 }
 
 /** The WebSocket side of a target: HTTP upgrades on connections handed to it, answered per message. */
-function webSocketLayer(reply: TargetServerOptions['reply'], greeting: Buffer | undefined): { accept(stream: Duplex): void } {
+function webSocketLayer(
+  reply: TargetServerOptions['reply'],
+  greeting: Buffer | undefined,
+): { accept(stream: Duplex): void } {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const http = createHttpServer((_request, response) => {
     response.writeHead(426, { connection: 'close', upgrade: 'websocket' }).end('this server speaks WebSocket\n');
@@ -239,7 +251,12 @@ const ACCEPTORS = 4;
  * listening socket, lends its descriptor to every acceptor and then closes its own copy, so that
  * only the acceptors (which can be stopped) ever call accept().
  */
-async function startAcceptor(host: string, port: number, backlog: number, admit: (s: Socket) => void): Promise<Acceptor> {
+async function startAcceptor(
+  host: string,
+  port: number,
+  backlog: number,
+  admit: (s: Socket) => void,
+): Promise<Acceptor> {
   const listener = createServer({ pauseOnConnect: true }, admit); // only until the acceptors run
   const listeningPort = await new Promise<number>((resolve, reject) => {
     listener.once('error', reject);
@@ -248,11 +265,15 @@ async function startAcceptor(host: string, port: number, backlog: number, admit:
   const fd = (listener as unknown as { _handle: { fd: number } })._handle.fd;
   let children: ChildProcess[];
   try {
-    children = await forkListeners('queueAcceptor', Array.from({ length: ACCEPTORS }, () => ({ args: [String(backlog)], fds: [fd] })), (child) => {
-      child.on('message', (msg: { type: string }, handle) => {
-        if (msg.type === 'conn' && handle) admit(handle as Socket);
-      });
-    });
+    children = await forkListeners(
+      'queueAcceptor',
+      Array.from({ length: ACCEPTORS }, () => ({ args: [String(backlog)], fds: [fd] })),
+      (child) => {
+        child.on('message', (msg: { type: string }, handle) => {
+          if (msg.type === 'conn' && handle) admit(handle as Socket);
+        });
+      },
+    );
   } catch (err) {
     listener.close();
     throw err;

@@ -9,14 +9,23 @@ const BUILT_BIN = join(ROOT, 'dist', 'bin.js');
 
 /** Returns the newest modification time of the files under a folder. */
 function newestMs(dir: string): number {
-  return Math.max(0, ...readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => statSync(join(e.parentPath, e.name)).mtimeMs));
+  return Math.max(
+    0,
+    ...readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => statSync(join(e.parentPath, e.name)).mtimeMs),
+  );
 }
 
 /** Builds dist/ (as npm run build does) when it is missing or older than src/; returns the built bin. */
 function builtBin(): string {
   const built = statSync(BUILT_BIN, { throwIfNoEntry: false })?.mtimeMs ?? 0;
   if (built < newestMs(join(ROOT, 'src'))) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+      { stdio: 'inherit' },
+    );
     cpSync(join(ROOT, 'src', 'report', 'runRecord.schema.json'), join(ROOT, 'dist', 'report', 'runRecord.schema.json'));
   }
   return BUILT_BIN;
@@ -52,8 +61,13 @@ export interface CliOptions {
 
 /** Spawns the real CLI (from source, through tsx) with no TTY. */
 export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
-  const node = options.built ? [process.execPath, builtBin(), ...args] : [process.execPath, '--import', 'tsx', BIN, ...args];
-  const [command, ...argv] = options.fdLimit === undefined ? node : ['/bin/sh', '-c', `ulimit -n ${options.fdLimit} && exec "$@"`, 'sh', ...node];
+  const node = options.built
+    ? [process.execPath, builtBin(), ...args]
+    : [process.execPath, '--import', 'tsx', BIN, ...args];
+  const [command, ...argv] =
+    options.fdLimit === undefined
+      ? node
+      : ['/bin/sh', '-c', `ulimit -n ${options.fdLimit} && exec "$@"`, 'sh', ...node];
   const child = spawn(command as string, argv, {
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     // A CI's own step summary is never written by the tests' runs unless a test asks.

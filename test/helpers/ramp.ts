@@ -1,10 +1,15 @@
-import { buildProbeConfig, type RawOptions } from '../../src/config.js';
+import { buildProbeConfig, type RawOptions } from '../../src/config/probeConfig.js';
 import { resolveTarget } from '../../src/net/resolve.js';
-import type { RampResult } from '../../src/result.js';
-import { runRampProbe } from '../../src/runRampProbe.js';
+import type { RampResult } from '../../src/probe/result.js';
+import { runRampProbe } from '../../src/probe/runRampProbe.js';
 
 /** Runs a ramp in this process against `address` with the given flags, dialing from `sources` (round-robin) when given. */
-export async function rampAgainst(address: string, raw: RawOptions, signal = new AbortController().signal, sources: readonly string[] = []): Promise<RampResult> {
+export async function rampAgainst(
+  address: string,
+  raw: RawOptions,
+  signal = new AbortController().signal,
+  sources: readonly string[] = [],
+): Promise<RampResult> {
   const config = buildProbeConfig(raw, [address], () => Buffer.alloc(0));
   const endpoint = await resolveTarget(config.target);
   const routes = sources.length === 0 ? [{ endpoint }] : sources.map((localAddress) => ({ endpoint, localAddress }));

@@ -14,13 +14,21 @@ export interface RealServer {
 /** Returns the path of a Debian server binary, or throws naming the package to install. */
 function binary(name: string, paths: readonly string[]): string {
   const found = paths.find((p) => existsSync(p));
-  if (!found) throw new Error(`${name} is not installed: run npm test as root (it installs it) or apt-get install ${name}`);
+  if (!found)
+    throw new Error(`${name} is not installed: run npm test as root (it installs it) or apt-get install ${name}`);
   return found;
 }
 
 /** Spawns `command` under its own open-file limit and resolves once its output says it is ready. */
-function startUnder(fdLimit: number, command: readonly string[], ready: RegExp, cleanup: () => void): Promise<ChildProcess> {
-  const child = spawn('/bin/sh', ['-c', `ulimit -n ${fdLimit} && exec "$@"`, 'sh', ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startUnder(
+  fdLimit: number,
+  command: readonly string[],
+  ready: RegExp,
+  cleanup: () => void,
+): Promise<ChildProcess> {
+  const child = spawn('/bin/sh', ['-c', `ulimit -n ${fdLimit} && exec "$@"`, 'sh', ...command], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer): void => {
@@ -51,7 +59,23 @@ function stopper(child: ChildProcess, cleanup: () => void): () => Promise<void> 
 export async function startRedis(maxclients: number): Promise<RealServer> {
   const redis = binary('redis-server', ['/usr/bin/redis-server', '/usr/local/bin/redis-server']);
   const port = await closedPort();
-  const args = [redis, '--port', String(port), '--bind', '127.0.0.1', '--maxclients', String(maxclients), '--save', '', '--appendonly', 'no', '--logfile', '', '--daemonize', 'no'];
+  const args = [
+    redis,
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--maxclients',
+    String(maxclients),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--logfile',
+    '',
+    '--daemonize',
+    'no',
+  ];
   // Redis keeps 32 descriptors for itself and lowers maxclients to fit the limit: leave room.
   const child = await startUnder(maxclients + 96, args, /Ready to accept connections/, () => {});
   return { address: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child, () => {}) };
@@ -63,18 +87,26 @@ export async function startLighttpd(maxConnections: number): Promise<RealServer>
   const port = await closedPort();
   const dir = mkdtempSync(join(tmpdir(), 'goon-probe-lighttpd-'));
   writeFileSync(join(dir, 'index.html'), 'served\n');
-  writeFileSync(join(dir, 'lighttpd.conf'), [
-    `server.document-root = "${dir}"`,
-    'server.bind = "127.0.0.1"',
-    `server.port = ${port}`,
-    `server.max-connections = ${maxConnections}`,
-    `server.max-fds = ${maxConnections * 4 + 64}`,
-    'server.max-keep-alive-idle = 300',
-    'server.max-keep-alive-requests = 1000',
-    'server.max-read-idle = 300',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'lighttpd.conf'),
+    [
+      `server.document-root = "${dir}"`,
+      'server.bind = "127.0.0.1"',
+      `server.port = ${port}`,
+      `server.max-connections = ${maxConnections}`,
+      `server.max-fds = ${maxConnections * 4 + 64}`,
+      'server.max-keep-alive-idle = 300',
+      'server.max-keep-alive-requests = 1000',
+      'server.max-read-idle = 300',
+      '',
+    ].join('\n'),
+  );
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
-  const child = await startUnder(maxConnections * 4 + 128, [lighttpd, '-D', '-f', join(dir, 'lighttpd.conf')], /server started/, cleanup);
+  const child = await startUnder(
+    maxConnections * 4 + 128,
+    [lighttpd, '-D', '-f', join(dir, 'lighttpd.conf')],
+    /server started/,
+    cleanup,
+  );
   return { address: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child, cleanup) };
 }

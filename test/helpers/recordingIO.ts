@@ -1,4 +1,4 @@
-import type { CliIO } from '../../src/cliIO.js';
+import type { CliIO } from '../../src/cli/cliIO.js';
 
 /** A CliIO that records what a command writes, with no terminal; `interrupt()` plays Ctrl-C. */
 export interface RecordingIO extends CliIO {

@@ -1,7 +1,10 @@
 import { startTargetServer, type TargetServer, type TargetServerOptions } from '../../src/servers/targetServer.js';
 
 /** Runs `fn` with a built-in target on 127.0.0.1 port 0, and always closes it. */
-export async function withServer<T>(options: TargetServerOptions, fn: (server: TargetServer) => Promise<T>): Promise<T> {
+export async function withServer<T>(
+  options: TargetServerOptions,
+  fn: (server: TargetServer) => Promise<T>,
+): Promise<T> {
   const server = await startTargetServer(options);
   try {
     return await fn(server);

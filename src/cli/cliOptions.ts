@@ -1,0 +1,218 @@
+/** One command-line option: its cac flags and help text. */
+export interface OptionSpec {
+  /** cac's form: `-c, --connections <n>`, `-y, --assume-yes`, `--no-reopen`. */
+  readonly flags: string;
+  readonly description: string;
+}
+
+/** Options of the probe (the default command). */
+export const PROBE_OPTIONS: readonly OptionSpec[] = [
+  { flags: '-c, --connections <n>', description: 'Fixed mode: connections to open (default: 100)' },
+  { flags: '-s, --sleep <time>', description: 'Fixed mode: pause between dials; bare numbers are ms (default: 10ms)' },
+  { flags: '-t, --dial-timeout <time>', description: 'Connect timeout; bare numbers are seconds (default: 5s)' },
+  {
+    flags: '-i, --interval <time>',
+    description: 'Status line interval without a TTY; bare numbers are seconds (default: 1s)',
+  },
+  {
+    flags: '-y, --assume-yes',
+    description: 'Do not ask before probing a non-loopback address (or sending StatsD to one)',
+  },
+  { flags: '-d, --debug', description: 'Print debugging information to stderr' },
+  { flags: '--ramp <rate>', description: 'Ramp mode: raise open connections by RATE (100/s, 5k/s, 50/500ms)' },
+  { flags: '--round <time>', description: 'Ramp: round length (default: 1s)' },
+  { flags: '--from <n>', description: 'Ramp: starting concurrency (default: 0)' },
+  { flags: '--max-duration <time>', description: 'Ramp: stop after this long (default: 60s)' },
+  { flags: '--max-connections <n>', description: 'Ramp: stop once N are held for a round' },
+  {
+    flags: '--error-threshold <t>',
+    description: 'Ramp: a round fails above this many failures, 1% of its attempts or a count (default: 1%)',
+  },
+  {
+    flags: '--max-inflight <n>',
+    description: 'Dials in flight at once (default: 64 in ramp mode, unbounded in fixed mode)',
+  },
+  { flags: '--keepalive <time>', description: 'TCP keepalive idle time, 0 for off (default: 15s)' },
+  { flags: '--no-reopen', description: 'Ramp: do not reopen connections the target closes' },
+  {
+    flags: '--no-lean-sockets',
+    description:
+      'Use net.Socket for every connection (by default plain TCP connections that send nothing use bare TCP handles)',
+  },
+  {
+    flags: '--send <bytes>',
+    description: 'Send these bytes on connect (escapes \\r \\n \\t \\0 \\xNN); same as --first-message',
+  },
+  { flags: '--send-file <file>', description: 'Send the contents of a file on connect; same as --first-message-file' },
+  { flags: '--first-message <bytes>', description: 'tcpkali: send these bytes once on connect' },
+  { flags: '--first-message-file <file>', description: "tcpkali: send a file's contents once on connect" },
+  {
+    flags: '--message <bytes>',
+    description: 'Send these bytes repeatedly on every connection (as fast as it takes them, or at --message-rate)',
+  },
+  { flags: '--message-file <file>', description: "Send a file's contents repeatedly on every connection" },
+  { flags: '--message-rate <rate>', description: 'Messages per second per connection (100, 2k, 10/100ms)' },
+  {
+    flags: '--channel-bandwidth <bw>',
+    description: 'Upstream bandwidth per connection (100kbps, 10Mbps, 500kBps, 2MBps)',
+  },
+  { flags: '--connect-rate <rate>', description: 'Start at most this many dials per second (500, 5k, 100/100ms)' },
+  { flags: '--latency-marker <bytes>', description: 'Measure time from each --message to these bytes in the reply' },
+  { flags: '--latency-percentiles <list>', description: 'Latency percentiles to report (default: 50,95,99)' },
+  { flags: '--tls', description: 'Speak TLS; a connection is open once its handshake is done' },
+  { flags: '--insecure', description: 'TLS: accept any certificate' },
+  { flags: '--ca <file>', description: 'TLS: trust the CA certificates in this PEM file' },
+  { flags: '--sni <name>', description: "TLS: server name to send (default: the target's host name)" },
+  { flags: '--websocket', description: 'Speak WebSocket (RFC 6455; wss with --tls); open once the upgrade is done' },
+  { flags: '--ws-path <path>', description: 'WebSocket: the request path (default: /)' },
+  { flags: '--statsd', description: 'Send metrics to StatsD over UDP every --interval' },
+  { flags: '--statsd-host <host>', description: 'StatsD host (default: 127.0.0.1)' },
+  { flags: '--statsd-port <port>', description: 'StatsD port (default: 8125)' },
+  { flags: '--statsd-namespace <ns>', description: 'StatsD metric prefix (default: goon-probe)' },
+  {
+    flags: '--metrics-port <port>',
+    description: 'Serve Prometheus metrics at http://127.0.0.1:PORT/metrics during the run (0: any free port)',
+  },
+  {
+    flags: '-l, --listen-port <port>',
+    description: 'Run the built-in server on 127.0.0.1:PORT (0: any) and probe it unless destinations are given',
+  },
+  {
+    flags: '--expect <bytes>',
+    description: 'A connection is served once a reply contains these bytes or matches /regex/',
+  },
+  { flags: '--expect-timeout <time>', description: 'How long to wait for --expect (default: 2s)' },
+  {
+    flags: '--settle <time>',
+    description: 'Ramp: a verified connection counts as held after this long open (default: 1s)',
+  },
+  { flags: '--min-concurrency <n>', description: 'Ramp: CI gate; pass (exit 0) once N are held, exit 2 below N' },
+  {
+    flags: '--refine',
+    description: 'Ramp: after the first failing round, back off and approach the maximum again 5x slower to confirm it',
+  },
+  { flags: '--find-max', description: 'Ramp: with --min-concurrency, keep ramping to the real maximum' },
+  { flags: '--json <file>', description: 'Write the run record as JSON to FILE, or - for stdout' },
+  { flags: '--markdown <file>', description: 'Write a Markdown report to FILE, or - for stdout' },
+  { flags: '-q, --quiet', description: 'No progress and no report text: only the result line' },
+  {
+    flags: '--workers <n>',
+    description:
+      'Shard processes holding the connections, or auto: enough for the open-file limit (default: 1, this process)',
+  },
+  {
+    flags: '--source-ip <list>',
+    description:
+      'Dial from these addresses (127.0.0.2,127.0.0.3 or 127.0.0.0/28), or auto (127.0.0.x for loopback targets)',
+  },
+  {
+    flags: '--channel-lifetime <time>',
+    description: 'Close every connection this long after it opens and open a new one (churn); bare numbers are seconds',
+  },
+  {
+    flags: '-T, --duration <time>',
+    description: 'Fixed mode: keep the connections open this long; ramp mode: same as --max-duration',
+  },
+];
+
+/** Options of `goon-probe serve`. */
+export const SERVE_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--host <address>', description: 'Address to listen on (default: 127.0.0.1); any other asks first, or -y' },
+  { flags: '-y, --assume-yes', description: 'Do not ask before listening on a non-loopback address' },
+  { flags: '--port <port>', description: 'Port to listen on, 0 for any free port (default: 0)' },
+  { flags: '--max-connections <n>', description: 'Connections served at once; past it --over-limit applies' },
+  {
+    flags: '--over-limit <behaviour>',
+    description: 'close | error-close | reset | queue | evict-oldest | refuse (default: close)',
+  },
+  {
+    flags: '--banner <bytes>',
+    description: 'Greeting for every connection; with error-close and no --error-line, the error line',
+  },
+  {
+    flags: '--error-line <bytes>',
+    description:
+      'With error-close: the line past the limit, after the --banner greeting (default: -ERR max number of clients reached)',
+  },
+  { flags: '--reply <echo|bytes>', description: 'Echo every chunk, or answer it with these bytes' },
+  { flags: '--backlog <n>', description: 'Listen backlog (default: 511)' },
+  { flags: '--duration <time>', description: 'Stop after this long (default: until Ctrl-C)' },
+  {
+    flags: '--workers <n>',
+    description: 'Unlimited hold target in N processes (each holds up to its open-file limit) (default: 1)',
+  },
+  {
+    flags: '--listeners <n>',
+    description: 'Listen on N ports (consecutive from --port, or any free ones) (default: 1)',
+  },
+  {
+    flags: '--tls',
+    description: 'Speak TLS, with --cert/--key or a built-in self-signed test certificate for localhost and 127.0.0.1',
+  },
+  { flags: '--cert <file>', description: 'TLS: certificate chain in PEM' },
+  { flags: '--key <file>', description: 'TLS: private key in PEM' },
+  { flags: '--websocket', description: 'Speak WebSocket (RFC 6455): banner and replies as binary messages' },
+];
+
+/** Options of `goon-probe demo`. */
+export const DEMO_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--limit <n>', description: "The embedded target's connection limit (default: 1000)" },
+  { flags: '--ramp <rate>', description: 'Ramp rate (default: 500/s)' },
+];
+
+/** Options of `goon-probe report`. */
+export const REPORT_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--format <format>', description: 'text | markdown | json (default: text)' },
+];
+
+/** Marks a flag's value so that the argument parser keeps it as text (`007` stays `007`). */
+export const VALUE_MARK = '\u0001';
+
+/**
+ * Returns argv with every value of a value-taking flag joined to its flag and marked, so that
+ * `-c -5` reaches validation as "-5" and `--send 007` as "007" instead of being reinterpreted.
+ */
+export function markValues(argv: readonly string[], specs: readonly OptionSpec[]): string[] {
+  const valueFlags = new Map<string, string>();
+  for (const spec of specs) {
+    if (!spec.flags.includes('<')) continue;
+    const names = spec.flags.split(/[ ,]+/).filter((p) => p.startsWith('-'));
+    const long = names.find((n) => n.startsWith('--')) as string;
+    for (const name of names) valueFlags.set(name, long);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    if (token === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (token === '-') {
+      out.push(`${VALUE_MARK}-`); // stdin as an argument (report -): the parser would take it for a flag
+      continue;
+    }
+    const eq = token.indexOf('=');
+    const long = valueFlags.get(eq > 0 ? token.slice(0, eq) : token);
+    if (long && eq > 0) out.push(`${long}=${VALUE_MARK}${token.slice(eq + 1)}`);
+    else if (long && i + 1 < argv.length) out.push(`${long}=${VALUE_MARK}${argv[++i]}`);
+    else out.push(token);
+  }
+  return out;
+}
+
+/** Returns a positional argument with its value mark removed. */
+export function unmark(value: string): string {
+  return value.startsWith(VALUE_MARK) ? value.slice(1) : value;
+}
+
+/** Returns parsed options with the value marks removed; a repeated flag keeps its last value. */
+export function unmarkValues(options: Record<string, unknown>): Record<string, string | boolean | undefined> {
+  const out: Record<string, string | boolean | undefined> = {};
+  for (const [key, value] of Object.entries(options)) {
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    if (typeof last === 'string') out[key] = unmark(last);
+    else if (typeof last === 'boolean') out[key] = last;
+    else if (last !== undefined && last !== null) out[key] = String(last);
+  }
+  return out;
+}

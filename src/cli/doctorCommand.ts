@@ -1,0 +1,28 @@
+import type { CliIO } from './cliIO.js';
+import type { RawOptions } from '../config/probeConfig.js';
+import { readEnvironment, readKernelTuning } from '../probe/environment.js';
+import { sourceAddressFor } from '../net/dialer.js';
+import { formatEndpoint, resolveTarget } from '../net/resolve.js';
+import { preflight } from '../probe/preflight.js';
+import { renderDoctor } from '../report/doctorText.js';
+import { parseTarget } from '../net/target.js';
+
+/** Prints what this machine can hold as a prober, with tuning advice; sends no traffic. Returns 0. */
+export async function doctorCommand(positionals: readonly string[], _raw: RawOptions, io: CliIO): Promise<number> {
+  // Node raises its soft open-file limit to the hard one at startup, so this is what a run gets.
+  const environment = readEnvironment();
+  let target = null;
+  if (positionals.length > 0) {
+    const spec = parseTarget(positionals);
+    const endpoint = await resolveTarget(spec);
+    target = { given: spec.display, dialed: formatEndpoint(endpoint), source: await sourceAddressFor(endpoint) };
+  }
+  const findings = {
+    environment,
+    tuning: readKernelTuning(),
+    target,
+    preflight: preflight(environment, { reach: null, destinations: 1, sources: 0 }),
+  };
+  io.out(renderDoctor(findings));
+  return 0;
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import type { CliIO } from './cliIO.js';
+import type { RawOptions } from '../config/probeConfig.js';
+import { buildServeConfig, type ServeConfig } from '../config/serveConfig.js';
+import { readEnvironment } from '../probe/environment.js';
+import { FD_RESERVE } from '../probe/preflight.js';
+import { startHoldServer } from '../servers/holdServer.js';
+import { startTargetServer, type TargetServer, type TargetServerStats } from '../servers/targetServer.js';
+import { isLoopbackName } from '../net/loopback.js';
+import { UsageError } from '../usageError.js';
+import { confirmOutside } from './confirmOutside.js';
+
+/** Runs a built-in target until Ctrl-C or --duration; returns the exit code. */
+export async function serveCommand(positionals: readonly string[], raw: RawOptions, io: CliIO): Promise<number> {
+  const config = buildServeConfig(raw, positionals, (path) => readFileSync(path));
+  const host = config.server.host ?? '127.0.0.1';
+  if (!isLoopbackName(host) && raw.assumeYes !== true) {
+    const what = `--host ${host} is not a loopback address, so other machines could reach the server`;
+    if (!(await confirmOutside(what, 'Listen there', io))) return 1;
+  }
+  let server: Awaited<ReturnType<typeof holdTarget>> | TargetServer;
+  try {
+    server = config.hold ? await holdTarget(config) : await startTargetServer(config.server);
+  } catch (err) {
+    throw listenError(err, host, config.server.port ?? 0);
+  }
+  io.out(`listening on ${server.address}\n`);
+  await new Promise<void>((resolve) => {
+    const timer = config.durationMs === null ? null : setTimeout(finish, config.durationMs);
+    const remove = io.onInterrupt(finish);
+    function finish(): void {
+      if (timer) clearTimeout(timer);
+      remove();
+      resolve();
+    }
+  });
+  const stats = await server.stats();
+  await server.close();
+  io.err(
+    config.hold
+      ? `served ${stats.served} connections in ${config.hold.workers} worker process(es); ${stats.active} were open at the stop\n`
+      : `served ${stats.served} connections (at most ${stats.peakActive} at once); ${stats.overLimit} over the limit\n`,
+  );
+  return 0;
+}
+
+/** Returns the UsageError for a listen that failed: the port taken, the address not this machine's. */
+function listenError(err: unknown, host: string, port: number): Error {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'EADDRINUSE')
+    return new UsageError(`serve --port ${port} is in use (EADDRINUSE); choose another port, or 0 for any free one`);
+  if (code === 'EADDRNOTAVAIL')
+    return new UsageError(
+      `serve --host ${host} is not an address of this machine (EADDRNOTAVAIL); use 127.0.0.1, or an address this machine has`,
+    );
+  if (code === 'EACCES')
+    return new UsageError(
+      `serve --port ${port} needs privileges to listen on (EACCES); choose a port above 1023, or 0 for any free one`,
+    );
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new UsageError(
+      `serve --host ${JSON.stringify(host)} does not resolve (${code}); give an IP address, like 127.0.0.1`,
+    );
+  return err as Error;
+}
+
+/** Starts the multi-process hold target and gives it the one-process target's face. */
+async function holdTarget(
+  config: ServeConfig,
+): Promise<{ address: string; stats(): Promise<TargetServerStats>; close(): Promise<void> }> {
+  const hold = config.hold as NonNullable<ServeConfig['hold']>;
+  const soft = readEnvironment().fdLimit?.soft ?? 1024;
+  const server = await startHoldServer({
+    host: config.server.host,
+    port: config.server.port,
+    listeners: hold.listeners,
+    workers: hold.workers,
+    perWorkerCap: Math.max(1, soft - FD_RESERVE),
+    backlog: config.server.backlog,
+    echo: config.server.reply === 'echo',
+  });
+  return {
+    address: server.addresses.join(' '),
+    async stats() {
+      const s = await server.stats();
+      return { active: s.active, peakActive: s.active, served: s.served, overLimit: 0, waiting: 0 };
+    },
+    close: () => server.close(),
+  };
+}

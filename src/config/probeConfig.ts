@@ -1,0 +1,416 @@
+import { X509Certificate } from 'node:crypto';
+import { resolve as resolvePath } from 'node:path';
+import type { RampPlan } from './rampPlan.js';
+import { parseExpect, type ExpectMatcher } from '../fleet/expectMatcher.js';
+import type { TrafficOptions } from '../fleet/trafficOptions.js';
+import type { Transport } from '../net/dialer.js';
+import { parseSourceSpec, type SourceSpec } from '../net/sourceAddresses.js';
+import { describeTargets, parseTargets, type TargetSpec } from '../net/target.js';
+import {
+  decodeEscapes,
+  parseBandwidth,
+  parseCount,
+  parseDuration,
+  parsePort,
+  parseRate,
+  parseThreshold,
+  type Threshold,
+} from '../units.js';
+import { UsageError } from '../usageError.js';
+
+/** Defaults of the probe's flags. */
+/** Latency percentiles reported unless --latency-percentiles says otherwise. */
+export const DEFAULT_PERCENTILES: readonly number[] = [50, 95, 99];
+
+export const DEFAULTS = {
+  connections: 100,
+  sleepMs: 10,
+  dialTimeoutMs: 5000,
+  intervalMs: 1000,
+  roundMs: 1000,
+  maxDurationMs: 60_000,
+  threshold: '1%',
+  rampMaxInflight: 64,
+  keepaliveMs: 15_000,
+  expectTimeoutMs: 2000,
+  settleMs: 1000,
+} as const;
+
+/** A validated probe run: fixed mode (tcpgoon) or ramp mode. */
+export interface ProbeConfig extends TrafficOptions {
+  readonly mode: 'fixed' | 'ramp';
+  /** Every destination, in the order given; connections go to them round-robin. */
+  readonly targets: readonly TargetSpec[];
+  /** The first destination, with `display` naming them all, for reports. */
+  readonly target: TargetSpec;
+  /** Shard processes: a count (1 runs in this process) or `auto` (enough for the fd limit and the cores). */
+  readonly workers: number | 'auto';
+  /** `--source-ip`: addresses to dial from, or auto; absent, the kernel picks one. */
+  readonly sources?: SourceSpec | undefined;
+  /** `--channel-lifetime`: close and replace every connection this long after it opened. */
+  readonly lifetimeMs?: number | undefined;
+  /** Fixed mode `-T/--duration`: keep the connections open (and churning) this long from the start. */
+  readonly durationMs?: number | undefined;
+  /** Fixed mode: connections to open. */
+  readonly connections: number;
+  /** Fixed mode: pause between dials. */
+  readonly sleepMs: number;
+  readonly dialTimeoutMs: number;
+  readonly intervalMs: number;
+  readonly assumeYes: boolean;
+  readonly debug: boolean;
+  /** Ramp mode only. */
+  readonly ramp?: RampPlan | undefined;
+  readonly thresholdText: string;
+  readonly maxInflight: number;
+  readonly keepaliveMs: number;
+  readonly reopen: boolean;
+  /** Plain TCP connections that send nothing run on bare TCP handles (false: --no-lean-sockets). */
+  readonly leanSockets: boolean;
+  readonly expect?: ExpectMatcher | undefined;
+  readonly expectTimeoutMs: number;
+  readonly settleMs: number;
+  /** Ramp mode: the CI gate, and whether the run goes on past it to the real maximum. */
+  readonly minConcurrency?: number | undefined;
+  readonly findMax: boolean;
+  /** Ramp mode: confirm a found limit with a second, slower pass. */
+  readonly refine: boolean;
+  /** Where the run record (JSON) and the Markdown report go: a path, `-` for stdout, or none. */
+  readonly jsonPath?: string | undefined;
+  readonly markdownPath?: string | undefined;
+  /** Only the result line. */
+  readonly quiet: boolean;
+  /** --latency-percentiles, ascending. */
+  readonly latencyPercentiles: readonly number[];
+  /** TCP, TLS (--tls) or WebSocket (--websocket): always set in a config. */
+  readonly transport: Transport;
+  /** --statsd: where metrics go every interval. */
+  readonly statsd?: StatsdTarget | undefined;
+  /** --metrics-port: a Prometheus text endpoint on 127.0.0.1 (0 for any free port). */
+  readonly metricsPort?: number | undefined;
+  /** -l/--listen-port: run the built-in server on 127.0.0.1 at this port (0 for any) and probe it. */
+  readonly listenPort?: number | undefined;
+}
+
+/** A StatsD daemon to send metrics to, over UDP. */
+export interface StatsdTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly namespace: string;
+}
+
+/** Defaults of the StatsD flags (tcpkali's, with this tool's namespace). */
+export const STATSD_DEFAULTS = { host: '127.0.0.1', port: 8125, namespace: 'goon-probe' } as const;
+
+/** Raw option values as strings (or booleans for switches), keyed by the long flag name in camelCase. */
+export type RawOptions = Readonly<Record<string, string | boolean | undefined>>;
+
+/** Reads a file named by a flag; injected so that config stays free of I/O. */
+export type ReadFile = (path: string) => Buffer;
+
+const RAMP_ONLY = [
+  'round',
+  'from',
+  'maxDuration',
+  'maxConnections',
+  'errorThreshold',
+  'minConcurrency',
+  'findMax',
+  'refine',
+] as const;
+
+/** Returns the validated config of a probe run, or throws a UsageError naming the problem and the fix. */
+export function buildProbeConfig(raw: RawOptions, positionals: readonly string[], readFile: ReadFile): ProbeConfig {
+  const text = (name: string): string | undefined => {
+    const value = raw[name];
+    if (value === true || value === false)
+      throw new UsageError(`--${kebab(name)} needs a value; see goon-probe --help`);
+    return value;
+  };
+  const targets = parseTargets(positionals);
+  const target = { ...(targets[0] as TargetSpec), display: describeTargets(positionals) };
+  const rampText = text('ramp');
+  const mode = rampText === undefined ? 'fixed' : 'ramp';
+  if (mode === 'ramp' && text('connections') !== undefined) {
+    throw new UsageError(
+      '-c/--connections sets fixed mode and cannot be combined with --ramp; use --max-connections to cap a ramp',
+    );
+  }
+  if (mode === 'fixed') {
+    const stray = RAMP_ONLY.find((name) => raw[name] !== undefined);
+    if (stray) throw new UsageError(`--${kebab(stray)} applies to ramp mode only; add --ramp RATE (like --ramp 100/s)`);
+  }
+  const duration = (name: string, fallback: number, bare: 'ms' | 's', min = 0): number => {
+    const value = text(name);
+    if (value === undefined) return fallback;
+    const ms = parseDuration(value, flagName(name), bare);
+    if (ms < min)
+      throw new UsageError(`${flagName(name)} ${JSON.stringify(value)} is too short; use at least ${min}ms`);
+    return ms;
+  };
+  const count = (name: string, min = 1): number | undefined => {
+    const value = text(name);
+    return value === undefined ? undefined : parseCount(value, flagName(name), min);
+  };
+  // In ramp mode, tcpkali's -T/--duration means --max-duration.
+  const rampDuration = (): number => {
+    if (raw.duration !== undefined && raw.maxDuration !== undefined)
+      throw new UsageError('-T/--duration and --max-duration both given; in ramp mode they mean the same, use one');
+    return raw.duration !== undefined
+      ? duration('duration', DEFAULTS.maxDurationMs, 's', 1)
+      : duration('maxDuration', DEFAULTS.maxDurationMs, 's', 1);
+  };
+  const minConcurrency = count('minConcurrency');
+  const findMax = raw.findMax === true;
+  if (findMax && minConcurrency === undefined) {
+    throw new UsageError(
+      '--find-max goes on past a --min-concurrency gate, which is not given; add --min-concurrency N, or drop --find-max (a ramp without a gate already finds the maximum)',
+    );
+  }
+  const thresholdText = text('errorThreshold') ?? DEFAULTS.threshold;
+  const threshold: Threshold = parseThreshold(thresholdText, '--error-threshold');
+  const ramp: RampPlan | undefined =
+    rampText === undefined
+      ? undefined
+      : {
+          ratePerSec: parseRate(rampText, '--ramp'),
+          roundMs: duration('round', DEFAULTS.roundMs, 's', 10),
+          from: count('from', 0) ?? 0,
+          maxDurationMs: rampDuration(),
+          maxConnections: count('maxConnections'),
+          threshold,
+          stopAtGate: findMax ? undefined : minConcurrency,
+        };
+  if (ramp && ramp.maxConnections !== undefined && ramp.from > ramp.maxConnections) {
+    throw new UsageError(`--from ${ramp.from} is above --max-connections ${ramp.maxConnections}; lower --from`);
+  }
+  if (
+    ramp &&
+    ramp.maxConnections !== undefined &&
+    minConcurrency !== undefined &&
+    minConcurrency > ramp.maxConnections
+  ) {
+    throw new UsageError(
+      `--min-concurrency ${minConcurrency} is above --max-connections ${ramp.maxConnections}, so the gate can never pass; raise --max-connections`,
+    );
+  }
+  const jsonPath = text('json');
+  const markdownPath = text('markdown');
+  if (jsonPath === '-' && markdownPath === '-')
+    throw new UsageError('--json - and --markdown - both want stdout; write one of them to a file');
+  if (
+    jsonPath !== undefined &&
+    jsonPath !== '-' &&
+    markdownPath !== undefined &&
+    resolvePath(jsonPath) === resolvePath(markdownPath)
+  ) {
+    throw new UsageError(
+      `--json and --markdown both name ${JSON.stringify(jsonPath)}, so one would overwrite the other; give them different files`,
+    );
+  }
+  const firstMessage = oneOf(raw, ['send', 'sendFile', 'firstMessage', 'firstMessageFile'], readFile);
+  const message = oneOf(raw, ['message', 'messageFile'], readFile);
+  if (message?.length === 0)
+    throw new UsageError('--message is empty; give the bytes every connection sends repeatedly');
+  for (const needs of ['messageRate', 'channelBandwidth', 'latencyMarker'] as const) {
+    if (raw[needs] !== undefined && !message)
+      throw new UsageError(
+        `${flagName(needs)} paces or times --message, which is not given; add --message STR (or --message-file F)`,
+      );
+  }
+  const connectRateText = text('connectRate');
+  if (connectRateText !== undefined && raw.sleep !== undefined)
+    throw new UsageError('-s/--sleep and --connect-rate both pace the dials; use one of them');
+  const markerText = text('latencyMarker');
+  if (markerText === '')
+    throw new UsageError('--latency-marker is empty; give the bytes a reply to --message contains');
+  const expectText = text('expect');
+  const workersText = text('workers');
+  const lifetimeText = text('channelLifetime');
+  const sourceText = text('sourceIp');
+  return {
+    mode,
+    targets,
+    target,
+    workers: workersText === undefined ? 1 : workersText.trim() === 'auto' ? 'auto' : parseWorkers(workersText),
+    sources: sourceText === undefined ? undefined : parseSourceSpec(sourceText),
+    lifetimeMs: lifetimeText === undefined ? undefined : duration('channelLifetime', 0, 's'),
+    durationMs: mode === 'fixed' && raw.duration !== undefined ? duration('duration', 0, 's', 1) : undefined,
+    connections: count('connections') ?? DEFAULTS.connections,
+    // With --connect-rate the fleet paces the dials; fixed mode asks for all N at once.
+    sleepMs: connectRateText === undefined ? duration('sleep', DEFAULTS.sleepMs, 'ms') : 0,
+    dialTimeoutMs: duration('dialTimeout', DEFAULTS.dialTimeoutMs, 's', 1),
+    intervalMs: duration('interval', DEFAULTS.intervalMs, 's', 10),
+    assumeYes: raw.assumeYes === true,
+    debug: raw.debug === true,
+    ramp,
+    thresholdText,
+    maxInflight: count('maxInflight') ?? (mode === 'ramp' ? DEFAULTS.rampMaxInflight : Number.POSITIVE_INFINITY),
+    keepaliveMs: duration('keepalive', DEFAULTS.keepaliveMs, 's'),
+    reopen: raw.reopen !== false,
+    leanSockets: raw.leanSockets !== false,
+    send: firstMessage,
+    message,
+    messageRatePerSec:
+      raw.messageRate === undefined
+        ? undefined
+        : parseRate(text('messageRate') as string, '--message-rate', 'messages'),
+    bandwidthBytesPerSec:
+      raw.channelBandwidth === undefined
+        ? undefined
+        : parseBandwidth(text('channelBandwidth') as string, '--channel-bandwidth'),
+    latencyMarker: markerText === undefined ? undefined : decodeEscapes(markerText, '--latency-marker'),
+    connectRatePerSec: connectRateText === undefined ? undefined : parseRate(connectRateText, '--connect-rate'),
+    latencyPercentiles:
+      raw.latencyPercentiles === undefined
+        ? DEFAULT_PERCENTILES
+        : parsePercentiles(text('latencyPercentiles') as string),
+    transport: parseTransport(raw, targets, readFile),
+    statsd: parseStatsd(raw),
+    metricsPort:
+      raw.metricsPort === undefined ? undefined : parsePort(text('metricsPort') as string, '--metrics-port', true),
+    listenPort:
+      raw.listenPort === undefined ? undefined : parsePort(text('listenPort') as string, '-l/--listen-port', true),
+    expect: expectText === undefined ? undefined : parseExpectFlag(expectText),
+    expectTimeoutMs: duration('expectTimeout', DEFAULTS.expectTimeoutMs, 's', 1),
+    settleMs: duration('settle', DEFAULTS.settleMs, 's'),
+    minConcurrency,
+    findMax,
+    refine: raw.refine === true,
+    jsonPath: nonEmpty(jsonPath, '--json'),
+    markdownPath: nonEmpty(markdownPath, '--markdown'),
+    quiet: raw.quiet === true,
+  };
+}
+
+/** The most shard processes one run starts. */
+export const MAX_WORKERS = 64;
+
+function parseWorkers(text: string): number {
+  const n = Number(text.trim());
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+    throw new UsageError(
+      `--workers ${JSON.stringify(text)} is not a shard count; use a whole number from 1 to ${MAX_WORKERS}, or auto`,
+    );
+  }
+  return n;
+}
+
+function nonEmpty(path: string | undefined, flag: string): string | undefined {
+  if (path === '') throw new UsageError(`${flag} needs a file name, or - for stdout`);
+  return path;
+}
+
+function parseExpectFlag(text: string): ExpectMatcher {
+  if (text === '') throw new UsageError('--expect is empty; give the bytes or /regex/ a served reply contains');
+  try {
+    return parseExpect(text);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(
+      `--expect ${JSON.stringify(text)} is not a regex this tool takes (${(err as Error).message}); fix the pattern (RE2 syntax: no backreferences or lookaround) or drop the slashes`,
+    );
+  }
+}
+
+/**
+ * Returns the bytes of the one flag of a group that was given (text with escapes, or a file's
+ * contents for the *File flags), or undefined; two of the group given is an error.
+ */
+function oneOf(raw: RawOptions, names: readonly string[], readFile: ReadFile): Buffer | undefined {
+  const given = names.filter((name) => raw[name] !== undefined);
+  if (given.length > 1) throw new UsageError(`${given.map(flagName).join(' and ')} both given; use one of them`);
+  const name = given[0];
+  if (name === undefined) return undefined;
+  const value = raw[name];
+  if (typeof value !== 'string') throw new UsageError(`${flagName(name)} needs a value; see goon-probe --help`);
+  if (!name.endsWith('File')) return decodeEscapes(value, flagName(name));
+  try {
+    return readFile(value);
+  } catch (err) {
+    throw new UsageError(
+      `${flagName(name)} ${JSON.stringify(value)} cannot be read (${(err as { code?: string }).code ?? 'error'}); check the path`,
+    );
+  }
+}
+
+/** Returns percentiles from `50,95,99.9`: each above 0 and at most 100, ascending, no repeats. */
+export function parsePercentiles(text: string): number[] {
+  const values = text.split(',').map((part) => part.trim());
+  const numbers = values.map((v) => (/^\d+(\.\d+)?$/.test(v) ? Number(v) : Number.NaN));
+  if (numbers.some((n) => !(n > 0 && n <= 100))) {
+    throw new UsageError(
+      `--latency-percentiles ${JSON.stringify(text)} is not a list of percentiles; use numbers above 0 and up to 100, like 50,95,99.9`,
+    );
+  }
+  return [...new Set(numbers)].sort((a, b) => a - b);
+}
+
+function parseTransport(raw: RawOptions, targets: readonly TargetSpec[], readFile: ReadFile): Transport {
+  const tlsOnly = (['insecure', 'ca', 'sni'] as const).find((name) => raw[name] !== undefined);
+  if (tlsOnly && raw.tls !== true) throw new UsageError(`${flagName(tlsOnly)} applies to TLS; add --tls`);
+  if (raw.wsPath !== undefined && raw.websocket !== true)
+    throw new UsageError('--ws-path applies to WebSocket; add --websocket');
+  const host = targets[0]?.host ?? '';
+  const named = !/^[\d.]+$/.test(host) && !host.includes(':');
+  let ca: Buffer | undefined;
+  if (typeof raw.ca === 'string') {
+    try {
+      ca = readFile(raw.ca);
+    } catch (err) {
+      throw new UsageError(
+        `--ca ${JSON.stringify(raw.ca)} cannot be read (${(err as { code?: string }).code ?? 'error'}); give a PEM file of trusted CA certificates`,
+      );
+    }
+    if (!holdsPemCertificate(ca)) {
+      throw new UsageError(
+        `--ca ${JSON.stringify(raw.ca)} holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA certificate in PEM, or --insecure to accept any`,
+      );
+    }
+  }
+  const sni = typeof raw.sni === 'string' ? raw.sni : named ? host : undefined;
+  const tls = raw.tls === true ? { servername: sni, insecure: raw.insecure === true, ca } : undefined;
+  if (raw.websocket === true) {
+    const path = typeof raw.wsPath === 'string' ? raw.wsPath : '/';
+    if (!path.startsWith('/'))
+      throw new UsageError(`--ws-path ${JSON.stringify(path)} is not a path; start it with /, like /ws`);
+    return { kind: 'websocket', path, host: named ? `${host}:${targets[0]?.port}` : undefined, tls };
+  }
+  return tls ? { kind: 'tls', tls } : { kind: 'tcp' };
+}
+
+/** Returns true when the bytes hold at least one PEM certificate that parses. */
+function holdsPemCertificate(bytes: Buffer): boolean {
+  const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(bytes.toString('latin1'));
+  if (!block) return false;
+  try {
+    new X509Certificate(block[0]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseStatsd(raw: RawOptions): StatsdTarget | undefined {
+  const named = (['statsdHost', 'statsdPort', 'statsdNamespace'] as const).some((name) => raw[name] !== undefined);
+  if (raw.statsd !== true && !named) return undefined;
+  const namespace = typeof raw.statsdNamespace === 'string' ? raw.statsdNamespace : STATSD_DEFAULTS.namespace;
+  if (!/^[\w.-]*$/.test(namespace))
+    throw new UsageError(
+      `--statsd-namespace ${JSON.stringify(namespace)} has characters StatsD does not allow in names; use letters, digits, _ . and -`,
+    );
+  return {
+    host: typeof raw.statsdHost === 'string' && raw.statsdHost !== '' ? raw.statsdHost : STATSD_DEFAULTS.host,
+    port: typeof raw.statsdPort === 'string' ? parsePort(raw.statsdPort, '--statsd-port') : STATSD_DEFAULTS.port,
+    namespace,
+  };
+}
+
+/** Returns `--kebab-case` for a camelCase option name. */
+export function flagName(name: string): string {
+  return `--${kebab(name)}`;
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -1,0 +1,86 @@
+import { emptyHistogram, type LatencyHistogram } from '../stats/latencyHistogram.js';
+import type { FailureKind } from '../net/errors.js';
+
+/** Where a connection is in its life (docs/ARCHITECTURE.md "Connection lifecycle"). */
+export type ConnState = 'queued' | 'dialing' | 'unverified' | 'settling' | 'held' | 'closed' | 'failed' | 'stopped';
+
+/** The first sign of a failure kind: the error text, or the first bytes the server sent. */
+export interface Evidence {
+  readonly message?: string;
+  readonly bytes?: string;
+}
+
+/** Connections by live state, at one moment. */
+export interface LiveCounts {
+  queued: number;
+  dialing: number;
+  /** Connected, not yet verified (by --expect, or by the first sweep without it). */
+  unverified: number;
+  /** Verified, waiting out --settle before they count as held. */
+  settling: number;
+  held: number;
+}
+
+/** A plain, serialisable reading of a fleet (docs/ARCHITECTURE.md "Layers"). Totals are cumulative. */
+export interface FleetObservation {
+  readonly atMs: number;
+  readonly live: Readonly<LiveCounts>;
+  /** Connections asked for, including reopens. */
+  readonly requested: number;
+  /** Dials begun (queued ones not yet). */
+  readonly started: number;
+  readonly reopened: number;
+  readonly established: number;
+  /** Failures before open, or of verification. */
+  readonly failed: number;
+  /** Open connections the peer closed or reset. */
+  readonly dropped: number;
+  /** Of those, connections that had been held. */
+  readonly droppedHeld: number;
+  /** Of those, connections that were the oldest one open when dropped: eviction's sign. */
+  readonly droppedOldest: number;
+  /** Connections the prober itself closed at the end of their --channel-lifetime (and replaced). */
+  readonly recycled: number;
+  readonly failures: Readonly<Partial<Record<FailureKind, number>>>;
+  readonly evidence: Readonly<Partial<Record<FailureKind, Evidence>>>;
+  /** The most connections established (open, verified or held) at one moment. */
+  readonly peakEstablished: number;
+  /** Times from dial to error (ms) since the previous observation (connect latency: `latency.connect`). */
+  readonly errorMs: readonly number[];
+  /** Local addresses connections were dialed from (the first one seen per run, for the record). */
+  readonly sourceAddresses: readonly string[];
+  /** Bytes written to and received from connections, in all. */
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  /** Latency histograms of the whole run so far (cumulative; see latencyHistogram.ts). */
+  readonly latency: LatencyReadings;
+  /** Dials, served connections and failures per bound source address (only with --source-ip). */
+  readonly bySource: Readonly<Record<string, SourceTally>>;
+  /** The first bytes a served connection received (a greeting every client gets), as latin1; null before any. */
+  readonly servedBytes: string | null;
+}
+
+/** What the connections from one source address met. */
+export interface SourceTally {
+  readonly attempts: number;
+  /** Connections verified (served at least once). */
+  readonly served: number;
+  readonly failed: number;
+  /** The first failure from this address: its kind and what the target sent or said. */
+  readonly evidence?: Evidence & { readonly kind: FailureKind };
+}
+
+/** The latencies a fleet measures, as histograms. */
+export interface LatencyReadings {
+  /** Dial to open (handshakes included). */
+  readonly connect: LatencyHistogram;
+  /** Open to the first byte received. */
+  readonly firstByte: LatencyHistogram;
+  /** A --message sent to the --latency-marker in the reply. */
+  readonly marker: LatencyHistogram;
+}
+
+/** Returns empty latency readings. */
+export function emptyLatency(): LatencyReadings {
+  return { connect: emptyHistogram(), firstByte: emptyHistogram(), marker: emptyHistogram() };
+}

@@ -1,0 +1,23 @@
+import type { FleetOptions } from './fleet.js';
+import type { FleetObservation, LiveCounts } from './fleetReading.js';
+
+/** A shard's fleet options: FleetOptions without the clock, which every shard reads for itself. */
+export type ShardFleetOptions = Omit<FleetOptions, 'now'>;
+
+/** What the parent sends a shard process. Messages are handled in the order sent. */
+export type ShardCommand =
+  | { readonly type: 'start'; readonly options: ShardFleetOptions }
+  | { readonly type: 'request'; readonly count: number }
+  | { readonly type: 'cancel' }
+  /** A reading: an observation (starts a new latency window), the live counts, or the newest open. */
+  | { readonly type: 'read'; readonly id: number; readonly what: 'observation' | 'live' | 'lastOpen' }
+  | { readonly type: 'stop' };
+
+/** What a shard process answers. */
+export type ShardReply =
+  | { readonly type: 'ready' }
+  | { readonly type: 'observation'; readonly id: number; readonly observation: FleetObservation }
+  | { readonly type: 'live'; readonly id: number; readonly live: LiveCounts }
+  /** How long before this reply the shard's newest connection established (the clocks of two processes are not compared). */
+  | { readonly type: 'lastOpen'; readonly id: number; readonly agoMs: number | null }
+  | { readonly type: 'stopped' };

@@ -1,0 +1,373 @@
+import type { Evidence } from '../fleet/fleetReading.js';
+import { FAILURE_KINDS, isProberKind, type FailureKind } from '../net/errors.js';
+import type { FailureCounts, FixedResult, RampResult, RoundRecord } from './result.js';
+import type { SourceRejection } from './sourceRejection.js';
+
+/** What stopped the run, on which side, and the knobs to look at. */
+export interface Diagnosis {
+  /** Whose limit it is: the target's, the prober's, or nobody's yet. */
+  readonly side: 'target' | 'prober' | 'none';
+  /** One sentence naming the cause, quoting the evidence. */
+  readonly cause: string;
+  /** Settings to look at, on the side named. */
+  readonly lookAt: readonly string[];
+}
+
+/** The observations a diagnosis is made from (plain numbers, no sockets). */
+export interface DiagnosisInput {
+  /** The most connections held (or established, in fixed mode) at once. */
+  readonly maximum: number;
+  readonly failures: FailureCounts;
+  /** Failures of the first failing round, when there was one. */
+  readonly breaking: FailureCounts | null;
+  readonly evidence: Partial<Record<FailureKind, Evidence>>;
+  /** Held connections the target dropped, and drops of the oldest open connection. */
+  readonly droppedHeld: number;
+  readonly droppedOldest: number;
+  readonly interrupted: boolean;
+  /** The --expect of the run, or null (absent: none). */
+  readonly expect?: string | null;
+  /** Source addresses turned away while others were served (absent: none). */
+  readonly sourceRejection?: SourceRejection | null;
+  /** What a served connection received first (a greeting every client gets), latin1; absent: none seen. */
+  readonly servedBytes?: string | null;
+  /**
+   * The target went away: every held connection dropped at once after a plateau. `refused` when
+   * new dials were refused after that (nothing listens any more). Absent: it did not.
+   */
+  readonly gone?: { readonly held: number; readonly refused: boolean } | null;
+}
+
+const APP_LIMIT =
+  "the server's client limit (Redis maxclients, HAProxy maxconn, nginx worker_connections, PostgreSQL max_connections)";
+const SERVER_FDS = "the server process's own open-file limit (ulimit -n, LimitNOFILE in its systemd unit)";
+
+/** Returns the diagnosis of a ramp or fixed-mode result. */
+export function diagnoseResult(r: RampResult | FixedResult): Diagnosis {
+  const shared = {
+    sourceRejection: r.sourceRejection ?? null,
+    servedBytes: r.servedBytes ?? null,
+    evidence: r.evidence,
+    failures: r.failures,
+  };
+  if (r.mode === 'fixed') {
+    const droppedHeld = r.droppedHeld ?? 0;
+    // Every connection held, then all closed, none left: the target went away, it did not turn them away.
+    const gone =
+      r.maxConcurrent > 1 && droppedHeld >= 0.9 * r.maxConcurrent && r.status.established === 0
+        ? { held: r.maxConcurrent, refused: false }
+        : null;
+    return diagnose({
+      ...shared,
+      maximum: r.maxConcurrent,
+      breaking: null,
+      droppedHeld,
+      droppedOldest: 0,
+      interrupted: r.interrupted,
+      gone,
+    });
+  }
+  return diagnose({
+    ...shared,
+    maximum: r.maximum,
+    breaking: r.breakingPoint?.failures ?? null,
+    droppedHeld: r.droppedHeld,
+    droppedOldest: r.droppedOldest ?? 0,
+    interrupted: r.stopReason === 'interrupted',
+    expect: r.settings.expect,
+    gone: targetGone(r.rounds),
+  });
+}
+
+/**
+ * Returns how many the target held before it went away, when the first failing round lost (nearly)
+ * every connection held in the round before it, all closed or reset at once; otherwise null. A
+ * limit turns away new connections and keeps the old ones; eviction drops a few old ones at a time.
+ */
+export function targetGone(rounds: readonly RoundRecord[]): { held: number; refused: boolean } | null {
+  const b = rounds.findIndex((r) => r.failed);
+  const before = rounds[b - 1];
+  const breaking = rounds[b];
+  if (!before || !breaking || before.held < 2) return null;
+  const dropped = (breaking.failures.closed ?? 0) + (breaking.failures.reset ?? 0);
+  const left = breaking.held + breaking.settling + breaking.unverified;
+  if (dropped < 0.9 * before.held || left > 0.1 * before.held) return null;
+  return { held: before.held, refused: (breaking.failures.refused ?? 0) > 0 };
+}
+
+/**
+ * Returns the cause of a run's limit from its failure kinds and evidence: the prober's own limits
+ * first (they make the result inconclusive), then eviction, then the dominant failure kind.
+ */
+export function diagnose(input: DiagnosisInput): Diagnosis {
+  const n = input.maximum;
+  const prober = FAILURE_KINDS.find((k) => isProberKind(k) && (input.failures[k] ?? 0) > 0);
+  if (prober) return proberDiagnosis(prober, n, input.evidence[prober]?.message);
+  if (input.sourceRejection) return sourceDiagnosis(input.sourceRejection, input.servedBytes ?? null);
+  if (n === 0 && input.expect && !input.interrupted) {
+    const notServed = notServedDiagnosis(input);
+    if (notServed) return notServed;
+  }
+  if (input.gone) {
+    return {
+      side: 'target',
+      cause: `the target held ${input.gone.held}, then every connection was ${input.gone.refused ? 'closed at once and new ones were refused: the target went away (it stopped, crashed or was killed)' : 'closed or reset at once: the target restarted, crashed, or something between reset them all'}; ${input.gone.held} is what it held before that, not a limit it enforces`,
+      lookAt: [
+        "the target's logs and its process manager (did it exit, get OOM-killed, restart?)",
+        'run again with the target up to measure its real limit',
+      ],
+    };
+  }
+  const closes = (input.failures.closed ?? 0) + (input.failures.reset ?? 0);
+  // Eviction drops the oldest connections (held, or at a fast ramp still settling) while newer ones
+  // stay; a server that closes past its limit drops the newest and keeps the old ones.
+  const evicted = Math.max(input.droppedHeld, input.droppedOldest);
+  if (evicted > 0 && evicted * 2 >= closes) {
+    return {
+      side: 'target',
+      cause: `older connections were dropped while newer ones succeeded (${evicted} of ${closes} drops were the oldest or held ones): the target evicts old connections to admit new ones, so it never holds more than ${n}`,
+      lookAt: [
+        'idle and client timeouts of the server',
+        'a limit that closes the oldest connection (proxy LRU, client eviction)',
+        APP_LIMIT,
+      ],
+    };
+  }
+  const kind = dominant(input.breaking ?? input.failures);
+  if (!kind) {
+    return input.interrupted
+      ? {
+          side: 'none',
+          cause: `interrupted before any failure, with ${n} held`,
+          lookAt: ['run again to the end to find the limit'],
+        }
+      : {
+          side: 'none',
+          cause: `no limit found: the target held ${n} without failures until the run ended`,
+          lookAt: ['--max-duration, --max-connections or a faster --ramp, to push further'],
+        };
+  }
+  const said = quoted(input.evidence[kind]?.bytes, input.servedBytes ?? null);
+  const past = `past ${n} connections`;
+  switch (kind) {
+    case 'refused':
+      return n === 0
+        ? {
+            side: 'target',
+            cause: 'connection refused from the first dial: nothing listens on that address and port',
+            lookAt: ['is the server running, and bound to this address and port?', 'firewall rules that reject'],
+          }
+        : {
+            side: 'target',
+            cause: `${past} the target refuses new ones: it stops listening at its limit, or its listen backlog is full on a system that refuses (tcp_abort_on_overflow)`,
+            lookAt: [APP_LIMIT, 'the listen backlog and net.core.somaxconn', 'net.ipv4.tcp_abort_on_overflow'],
+          };
+    case 'timeout':
+      return n === 0
+        ? {
+            side: 'target',
+            cause: 'no answer to any SYN: the target is down, filtered, or unreachable',
+            lookAt: ['is the server up?', 'firewalls that drop silently'],
+          }
+        : {
+            side: 'target',
+            cause: `connect timeouts after a plateau at ${n}: the target's accept queue is full and the kernel drops new SYNs`,
+            lookAt: [
+              "the listen backlog (the server's listen() argument) and net.core.somaxconn",
+              'net.ipv4.tcp_max_syn_backlog and SYN cookies (net.ipv4.tcp_syncookies)',
+              `why the application stopped accepting: ${APP_LIMIT}`,
+            ],
+          };
+    case 'closed':
+    case 'verify-mismatch':
+      if (said)
+        return {
+          side: 'target',
+          cause: `${past} the target accepts, then closes, saying ${said}: an application connection limit`,
+          lookAt: [APP_LIMIT, SERVER_FDS],
+        };
+      return kind === 'closed'
+        ? {
+            side: 'target',
+            cause: `${past} the target accepts, then closes without a word: an application connection limit, or the server out of file descriptors`,
+            lookAt: [APP_LIMIT, SERVER_FDS],
+          }
+        : {
+            side: 'target',
+            cause: `${past} replies do not match --expect`,
+            lookAt: ['--expect: is it what a served connection receives?'],
+          };
+    case 'reset':
+      return {
+        side: 'target',
+        cause: `${past} the target accepts, then resets (RST)${said ? ` after saying ${said}` : ''}: a limit enforced by aborting connections`,
+        lookAt: [
+          SERVER_FDS,
+          'a connection limit closed with SO_LINGER 0',
+          'a proxy or middlebox limit, such as a full conntrack table (nf_conntrack_max)',
+        ],
+      };
+    case 'verify-timeout':
+      return said
+        ? {
+            side: 'target',
+            cause: `${past} the target answers, but not with --expect: it said ${said}`,
+            lookAt: ['--expect and --send: is the request right for this server?', APP_LIMIT],
+          }
+        : {
+            side: 'target',
+            cause: `${past} new ones open but are never served: the application stopped accepting, and they wait in the kernel's accept queue`,
+            lookAt: [
+              `the application's connection limit (${APP_LIMIT}; lighttpd server.max-connections)`,
+              'its listen backlog, which holds the unserved connections',
+            ],
+          };
+    case 'handshake':
+      return {
+        side: 'target',
+        cause: `${n === 0 ? 'from the first dial' : past} the TLS or WebSocket handshake fails${input.evidence[kind]?.message ? `: ${input.evidence[kind]?.message}` : ''}`,
+        lookAt:
+          n === 0
+            ? ['--tls/--insecure/--ca/--sni and --websocket: do they match the server?']
+            : [APP_LIMIT, 'a TLS or WebSocket layer (proxy, worker pool) with its own connection limit'],
+      };
+    case 'unreachable':
+      return {
+        side: 'target',
+        cause: 'the network reports the target unreachable (EHOSTUNREACH/ENETUNREACH)',
+        lookAt: ['routes and firewalls between the prober and the target'],
+      };
+    case 'dns':
+      return { side: 'target', cause: 'the name did not resolve', lookAt: ['the name, or give an IP address'] };
+    default:
+      return {
+        side: 'target',
+        cause: `${past} unclassified errors${input.evidence[kind]?.message ? `: ${input.evidence[kind]?.message}` : ''}`,
+        lookAt: ['the error text in the evidence; rerun with -d'],
+      };
+  }
+}
+
+function proberDiagnosis(kind: FailureKind, n: number, evidence?: string): Diagnosis {
+  switch (kind) {
+    case 'shard-lost':
+      return {
+        side: 'prober',
+        cause: `a prober shard process died with ${n} held${evidence ? ` (${evidence})` : ''}: the prober failed, not the target`,
+        lookAt: [
+          'the kernel log for the OOM killer (dmesg)',
+          'memory on the prober',
+          'fewer connections per shard: more --workers',
+        ],
+      };
+    case 'fd-limit':
+      return {
+        side: 'prober',
+        cause: `the prober ran out of file descriptors (EMFILE/ENFILE) with ${n} held: this machine's limit, not the target's`,
+        lookAt: [
+          'ulimit -n on the prober: raise the hard limit (limits.conf, LimitNOFILE); goon-probe raises the soft limit to it',
+          'fs.file-max and fs.nr_open',
+          'goon-probe doctor',
+        ],
+      };
+    case 'addr-unavailable':
+      return {
+        side: 'prober',
+        cause: `the prober ran out of ephemeral ports (EADDRNOTAVAIL) with ${n} held: this machine's limit, not the target's`,
+        lookAt: [
+          'sysctl -w net.ipv4.ip_local_port_range="1024 65535"',
+          'sysctl -w net.ipv4.tcp_tw_reuse=1',
+          'more source addresses or destination ports',
+          'goon-probe doctor',
+        ],
+      };
+    default:
+      return {
+        side: 'prober',
+        cause: `the prober's kernel ran out of socket buffers (ENOBUFS) with ${n} held: this machine's limit, not the target's`,
+        lookAt: ['net.ipv4.tcp_mem and memory on the prober', 'goon-probe doctor'],
+      };
+  }
+}
+
+/** Returns the diagnosis of a run in which some source addresses were turned away while others were served. */
+function sourceDiagnosis(rejection: SourceRejection, servedBytes: string | null): Diagnosis {
+  const said =
+    quoted(rejection.evidence?.bytes, servedBytes) ??
+    (rejection.evidence?.message ? JSON.stringify(rejection.evidence.message) : null);
+  return {
+    side: 'prober',
+    cause: `connections from ${listAddresses(rejection.rejected)} all failed, none served, while those from ${listAddresses(rejection.accepted)} were served${said ? `; the target said ${said}` : rejection.evidence ? ` (${rejection.evidence.kind})` : ''}: it treats source addresses differently, so these failures are the prober's setup (--source-ip), not the target's capacity`,
+    lookAt: [
+      '--source-ip: drop it, or give only addresses the target accepts',
+      "the target's rules by client address (Redis protected-mode and bind, pg_hba.conf, an allow list, a firewall)",
+    ],
+  };
+}
+
+/** Returns the diagnosis of a ramp that served nothing with --expect: what came back next to what was expected; null when no verification failed. */
+function notServedDiagnosis(input: DiagnosisInput): Diagnosis | null {
+  const kind = (['verify-mismatch', 'verify-timeout', 'closed'] as const).find((k) => (input.failures[k] ?? 0) > 0);
+  if (!kind) return null;
+  const bytes = (['verify-mismatch', 'verify-timeout', 'closed'] as const)
+    .map((k) => input.evidence[k]?.bytes)
+    .find((b) => b !== undefined && b.length > 0);
+  const expected = JSON.stringify(input.expect);
+  return bytes === undefined
+    ? {
+        side: 'target',
+        cause: `nothing was served: no connection received a single byte (--expect ${expected} waited in vain); the target stayed silent`,
+        lookAt: [
+          '--send: does this server wait for a request before it answers?',
+          'is it the server you meant? a silent server may have stopped accepting (its accept queue holds the connections)',
+        ],
+      }
+    : {
+        side: 'target',
+        cause: `nothing was served: every reply missed --expect ${expected}; the target sent ${escapeBytes(bytes, 120)}`,
+        lookAt: ['--expect: is it what a served connection receives?', '--send: is the request right for this server?'],
+      };
+}
+
+/** Returns up to three addresses and a count of the rest. */
+function listAddresses(addresses: readonly string[]): string {
+  const shown = addresses.slice(0, 3).join(', ');
+  return addresses.length <= 3 ? shown : `${shown} and ${addresses.length - 3} more`;
+}
+
+/** Returns latin1 bytes quoted, printable ASCII as is and every other byte escaped (\r \n \t \xNN), cut to `max` bytes. */
+export function escapeBytes(bytes: string, max: number): string {
+  const cut = bytes.length > max ? bytes.slice(0, max) : bytes;
+  const named: Record<string, string> = { '\r': '\\r', '\n': '\\n', '\t': '\\t', '"': '\\"', '\\': '\\\\' };
+  const body = cut.replace(
+    /[^\x20-\x7e]|["\\]/g,
+    (c) => named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  return `"${body}"${bytes.length > max ? '…' : ''}`;
+}
+
+/** Returns the kind with the most failures (report order breaks ties), or null for none. */
+function dominant(failures: FailureCounts): FailureKind | null {
+  let best: FailureKind | null = null;
+  for (const kind of FAILURE_KINDS) if ((failures[kind] ?? 0) > (best ? (failures[best] ?? 0) : 0)) best = kind;
+  return best;
+}
+
+/**
+ * Returns the first line of what a server said, quoted and cut to 80 characters, or null. What
+ * every served connection received too (a greeting) is skipped: the evidence is what differs.
+ */
+function quoted(bytes: string | undefined, servedBytes: string | null): string | null {
+  let said = bytes;
+  if (said !== undefined && servedBytes) {
+    let common = 0;
+    while (common < said.length && common < servedBytes.length && said[common] === servedBytes[common]) common++;
+    if (common < said.length) said = said.slice(common);
+  }
+  const line = said
+    ?.split(/\r?\n/)
+    .find((l) => l.trim() !== '')
+    ?.trim();
+  if (!line) return null;
+  return JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line);
+}

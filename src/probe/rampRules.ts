@@ -1,0 +1,129 @@
+import { isProberKind, type FailureKind } from '../net/errors.js';
+import type { Threshold } from '../units.js';
+import type { RampPlan } from '../config/rampPlan.js';
+
+/** Why a run stopped. */
+export type StopReason =
+  | 'round-failed'
+  | 'prober-limit'
+  | 'max-duration'
+  | 'max-connections'
+  | 'gate-met'
+  | 'interrupted';
+
+/**
+ * What the run concluded (docs: README "Verdicts"). `not-served`: no connection was ever held, so
+ * there is no capacity to report; `inconclusive`: the failures measure the prober's setup (some
+ * source addresses turned away, others served), not the target's capacity.
+ */
+export type Verdict =
+  | 'limit-found'
+  | 'limit-not-reached'
+  | 'gate-met'
+  | 'not-served'
+  | 'prober-limited'
+  | 'inconclusive'
+  | 'interrupted';
+
+/** What a round saw: its dials and its failures. */
+export interface RoundCounts {
+  /** Dials started during the round, new and reopened. */
+  readonly attempts: number;
+  readonly failures: Readonly<Partial<Record<FailureKind, number>>>;
+}
+
+/**
+ * Returns the target concurrency at the end of round `round` (0-based), capped at --max-connections
+ * and at a gate the run stops at (a gate needs N held, and no more load on the target than that).
+ */
+export function roundTarget(plan: RampPlan, round: number): number {
+  const raised = plan.from + Math.floor((plan.ratePerSec * (round + 1) * plan.roundMs) / 1000 + 1e-9);
+  return Math.min(raised, plan.maxConnections ?? Number.POSITIVE_INFINITY, plan.stopAtGate ?? Number.POSITIVE_INFINITY);
+}
+
+/** Returns how many rounds fit in --max-duration (at least one). */
+export function roundCount(plan: RampPlan): number {
+  return Math.max(1, Math.floor(plan.maxDurationMs / plan.roundMs + 1e-9));
+}
+
+/**
+ * Returns how many of a round's `count` dials are due `elapsedMs` into it, so that they are paced
+ * evenly across the round (the first at once, the last one step before its end).
+ */
+export function dialsDue(elapsedMs: number, roundMs: number, count: number): number {
+  if (elapsedMs >= roundMs) return count;
+  return Math.min(count, Math.floor((count * Math.max(0, elapsedMs)) / roundMs) + 1);
+}
+
+/**
+ * Returns how many dials a round may start, new ones and reopens together: the ramp's step (or the
+ * target's rise, when --from makes the first one larger). Reopens share it, so the rate the run
+ * states is the rate the target saw, even when it closes every connection past its limit.
+ */
+export function roundDialBudget(plan: RampPlan, round: number): number {
+  const step = Math.max(1, Math.ceil((plan.ratePerSec * plan.roundMs) / 1000 - 1e-9));
+  const rise = roundTarget(plan, round) - (round === 0 ? 0 : roundTarget(plan, round - 1));
+  return Math.max(step, rise);
+}
+
+/** Returns the number of failures a round may have before it fails. */
+export function allowedFailures(threshold: Threshold, attempts: number): number {
+  return 'count' in threshold ? threshold.count : threshold.fraction * attempts;
+}
+
+/** Returns the total of a failure count by kind. */
+export function totalFailures(failures: Readonly<Partial<Record<FailureKind, number>>>): number {
+  let total = 0;
+  for (const n of Object.values(failures)) total += n ?? 0;
+  return total;
+}
+
+/** Returns the kinds of the prober's own limits seen in the failures. */
+export function proberKinds(failures: Readonly<Partial<Record<FailureKind, number>>>): FailureKind[] {
+  return (Object.keys(failures) as FailureKind[]).filter((k) => isProberKind(k) && (failures[k] ?? 0) > 0);
+}
+
+/** Returns true when a round's failures exceed the threshold. */
+export function roundFailed(plan: RampPlan, round: RoundCounts): boolean {
+  return totalFailures(round.failures) > allowedFailures(plan.threshold, round.attempts);
+}
+
+/** What the controller knows at the end of a round. */
+export interface RoundOutcome extends RoundCounts {
+  /** 0-based round number. */
+  readonly index: number;
+  readonly target: number;
+  readonly held: number;
+}
+
+/** Returns why the run stops after this round, or null to go on. Prober limits win over target failures. */
+export function stopAfterRound(plan: RampPlan, round: RoundOutcome): StopReason | null {
+  if (proberKinds(round.failures).length > 0) return 'prober-limit';
+  if (roundFailed(plan, round)) return 'round-failed';
+  if (plan.stopAtGate !== undefined && round.held >= plan.stopAtGate) return 'gate-met';
+  if (plan.maxConnections !== undefined && round.target >= plan.maxConnections && round.held >= plan.maxConnections) {
+    return 'max-connections';
+  }
+  if (round.index + 1 >= roundCount(plan)) return 'max-duration';
+  return null;
+}
+
+/**
+ * Returns the verdict and exit code for a stop reason, the maximum found, an optional gate, and
+ * whether the failures came from some source addresses and not others (the prober's setup).
+ */
+export function verdictFor(
+  reason: StopReason,
+  maximum: number,
+  minConcurrency?: number,
+  sourceRejected = false,
+): { verdict: Verdict; exitCode: number } {
+  if (reason === 'interrupted') return { verdict: 'interrupted', exitCode: 130 };
+  if (reason === 'prober-limit') return { verdict: 'prober-limited', exitCode: 3 };
+  if (sourceRejected) return { verdict: 'inconclusive', exitCode: 3 };
+  if (maximum === 0) return { verdict: 'not-served', exitCode: 2 };
+  if (reason === 'gate-met') return { verdict: 'gate-met', exitCode: 0 };
+  const belowGate = minConcurrency !== undefined && maximum < minConcurrency;
+  const verdict: Verdict = reason === 'round-failed' ? 'limit-found' : 'limit-not-reached';
+  return { verdict, exitCode: belowGate ? 2 : 0 };
+}

@@ -1,0 +1,154 @@
+import type { StopReason, Verdict } from './rampRules.js';
+import type { Evidence } from '../fleet/fleetReading.js';
+import type { FailureKind } from '../net/errors.js';
+import type { Summary } from '../stats/summarize.js';
+import type { SourceRejection } from './sourceRejection.js';
+import type { TrafficSummary } from './trafficSummary.js';
+
+/** Failures counted by kind. */
+export type FailureCounts = Partial<Record<FailureKind, number>>;
+
+/** tcpgoon's status line counts. */
+export interface FixedStatus {
+  readonly total: number;
+  readonly dialing: number;
+  readonly established: number;
+  readonly closed: number;
+  readonly error: number;
+  readonly notInitiated: number;
+}
+
+/** What a fixed-mode run measured. */
+export interface FixedResult {
+  readonly mode: 'fixed';
+  readonly target: string;
+  readonly dialed: string;
+  readonly status: FixedStatus;
+  readonly totalEstablished: number;
+  readonly maxConcurrent: number;
+  readonly connect: Summary | null;
+  readonly timeToError: Summary | null;
+  readonly failures: FailureCounts;
+  readonly evidence: Partial<Record<FailureKind, Evidence>>;
+  readonly interrupted: boolean;
+  readonly exitCode: number;
+  /** Local addresses the connections were dialed from. */
+  readonly sourceAddresses: readonly string[];
+  /** How long the run took, from its start (its first reading, just before the first dial) to the last reading. */
+  readonly elapsedMs: number;
+  /** When all N were established at once for the first time (ms from the first dial); null if never. */
+  readonly allEstablishedAtMs: number | null;
+  /** Connections closed and replaced at the end of their --channel-lifetime. */
+  readonly recycled: number;
+  /** Bytes both ways and latency percentiles of the whole run (absent in older records). */
+  readonly traffic?: TrafficSummary;
+  /** Source addresses the target turned away while it served others (absent in older records; null when none). */
+  readonly sourceRejection?: SourceRejection | null;
+  /** Connections that never opened: still dialing or handshaking when -T ended (absent in older records). */
+  readonly neverOpened?: number;
+  /** Connections dropped by the target after they were held (absent in older records). */
+  readonly droppedHeld?: number;
+  /** The first bytes a served connection received, as latin1 (absent in older records; null when none). */
+  readonly servedBytes?: string | null;
+}
+
+/** The counts every progress line shows: of a finished round, or of the round under way. */
+export interface LineCounts {
+  /** 1-based round number. */
+  readonly round: number;
+  readonly target: number;
+  readonly held: number;
+  /** Verified but not yet settled. */
+  readonly settling: number;
+  /** Open but not yet verified. */
+  readonly unverified: number;
+  readonly dialing: number;
+}
+
+/** One ramp round, sampled at its end. */
+export interface RoundRecord extends LineCounts {
+  /** Milliseconds since the start of the run. */
+  readonly atMs: number;
+  readonly attempts: number;
+  readonly failures: FailureCounts;
+  readonly failed: boolean;
+  readonly connectP50Ms: number | null;
+  readonly connectP99Ms: number | null;
+  /** Bytes sent and received during the round (absent in older records). */
+  readonly bytesSent?: number;
+  readonly bytesReceived?: number;
+}
+
+/** The plan and rules of a ramp run, as reports state them. */
+export interface RampSettings {
+  readonly ratePerSec: number;
+  readonly roundMs: number;
+  readonly from: number;
+  readonly maxDurationMs: number;
+  readonly maxConnections: number | null;
+  readonly threshold: string;
+  readonly settleMs: number;
+  readonly maxInflight: number;
+  readonly reopen: boolean;
+  /** The --expect given, or null when open counts as verified. */
+  readonly expect: string | null;
+  readonly send: string | null;
+}
+
+/** What a ramp run measured and concluded. */
+export interface RampResult {
+  readonly mode: 'ramp';
+  readonly target: string;
+  readonly dialed: string;
+  readonly settings: RampSettings;
+  readonly rounds: readonly RoundRecord[];
+  /** Held after the final settle (or at the interrupt). */
+  readonly finalHeld: number;
+  /** Maximum sustainable concurrency. */
+  readonly maximum: number;
+  readonly maximumAtMs: number;
+  readonly durationMs: number;
+  readonly breakingPoint: { readonly round: number; readonly target: number; readonly failures: FailureCounts } | null;
+  readonly failures: FailureCounts;
+  readonly evidence: Partial<Record<FailureKind, Evidence>>;
+  /** Held connections that the target dropped. */
+  readonly droppedHeld: number;
+  /** Connections dropped while they were the oldest one open (absent in records before 0.2). */
+  readonly droppedOldest?: number;
+  readonly achievedRatePerSec: number;
+  readonly connect: Summary | null;
+  readonly stopReason: StopReason;
+  readonly verdict: Verdict;
+  readonly exitCode: number;
+  readonly warnings: readonly string[];
+  /** The --min-concurrency gate, if any, and whether the run held it. */
+  readonly gate: { readonly minConcurrency: number; readonly findMax: boolean; readonly met: boolean } | null;
+  /** Local addresses the connections were dialed from. */
+  readonly sourceAddresses: readonly string[];
+  /** With --refine, the first (fast) pass; this result is the second, slower one. */
+  readonly firstPass?: FirstPass;
+  /** Bytes both ways and latency percentiles of the whole run (absent in older records). */
+  readonly traffic?: TrafficSummary;
+  /** Source addresses the target turned away while it served others (absent in older records; null when none). */
+  readonly sourceRejection?: SourceRejection | null;
+  /** The first bytes a served connection received, as latin1: a greeting every client gets (absent in older records). */
+  readonly servedBytes?: string | null;
+}
+
+/** The first pass of a refined run, as its report states it. */
+export interface FirstPass {
+  readonly ratePerSec: number;
+  readonly from: number;
+  readonly maximum: number;
+  readonly breakingPoint: RampResult['breakingPoint'];
+  readonly rounds: readonly RoundRecord[];
+  readonly durationMs: number;
+}
+
+/** A moment of a ramp run in progress, for live status lines. */
+export interface RampProgress extends LineCounts {
+  /** Milliseconds since the start of the run. */
+  readonly atMs: number;
+  /** Failures so far, all kinds. */
+  readonly failures: number;
+}

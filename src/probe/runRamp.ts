@@ -1,0 +1,219 @@
+import type { Clock } from '../clock.js';
+import type { ProbeConfig } from '../config/probeConfig.js';
+import {
+  dialsDue,
+  proberKinds,
+  roundDialBudget,
+  roundFailed,
+  roundTarget,
+  stopAfterRound,
+  totalFailures,
+  verdictFor,
+  type StopReason,
+} from './rampRules.js';
+import type { RampPlan } from '../config/rampPlan.js';
+import { findSourceRejection } from './sourceRejection.js';
+import { activeCount, type FleetControl } from '../fleet/fleetControl.js';
+import type { FleetObservation } from '../fleet/fleetReading.js';
+import { histogramPercentile, histogramSince, histogramSummary } from '../stats/latencyHistogram.js';
+import type { FailureKind } from '../net/errors.js';
+import type { FailureCounts, RampProgress, RampResult, RoundRecord } from './result.js';
+import { summarizeTraffic } from './trafficSummary.js';
+
+/** What a ramp run needs from outside. */
+export interface ProbeDeps {
+  readonly fleet: FleetControl;
+  readonly clock: Clock;
+  readonly signal: AbortSignal;
+  readonly dialed: string;
+  readonly onRound?: (round: RoundRecord) => void;
+  /** Called with every fleet reading the loop makes (for --statsd and --metrics-port). */
+  readonly onObservation?: (obs: FleetObservation) => void;
+  /** Called with the live state about every `progressEveryMs` while the run goes on. */
+  readonly onProgress?: (progress: RampProgress) => void;
+  readonly progressEveryMs?: number;
+}
+
+/** The warning every report carries when open counts as served. */
+export const UNVERIFIED_WARNING =
+  "no --expect: an open connection counts as served, so connections waiting in the target's accept queue cannot be told from served ones; add --send/--expect to verify service";
+
+/** The longest pause between pacing steps. */
+const TICK_MS = 20;
+
+/**
+ * Runs the auto-incremental probe: raises the target concurrency round by round, pacing dials
+ * evenly, until a stop rule fires; then lets the last connections settle and returns the result.
+ */
+export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<RampResult> {
+  const plan = config.ramp as RampPlan;
+  const { fleet, clock, signal } = deps;
+  const startMs = clock.now();
+  const rounds: RoundRecord[] = [];
+  let previous = await fleet.observe();
+  deps.onObservation?.(previous);
+  const first = previous;
+  let created = 0;
+  let maximum = 0;
+  let maximumAtMs = 0;
+  let stop: StopReason | null = null;
+  let progressAtMs = startMs;
+  let failedSoFar = 0;
+  const progress = async (round: number, target: number): Promise<void> => {
+    const now = clock.now();
+    if (!deps.onProgress || now - progressAtMs < (deps.progressEveryMs ?? 250)) return;
+    progressAtMs = now;
+    const live = await fleet.liveCounts();
+    deps.onProgress({
+      atMs: now - startMs,
+      round,
+      target,
+      held: live.held,
+      settling: live.settling,
+      unverified: live.unverified,
+      dialing: live.dialing + live.queued,
+      failures: failedSoFar,
+    });
+  };
+
+  for (let index = 0; stop === null; index++) {
+    const roundStartMs = startMs + index * plan.roundMs;
+    const target = roundTarget(plan, index);
+    // Reopens of closed or failed connections come out of the same paced budget as new dials.
+    const deficit = config.reopen
+      ? Math.min(roundDialBudget(plan, index), Math.max(0, target - activeCount(await fleet.liveCounts())))
+      : Math.max(0, target - created);
+    let issued = 0;
+    for (;;) {
+      const elapsedMs = clock.now() - roundStartMs;
+      const due = signal.aborted ? issued : dialsDue(elapsedMs, plan.roundMs, deficit);
+      if (due > issued) fleet.request(due - issued);
+      issued = due;
+      if (elapsedMs >= plan.roundMs || signal.aborted) break;
+      await progress(index + 1, target);
+      const nextDueMs = issued < deficit ? (plan.roundMs * issued) / deficit : plan.roundMs;
+      await clock.sleep(Math.min(TICK_MS, Math.max(1, nextDueMs - elapsedMs)), signal);
+    }
+    created += issued;
+    await ioTurn();
+    const observation = await fleet.observe();
+    deps.onObservation?.(observation);
+    const round = makeRound(index, target, previous, observation, startMs, plan);
+    previous = observation;
+    rounds.push(round);
+    failedSoFar += totalFailures(round.failures);
+    if (round.held > maximum) [maximum, maximumAtMs] = [round.held, round.atMs];
+    deps.onRound?.(round);
+    stop = signal.aborted
+      ? 'interrupted'
+      : stopAfterRound(plan, { index, target, held: round.held, attempts: round.attempts, failures: round.failures });
+  }
+
+  fleet.cancelQueued();
+  if (stop !== 'interrupted') await settle(config, deps, () => progress(rounds.length, rounds.at(-1)?.target ?? 0));
+  await ioTurn();
+  const final = await fleet.observe();
+  deps.onObservation?.(final);
+  if (final.live.held > maximum) [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
+  const failing = rounds.find((r) => r.failed);
+  const sourceRejection = findSourceRejection(final.bySource);
+  const { verdict, exitCode } = verdictFor(stop, maximum, config.minConcurrency, sourceRejection !== null);
+  const elapsedMs = final.atMs - startMs;
+  return {
+    mode: 'ramp',
+    target: config.target.display,
+    dialed: deps.dialed,
+    settings: {
+      ratePerSec: plan.ratePerSec,
+      roundMs: plan.roundMs,
+      from: plan.from,
+      maxDurationMs: plan.maxDurationMs,
+      maxConnections: plan.maxConnections ?? null,
+      threshold: config.thresholdText,
+      settleMs: config.settleMs,
+      maxInflight: config.maxInflight,
+      reopen: config.reopen,
+      expect: config.expect?.source ?? null,
+      send: config.send ? config.send.toString('latin1') : null,
+    },
+    rounds,
+    finalHeld: final.live.held,
+    maximum,
+    maximumAtMs,
+    durationMs: elapsedMs,
+    breakingPoint: failing ? { round: failing.round, target: failing.target, failures: failing.failures } : null,
+    failures: final.failures,
+    evidence: final.evidence,
+    droppedHeld: final.droppedHeld,
+    droppedOldest: final.droppedOldest,
+    achievedRatePerSec: rounds.length > 0 ? (created * 1000) / (rounds.length * plan.roundMs) : 0,
+    connect: histogramSummary(histogramSince(final.latency.connect, first.latency.connect)),
+    stopReason: stop,
+    verdict,
+    exitCode,
+    warnings: config.expect ? [] : [UNVERIFIED_WARNING],
+    gate:
+      config.minConcurrency === undefined
+        ? null
+        : { minConcurrency: config.minConcurrency, findMax: config.findMax, met: maximum >= config.minConcurrency },
+    sourceAddresses: final.sourceAddresses,
+    traffic: summarizeTraffic(first, final, config.latencyPercentiles),
+    sourceRejection,
+    servedBytes: final.servedBytes,
+  };
+}
+
+/**
+ * Resolves after the event loop has polled for I/O once. Round-end samples come from a timer, and
+ * on a busy loop a timer can run before the poll that delivers a close already in the kernel; one
+ * turn first keeps a connection that is already gone from being sampled as held.
+ */
+function ioTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Waits, with no new dials, until every live connection is held or gone, or the settle deadline passes. */
+async function settle(config: ProbeConfig, deps: ProbeDeps, progress: () => Promise<void>): Promise<void> {
+  const deadlineMs = deps.clock.now() + config.settleMs + (config.expect ? config.expectTimeoutMs : 0) + 50;
+  for (;;) {
+    const live = await deps.fleet.liveCounts();
+    if (live.unverified + live.settling + live.dialing === 0 || deps.clock.now() >= deadlineMs || deps.signal.aborted)
+      return;
+    await progress();
+    await deps.clock.sleep(TICK_MS, deps.signal);
+  }
+}
+
+/** Returns a round's record from the fleet readings at its start and end. */
+export function makeRound(
+  index: number,
+  target: number,
+  before: FleetObservation,
+  after: FleetObservation,
+  startMs: number,
+  plan: RampPlan,
+): RoundRecord {
+  const failures: FailureCounts = {};
+  for (const kind of Object.keys(after.failures) as FailureKind[]) {
+    const delta = (after.failures[kind] ?? 0) - (before.failures[kind] ?? 0);
+    if (delta > 0) failures[kind] = delta;
+  }
+  const attempts = after.started - before.started;
+  const latency = histogramSince(after.latency.connect, before.latency.connect);
+  return {
+    round: index + 1,
+    atMs: after.atMs - startMs,
+    target,
+    held: after.live.held,
+    settling: after.live.settling,
+    unverified: after.live.unverified,
+    dialing: after.live.dialing + after.live.queued,
+    attempts,
+    failures,
+    failed: proberKinds(failures).length > 0 || roundFailed(plan, { attempts, failures }),
+    connectP50Ms: histogramPercentile(latency, 50),
+    connectP99Ms: histogramPercentile(latency, 99),
+    bytesSent: after.bytesSent - before.bytesSent,
+    bytesReceived: after.bytesReceived - before.bytesReceived,
+  };
+}

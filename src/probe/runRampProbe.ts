@@ -1,0 +1,39 @@
+import { systemClock } from '../clock.js';
+import type { ProbeConfig } from '../config/probeConfig.js';
+import { runRamp, type ProbeDeps } from './runRamp.js';
+import { refineConfig, shouldRefine, withFirstPass } from './refine.js';
+import type { RampResult } from './result.js';
+import { describeRoutes, type Route } from '../net/routes.js';
+import { startFleet } from './startFleet.js';
+
+/** Where a ramp goes: its routes, and how many shard processes hold the connections. */
+export interface RampWay {
+  readonly routes: readonly Route[];
+  readonly workers: number;
+}
+
+/** Returns the result of a ramp over the routes on the real clock; its connections are always closed after. */
+export async function runRampProbe(
+  config: ProbeConfig,
+  way: RampWay,
+  options: Pick<ProbeDeps, 'signal' | 'onRound' | 'onProgress' | 'progressEveryMs' | 'onObservation'>,
+): Promise<RampResult> {
+  const first = await onePass(config, way, options);
+  if (!shouldRefine(config, first) || options.signal.aborted) return first;
+  // Every connection of the first pass is closed before the second starts: the target backs off.
+  const second = await onePass(refineConfig(config, first), way, options);
+  return withFirstPass(second, first);
+}
+
+async function onePass(
+  config: ProbeConfig,
+  way: RampWay,
+  options: Pick<ProbeDeps, 'signal' | 'onRound' | 'onProgress' | 'progressEveryMs' | 'onObservation'>,
+): Promise<RampResult> {
+  const fleet = await startFleet(config, way.routes, way.workers);
+  try {
+    return await runRamp(config, { ...options, fleet, clock: systemClock, dialed: describeRoutes(way.routes) });
+  } finally {
+    await fleet.stop();
+  }
+}

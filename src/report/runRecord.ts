@@ -1,0 +1,170 @@
+import type { ProbeConfig } from '../config/probeConfig.js';
+import { diagnoseResult, type Diagnosis } from '../probe/diagnose.js';
+import type { ProberEnvironment } from '../probe/environment.js';
+import type { Preflight } from '../probe/preflight.js';
+import type { FixedResult, RampResult } from '../probe/result.js';
+
+/** The version of the run record's shape; see src/report/runRecord.schema.json. */
+export const SCHEMA_VERSION = 1;
+
+/** The effective configuration of a run, as plain JSON (durations in ms, no bound as null). */
+export interface RecordConfig {
+  readonly mode: 'fixed' | 'ramp';
+  readonly connections: number | null;
+  readonly sleepMs: number | null;
+  readonly dialTimeoutMs: number;
+  readonly intervalMs: number;
+  readonly maxInflight: number | null;
+  readonly keepaliveMs: number;
+  readonly reopen: boolean;
+  /** Newer field: false when --no-lean-sockets put every connection on net.Socket. */
+  readonly leanSockets?: boolean;
+  readonly send: string | null;
+  readonly expect: string | null;
+  readonly expectTimeoutMs: number;
+  readonly settleMs: number;
+  readonly ramp: {
+    readonly ratePerSec: number;
+    readonly roundMs: number;
+    readonly from: number;
+    readonly maxDurationMs: number;
+    readonly maxConnections: number | null;
+    readonly errorThreshold: string;
+  } | null;
+  readonly minConcurrency: number | null;
+  readonly findMax: boolean;
+  readonly refine?: boolean;
+  /** Since 0.2: the run's shards, sources and destinations, and churn. */
+  readonly workers?: number;
+  readonly sourceAddresses?: readonly string[];
+  readonly destinations?: readonly string[];
+  readonly channelLifetimeMs?: number | null;
+  readonly durationMs?: number | null;
+  /** Newer field: what connections send and speak. */
+  readonly traffic?: {
+    readonly transport: 'tcp' | 'tls' | 'websocket' | 'websocket-tls';
+    readonly message: string | null;
+    readonly messageRatePerSec: number | null;
+    readonly bandwidthBytesPerSec: number | null;
+    readonly connectRatePerSec: number | null;
+    readonly latencyMarker: string | null;
+    readonly latencyPercentiles: readonly number[];
+  };
+}
+
+/** One run, versioned: what was asked, where, what was measured and concluded (`--json`). */
+export interface RunRecord {
+  readonly schemaVersion: typeof SCHEMA_VERSION;
+  readonly tool: { readonly name: 'goon-probe'; readonly version: string };
+  readonly command: { readonly argv: readonly string[]; readonly line: string };
+  /** ISO 8601 UTC. */
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly target: { readonly given: string; readonly resolved: string };
+  readonly config: RecordConfig;
+  readonly environment: ProberEnvironment;
+  readonly result: RampResult | FixedResult;
+  /** Which side's limit it is and why (derived from the result; `report` derives it again). */
+  readonly diagnosis?: Diagnosis;
+  /** The prober's own capacity for this run, checked before dialing. */
+  readonly preflight?: Preflight;
+}
+
+/** What a record is built from: everything the CLI knows at the end of a run. */
+export interface RecordInputs {
+  readonly version: string;
+  readonly argv: readonly string[];
+  readonly startedAt: Date;
+  readonly endedAt: Date;
+  readonly config: ProbeConfig;
+  readonly environment: ProberEnvironment;
+  readonly result: RampResult | FixedResult;
+  readonly preflight?: Preflight;
+  /** How the run was spread: shards, bound sources, destinations. */
+  readonly way?: RunWay;
+}
+
+/** How a run was spread over processes and addresses, for the record. */
+export interface RunWay {
+  readonly workers: number;
+  readonly sourceAddresses: readonly string[];
+  readonly destinations: readonly string[];
+}
+
+/** Returns the run record of a finished (or interrupted) run. */
+export function buildRunRecord(inputs: RecordInputs): RunRecord {
+  const { config, result } = inputs;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'goon-probe', version: inputs.version },
+    command: { argv: [...inputs.argv], line: commandLine(inputs.argv) },
+    startedAt: inputs.startedAt.toISOString(),
+    endedAt: inputs.endedAt.toISOString(),
+    target: { given: config.target.display, resolved: result.dialed },
+    config: recordConfig(config, inputs.way),
+    environment: { ...inputs.environment, sourceAddresses: [...result.sourceAddresses] },
+    result,
+    diagnosis: diagnoseResult(result),
+    ...(inputs.preflight ? { preflight: inputs.preflight } : {}),
+  };
+}
+
+/** Returns the effective configuration as plain JSON. */
+export function recordConfig(config: ProbeConfig, way?: RunWay): RecordConfig {
+  const fixed = config.mode === 'fixed';
+  return {
+    ...(way ? { workers: way.workers, sourceAddresses: way.sourceAddresses, destinations: way.destinations } : {}),
+    channelLifetimeMs: config.lifetimeMs ?? null,
+    durationMs: config.durationMs ?? null,
+    traffic: {
+      transport:
+        config.transport.kind === 'websocket'
+          ? config.transport.tls
+            ? 'websocket-tls'
+            : 'websocket'
+          : config.transport.kind,
+      message: config.message ? config.message.toString('latin1') : null,
+      messageRatePerSec: config.messageRatePerSec ?? null,
+      bandwidthBytesPerSec: config.bandwidthBytesPerSec ?? null,
+      connectRatePerSec: config.connectRatePerSec ?? null,
+      latencyMarker: config.latencyMarker ? config.latencyMarker.toString('latin1') : null,
+      latencyPercentiles: [...config.latencyPercentiles],
+    },
+    mode: config.mode,
+    connections: fixed ? config.connections : null,
+    sleepMs: fixed ? config.sleepMs : null,
+    dialTimeoutMs: config.dialTimeoutMs,
+    intervalMs: config.intervalMs,
+    maxInflight: Number.isFinite(config.maxInflight) ? config.maxInflight : null,
+    keepaliveMs: config.keepaliveMs,
+    reopen: config.reopen,
+    leanSockets: config.leanSockets,
+    send: config.send ? config.send.toString('latin1') : null,
+    expect: config.expect?.source ?? null,
+    expectTimeoutMs: config.expectTimeoutMs,
+    settleMs: config.settleMs,
+    ramp: config.ramp
+      ? {
+          ratePerSec: config.ramp.ratePerSec,
+          roundMs: config.ramp.roundMs,
+          from: config.ramp.from,
+          maxDurationMs: config.ramp.maxDurationMs,
+          maxConnections: config.ramp.maxConnections ?? null,
+          errorThreshold: config.thresholdText,
+        }
+      : null,
+    minConcurrency: config.minConcurrency ?? null,
+    findMax: config.findMax,
+    refine: config.refine,
+  };
+}
+
+/** Returns argv as one shell command line that reproduces the run: `goon-probe host:port --send 'a b'`. */
+export function commandLine(argv: readonly string[]): string {
+  return ['goon-probe', ...argv].map(shellQuote).join(' ');
+}
+
+function shellQuote(arg: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
