@@ -140,7 +140,11 @@ async function rampRun(
   preflightWarnings: readonly string[],
   onObservation: (obs: FleetObservation) => void,
 ): Promise<RampResult> {
-  const progress = progressPrinter(io, { quiet: config.quiet, intervalMs: config.intervalMs });
+  const progress = progressPrinter(io, {
+    quiet: config.quiet,
+    intervalMs: config.intervalMs,
+    roundMs: config.ramp?.roundMs ?? 1000,
+  });
   const measured = await runRampProbe(config, way, {
     signal,
     onObservation,

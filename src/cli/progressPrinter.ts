@@ -15,10 +15,15 @@ const CLEAR_LINE = '\r\u001b[2K';
 
 /**
  * Returns the progress printer of a ramp: on a TTY one live line rewritten in place (failed rounds
- * stay above it); otherwise plain round lines at most every `intervalMs`, failed rounds always;
- * with `quiet`, nothing.
+ * stay above it); otherwise plain round lines at most every `intervalMs` of the ramp's schedule,
+ * failed rounds always; with `quiet`, nothing. Rounds are spaced by their scheduled length
+ * (`roundMs`), not by when they happened to end, so the lines printed do not depend on how busy
+ * the machine is.
  */
-export function progressPrinter(io: CliIO, options: { quiet: boolean; intervalMs: number }): ProgressPrinter {
+export function progressPrinter(
+  io: CliIO,
+  options: { quiet: boolean; intervalMs: number; roundMs: number },
+): ProgressPrinter {
   if (options.quiet) return { onRound: () => {}, done: () => {} };
   if (io.stderrIsTTY) {
     let live = false;
@@ -37,12 +42,11 @@ export function progressPrinter(io: CliIO, options: { quiet: boolean; intervalMs
       },
     };
   }
-  let printedAtMs = Number.NEGATIVE_INFINITY;
+  let printedRound = Number.NEGATIVE_INFINITY;
   return {
     onRound: (round) => {
-      // Rounds end a few ms late, so allow a little slack when the interval equals the round.
-      if (!round.failed && round.atMs - printedAtMs < options.intervalMs * 0.9) return;
-      printedAtMs = round.atMs;
+      if (!round.failed && (round.round - printedRound) * options.roundMs < options.intervalMs) return;
+      printedRound = round.round;
       io.err(`${formatRoundLine(round)}\n`);
     },
     done: () => {},

@@ -12,16 +12,15 @@ import {
   type OptionSpec,
 } from './cliOptions.js';
 import type { CliIO } from './cliIO.js';
-import { demoCommand } from './demoCommand.js';
-import { doctorCommand } from './doctorCommand.js';
-import { probeCommand } from './probeCommand.js';
-import { reportCommand } from './reportCommand.js';
-import { serveCommand } from './serveCommand.js';
+import { loadFailureLine } from '../loadFailure.js';
 import { UsageError } from '../usageError.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
+
+/** Thrown by the help callback once the help is written, to keep cac from printing it again. */
+const HELP_SHOWN = Symbol('help shown');
 
 /** Runs goon-probe with the arguments after the program name; returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
@@ -41,17 +40,20 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .example('goon-probe 127.0.0.1:6379 --ramp 100/s --max-duration 60s')
     .example('goon-probe example.com 80 -c 500 -s 0 -y')
     .action((target: string[], options: Record<string, unknown>) => {
-      action = probeCommand(target.map(unmark), unmarkValues(options), io, { argv, version: VERSION });
+      // Each command is loaded when it runs: --help, --version and a usage error load none of them.
+      action = import('./probeCommand.js').then((m) =>
+        m.probeCommand(target.map(unmark), unmarkValues(options), io, { argv, version: VERSION }),
+      );
     });
   addOptions(
     cli.command('serve [...extra]', 'Run a built-in target server (loopback unless --host)'),
     SERVE_OPTIONS,
   ).action((extra: string[], options: Record<string, unknown>) => {
-    action = serveCommand(extra.map(unmark), unmarkValues(options), io);
+    action = import('./serveCommand.js').then((m) => m.serveCommand(extra.map(unmark), unmarkValues(options), io));
   });
   addOptions(cli.command('demo', 'Probe an embedded target with a known limit'), DEMO_OPTIONS).action(
     (options: Record<string, unknown>) => {
-      action = demoCommand(unmarkValues(options), io);
+      action = import('./demoCommand.js').then((m) => m.demoCommand(unmarkValues(options), io));
     },
   );
   addOptions(
@@ -60,23 +62,34 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   )
     .example('goon-probe report run.json --format markdown')
     .action((record: string, options: Record<string, unknown>) => {
-      action = reportCommand([unmark(record)], unmarkValues(options), io);
+      action = import('./reportCommand.js').then((m) => m.reportCommand([unmark(record)], unmarkValues(options), io));
     });
   cli
     .command('doctor [...target]', 'Check what this machine can hold as a prober (no traffic sent)')
     .example('goon-probe doctor 127.0.0.1:6379')
     .action((target: string[], options: Record<string, unknown>) => {
-      action = doctorCommand(target.map(unmark), unmarkValues(options), io);
+      action = import('./doctorCommand.js').then((m) => m.doctorCommand(target.map(unmark), unmarkValues(options), io));
     });
-  cli.help();
+  // Help and version go through `io` like everything else (cac itself would print to the console).
+  cli.help((sections) => {
+    io.out(`${sections.map((x) => (x.title ? `${x.title}:\n${x.body}` : x.body)).join('\n\n')}\n`);
+    throw HELP_SHOWN;
+  });
   cli.version(VERSION);
+  cli.showHelpOnExit = false;
+  cli.showVersionOnExit = false;
   try {
     const parsed = cli.parse(['node', 'goon-probe', ...markValues(argv, specs)], { run: false });
-    if (parsed.options.help || parsed.options.version) return 0;
+    if (parsed.options.help) cli.outputHelp();
+    if (parsed.options.version) {
+      io.out(`goon-probe/${VERSION} ${process.platform}-${process.arch} node-${process.version}\n`);
+      return 0;
+    }
     await cli.runMatchedCommand();
     if (!action) throw new UsageError('no command matched; see goon-probe --help');
     return await action;
   } catch (err) {
+    if (err === HELP_SHOWN) return 0;
     io.err(`goon-probe: ${describe(err)}\n`);
     return 1;
   }
@@ -84,6 +97,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 
 function describe(err: unknown): string {
   if (err instanceof UsageError) return err.message;
+  // A command is loaded when it runs, so a load failure can surface here as well as in bin.ts.
+  const loadFailure = loadFailureLine(err);
+  if (loadFailure !== null) return loadFailure;
   const message = (err as Error)?.message ?? String(err);
   if ((err as Error)?.name === 'CACError') {
     const unknown = /^Unknown option `(.+)`$/.exec(message);

@@ -69,6 +69,8 @@ export interface TargetServer {
   /** `host:port`, IPv6 in brackets. */
   readonly address: string;
   stats(): TargetServerStats;
+  /** Resolves once no connection is open (at once when none is): a run's connections are all gone. */
+  idle(): Promise<void>;
   /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
@@ -88,6 +90,7 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
   const refusing = overLimit === 'refuse' && Number.isFinite(limit);
   let acceptor: Acceptor | null = null;
   let closing = false;
+  const idleWaiters: Array<() => void> = [];
   const layered = options.tls !== undefined || options.websocket === true;
   const secureContext = options.tls ? createSecureContext({ cert: options.tls.cert, key: options.tls.key }) : null;
   const webSockets = options.websocket ? webSocketLayer(options.reply, greeting) : null;
@@ -122,6 +125,7 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
     sockets.delete(this);
     active.delete(this);
     waiting.delete(this);
+    if (sockets.size === 0) for (const resolve of idleWaiters.splice(0)) resolve();
     if (closing || active.size >= limit) return;
     const next = waiting.values().next();
     if (!next.done) {
@@ -202,6 +206,7 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
     port,
     address: formatEndpoint({ host, port }),
     stats: () => ({ active: active.size, waiting: waiting.size, ...stats }),
+    idle: () => (sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     async close() {
       closing = true;
       const listener = server as Server | null;

@@ -5,6 +5,8 @@ export interface RecordingIO extends CliIO {
   readonly stdout: () => string;
   readonly stderr: () => string;
   interrupt(): void;
+  /** Calls `listener` after every write (to wait for a line). */
+  onWrite(listener: () => void): void;
 }
 
 /** Returns a recording CliIO with the given environment (GITHUB_STEP_SUMMARY unset unless given). */
@@ -12,9 +14,13 @@ export function recordingIO(env: Record<string, string> = {}): RecordingIO {
   let out = '';
   let err = '';
   const handlers = new Set<() => void>();
+  const listeners: Array<() => void> = [];
+  const wrote = (): void => {
+    for (const listener of listeners) listener();
+  };
   return {
-    out: (text) => void (out += text),
-    err: (text) => void (err += text),
+    out: (text) => void ((out += text), wrote()),
+    err: (text) => void ((err += text), wrote()),
     stdout: () => out,
     stderr: () => err,
     stdoutIsTTY: false,
@@ -29,6 +35,9 @@ export function recordingIO(env: Record<string, string> = {}): RecordingIO {
     },
     interrupt() {
       for (const handler of [...handlers]) handler();
+    },
+    onWrite(listener) {
+      listeners.push(listener);
     },
   };
 }

@@ -1,0 +1,154 @@
+/**
+ * Runs the test suite: the unit tests in one uvu process, and every integration test file in its
+ * own process, several at once (`--jobs N`, default: the CPU count + 1; most of an integration
+ * test's time is spent waiting on sockets and timers, not computing). Each process is bounded in
+ * time (`--timeout`, default 180 s) and killed with its children past it. Prints each file's
+ * result as it finishes and, at the end, one uvu-style summary for the whole suite.
+ *
+ * Usage: node --import tsx scripts/runTests.ts [--jobs N] [--timeout S] [unit|integration ...] [part of a file name ...]
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const UVU = join(ROOT, 'node_modules', 'uvu', 'bin.js');
+
+interface Job {
+  readonly name: string;
+  readonly dir: string;
+  readonly pattern: string;
+  /** Bigger jobs start first, so the last one to finish is a short one. */
+  readonly weight: number;
+}
+
+interface Outcome {
+  readonly job: Job;
+  readonly total: number;
+  readonly passed: number;
+  readonly skipped: number;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly output: string;
+}
+
+function parseArgs(argv: readonly string[]): {
+  jobs: number;
+  timeoutS: number;
+  suites: string[];
+  filters: string[];
+} {
+  let jobs = availableParallelism() + 1;
+  let timeoutS = 180;
+  const suites: string[] = [];
+  const filters: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--jobs') jobs = Math.max(1, Number(argv[++i]));
+    else if (arg === '--timeout') timeoutS = Math.max(1, Number(argv[++i]));
+    else if (arg === 'unit' || arg === 'integration') suites.push(arg);
+    else filters.push(arg);
+  }
+  return { jobs, timeoutS, suites: suites.length > 0 ? suites : ['unit', 'integration'], filters };
+}
+
+function jobsFor(suites: readonly string[], filters: readonly string[]): Job[] {
+  const jobs: Job[] = [];
+  const files = (dir: string): string[] =>
+    readdirSync(join(ROOT, dir))
+      .filter((f) => f.endsWith('.test.ts') && (filters.length === 0 || filters.some((x) => f.includes(x))))
+      .sort();
+  if (suites.includes('unit')) {
+    const unit = files('test/unit');
+    if (unit.length > 0)
+      jobs.push({
+        name: 'unit',
+        dir: 'test/unit',
+        pattern: `^(${unit.map((f) => f.replace(/\./g, '\\.')).join('|')})$`,
+        weight: 0,
+      });
+  }
+  if (suites.includes('integration')) {
+    for (const f of files('test/integration')) {
+      const escaped = f.replace(/\./g, '\\.');
+      jobs.push({
+        name: `integration/${f}`,
+        dir: 'test/integration',
+        pattern: `^${escaped}$`,
+        weight: statSync(join(ROOT, 'test/integration', f)).size,
+      });
+    }
+  }
+  return jobs.sort((a, b) => b.weight - a.weight);
+}
+
+/** Returns the number after `label:` in uvu's summary, or 0. */
+const summaryNumber = (output: string, label: string): number =>
+  Number(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm').exec(output)?.[1] ?? 0);
+
+function run(job: Job, timeoutS: number): Promise<Outcome> {
+  const startMs = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', UVU, job.dir, job.pattern, '--no-color'], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => void (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => void (output += d.toString()));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {}
+    }, timeoutS * 1000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) output += `\n   FAIL  ${job.name} ran past ${timeoutS} s and was killed\n`;
+      const total = summaryNumber(output, 'Total');
+      const passed = summaryNumber(output, 'Passed');
+      resolve({
+        job,
+        total: Math.max(total, passed + (code === 0 ? 0 : 1)),
+        passed,
+        skipped: summaryNumber(output, 'Skipped'),
+        ok: code === 0 && !timedOut && total === passed + summaryNumber(output, 'Skipped'),
+        ms: performance.now() - startMs,
+        output,
+      });
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  const { jobs, timeoutS, suites, filters } = parseArgs(process.argv.slice(2));
+  const queue = jobsFor(suites, filters);
+  const startMs = performance.now();
+  const outcomes: Outcome[] = [];
+  const worker = async (): Promise<void> => {
+    for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+      const outcome = await run(job, timeoutS);
+      outcomes.push(outcome);
+      // uvu's own summary lines are dropped here: the suite's one summary comes at the end.
+      const body = outcome.output
+        .split('\n')
+        .filter((line) => !/^\s*(Total|Passed|Skipped|Duration):/.test(line))
+        .join('\n')
+        .trim();
+      const line = `${outcome.ok ? 'ok  ' : 'FAIL'} ${job.name}: ${outcome.passed} of ${outcome.total} passed in ${(outcome.ms / 1000).toFixed(1)} s`;
+      process.stdout.write(`${line}\n${outcome.ok ? '' : `${body}\n`}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker));
+  const sum = (f: (o: Outcome) => number): number => outcomes.reduce((n, o) => n + f(o), 0);
+  process.stdout.write(
+    `\n  Total:     ${sum((o) => o.total)}\n  Passed:    ${sum((o) => o.passed)}\n  Skipped:   ${sum((o) => o.skipped)}\n  Duration:  ${(performance.now() - startMs).toFixed(0)}ms\n\n`,
+  );
+  return outcomes.every((o) => o.ok) ? 0 : 1;
+}
+
+process.exitCode = await main();

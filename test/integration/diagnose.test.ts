@@ -1,0 +1,68 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { diagnoseResult } from '../../src/probe/diagnose.js';
+import { rampAgainst } from '../helpers/ramp.js';
+import { closedPort, withServer } from '../helpers/servers.js';
+
+// Real runs: each built-in behaviour produces its diagnosis.
+const fast = { ramp: '1600/s', round: '250ms', settle: '200ms' };
+const realCases: Array<[string, Parameters<typeof withServer>[0], Record<string, string>, RegExp]> = [
+  [
+    'refuse: stops listening at the limit',
+    { maxConnections: 60, overLimit: 'refuse' },
+    fast,
+    /past 60 connections the target refuses new ones/,
+  ],
+  [
+    'error-close: accepts, says why, closes',
+    { maxConnections: 60, overLimit: 'error-close' },
+    fast,
+    /past 60 connections the target accepts, then closes, saying "-ERR max number of clients reached"/,
+  ],
+  [
+    'close: accepts and closes without a word',
+    { maxConnections: 60, overLimit: 'close' },
+    fast,
+    /past 60 connections the target accepts, then closes without a word/,
+  ],
+  [
+    'reset: accepts and resets',
+    { maxConnections: 60, overLimit: 'reset' },
+    fast,
+    /past 60 connections the target accepts, then resets/,
+  ],
+  [
+    'evict-oldest: held ones dropped while new ones succeed',
+    { maxConnections: 60, overLimit: 'evict-oldest' },
+    fast,
+    /evicts old connections to admit new ones, so it never holds more than 60/,
+  ],
+  [
+    'queue with --expect: open but never served',
+    { maxConnections: 60, overLimit: 'queue', reply: 'echo', backlog: 1000 },
+    { ...fast, send: 'x\\n', expect: 'x', expectTimeout: '500ms' },
+    /past 60 connections new ones open but are never served/,
+  ],
+  [
+    'queue with a tiny backlog: SYNs dropped after a plateau',
+    { maxConnections: 40, overLimit: 'queue', backlog: 2 },
+    { ...fast, dialTimeout: '300ms' },
+    /connect timeouts after a plateau at 4\d: the target's accept queue is full/,
+  ],
+];
+for (const [name, server, flags, cause] of realCases) {
+  test(`diagnosis from a real run: ${name}`, async () => {
+    await withServer(server, async (target) => {
+      const d = diagnoseResult(await rampAgainst(target.address, flags));
+      assert.is(d.side, 'target');
+      assert.match(d.cause, cause, `${d.cause} (max ${d.side})`);
+    });
+  });
+}
+
+test('diagnosis from a real run: nothing listens', async () => {
+  const d = diagnoseResult(await rampAgainst(`127.0.0.1:${await closedPort()}`, fast));
+  assert.match(d.cause, /nothing listens on that address and port/);
+});
+
+test.run();

@@ -1,0 +1,60 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { OverLimit } from '../../src/servers/targetServer.js';
+import { rampAgainst } from '../helpers/ramp.js';
+import { withServer } from '../helpers/servers.js';
+
+const LIMIT = 200;
+// Short rounds: the rules are the same at any round length (rampLoop.test.ts checks them on a fake
+// clock); what these runs check is that real sockets give the exact limit.
+const FAST = { round: '300ms', settle: '200ms', expectTimeout: '500ms', dialTimeout: '1s', maxDuration: '20s' };
+
+// Every over-limit behaviour, at a slow and a fast ramp: the maximum is exactly the limit.
+const matrix: Array<{ overLimit: OverLimit; ramp: string; verify: boolean }> = [
+  { overLimit: 'close', ramp: '333/s', verify: false }, // accept then close, 2 steps per limit
+  { overLimit: 'close', ramp: '2k/s', verify: false }, // whole limit in one round
+  { overLimit: 'error-close', ramp: '1k/s', verify: false }, // error line then close
+  { overLimit: 'error-close', ramp: '1k/s', verify: true }, // ...with verification: a mismatch
+  { overLimit: 'reset', ramp: '1k/s', verify: false }, // RST
+  { overLimit: 'queue', ramp: '1k/s', verify: true }, // stop accepting: only a reply tells
+  { overLimit: 'evict-oldest', ramp: '1k/s', verify: false }, // drop the oldest for the newest
+];
+
+for (const c of matrix) {
+  test(`maximum equals the limit: ${c.overLimit} at ${c.ramp}${c.verify ? ' with --send/--expect' : ''}`, async () => {
+    await withServer({ maxConnections: LIMIT, overLimit: c.overLimit, reply: 'echo' }, async (server) => {
+      const verify = c.verify ? { send: 'ping\\n', expect: 'ping' } : {};
+      const result = await rampAgainst(server.address, { ramp: c.ramp, ...FAST, ...verify });
+      assert.is(result.maximum, LIMIT, JSON.stringify(result.rounds.map((r) => [r.target, r.held, r.failures])));
+      assert.is(result.verdict, 'limit-found');
+      assert.is(result.exitCode, 0);
+      assert.ok(result.breakingPoint !== null && result.breakingPoint.target > LIMIT, 'breaks above the limit');
+      assert.is(result.warnings.length, c.verify ? 0 : 1);
+      if (c.overLimit === 'error-close') {
+        const kind = c.verify ? 'verify-mismatch' : 'closed';
+        assert.ok((result.failures[kind] ?? 0) > 0, kind);
+        assert.match(
+          result.evidence[kind]?.bytes ?? '',
+          /max number of clients/,
+          "the server's words are kept as evidence",
+        );
+      }
+      if (c.overLimit === 'reset') assert.ok((result.failures.reset ?? 0) > 0);
+      if (c.overLimit === 'queue') assert.ok((result.failures['verify-timeout'] ?? 0) > 0);
+      if (c.overLimit === 'evict-oldest') assert.ok(result.droppedHeld > 0, 'held connections were evicted');
+    });
+  });
+}
+
+test('limit not reached: --max-connections held for a round', async () => {
+  await withServer({ reply: 'echo' }, async (server) => {
+    const result = await rampAgainst(server.address, { ramp: '2k/s', maxConnections: '300', ...FAST });
+    assert.is(result.maximum, 300);
+    assert.is(result.stopReason, 'max-connections');
+    assert.is(result.verdict, 'limit-not-reached');
+    assert.is(result.breakingPoint, null);
+    assert.is(server.stats().peakActive, 300, 'never more than asked');
+  });
+});
+
+test.run();

@@ -1,0 +1,37 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildProbeConfig } from '../../src/config/probeConfig.js';
+import { renderRampReport } from '../../src/report/rampText.js';
+import { makeRecordValidator } from '../../src/report/validateRunRecord.js';
+import { buildRunRecord } from '../../src/report/runRecord.js';
+import { readEnvironment } from '../../src/probe/environment.js';
+import { rampAgainst } from '../helpers/ramp.js';
+import { withServer } from '../helpers/servers.js';
+
+test('--refine against a real target: both passes reported, the limit confirmed', async () => {
+  await withServer({ maxConnections: 100, overLimit: 'error-close', reply: 'echo' }, async (server) => {
+    const flags = { ramp: '500/s', settle: '200ms', send: 'x\\n', expect: 'x', refine: true };
+    const r = await rampAgainst(server.address, flags);
+    assert.equal(
+      [r.firstPass?.maximum, r.firstPass?.ratePerSec, r.maximum, r.settings.from, r.settings.ratePerSec],
+      [100, 500, 100, 80, 100],
+    );
+    assert.match(
+      renderRampReport(r, { width: 80, color: false }),
+      /Refined: first pass at 500\/s found 100; this pass, from 80 at 100\/s, found 100: confirmed/,
+    );
+    const config = buildProbeConfig(flags, [server.address], () => Buffer.alloc(0));
+    const record = buildRunRecord({
+      version: '0',
+      argv: [],
+      startedAt: new Date(),
+      endedAt: new Date(),
+      config,
+      environment: readEnvironment(),
+      result: r,
+    });
+    assert.is(makeRecordValidator()(JSON.parse(JSON.stringify(record))), null);
+  });
+});
+
+test.run();

@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { systemClock } from '../../src/clock.js';
+import { type LiveCounts } from '../../src/fleet/fleetReading.js';
+import type { FleetControl } from '../../src/fleet/fleetControl.js';
+import { buildRoutes } from '../../src/net/routes.js';
+import { ShardedFleet } from '../../src/fleet/shardedFleet.js';
+import type { ShardFleetOptions } from '../../src/fleet/shardProtocol.js';
+import { withServer } from '../helpers/servers.js';
+
+const options = (ports: readonly number[], over: Partial<ShardFleetOptions> = {}): ShardFleetOptions => ({
+  routes: buildRoutes(
+    ports.map((port) => ({ host: '127.0.0.1', port, family: 4 })),
+    [],
+  ),
+  dialTimeoutMs: 2000,
+  keepaliveMs: 0,
+  maxInflight: 64,
+  expectTimeoutMs: 1000,
+  settleMs: 50,
+  ...over,
+});
+
+/** Resolves once the fleet's live counts satisfy the predicate; polls a bounded number of times. */
+async function until(fleet: FleetControl, ok: (live: Readonly<LiveCounts>) => boolean): Promise<Readonly<LiveCounts>> {
+  for (let i = 0; i < 1000; i++) {
+    const live = await fleet.liveCounts();
+    if (ok(live)) return live;
+    await systemClock.sleep(10);
+  }
+  throw new Error(`timed out: ${JSON.stringify(await fleet.liveCounts())}`);
+}
+
+test('shards: counts across three processes are exact, and every connection closes on stop', async () => {
+  await withServer({}, async (a) => {
+    await withServer({}, async (b) => {
+      const fleet = await ShardedFleet.start(options([a.port, b.port]), 3, systemClock.now);
+      try {
+        assert.is(new Set(fleet.pids).size, 3);
+        assert.is(await fleet.lastOpenAtMs(), null, 'nothing opened yet');
+        const askedAt = systemClock.now();
+        fleet.request(301);
+        const live = await until(fleet, (l) => l.held === 301);
+        const readAt = systemClock.now();
+        const lastOpen = await fleet.lastOpenAtMs();
+        // Held means open and then settled for 50 ms: the newest open came after the ask and before the read.
+        assert.ok(
+          lastOpen !== null && lastOpen > askedAt && lastOpen < readAt,
+          `asked ${askedAt}, newest open ${lastOpen}, read ${readAt}`,
+        );
+        assert.equal(live, { queued: 0, dialing: 0, unverified: 0, settling: 0, held: 301 });
+        const obs = await fleet.observe();
+        assert.equal(
+          [obs.requested, obs.started, obs.established, obs.failed, obs.latency.connect.count],
+          [301, 301, 301, 0, 301],
+        );
+        assert.is(a.stats().active + b.stats().active, 301, 'the servers agree');
+        assert.ok(a.stats().active >= 100 && b.stats().active >= 100, 'both destinations got their share');
+      } finally {
+        await fleet.stop();
+      }
+      for (let i = 0; i < 500 && a.stats().active + b.stats().active > 0; i++) await systemClock.sleep(10);
+      assert.is(a.stats().active + b.stats().active, 0, 'stop closed every connection in every shard');
+    });
+  });
+});
+
+test('shards: one that dies is reported as shard-lost with what it held, and the rest keep counting', async () => {
+  await withTwoShards(40, async (fleet, victim) => {
+    process.kill(victim, 'SIGKILL');
+    const obs = await (async () => {
+      for (let i = 0; i < 500; i++) {
+        const o = await fleet.observe();
+        if (o.failures['shard-lost']) return o;
+        await systemClock.sleep(10);
+      }
+      throw new Error('the dead shard was never reported');
+    })();
+    assert.is(obs.failures['shard-lost'], 20, 'the 20 it held are lost, not silently gone');
+    assert.is(obs.live.held, 20, 'the other shard still holds its 20');
+    // Its exit, or a read written to it after it died but before its exit was seen (EPIPE): either names it.
+    assert.match(
+      obs.evidence['shard-lost']?.message ?? '',
+      new RegExp(`pid ${victim}\\) (exited on SIGKILL|could not be reached)`),
+    );
+    fleet.request(10);
+    await until(fleet, (l) => l.held === 30);
+  });
+});
+
+test('shards: a command written to a shard that has just died (EPIPE) marks it lost instead of crashing the prober', async () => {
+  await withTwoShards(10, async (fleet, victim) => {
+    process.kill(victim, 'SIGKILL');
+    // Without yielding to the event loop, wait (bounded) until the kernel has made it a zombie:
+    // the shard's end of the channel is closed, but this process has not read that yet, so the
+    // next write fails with EPIPE, the race that CI hit between a shard's death and its exit event.
+    const deadline = Date.now() + 5000;
+    while (!isZombie(victim) && Date.now() < deadline);
+    assert.ok(isZombie(victim), 'the shard died');
+    fleet.request(4);
+    fleet.cancelQueued();
+    const obs = await fleet.observe();
+    assert.ok(obs.failures['shard-lost'], 'the dead shard is reported');
+    assert.is(obs.failed, obs.failures['shard-lost'], 'only as shard-lost');
+    assert.is(obs.live.held, 5, 'the other shard still holds its share');
+  });
+});
+
+/** Runs `fn` with two shards holding `held` connections to a built-in target (read once), and the first shard's pid. */
+async function withTwoShards(held: number, fn: (fleet: ShardedFleet, victim: number) => Promise<void>): Promise<void> {
+  await withServer({}, async (server) => {
+    const fleet = await ShardedFleet.start(options([server.port]), 2, systemClock.now);
+    try {
+      fleet.request(held);
+      await until(fleet, (l) => l.held === held);
+      await fleet.observe();
+      await fn(fleet, fleet.pids[0] as number);
+    } finally {
+      await fleet.stop();
+    }
+  });
+}
+
+/**
+ * True once every thread of the process has exited and it waits to be reaped (Linux /proc): its
+ * descriptors are closed by then. The main thread turns zombie before the other threads are gone,
+ * so the state alone is not enough.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return /^State:\s+Z/m.test(status) && /^Threads:\s+1$/m.test(status);
+  } catch {
+    return true;
+  }
+}
+
+test.run();

@@ -1,0 +1,63 @@
+// diagnose() on plain numbers; the same causes from real runs are in integration/diagnose.test.ts.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { diagnose, type DiagnosisInput } from '../../src/probe/diagnose.js';
+
+const input = (over: Partial<DiagnosisInput>): DiagnosisInput => ({
+  maximum: 500,
+  failures: {},
+  breaking: null,
+  evidence: {},
+  droppedHeld: 0,
+  droppedOldest: 0,
+  interrupted: false,
+  ...over,
+});
+
+test('diagnose: the cause from failure kinds and evidence (plain numbers)', () => {
+  const cases: Array<[Partial<DiagnosisInput>, 'target' | 'prober' | 'none', RegExp]> = [
+    [{ failures: { 'fd-limit': 3, refused: 50 } }, 'prober', /out of file descriptors/], // prober limits win over target kinds
+    [{ failures: { 'addr-unavailable': 1 } }, 'prober', /ephemeral ports/],
+    [{ failures: { 'no-buffers': 1 } }, 'prober', /socket buffers/],
+    [{ failures: { closed: 40 }, droppedHeld: 40 }, 'target', /evicts old connections/], // the held ones went
+    [{ failures: { closed: 40 }, droppedOldest: 38 }, 'target', /evicts old connections/], // at a fast ramp the oldest are still settling
+    [{ failures: { closed: 40 }, droppedHeld: 2 }, 'target', /closes without a word/], // new ones were closed, not old ones
+    [{}, 'none', /no limit found: the target held 500/],
+    [{ interrupted: true }, 'none', /interrupted before any failure/],
+    [{ maximum: 0, failures: { refused: 9 } }, 'target', /nothing listens/],
+    [{ failures: { refused: 9 } }, 'target', /past 500 connections the target refuses/],
+    [{ maximum: 0, failures: { timeout: 9 } }, 'target', /no answer to any SYN/],
+    [{ failures: { timeout: 9, 'verify-timeout': 2 } }, 'target', /plateau at 500: the target's accept queue is full/], // dominant kind
+    [
+      { failures: { closed: 9 }, evidence: { closed: { bytes: '-ERR max number of clients reached\r\n' } } },
+      'target',
+      /saying "-ERR max number of clients reached": an application connection limit/,
+    ],
+    [
+      {
+        failures: { 'verify-mismatch': 9 },
+        evidence: { 'verify-mismatch': { bytes: '\r\nToo many connections\r\nbye' } },
+      },
+      'target',
+      /saying "Too many connections"/,
+    ], // first non-empty line
+    [{ failures: { reset: 9 } }, 'target', /then resets \(RST\)/],
+    [{ failures: { 'verify-timeout': 9 } }, 'target', /never served: the application stopped accepting/],
+    [
+      { failures: { 'verify-timeout': 9 }, evidence: { 'verify-timeout': { bytes: 'HTTP/1.1 403 Forbidden\r\n' } } },
+      'target',
+      /answers, but not with --expect: it said "HTTP\/1.1 403 Forbidden"/,
+    ],
+    [{ failures: { closed: 1, refused: 9 }, breaking: { closed: 5 } }, 'target', /closes/], // the breaking round decides
+    [{ failures: { unreachable: 1 } }, 'target', /unreachable/],
+    [{ failures: { other: 1 }, evidence: { other: { message: 'boom' } } }, 'target', /unclassified errors: boom/],
+  ];
+  for (const [over, side, cause] of cases) {
+    const d = diagnose(input(over));
+    assert.is(d.side, side, JSON.stringify(over));
+    assert.match(d.cause, cause, JSON.stringify(over));
+    assert.ok(d.lookAt.length > 0, 'always something to look at');
+  }
+});
+
+test.run();

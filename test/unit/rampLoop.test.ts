@@ -1,0 +1,180 @@
+// The ramp loop (runRamp) on a fake clock with a simulated fleet: every number is exact, and no
+// test waits for real time. The same rules against real sockets are in probe.test.ts.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildProbeConfig, type RawOptions } from '../../src/config/probeConfig.js';
+import type { RampProgress, RampResult } from '../../src/probe/result.js';
+import { roundDialBudget } from '../../src/probe/rampRules.js';
+import { runRamp, UNVERIFIED_WARNING } from '../../src/probe/runRamp.js';
+import { fakeClock, simulatedFleet, type SimulatedFleet, type SimulatedTarget } from '../helpers/simulatedFleet.js';
+
+interface Ramped {
+  readonly result: RampResult;
+  readonly fleet: SimulatedFleet;
+  readonly progress: RampProgress[];
+}
+
+/** Runs a ramp with these flags against a simulated target; `abortAtMs` plays Ctrl-C at that fake time. */
+async function ramp(raw: RawOptions, target: Omit<SimulatedTarget, 'settleMs'>, abortAtMs?: number): Promise<Ramped> {
+  const config = buildProbeConfig({ settle: '100ms', ...raw }, ['127.0.0.1:9'], () => Buffer.alloc(0));
+  const clock = fakeClock();
+  const fleet = simulatedFleet({ settleMs: config.settleMs, ...target }, clock);
+  const controller = new AbortController();
+  if (abortAtMs !== undefined) clock.at(abortAtMs, () => controller.abort());
+  const progress: RampProgress[] = [];
+  const result = await runRamp(config, {
+    fleet,
+    clock,
+    signal: controller.signal,
+    dialed: '127.0.0.1:9',
+    onProgress: (p) => progress.push(p),
+    progressEveryMs: 250,
+  });
+  return { result, fleet, progress };
+}
+
+/** Returns how many connections were asked for between two fake times. */
+const askedBetween = (fleet: SimulatedFleet, fromMs: number, toMs: number): number =>
+  fleet.requests.filter(([t]) => t >= fromMs && t < toMs).reduce((n, [, c]) => n + c, 0);
+
+// The maximum is the limit exactly, whatever the over-limit behaviour and the step; the round that
+// breaks is the first whose target passes the limit.
+const exact: Array<{ name: string; raw: RawOptions; target: Omit<SimulatedTarget, 'settleMs'>; targets: number[] }> = [
+  {
+    name: 'refused past 200, two steps per limit',
+    raw: { ramp: '100/s' },
+    target: { limit: 200, overLimit: 'refuse' },
+    targets: [100, 200, 300],
+  },
+  {
+    name: 'closed past 200, the whole limit in one round',
+    raw: { ramp: '2k/s', round: '250ms' },
+    target: { limit: 200, overLimit: 'close' },
+    targets: [500],
+  },
+  {
+    name: 'queued past 150, verified by --expect',
+    raw: { ramp: '50/s', send: 'hi', expect: 'hi', expectTimeout: '300ms' },
+    target: { limit: 150, overLimit: 'queue', expectTimeoutMs: 300 },
+    targets: [50, 100, 150, 200],
+  },
+  {
+    name: '--from 100: the first round starts a step above it',
+    raw: { ramp: '100/s', from: '100' },
+    target: { limit: 250, overLimit: 'refuse' },
+    targets: [200, 300],
+  },
+];
+for (const c of exact) {
+  test(`maximum is the limit exactly: ${c.name}`, async () => {
+    const { result } = await ramp(c.raw, c.target);
+    assert.is(result.maximum, c.target.limit);
+    assert.equal(
+      result.rounds.map((r) => r.target),
+      c.targets,
+    );
+    assert.is(result.stopReason, 'round-failed');
+    assert.equal([result.verdict, result.exitCode], ['limit-found', 0]);
+    assert.is(result.breakingPoint?.target, c.targets.at(-1));
+  });
+}
+
+test('dials are paced evenly through the round: 100 in 1 s is one every 10 ms', async () => {
+  const { fleet } = await ramp({ ramp: '100/s', maxConnections: '100' }, { limit: 1000, overLimit: 'refuse' });
+  assert.is(askedBetween(fleet, 0, 1000), 100);
+  // Every quarter of the round asks for a quarter of the step, give or take the one due at its edge.
+  for (let q = 0; q < 4; q++) {
+    const n = askedBetween(fleet, q * 250, (q + 1) * 250);
+    assert.ok(n >= 24 && n <= 26, `quarter ${q + 1}: ${n}`);
+  }
+});
+
+test('--max-duration: exactly the rounds that fit, then limit-not-reached', async () => {
+  const { result } = await ramp(
+    { ramp: '50/s', round: '200ms', maxDuration: '1s' },
+    { limit: 1000, overLimit: 'refuse' },
+  );
+  assert.is(result.rounds.length, 5);
+  assert.equal(
+    result.rounds.map((r) => r.target),
+    [10, 20, 30, 40, 50],
+  );
+  assert.equal(
+    [result.stopReason, result.maximum, result.verdict, result.exitCode],
+    ['max-duration', 50, 'limit-not-reached', 0],
+  );
+});
+
+test('--max-connections: held for a round, never more asked than that', async () => {
+  const { result, fleet } = await ramp({ ramp: '1k/s', maxConnections: '300' }, { limit: 1000, overLimit: 'refuse' });
+  assert.equal(
+    [result.stopReason, result.maximum, result.verdict, result.breakingPoint],
+    ['max-connections', 300, 'limit-not-reached', null],
+  );
+  assert.is(askedBetween(fleet, 0, Number.POSITIVE_INFINITY), 300);
+});
+
+test('reopens share the round budget: a target that closes what it cannot serve gets at most a step per round', async () => {
+  const { result, fleet } = await ramp(
+    { ramp: '50/s', errorThreshold: '100%', maxDuration: '4s' },
+    { limit: 100, overLimit: 'close' },
+  );
+  assert.is(result.maximum, 100);
+  for (let i = 0; i < result.rounds.length; i++) {
+    const asked = askedBetween(fleet, i * 1000, (i + 1) * 1000);
+    assert.ok(asked <= roundDialBudget(result.settings as never, i), `round ${i + 1} asked ${asked}`);
+  }
+  assert.ok(askedBetween(fleet, 0, Number.POSITIVE_INFINITY) <= 200, 'at most 4 steps of 50 in 4 s');
+});
+
+test('--no-reopen: one dial per new slot, however many close', async () => {
+  const { result, fleet } = await ramp({ ramp: '100/s', reopen: false }, { limit: 20, overLimit: 'close' });
+  assert.is(result.maximum, 20);
+  assert.is(askedBetween(fleet, 0, Number.POSITIVE_INFINITY), result.rounds.at(-1)?.target);
+});
+
+test("the prober's own limit stops the run as prober-limited (exit 3), not as the target's", async () => {
+  const { result } = await ramp({ ramp: '100/s' }, { limit: 1000, overLimit: 'refuse', proberLimit: 150 });
+  assert.equal([result.stopReason, result.verdict, result.exitCode], ['prober-limit', 'prober-limited', 3]);
+  assert.ok((result.failures['fd-limit'] ?? 0) > 0);
+});
+
+test('a queue without --expect looks served: more than the limit, and the warning says why', async () => {
+  const { result } = await ramp({ ramp: '100/s', maxConnections: '150' }, { limit: 50, overLimit: 'queue' });
+  assert.is(result.maximum, 150);
+  assert.equal(result.warnings, [UNVERIFIED_WARNING]);
+});
+
+test('refused from the first dial: maximum 0, not-served (exit 2)', async () => {
+  const { result } = await ramp({ ramp: '50/s' }, { limit: 0, overLimit: 'refuse' });
+  assert.equal([result.maximum, result.verdict, result.exitCode, result.rounds.length], [0, 'not-served', 2, 1]);
+  assert.ok((result.failures.refused ?? 0) > 0);
+});
+
+test('the gate: stops once --min-concurrency is held, never ramping past it', async () => {
+  const { result, fleet } = await ramp({ ramp: '100/s', minConcurrency: '200' }, { limit: 1000, overLimit: 'refuse' });
+  assert.equal([result.maximum, result.verdict, result.exitCode], [200, 'gate-met', 0]);
+  assert.is(askedBetween(fleet, 0, Number.POSITIVE_INFINITY), 200);
+});
+
+test('Ctrl-C: the run stops where it is, keeps what it measured, verdict interrupted (exit 130)', async () => {
+  const { result } = await ramp({ ramp: '100/s', round: '500ms' }, { limit: 1000, overLimit: 'refuse' }, 1250);
+  assert.equal([result.verdict, result.exitCode, result.stopReason], ['interrupted', 130, 'interrupted']);
+  assert.is(result.rounds.length, 3, 'two whole rounds and the one cut short');
+  assert.is(
+    result.maximum,
+    result.finalHeld,
+    'what was held when it stopped, settled connections of the cut round included',
+  );
+  assert.ok(result.maximum > (result.rounds[1]?.held ?? 0) && result.maximum < 150, `${result.maximum}`);
+});
+
+test('progress comes every --interval of the run, no more often', async () => {
+  const { result, progress } = await ramp({ ramp: '100/s', maxDuration: '3s' }, { limit: 1000, overLimit: 'refuse' });
+  assert.is(result.durationMs >= 3000, true);
+  const times = progress.map((p) => p.atMs);
+  for (let i = 1; i < times.length; i++) assert.ok((times[i] as number) - (times[i - 1] as number) >= 250, `${times}`);
+  assert.ok(times.length >= 11 && times.length <= 12, `${times.length} progress calls in 3 s`);
+});
+
+test.run();
