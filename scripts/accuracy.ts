@@ -6,7 +6,7 @@
 import { buildProbeConfig } from '../src/config/probeConfig.js';
 import { resolveTarget } from '../src/net/resolve.js';
 import { runRampProbe } from '../src/probe/runRampProbe.js';
-import { OVER_LIMIT_BEHAVIOURS } from '../src/servers/targetServer.js';
+import { OVER_LIMIT_BEHAVIOURS } from '../src/servers/targetOptions.js';
 import { startCli } from '../test/helpers/cli.js';
 
 const LIMITS = [200, 1000, 3000];

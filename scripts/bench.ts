@@ -4,8 +4,9 @@
  * (dist/bin.js) as its own process tree, several times; the medians are printed and all runs are
  * written as JSON to bench-results/. Traffic goes to 127.0.0.1 only.
  *
- *   npm run bench                 open-and-hold 10k, 50k, 100k and churn, 3 runs each
+ *   npm run bench                 startup, then open-and-hold 10k, 50k, 100k and churn, 3 runs each
  *   npm run bench -- 10k churn    only those scenarios
+ *   npm run bench -- startup      --version, --help and a usage error against node -e 0 (15 runs)
  *   npm run bench -- --runs 5     more runs
  *   npm run bench -- soak         5k connections churning for 10 minutes; RSS must stay flat
  *
@@ -20,6 +21,7 @@ import { median } from 'simple-statistics';
 import { readEnvironment } from '../src/probe/environment.js';
 import { FD_RESERVE, workersFor } from '../src/probe/preflight.js';
 import { startHoldServer, type HoldServer } from '../src/servers/holdServer.js';
+import { benchStartup, startupTable, type StartupResult } from './benchStartup.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = `${ROOT}dist/bin.js`;
@@ -292,8 +294,26 @@ async function main(): Promise<void> {
   const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 3;
   const words = argv.filter((w, i) => !w.startsWith('--') && argv[i - 1] !== '--runs');
   const chosen = SCENARIOS.filter((s) => (words.length === 0 ? !s.soak : words.includes(s.name)));
+  const withStartup = words.length === 0 || words.includes('startup');
+  let startup: StartupResult[] = [];
+  if (withStartup) {
+    startup = benchStartup(BIN, runsAt >= 0 ? runs : 15);
+    process.stdout.write(`${startupTable(startup)}\n\n`);
+  }
+  if (chosen.length === 0 && withStartup) {
+    const file = `${ROOT}bench-results/startup-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+    mkdirSync(`${ROOT}bench-results`, { recursive: true });
+    writeFileSync(
+      file,
+      `${JSON.stringify({ node: process.version, cores: availableParallelism(), startup }, null, 2)}\n`,
+    );
+    process.stderr.write(`bench: results in ${file}\n`);
+    return;
+  }
   if (chosen.length === 0)
-    throw new Error(`no scenario named ${words.join(' ')}; choose from ${SCENARIOS.map((s) => s.name).join(', ')}`);
+    throw new Error(
+      `no scenario named ${words.join(' ')}; choose from startup, ${SCENARIOS.map((s) => s.name).join(', ')}`,
+    );
   const fdSoft = readEnvironment().fdLimit?.soft ?? 1024;
   mkdirSync(`${ROOT}bench-results`, { recursive: true });
   const results: RunResult[] = [];
@@ -390,7 +410,7 @@ async function main(): Promise<void> {
   const file = `${ROOT}bench-results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(
     file,
-    `${JSON.stringify({ node: process.version, cores: availableParallelism(), fdSoft, listeners: LISTENERS, targetWorkers, peer: { connections: PEER_CONNECTIONS, inflight: PEER_INFLIGHT, netMs: peers.net, handleMs: peers.handle, churnPerSec: peers.churn, cOpenMs: peers['c-open'], cChurnPerSec: peers['c-churn'] }, results, medians: rows.map(({ scenario, of, ...m }) => ({ scenario: scenario.name, runs: of.length, ...m })) }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, cores: availableParallelism(), startup, fdSoft, listeners: LISTENERS, targetWorkers, peer: { connections: PEER_CONNECTIONS, inflight: PEER_INFLIGHT, netMs: peers.net, handleMs: peers.handle, churnPerSec: peers.churn, cOpenMs: peers['c-open'], cChurnPerSec: peers['c-churn'] }, results, medians: rows.map(({ scenario, of, ...m }) => ({ scenario: scenario.name, runs: of.length, ...m })) }, null, 2)}\n`,
   );
   process.stderr.write(`bench: results in ${file}\n`);
   if (results.some((r) => !r.exact)) process.exitCode = 1;

@@ -1,39 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CliIO } from './cliIO.js';
-import { systemClock } from '../clock.js';
-import { buildProbeConfig, type ProbeConfig, type RawOptions } from '../config/probeConfig.js';
-import { readEnvironment } from '../probe/environment.js';
-import { preflight, runReach, workersFor } from '../probe/preflight.js';
-import { fixedStatus, runFixed } from '../probe/fixedProbe.js';
-import { resolveSources } from '../net/localSources.js';
-import { isLoopback, isLoopbackName } from '../net/loopback.js';
-import { formatEndpoint, resolveTarget, type Endpoint } from '../net/resolve.js';
-import { resultLine } from '../report/explain.js';
-import { renderFixedReport } from '../report/fixedText.js';
-import { renderRampReport } from '../report/rampText.js';
-import { formatStatusLine } from '../report/statusLine.js';
-import { formatTraffic } from '../report/trafficText.js';
-import type { FixedResult, RampResult } from '../probe/result.js';
-import { buildRunRecord } from '../report/runRecord.js';
-import { buildRoutes, describeRoutes } from '../net/routes.js';
-import { runRampProbe, type RampWay } from '../probe/runRampProbe.js';
-import { startFleet } from '../probe/startFleet.js';
-import type { FleetObservation } from '../fleet/fleetReading.js';
+import { buildProbeConfig, type RawOptions } from '../config/probeConfig.js';
 import { TEST_CERT } from '../config/serveConfig.js';
-import { startTargetServer, type TargetServer } from '../servers/targetServer.js';
+import type { TargetServer } from '../servers/targetServer.js';
+import type { ProbeContext } from './runProbe.js';
 import { parsePort } from '../units.js';
-import { startMetricsSinks } from './metricsSinks.js';
 import { UsageError } from '../usageError.js';
-import { progressPrinter } from './progressPrinter.js';
-import { confirmOutside } from './confirmOutside.js';
-import { checkOutputPaths, stdoutTaken, writeRecordOutputs } from './recordOutputs.js';
-
-/** What the probe command needs besides its options: the raw argv (for the record) and the version. */
-export interface ProbeContext {
-  readonly argv: readonly string[];
-  readonly version: string;
-}
 
 /** Runs the probe command (fixed or ramp mode), writes every requested output, and returns the exit code. */
 export async function probeCommand(
@@ -50,11 +23,10 @@ export async function probeCommand(
       listener && raw.tls === true && raw.ca === undefined && raw.insecure === undefined
         ? { ...raw, ca: fileURLToPath(TEST_CERT.cert) }
         : raw;
-    return await probe(
-      buildProbeConfig(trusted, destinations, (path) => readFileSync(path)),
-      io,
-      context,
-    );
+    const config = buildProbeConfig(trusted, destinations, (path) => readFileSync(path));
+    // The run itself (sockets, TLS, WebSocket, shards, reports) is loaded only once the options are valid.
+    const { runProbe } = await import('./runProbe.js');
+    return await runProbe(config, io, context);
   } finally {
     await listener?.close();
   }
@@ -66,6 +38,7 @@ async function startListener(raw: RawOptions, io: CliIO): Promise<TargetServer |
   if (typeof raw.listenPort !== 'string') throw new UsageError('-l/--listen-port needs a port; use 0 for any free one');
   const port = parsePort(raw.listenPort, '-l/--listen-port', true);
   const tls = raw.tls === true ? { cert: readFileSync(TEST_CERT.cert), key: readFileSync(TEST_CERT.key) } : undefined;
+  const { startTargetServer } = await import('../servers/targetServer.js');
   try {
     const server = await startTargetServer({ port, reply: 'echo', tls, websocket: raw.websocket === true });
     if (raw.quiet !== true) io.err(`listening on ${server.address} (-l: the built-in server, echoing)\n`);
@@ -75,134 +48,4 @@ async function startListener(raw: RawOptions, io: CliIO): Promise<TargetServer |
       `-l/--listen-port ${port} cannot be used (${(err as { code?: string }).code ?? 'error'}); choose a free port, or 0 for any`,
     );
   }
-}
-
-async function probe(config: ProbeConfig, io: CliIO, context: ProbeContext): Promise<number> {
-  checkOutputPaths(config, io.env);
-  const endpoints = await Promise.all(config.targets.map((target) => resolveTarget(target)));
-  if (!(await confirmed(config, endpoints, io))) return 1;
-  const environment = readEnvironment();
-  const reach = runReach(config);
-  const ports = environment.ephemeralPorts;
-  const sources = await resolveSources(config.sources, endpoints, reach, ports ? ports.high - ports.low + 1 : null);
-  const workers = config.workers === 'auto' ? workersFor(reach, environment) : config.workers;
-  const way: RampWay = { routes: buildRoutes(endpoints, sources), workers };
-  const dialed = describeRoutes(way.routes);
-  if (config.debug)
-    io.err(`debug: ${config.mode} mode, ${config.target.display} resolved to ${dialed}, ${workers} worker(s)\n`);
-  // With --json - or --markdown -, stdout carries only that document; the text goes to stderr.
-  const text = config.quiet ? () => {} : stdoutTaken(config) ? io.err : io.out;
-  const last = stdoutTaken(config) ? io.err : io.out;
-  const check = preflight(environment, { reach, destinations: endpoints.length, sources: sources.length, workers });
-  if (!config.quiet) for (const warning of check.warnings) io.err(`warning: ${warning}\n`);
-  const sinks = await startMetricsSinks(config, (message) => io.err(`warning: ${message}\n`));
-  if (sinks.metricsUrl && !config.quiet) io.err(`metrics at ${sinks.metricsUrl}\n`);
-  const startedAt = new Date();
-  const controller = new AbortController();
-  const removeInterrupt = io.onInterrupt(() => {
-    io.err('\ninterrupted: finishing the report (Ctrl-C again to exit now)\n');
-    controller.abort();
-  });
-  let result: RampResult | FixedResult;
-  try {
-    result =
-      config.mode === 'fixed'
-        ? await fixedRun(config, way, dialed, controller.signal, io, text, sinks.onObservation)
-        : await rampRun(config, way, controller.signal, io, text, check.warnings, sinks.onObservation);
-  } finally {
-    removeInterrupt();
-    await sinks.close();
-  }
-  const record = buildRunRecord({
-    version: context.version,
-    argv: context.argv,
-    startedAt,
-    endedAt: new Date(),
-    config,
-    environment,
-    result,
-    preflight: check,
-    way: { workers, sourceAddresses: sources, destinations: endpoints.map(formatEndpoint) },
-  });
-  const problems = writeRecordOutputs(record, config, io);
-  for (const problem of problems) io.err(`goon-probe: ${problem}\n`);
-  const exitCode = problems.length > 0 && result.exitCode === 0 ? 1 : result.exitCode;
-  last(`${resultLine(result, exitCode)}\n`);
-  return exitCode;
-}
-
-async function rampRun(
-  config: ProbeConfig,
-  way: RampWay,
-  signal: AbortSignal,
-  io: CliIO,
-  text: (s: string) => void,
-  preflightWarnings: readonly string[],
-  onObservation: (obs: FleetObservation) => void,
-): Promise<RampResult> {
-  const progress = progressPrinter(io, {
-    quiet: config.quiet,
-    intervalMs: config.intervalMs,
-    roundMs: config.ramp?.roundMs ?? 1000,
-  });
-  const measured = await runRampProbe(config, way, {
-    signal,
-    onObservation,
-    onRound: progress.onRound,
-    ...(progress.onProgress ? { onProgress: progress.onProgress, progressEveryMs: 250 } : {}),
-  });
-  progress.done();
-  const result = { ...measured, warnings: [...preflightWarnings, ...measured.warnings] };
-  text(renderRampReport(result, { width: io.columns, color: io.stdoutIsTTY && !stdoutTaken(config) }));
-  return result;
-}
-
-async function fixedRun(
-  config: ProbeConfig,
-  way: RampWay,
-  dialed: string,
-  signal: AbortSignal,
-  io: CliIO,
-  text: (s: string) => void,
-  onObservation: (obs: FleetObservation) => void,
-): Promise<FixedResult> {
-  const fleet = await startFleet(config, way.routes, way.workers);
-  try {
-    const result = await runFixed(config, {
-      fleet,
-      clock: systemClock,
-      signal,
-      dialed,
-      onObservation,
-      onStatus: (status, interval) => {
-        text(`${formatStatusLine(status)}\n`);
-        if (interval && interval.bytesSent + interval.bytesReceived > 0) text(`Traffic: ${formatTraffic(interval)}\n`);
-      },
-    });
-    if (config.debug)
-      io.err(`debug: final ${JSON.stringify(fixedStatus(config.connections, await fleet.observe()))}\n`);
-    text(renderFixedReport(result));
-    return result;
-  } finally {
-    await fleet.stop();
-  }
-}
-
-async function confirmed(config: ProbeConfig, endpoints: readonly Endpoint[], io: CliIO): Promise<boolean> {
-  const remote = endpoints.find((endpoint) => !isLoopback(endpoint.host));
-  const statsd = config.statsd && !isLoopbackName(config.statsd.host) ? config.statsd.host : null;
-  if (config.assumeYes) return true;
-  // Each destination outside loopback is asked about on its own: the target, then the metrics.
-  if (
-    remote &&
-    !(await confirmOutside(
-      `${config.target.display} (${formatEndpoint(remote)}) is not a loopback address`,
-      'Open connections to it',
-      io,
-    ))
-  )
-    return false;
-  if (statsd && !(await confirmOutside(`--statsd-host ${statsd} is not a loopback address`, 'Send metrics to it', io)))
-    return false;
-  return true;
 }

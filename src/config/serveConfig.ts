@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { RawOptions, ReadFile } from './probeConfig.js';
-import { OVER_LIMIT_BEHAVIOURS, type OverLimit, type TargetServerOptions } from '../servers/targetServer.js';
+import { OVER_LIMIT_BEHAVIOURS, type OverLimit, type TargetServerOptions } from '../servers/targetOptions.js';
 import { decodeEscapes, parseCount, parseDuration, parsePort } from '../units.js';
 import { UsageError } from '../usageError.js';
 

@@ -59,7 +59,9 @@ export function diagnoseResult(r: RampResult | FixedResult): Diagnosis {
         : null;
     return diagnose({
       ...shared,
-      maximum: r.maxConcurrent,
+      // What the target held: those still established at the end. The peak also counts connections
+      // that were open for a moment before the target closed them, so it would overstate the limit.
+      maximum: gone ? r.maxConcurrent : r.status.established,
       breaking: null,
       droppedHeld,
       droppedOldest: 0,

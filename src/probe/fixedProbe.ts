@@ -58,6 +58,9 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
   let allEstablishedAtMs: number | null = null;
   /** When the first dial was asked for: the time to N counts from it. */
   let firstDialMs: number | null = null;
+  /** When the last dial has settled at the latest: --settle, and --expect-timeout with --expect. */
+  const settleWindowMs = config.settleMs + (config.expect ? config.expectTimeoutMs : 0) + 50;
+  let settledByMs: number | null = null;
   let observation = await fleet.observe();
   deps.onObservation?.(observation);
   const first = observation;
@@ -90,9 +93,13 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
       allEstablishedAtMs = Math.max(0, Math.min(polledMs, lastOpenMs ?? polledMs) - firstDialMs);
     }
     const allDialed = opened === total && live.queued === 0 && live.dialing === 0;
+    // Without -T the run ends once every connection is held or gone: a server that accepts and then
+    // closes (or resets) does it within --settle, and a connection it closed is not "established".
+    if (allDialed && settledByMs === null) settledByMs = now + settleWindowMs;
+    const settled = live.unverified + live.settling === 0 || (settledByMs !== null && now >= settledByMs);
     const ended =
       signal.aborted ||
-      (config.durationMs === undefined ? allDialed && now > startMs : now - startMs >= config.durationMs);
+      (config.durationMs === undefined ? allDialed && settled && now > startMs : now - startMs >= config.durationMs);
     if (ended || now >= nextStatusMs) {
       await status();
       nextStatusMs += config.intervalMs * Math.max(1, Math.ceil((now - nextStatusMs) / config.intervalMs));

@@ -1,4 +1,5 @@
-import { startTargetServer, type TargetServer, type TargetServerOptions } from '../../src/servers/targetServer.js';
+import type { TargetServerOptions } from '../../src/servers/targetOptions.js';
+import { startTargetServer, type TargetServer } from '../../src/servers/targetServer.js';
 
 /** Runs `fn` with a built-in target on 127.0.0.1 port 0, and always closes it. */
 export async function withServer<T>(

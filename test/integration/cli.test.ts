@@ -34,6 +34,9 @@ test('fixed mode: host port form, IPv6, and connections the server closes are no
     assert.is(run.code, 2, 'not all 5 held');
     assert.match(run.stdout, /--- \[::1\]:\d+ tcp test statistics ---/);
     assert.match(run.stdout, /Established: 3, Closed: 2, Error: 0/);
+    // The run waits out --settle, so the closes are counted however late they come; and the
+    // diagnosis names the 3 held, not the 5 that were open for a moment.
+    assert.match(run.stdout, /past 3 connections the target accepts, then closes without a word/);
   });
 });
 

@@ -47,7 +47,9 @@ const realCases: Array<[string, Parameters<typeof withServer>[0], Record<string,
     'queue with a tiny backlog: SYNs dropped after a plateau',
     { maxConnections: 40, overLimit: 'queue', backlog: 2 },
     { ...fast, dialTimeout: '300ms' },
-    /connect timeouts after a plateau at 4\d: the target's accept queue is full/,
+    // The plateau is the 40 served plus the backlog and whatever the server's acceptors took
+    // before they were stopped (more on a busy machine): at least 40, never a fixed figure.
+    /connect timeouts after a plateau at ([4-9]\d|\d{3,}): the target's accept queue is full/,
   ],
 ];
 for (const [name, server, flags, cause] of realCases) {

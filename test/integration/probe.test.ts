@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { OverLimit } from '../../src/servers/targetServer.js';
+import type { OverLimit } from '../../src/servers/targetOptions.js';
 import { rampAgainst } from '../helpers/ramp.js';
 import { withServer } from '../helpers/servers.js';
 

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_ERROR_LINE } from '../../src/servers/targetServer.js';
+import { DEFAULT_ERROR_LINE } from '../../src/servers/targetOptions.js';
 import { withServer } from '../helpers/servers.js';
 
 /** What one raw client saw: connected, bytes, the error code, closed. */
