@@ -6,8 +6,8 @@ import { OWNER, UV_EOF, type TcpBindings, type TcpHandle } from './tcpBindings.j
 /**
  * A probe connection on a bare TCP handle, for connections that never write (no --send, no
  * --message, plain TCP): it connects, turns keepalive on, and reads only to see the peer's bytes and
- * its close. No stream states, emitter or timers per connection (`npm run bench`: a bare-handle client
- * opens 10k 1.6 times as fast as a net.Socket client, and goon-probe on lean sockets 1.26 times).
+ * its close. No stream states, emitter or timers per connection: it opens connections faster and
+ * holds them in less memory than net.Socket (the figures are in the README's Performance section).
  * The handlers are the fleet's shared ones; the handle's callbacks are shared functions too (no
  * closure per connection).
  */

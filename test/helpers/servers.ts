@@ -21,3 +21,16 @@ export async function closedPort(): Promise<number> {
   await server.close();
   return port;
 }
+
+/** Resolves once `server` has no connection open; rejects after `ms` (a connection never closed). */
+export async function idleWithin(server: TargetServer, ms = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${server.stats().active} connection(s) still open after ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([server.idle(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

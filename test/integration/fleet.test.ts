@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { systemClock } from '../../src/clock.js';
 import { Fleet, type FleetOptions } from '../../src/fleet/fleet.js';
-import { withServer } from '../helpers/servers.js';
+import { idleWithin, withServer } from '../helpers/servers.js';
 
 const options = (port: number, over: Partial<FleetOptions> = {}): FleetOptions => ({
   routes: [{ endpoint: { host: '127.0.0.1', port, family: 4 } }],
@@ -82,7 +82,7 @@ for (const maxInflight of [1, Number.POSITIVE_INFINITY]) {
       } finally {
         await fleet.stop();
       }
-      for (let i = 0; i < 400 && server.stats().active > 0; i++) await new Promise((r) => setTimeout(r, 5));
+      await idleWithin(server);
       assert.is(server.stats().active, 0, 'every connection closed');
     });
   });

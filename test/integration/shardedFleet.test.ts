@@ -7,7 +7,7 @@ import type { FleetControl } from '../../src/fleet/fleetControl.js';
 import { buildRoutes } from '../../src/net/routes.js';
 import { ShardedFleet } from '../../src/fleet/shardedFleet.js';
 import type { ShardFleetOptions } from '../../src/fleet/shardProtocol.js';
-import { withServer } from '../helpers/servers.js';
+import { idleWithin, withServer } from '../helpers/servers.js';
 
 const options = (ports: readonly number[], over: Partial<ShardFleetOptions> = {}): ShardFleetOptions => ({
   routes: buildRoutes(
@@ -60,7 +60,7 @@ test('shards: counts across three processes are exact, and every connection clos
       } finally {
         await fleet.stop();
       }
-      for (let i = 0; i < 500 && a.stats().active + b.stats().active > 0; i++) await systemClock.sleep(10);
+      await Promise.all([idleWithin(a), idleWithin(b)]);
       assert.is(a.stats().active + b.stats().active, 0, 'stop closed every connection in every shard');
     });
   });
