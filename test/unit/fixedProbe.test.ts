@@ -48,4 +48,39 @@ test("time to N: a fleet that cannot say (null) leaves the poll's time, and neve
   assert.is(result.allEstablishedAtMs, 7, 'the poll that saw all three');
 });
 
+test('without -T the run waits out --settle: connections the target closes late are not established', async () => {
+  // Ten open at once; the target closes two of them 300 ms later, within the 1 s settle window.
+  let t = 1000;
+  const clock: Clock = { now: () => t, sleep: async (ms) => void (t += ms) };
+  const settling: LiveCounts = { queued: 0, dialing: 0, unverified: 0, settling: 10, held: 0 };
+  const afterClose: LiveCounts = { queued: 0, dialing: 0, unverified: 0, settling: 0, held: 8 };
+  const live = (): LiveCounts => (t >= 1300 ? afterClose : settling);
+  const fleet: FixedFleet = {
+    request: () => undefined,
+    observe: async () =>
+      emptyReading({ atMs: t, live: live(), requested: 10, started: 10, established: 10, dropped: t >= 1300 ? 2 : 0 }),
+    liveCounts: async () => live(),
+    lastOpenAtMs: async () => 1001,
+  };
+  const config = buildProbeConfig({ connections: '10', sleep: '0', settle: '1s' }, ['127.0.0.1:9'], none);
+  const result = await runFixed(config, { fleet, clock, signal: new AbortController().signal, dialed: '127.0.0.1:9' });
+  assert.equal([result.status.established, result.status.closed, result.exitCode], [8, 2, 2]);
+  assert.ok(t >= 1300 && t < 1400, `ended once every connection was held or gone, at ${t}`);
+});
+
+test('without -T, connections that never settle end the run at the settle deadline', async () => {
+  let t = 0;
+  const clock: Clock = { now: () => t, sleep: async (ms) => void (t += ms) };
+  const settling: LiveCounts = { queued: 0, dialing: 0, unverified: 0, settling: 3, held: 0 };
+  const fleet: FixedFleet = {
+    request: () => undefined,
+    observe: async () => emptyReading({ atMs: t, live: settling, requested: 3, started: 3, established: 3 }),
+    liveCounts: async () => settling,
+    lastOpenAtMs: async () => 0,
+  };
+  const config = buildProbeConfig({ connections: '3', sleep: '0', settle: '200ms' }, ['127.0.0.1:9'], none);
+  await runFixed(config, { fleet, clock, signal: new AbortController().signal, dialed: '127.0.0.1:9' });
+  assert.ok(t >= 250 && t < 300, `200 ms settle + 50 ms margin, then the end: ${t}`);
+});
+
 test.run();
