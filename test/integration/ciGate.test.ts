@@ -20,7 +20,7 @@ test('gate met: stops once N are held, exit 0, without ramping past the gate', a
       '--round',
       '250ms',
       '--settle',
-      '200ms',
+      '300ms',
       '--min-concurrency',
       '150',
     ]);
@@ -128,7 +128,7 @@ test('--json FILE and --markdown FILE: a valid record and a page from one real r
         '--round',
         '250ms',
         '--settle',
-        '200ms',
+        '300ms',
         '--json',
         json,
         '--markdown',
@@ -160,7 +160,7 @@ test('--json -: stdout is the record alone; the report and result line go to std
       '--round',
       '250ms',
       '--settle',
-      '100ms',
+      '300ms',
       '--json',
       '-',
     ]);
@@ -169,7 +169,7 @@ test('--json -: stdout is the record alone; the report and result line go to std
     assert.match(run.stderr, /Maximum sustainable concurrency: 50 /);
     assert.match(lastLine(run.stderr), /^Result: maximum sustainable concurrency 50, verdict limit-found, exit 0$/);
     await server.idle();
-    const quiet = await runCliHere([server.address, '--ramp', '200/s', '--round', '250ms', '--settle', '100ms', '-q']);
+    const quiet = await runCliHere([server.address, '--ramp', '200/s', '--round', '250ms', '--settle', '300ms', '-q']);
     assert.is(quiet.code, 0);
     assert.is(quiet.stdout, 'Result: maximum sustainable concurrency 50, verdict limit-found, exit 0\n');
     assert.is(quiet.stderr, '', 'no progress');

@@ -7,11 +7,13 @@ import { withServer } from '../helpers/servers.js';
 const LIMIT = 200;
 // Short rounds: the rules are the same at any round length (rampLoop.test.ts checks them on a fake
 // clock); what these runs check is that real sockets give the exact limit.
-const FAST = { round: '300ms', settle: '200ms', expectTimeout: '500ms', dialTimeout: '1s', maxDuration: '20s' };
+// The settle window (300 ms) is what tells accept-then-close from service without --expect; on a
+// busy machine the server in this process accepts late, so it stays as wide as before.
+const FAST = { round: '400ms', settle: '300ms', expectTimeout: '500ms', dialTimeout: '1s', maxDuration: '20s' };
 
 // Every over-limit behaviour, at a slow and a fast ramp: the maximum is exactly the limit.
 const matrix: Array<{ overLimit: OverLimit; ramp: string; verify: boolean }> = [
-  { overLimit: 'close', ramp: '333/s', verify: false }, // accept then close, 2 steps per limit
+  { overLimit: 'close', ramp: '250/s', verify: false }, // accept then close, 2 steps per limit
   { overLimit: 'close', ramp: '2k/s', verify: false }, // whole limit in one round
   { overLimit: 'error-close', ramp: '1k/s', verify: false }, // error line then close
   { overLimit: 'error-close', ramp: '1k/s', verify: true }, // ...with verification: a mismatch
@@ -41,7 +43,10 @@ for (const c of matrix) {
       }
       if (c.overLimit === 'reset') assert.ok((result.failures.reset ?? 0) > 0);
       if (c.overLimit === 'queue') assert.ok((result.failures['verify-timeout'] ?? 0) > 0);
-      if (c.overLimit === 'evict-oldest') assert.ok(result.droppedHeld > 0, 'held connections were evicted');
+      // Eviction drops the oldest connections: held ones, or (when the whole step comes in one round)
+      // the oldest still settling. Either way the maximum above is the limit.
+      if (c.overLimit === 'evict-oldest')
+        assert.ok(result.droppedHeld + (result.droppedOldest ?? 0) > 0, 'the oldest connections were evicted');
     });
   });
 }

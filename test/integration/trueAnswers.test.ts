@@ -25,7 +25,7 @@ function servedConnection(port: number): Promise<Socket> {
   });
 }
 
-const FAST = { round: '300ms', settle: '200ms', expectTimeout: '500ms', dialTimeout: '1s', maxDuration: '10s' };
+const FAST = { round: '300ms', settle: '300ms', expectTimeout: '500ms', dialTimeout: '1s', maxDuration: '10s' };
 
 test('not-served: --expect that never matches is no capacity (exit 2), and the diagnosis shows what came back', async () => {
   await withServer({ reply: 'echo' }, async (server) => {
