@@ -92,6 +92,15 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
     description: 'Ramp: after the first failing round, back off and approach the maximum again 5x slower to confirm it',
   },
   { flags: '--find-max', description: 'Ramp: with --min-concurrency, keep ramping to the real maximum' },
+  {
+    flags: '--segment <i/n>',
+    description: 'Ramp: run part I of an N-way split of the plan (0/3, 1/3, 2/3 on three hosts); merge the records',
+  },
+  {
+    flags: '--start-at <time>',
+    description: 'Ramp: start round 0 at this wall-clock time (RFC 3339 UTC, or +30s), the same on every host',
+  },
+  { flags: '--run-id <id>', description: 'Ramp: the id merge groups segments by (default: from the plan and start)' },
   { flags: '--json <file>', description: 'Write the run record as JSON to FILE, or - for stdout' },
   { flags: '--markdown <file>', description: 'Write a Markdown report to FILE, or - for stdout' },
   { flags: '-q, --quiet', description: 'No progress and no report text: only the result line' },
@@ -163,6 +172,14 @@ export const DEMO_OPTIONS: readonly OptionSpec[] = [
 /** Options of `goon-probe report`. */
 export const REPORT_OPTIONS: readonly OptionSpec[] = [
   { flags: '--format <format>', description: 'text | markdown | json (default: text)' },
+];
+
+/** The flags of `goon-probe merge`. */
+export const MERGE_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--format <format>', description: 'text | markdown | json (default: text)' },
+  { flags: '--json <file>', description: 'Also write the merged run record (JSON) to FILE, or - for stdout' },
+  { flags: '--markdown <file>', description: 'Also write the merged Markdown report to FILE, or - for stdout' },
+  { flags: '--min-concurrency <n>', description: 'Gate: exit 2 unless the global maximum is at least N' },
 ];
 
 /** Marks a flag's value so that the argument parser keeps it as text (`007` stays `007`). */

@@ -7,8 +7,8 @@ import type { RunRecord } from '../report/runRecord.js';
 import { UsageError } from '../usageError.js';
 
 /** Returns the record as the JSON text `--json` writes. */
-export function recordJson(record: RunRecord): string {
-  return `${JSON.stringify(record, null, 2)}\n`;
+export function recordJson(record: RunRecord, oneLine = false): string {
+  return `${oneLine ? JSON.stringify(record) : JSON.stringify(record, null, 2)}\n`;
 }
 
 /** Returns true when `--json -` or `--markdown -` takes stdout, so text must go to stderr. */
@@ -107,7 +107,8 @@ export function writeRecordOutputs(record: RunRecord, config: ProbeConfig, io: C
       );
     }
   };
-  if (config.jsonPath !== undefined) put('--json', config.jsonPath, recordJson(record));
+  // On stdout the record is one line, so that the logs of many hosts (kubectl logs) can be merged.
+  if (config.jsonPath !== undefined) put('--json', config.jsonPath, recordJson(record, config.jsonPath === '-'));
   if (config.markdownPath !== undefined) put('--markdown', config.markdownPath, markdown);
   const summary = io.env.GITHUB_STEP_SUMMARY;
   if (summary) put('GITHUB_STEP_SUMMARY', summary, `${markdown}\n`, true);

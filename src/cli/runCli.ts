@@ -6,6 +6,7 @@ import {
   unmark,
   unmarkValues,
   DEMO_OPTIONS,
+  MERGE_OPTIONS,
   PROBE_OPTIONS,
   REPORT_OPTIONS,
   SERVE_OPTIONS,
@@ -24,9 +25,16 @@ const HELP_SHOWN = Symbol('help shown');
 
 /** Runs goon-probe with the arguments after the program name; returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
-  const specs = { serve: SERVE_OPTIONS, demo: DEMO_OPTIONS, report: REPORT_OPTIONS, doctor: [], probe: PROBE_OPTIONS }[
-    argv[0] === 'serve' || argv[0] === 'demo' || argv[0] === 'report' || argv[0] === 'doctor' ? argv[0] : 'probe'
-  ];
+  const commands = ['serve', 'demo', 'report', 'merge', 'doctor'] as const;
+  const named = commands.find((c) => c === argv[0]);
+  const specs = {
+    serve: SERVE_OPTIONS,
+    demo: DEMO_OPTIONS,
+    report: REPORT_OPTIONS,
+    merge: MERGE_OPTIONS,
+    doctor: [],
+    probe: PROBE_OPTIONS,
+  }[named ?? 'probe'];
   const cli = cac('goon-probe');
   let action: Promise<number> | null = null;
   const addOptions = (cmd: ReturnType<typeof cli.command>, list: readonly OptionSpec[]) => {
@@ -63,6 +71,16 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .example('goon-probe report run.json --format markdown')
     .action((record: string, options: Record<string, unknown>) => {
       action = import('./reportCommand.js').then((m) => m.reportCommand([unmark(record)], unmarkValues(options), io));
+    });
+  addOptions(
+    cli.command('merge [...records]', 'Merge the run records of a ramp split into segments (--segment I/N)'),
+    MERGE_OPTIONS,
+  )
+    .example('kubectl logs -l job-name=probe --tail=-1 | goon-probe merge - --min-concurrency 2000')
+    .action((records: string[], options: Record<string, unknown>) => {
+      action = import('./mergeCommand.js').then((m) =>
+        m.mergeCommand(records.map(unmark), unmarkValues(options), io, argv),
+      );
     });
   cli
     .command('doctor [...target]', 'Check what this machine can hold as a prober (no traffic sent)')

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { CliIO } from './cliIO.js';
 import { systemClock } from '../clock.js';
 import type { ProbeConfig } from '../config/probeConfig.js';
@@ -31,6 +32,14 @@ export interface ProbeContext {
 
 /** Runs a probe from a valid config (fixed or ramp mode), writes every requested output, and returns the exit code. */
 export async function runProbe(config: ProbeConfig, io: CliIO, context: ProbeContext): Promise<number> {
+  const late = config.ramp && config.startAtMs !== undefined ? Date.now() - config.startAtMs : 0;
+  if (config.ramp && late >= config.ramp.maxDurationMs) {
+    // Nothing of the plan is left to run: a segment this late cannot be part of the run.
+    io.err(
+      `goon-probe: --start-at ${new Date(config.startAtMs as number).toISOString()} was ${Math.round(late / 1000)}s ago, past the plan's end (--max-duration ${config.ramp.maxDurationMs / 1000}s); start every segment again with a later --start-at\n`,
+    );
+    return 3;
+  }
   checkOutputPaths(config, io.env);
   const endpoints = await Promise.all(config.targets.map((target) => resolveTarget(target)));
   if (!(await confirmed(config, endpoints, io))) return 1;
@@ -76,6 +85,7 @@ export async function runProbe(config: ProbeConfig, io: CliIO, context: ProbeCon
     result,
     preflight: check,
     way: { workers, sourceAddresses: sources, destinations: endpoints.map(formatEndpoint) },
+    host: hostname(),
   });
   const problems = writeRecordOutputs(record, config, io);
   for (const problem of problems) io.err(`goon-probe: ${problem}\n`);
@@ -100,6 +110,8 @@ async function rampRun(
   });
   const measured = await runRampProbe(config, way, {
     signal,
+    // --start-at is wall-clock time; the loop runs on the monotonic clock: convert once, here.
+    ...(config.startAtMs === undefined ? {} : { startAtMs: systemClock.now() + (config.startAtMs - Date.now()) }),
     onObservation,
     onRound: progress.onRound,
     ...(progress.onProgress ? { onProgress: progress.onProgress, progressEveryMs: 250 } : {}),

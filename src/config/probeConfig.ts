@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
 import type { RampPlan } from './rampPlan.js';
+import { defaultRunId, parseSegment, parseStartAt } from './segmentPlan.js';
 import { parseExpect, type ExpectMatcher } from '../fleet/expectMatcher.js';
 import type { TrafficOptions } from '../fleet/trafficOptions.js';
 import type { Transport } from '../net/dialer.js';
@@ -75,6 +76,10 @@ export interface ProbeConfig extends TrafficOptions {
   readonly findMax: boolean;
   /** Ramp mode: confirm a found limit with a second, slower pass. */
   readonly refine: boolean;
+  /** Ramp mode `--start-at`: when round 0 starts, in ms since the epoch (the same on every host). */
+  readonly startAtMs?: number | undefined;
+  /** `--run-id`, or with `--segment` one derived from the plan and the start: what merge groups by. */
+  readonly runId?: string | undefined;
   /** Where the run record (JSON) and the Markdown report go: a path, `-` for stdout, or none. */
   readonly jsonPath?: string | undefined;
   readonly markdownPath?: string | undefined;
@@ -117,10 +122,19 @@ const RAMP_ONLY = [
   'minConcurrency',
   'findMax',
   'refine',
+  'segment',
+  'startAt',
+  'runId',
 ] as const;
 
 /** Returns the validated config of a probe run, or throws a UsageError naming the problem and the fix. */
-export function buildProbeConfig(raw: RawOptions, positionals: readonly string[], readFile: ReadFile): ProbeConfig {
+export function buildProbeConfig(
+  raw: RawOptions,
+  positionals: readonly string[],
+  readFile: ReadFile,
+  /** The wall clock, for `--start-at +30s`. */
+  nowMs: number = Date.now(),
+): ProbeConfig {
   const text = (name: string): string | undefined => {
     const value = raw[name];
     if (value === true || value === false)
@@ -180,7 +194,19 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
           maxConnections: count('maxConnections'),
           threshold,
           stopAtGate: findMax ? undefined : minConcurrency,
+          segment: raw.segment === undefined ? undefined : parseSegment(text('segment') as string),
         };
+  const startAtMs = raw.startAt === undefined ? undefined : parseStartAt(text('startAt') as string, nowMs);
+  if (ramp?.segment && startAtMs === undefined) {
+    throw new UsageError(
+      '--segment needs --start-at, so that round k is the same moment on every host; add --start-at with one RFC 3339 UTC time for all segments',
+    );
+  }
+  if (ramp?.segment && raw.refine === true)
+    throw new UsageError('--refine cannot be split into segments; drop --refine, or --segment');
+  const runIdText = text('runId');
+  if (runIdText !== undefined && !/^[\w.-]{1,64}$/.test(runIdText))
+    throw new UsageError(`--run-id ${JSON.stringify(runIdText)} is not an id; use up to 64 letters, digits, . _ or -`);
   if (ramp && ramp.maxConnections !== undefined && ramp.from > ramp.maxConnections) {
     throw new UsageError(`--from ${ramp.from} is above --max-connections ${ramp.maxConnections}; lower --from`);
   }
@@ -277,6 +303,15 @@ export function buildProbeConfig(raw: RawOptions, positionals: readonly string[]
     minConcurrency,
     findMax,
     refine: raw.refine === true,
+    startAtMs,
+    runId:
+      runIdText ??
+      (ramp?.segment && startAtMs !== undefined
+        ? defaultRunId(
+            { targets: target.display, ramp: { ...ramp, segment: { count: ramp.segment.count } }, thresholdText },
+            startAtMs,
+          )
+        : undefined),
     jsonPath: nonEmpty(jsonPath, '--json'),
     markdownPath: nonEmpty(markdownPath, '--markdown'),
     quiet: raw.quiet === true,

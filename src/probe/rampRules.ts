@@ -1,6 +1,7 @@
 import { isProberKind, type FailureKind } from '../net/errors.js';
 import type { Threshold } from '../units.js';
 import type { RampPlan } from '../config/rampPlan.js';
+import { segmentShare, type Segment } from '../config/segmentPlan.js';
 
 /** Why a run stopped. */
 export type StopReason =
@@ -38,7 +39,13 @@ export interface RoundCounts {
  */
 export function roundTarget(plan: RampPlan, round: number): number {
   const raised = plan.from + Math.floor((plan.ratePerSec * (round + 1) * plan.roundMs) / 1000 + 1e-9);
-  return Math.min(raised, plan.maxConnections ?? Number.POSITIVE_INFINITY, plan.stopAtGate ?? Number.POSITIVE_INFINITY);
+  const whole = Math.min(
+    raised,
+    plan.maxConnections ?? Number.POSITIVE_INFINITY,
+    plan.stopAtGate ?? Number.POSITIVE_INFINITY,
+  );
+  // A segment's share of the whole plan's target: the shares of all segments add up to it exactly.
+  return segmentShare(whole, plan.segment);
 }
 
 /** Returns how many rounds fit in --max-duration (at least one). */
@@ -61,14 +68,15 @@ export function dialsDue(elapsedMs: number, roundMs: number, count: number): num
  * states is the rate the target saw, even when it closes every connection past its limit.
  */
 export function roundDialBudget(plan: RampPlan, round: number): number {
-  const step = Math.max(1, Math.ceil((plan.ratePerSec * plan.roundMs) / 1000 - 1e-9));
+  const wholeStep = (plan.ratePerSec * plan.roundMs) / 1000 - 1e-9;
+  const step = Math.max(1, Math.ceil(plan.segment ? wholeStep / plan.segment.count : wholeStep));
   const rise = roundTarget(plan, round) - (round === 0 ? 0 : roundTarget(plan, round - 1));
   return Math.max(step, rise);
 }
 
 /** Returns the number of failures a round may have before it fails. */
-export function allowedFailures(threshold: Threshold, attempts: number): number {
-  return 'count' in threshold ? threshold.count : threshold.fraction * attempts;
+export function allowedFailures(threshold: Threshold, attempts: number, segment?: Segment): number {
+  return 'count' in threshold ? segmentShare(threshold.count, segment) : threshold.fraction * attempts;
 }
 
 /** Returns the total of a failure count by kind. */
@@ -85,7 +93,7 @@ export function proberKinds(failures: Readonly<Partial<Record<FailureKind, numbe
 
 /** Returns true when a round's failures exceed the threshold. */
 export function roundFailed(plan: RampPlan, round: RoundCounts): boolean {
-  return totalFailures(round.failures) > allowedFailures(plan.threshold, round.attempts);
+  return totalFailures(round.failures) > allowedFailures(plan.threshold, round.attempts, plan.segment);
 }
 
 /** What the controller knows at the end of a round. */
@@ -100,10 +108,10 @@ export interface RoundOutcome extends RoundCounts {
 export function stopAfterRound(plan: RampPlan, round: RoundOutcome): StopReason | null {
   if (proberKinds(round.failures).length > 0) return 'prober-limit';
   if (roundFailed(plan, round)) return 'round-failed';
-  if (plan.stopAtGate !== undefined && round.held >= plan.stopAtGate) return 'gate-met';
-  if (plan.maxConnections !== undefined && round.target >= plan.maxConnections && round.held >= plan.maxConnections) {
-    return 'max-connections';
-  }
+  const gate = plan.stopAtGate === undefined ? undefined : segmentShare(plan.stopAtGate, plan.segment);
+  if (gate !== undefined && round.held >= gate) return 'gate-met';
+  const most = plan.maxConnections === undefined ? undefined : segmentShare(plan.maxConnections, plan.segment);
+  if (most !== undefined && round.target >= most && round.held >= most) return 'max-connections';
   if (round.index + 1 >= roundCount(plan)) return 'max-duration';
   return null;
 }

@@ -133,6 +133,18 @@ export interface RampResult {
   readonly sourceRejection?: SourceRejection | null;
   /** The first bytes a served connection received, as latin1: a greeting every client gets (absent in older records). */
   readonly servedBytes?: string | null;
+  /** With --segment: which part of the plan this run was, the round it joined (1-based), and from which round it only held. */
+  readonly segment?: SegmentRun;
+}
+
+/** How a segment of a split plan ran. */
+export interface SegmentRun {
+  readonly index: number;
+  readonly count: number;
+  /** The first round it ran (1 unless it started late). */
+  readonly joinedAtRound: number;
+  /** After its own stop rule: from this round on it only held and reopened what it held (null: never). */
+  readonly holdingFromRound: number | null;
 }
 
 /** The first pass of a refined run, as its report states it. */

@@ -5,6 +5,7 @@ import {
   proberKinds,
   roundDialBudget,
   roundFailed,
+  roundCount,
   roundTarget,
   stopAfterRound,
   totalFailures,
@@ -32,6 +33,11 @@ export interface ProbeDeps {
   /** Called with the live state about every `progressEveryMs` while the run goes on. */
   readonly onProgress?: (progress: RampProgress) => void;
   readonly progressEveryMs?: number;
+  /**
+   * `--start-at`, on `clock`'s time base: round k starts at startAtMs + k x round. A run that
+   * starts late joins at the next round boundary; before it, it waits.
+   */
+  readonly startAtMs?: number;
 }
 
 /** The warning every report carries when open counts as served. */
@@ -48,7 +54,12 @@ const TICK_MS = 20;
 export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<RampResult> {
   const plan = config.ramp as RampPlan;
   const { fleet, clock, signal } = deps;
-  const startMs = clock.now();
+  const startMs = deps.startAtMs ?? clock.now();
+  // Late for a shared start: join at the next round boundary (the rounds before it held nothing here).
+  const joinedAtRound = Math.max(0, Math.ceil((clock.now() - startMs) / plan.roundMs - 1e-9));
+  const lastRound = roundCount(plan) - 1;
+  while (clock.now() < startMs + joinedAtRound * plan.roundMs && !signal.aborted)
+    await clock.sleep(Math.min(1000, startMs + joinedAtRound * plan.roundMs - clock.now()), signal);
   const rounds: RoundRecord[] = [];
   let previous = await fleet.observe();
   deps.onObservation?.(previous);
@@ -56,7 +67,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   let created = 0;
   let maximum = 0;
   let maximumAtMs = 0;
-  let stop: StopReason | null = null;
+  let stop: StopReason | null = null as StopReason | null;
   let progressAtMs = startMs;
   let failedSoFar = 0;
   const progress = async (round: number, target: number): Promise<void> => {
@@ -76,9 +87,14 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     });
   };
 
-  for (let index = 0; stop === null; index++) {
+  // A segment that meets its own stop rule stops dialing but holds (and reopens) what it holds
+  // until the plan's end, so that the segments' held counts at a round boundary add up to the
+  // global count at that moment (docs/ARCHITECTURE.md "Segments").
+  let holding: number | null = null;
+  let holdingFromRound: number | null = null;
+  for (let index = joinedAtRound; ; index++) {
     const roundStartMs = startMs + index * plan.roundMs;
-    const target = roundTarget(plan, index);
+    const target = holding ?? roundTarget(plan, index);
     // Reopens of closed or failed connections come out of the same paced budget as new dials.
     const deficit = config.reopen
       ? Math.min(roundDialBudget(plan, index), Math.max(0, target - activeCount(await fleet.liveCounts())))
@@ -104,9 +120,25 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     failedSoFar += totalFailures(round.failures);
     if (round.held > maximum) [maximum, maximumAtMs] = [round.held, round.atMs];
     deps.onRound?.(round);
-    stop = signal.aborted
-      ? 'interrupted'
-      : stopAfterRound(plan, { index, target, held: round.held, attempts: round.attempts, failures: round.failures });
+    if (signal.aborted) {
+      stop = 'interrupted';
+      break;
+    }
+    if (holding !== null) {
+      if (index >= lastRound) break;
+      continue;
+    }
+    stop = stopAfterRound(plan, {
+      index,
+      target,
+      held: round.held,
+      attempts: round.attempts,
+      failures: round.failures,
+    });
+    if (stop === null) continue;
+    if (plan.segment === undefined || index >= lastRound) break;
+    holding = round.held;
+    holdingFromRound = index + 2;
   }
 
   fleet.cancelQueued();
@@ -117,7 +149,8 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   if (final.live.held > maximum) [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
   const failing = rounds.find((r) => r.failed);
   const sourceRejection = findSourceRejection(final.bySource);
-  const { verdict, exitCode } = verdictFor(stop, maximum, config.minConcurrency, sourceRejection !== null);
+  const reason: StopReason = stop ?? 'max-duration';
+  const { verdict, exitCode } = verdictFor(reason, maximum, config.minConcurrency, sourceRejection !== null);
   const elapsedMs = final.atMs - startMs;
   return {
     mode: 'ramp',
@@ -148,7 +181,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     droppedOldest: final.droppedOldest,
     achievedRatePerSec: rounds.length > 0 ? (created * 1000) / (rounds.length * plan.roundMs) : 0,
     connect: histogramSummary(histogramSince(final.latency.connect, first.latency.connect)),
-    stopReason: stop,
+    stopReason: reason,
     verdict,
     exitCode,
     warnings: config.expect ? [] : [UNVERIFIED_WARNING],
@@ -160,6 +193,16 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     traffic: summarizeTraffic(first, final, config.latencyPercentiles),
     sourceRejection,
     servedBytes: final.servedBytes,
+    ...(plan.segment
+      ? {
+          segment: {
+            index: plan.segment.index,
+            count: plan.segment.count,
+            joinedAtRound: joinedAtRound + 1,
+            holdingFromRound,
+          },
+        }
+      : {}),
   };
 }
 

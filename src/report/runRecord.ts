@@ -68,6 +68,29 @@ export interface RunRecord {
   readonly diagnosis?: Diagnosis;
   /** The prober's own capacity for this run, checked before dialing. */
   readonly preflight?: Preflight;
+  /** A segment of a run split over hosts (--segment), or a merge of all of them. */
+  readonly segment?: RecordSegment;
+}
+
+/** A segment's place in a split run, as its record states it; a merged record lists every segment. */
+export interface RecordSegment {
+  readonly runId: string;
+  readonly index?: number;
+  readonly count: number;
+  /** ISO 8601 UTC: when round 1 started on every host. */
+  readonly startAt?: string;
+  readonly host?: string;
+  readonly joinedAtRound?: number;
+  readonly holdingFromRound?: number | null;
+  /** In a merged record: each segment, the host it ran on and how it ended. */
+  readonly segments?: readonly {
+    readonly index: number;
+    readonly host: string;
+    readonly verdict?: string;
+    readonly stopReason?: string;
+    readonly maximum?: number;
+    readonly joinedAtRound?: number;
+  }[];
 }
 
 /** What a record is built from: everything the CLI knows at the end of a run. */
@@ -82,6 +105,8 @@ export interface RecordInputs {
   readonly preflight?: Preflight;
   /** How the run was spread: shards, bound sources, destinations. */
   readonly way?: RunWay;
+  /** The host name, for a segment's record. */
+  readonly host?: string;
 }
 
 /** How a run was spread over processes and addresses, for the record. */
@@ -106,6 +131,23 @@ export function buildRunRecord(inputs: RecordInputs): RunRecord {
     result,
     diagnosis: diagnoseResult(result),
     ...(inputs.preflight ? { preflight: inputs.preflight } : {}),
+    ...segmentOf(inputs),
+  };
+}
+
+/** Returns the record's `segment` block for a run with --segment, or nothing. */
+function segmentOf({ config, result, host }: RecordInputs): { segment?: RecordSegment } {
+  if (result.mode !== 'ramp' || !result.segment || config.runId === undefined) return {};
+  return {
+    segment: {
+      runId: config.runId,
+      index: result.segment.index,
+      count: result.segment.count,
+      ...(config.startAtMs === undefined ? {} : { startAt: new Date(config.startAtMs).toISOString() }),
+      host: host ?? 'unknown',
+      joinedAtRound: result.segment.joinedAtRound,
+      holdingFromRound: result.segment.holdingFromRound,
+    },
   };
 }
 

@@ -31,6 +31,7 @@ test('ramp mode: plan, defaults and verification', () => {
     maxConnections: 3000,
     threshold: { fraction: 0.01 },
     stopAtGate: undefined,
+    segment: undefined,
   });
   assert.is(c.maxInflight, DEFAULTS.rampMaxInflight);
   assert.is(c.send?.toString(), 'PING\r\n');

@@ -4,7 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildProbeConfig, type RawOptions } from '../../src/config/probeConfig.js';
 import type { RampProgress, RampResult } from '../../src/probe/result.js';
-import { roundDialBudget } from '../../src/probe/rampRules.js';
+import { roundDialBudget, roundTarget } from '../../src/probe/rampRules.js';
+import type { RampPlan } from '../../src/config/rampPlan.js';
+import { segmentShare } from '../../src/config/segmentPlan.js';
 import { runRamp, UNVERIFIED_WARNING } from '../../src/probe/runRamp.js';
 import { fakeClock, simulatedFleet, type SimulatedFleet, type SimulatedTarget } from '../helpers/simulatedFleet.js';
 
@@ -175,6 +177,84 @@ test('progress comes every --interval of the run, no more often', async () => {
   const times = progress.map((p) => p.atMs);
   for (let i = 1; i < times.length; i++) assert.ok((times[i] as number) - (times[i - 1] as number) >= 250, `${times}`);
   assert.ok(times.length >= 11 && times.length <= 12, `${times.length} progress calls in 3 s`);
+});
+
+// --segment I/N: the parts of a split plan add up to the whole, round by round.
+test('segments: every target, cap and gate splits exactly, and the step with it', () => {
+  const plan = (raw: RawOptions) =>
+    buildProbeConfig({ startAt: '+1s', ...raw }, ['127.0.0.1:9'], () => Buffer.alloc(0), 0).ramp as RampPlan;
+  for (const raw of [{ ramp: '1000/s' }, { ramp: '333/s', from: '7' }, { ramp: '100/s', maxConnections: '250' }]) {
+    const whole = plan(raw);
+    for (let round = 0; round < 6; round++) {
+      const parts = [0, 1, 2].map((i) => roundTarget(plan({ ...raw, segment: `${i}/3` }), round));
+      assert.is(
+        parts.reduce((a, b) => a + b, 0),
+        roundTarget(whole, round),
+        `${JSON.stringify(raw)} round ${round}`,
+      );
+      assert.ok(Math.max(...parts) - Math.min(...parts) <= 1, 'even shares');
+    }
+  }
+  assert.equal(
+    [0, 1, 2].map((i) => segmentShare(2500, { index: i, count: 3 })),
+    [833, 833, 834],
+  );
+  assert.is(roundDialBudget(plan({ ramp: '900/s', segment: '1/3' }), 1), 300, 'a third of the step');
+});
+
+test('segments: round k starts at --start-at + k x round; a late start joins at the next boundary', async () => {
+  // Starts 2.5 s late on a 1 s round: rounds 1-3 are gone, it joins at round 4 (at 3 s), and says so.
+  const config = buildProbeConfig(
+    { ramp: '100/s', maxDuration: '6s', segment: '1/2', startAt: '+0s', settle: '100ms' },
+    ['127.0.0.1:9'],
+    () => Buffer.alloc(0),
+    0,
+  );
+  const clock = fakeClock(2500);
+  const fleet = simulatedFleet({ limit: 1000, overLimit: 'refuse', settleMs: 100 }, clock);
+  const result = await runRamp(config, {
+    fleet,
+    clock,
+    signal: new AbortController().signal,
+    dialed: 'x',
+    startAtMs: 0,
+  });
+  assert.is(fleet.requests[0]?.[0], 3000, 'the first dial at the round-4 boundary, not at once');
+  assert.equal(result.segment, { index: 1, count: 2, joinedAtRound: 4, holdingFromRound: null });
+  assert.equal(
+    result.rounds.map((r) => [r.round, r.target]),
+    [
+      [4, 200],
+      [5, 250],
+      [6, 300],
+    ],
+  );
+});
+
+test('segments: one that meets its own stop rule holds what it holds until the plan ends', async () => {
+  const config = buildProbeConfig(
+    { ramp: '200/s', maxDuration: '6s', segment: '0/2', startAt: '+0s', settle: '100ms' },
+    ['127.0.0.1:9'],
+    () => Buffer.alloc(0),
+    0,
+  );
+  const clock = fakeClock(0);
+  const fleet = simulatedFleet({ limit: 150, overLimit: 'refuse', settleMs: 100 }, clock);
+  const result = await runRamp(config, {
+    fleet,
+    clock,
+    signal: new AbortController().signal,
+    dialed: 'x',
+    startAtMs: 0,
+  });
+  // Its share is 100 a round: round 2 asks 200 of a target that serves 150, fails, and from round 3 it holds.
+  assert.equal([result.stopReason, result.maximum, result.segment?.holdingFromRound], ['round-failed', 150, 3]);
+  assert.is(result.rounds.length, 6, 'every round of the plan, so merge can add them up');
+  assert.ok(
+    result.rounds.slice(2).every((r) => r.target === 150 && r.held === 150),
+    'held, not raised',
+  );
+  assert.is(result.durationMs >= 6000, true);
 });
 
 test.run();

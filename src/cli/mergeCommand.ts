@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import type { CliIO } from './cliIO.js';
+import type { RawOptions } from '../config/probeConfig.js';
+import { resultLine } from '../report/explain.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { mergeRecords } from '../report/mergeRecords.js';
+import { renderRampReport } from '../report/rampText.js';
+import type { RunRecord } from '../report/runRecord.js';
+import { makeRecordValidator } from '../report/validateRunRecord.js';
+import { parseCount } from '../units.js';
+import { UsageError } from '../usageError.js';
+import { recordJson, writeWhole } from './recordOutputs.js';
+import { REPORT_FORMATS } from './reportCommand.js';
+
+/**
+ * `goon-probe merge RECORD...`: the global result of a run split into segments over several hosts.
+ * Each RECORD is a file or `-` (stdin); a file may hold one record, or log lines with one record a
+ * line among others (what `kubectl logs` of several pods prints). Returns the exit code of the
+ * merged run: 0, 2 or 3 as a single run's, and 1 when the records cannot be merged at all.
+ */
+export async function mergeCommand(
+  sources: readonly string[],
+  raw: RawOptions,
+  io: CliIO,
+  argv: readonly string[],
+): Promise<number> {
+  if (sources.length === 0)
+    throw new UsageError(
+      "merge needs the segments' run records: goon-probe merge a.json b.json c.json, or - for stdin",
+    );
+  const format = raw.format === undefined ? 'text' : raw.format;
+  if (typeof format !== 'string' || !(REPORT_FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`--format ${JSON.stringify(format)} is not a report format; use text, markdown or json`);
+  const text = (name: string): string | undefined => {
+    const value = raw[name];
+    if (value === true) throw new UsageError(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs a value`);
+    return value === false ? undefined : value;
+  };
+  const gateText = text('minConcurrency');
+  const minConcurrency = gateText === undefined ? undefined : parseCount(gateText, '--min-concurrency', 1);
+  const records = sources.flatMap((source) => recordsIn(source));
+  const outcome = mergeRecords(records, { minConcurrency, argv: ['merge', ...argv.slice(1)] });
+  if (outcome.kind === 'refused') throw new UsageError(outcome.problem);
+  const { record, problems } = outcome;
+  const result = record.result;
+  if (result.mode !== 'ramp') throw new UsageError('merge reads ramp records only');
+  const segment = record.segment;
+  const toStdout = text('json') === '-' || text('markdown') === '-';
+  const say = toStdout ? io.err : io.out;
+  if (format === 'json' && !toStdout) io.out(recordJson(record));
+  else if (format === 'markdown' && !toStdout) io.out(renderMarkdown(record));
+  else {
+    say(
+      `Merged run ${segment?.runId}: ${segment?.segments?.length} of ${segment?.count} segments (${segment?.segments?.map((s) => `${s.index} on ${s.host}`).join(', ')})\n`,
+    );
+    for (const problem of problems) say(`Inconclusive: ${problem}\n`);
+    say(renderRampReport(result, { width: io.columns, color: io.stdoutIsTTY && !toStdout }));
+  }
+  const jsonPath = text('json');
+  const markdownPath = text('markdown');
+  if (jsonPath === '-') io.out(recordJson(record, true));
+  else if (jsonPath !== undefined) writeWhole(jsonPath, recordJson(record));
+  if (markdownPath === '-') io.out(renderMarkdown(record));
+  else if (markdownPath !== undefined) writeWhole(markdownPath, renderMarkdown(record));
+  say(`${resultLine(result)}\n`);
+  return result.exitCode;
+}
+
+/** Returns the run records in a file or stdin: the whole of it, or every line that is one. */
+function recordsIn(source: string): RunRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(source === '-' ? 0 : source, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `cannot read ${JSON.stringify(source)} (${(err as { code?: string }).code ?? 'error'}); give the records the segments wrote with --json`,
+    );
+  }
+  const validate = makeRecordValidator();
+  const asRecord = (value: unknown, where: string): RunRecord | null => {
+    if (typeof value !== 'object' || value === null || !('schemaVersion' in value)) return null;
+    const problem = validate(value);
+    if (problem) throw new UsageError(`${where} is not a goon-probe run record: ${problem}`);
+    return value as RunRecord;
+  };
+  const whole = parse(text);
+  if (whole !== undefined) {
+    const one = asRecord(whole, JSON.stringify(source));
+    if (one) return [one];
+  }
+  // Logs: one record a line, among other lines (progress, kubectl's own), which are skipped.
+  return text
+    .split('\n')
+    .map((line, i) => (line.trimStart().startsWith('{') ? asRecord(parse(line), `${source} line ${i + 1}`) : null))
+    .filter((r): r is RunRecord => r !== null);
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

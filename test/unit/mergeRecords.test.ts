@@ -1,0 +1,67 @@
+// merge: three real segment records of one run (fixtures/records/segments, a target that serves 300,
+// probed at 200/s from three processes with one --start-at) add up to the exact global answer.
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mergeRecords } from '../../src/report/mergeRecords.js';
+import type { RunRecord } from '../../src/report/runRecord.js';
+import { makeRecordValidator } from '../../src/report/validateRunRecord.js';
+import { fixture } from '../helpers/golden.js';
+
+const segment = (i: number): RunRecord =>
+  JSON.parse(readFileSync(fixture(`records/segments/segment-${i}.json`), 'utf8')) as RunRecord;
+const all = (): RunRecord[] => [segment(0), segment(1), segment(2)];
+const merge = (records: RunRecord[], minConcurrency?: number) =>
+  mergeRecords(records, { minConcurrency, argv: ['merge', 'a.json'] });
+
+test('three segments: the rounds add up, the first failing round is found on the sums, the maximum is exact', () => {
+  const shares = all().map((r) => (r.result.mode === 'ramp' ? r.result.maximum : 0));
+  assert.ok(
+    shares.every((m) => m < 300),
+    `no segment alone saw the limit: ${shares}`,
+  );
+  const out = merge(all());
+  assert.is(out.kind, 'merged');
+  if (out.kind !== 'merged' || out.record.result.mode !== 'ramp') return;
+  const r = out.record.result;
+  assert.equal([r.maximum, r.verdict, r.exitCode, r.stopReason], [300, 'limit-found', 0, 'round-failed']);
+  assert.equal(r.rounds.map((x) => x.target).slice(0, 2), [200, 400], 'the whole plan: 200/s');
+  assert.is(r.breakingPoint?.round, 2);
+  assert.match(out.record.diagnosis?.cause ?? '', /past 300 connections the target accepts, then closes, saying/);
+  assert.equal(
+    out.record.segment?.segments?.map((s) => s.index),
+    [0, 1, 2],
+  );
+  assert.is(makeRecordValidator()(out.record), null, 'the merged record is a valid run record');
+  assert.equal(out.problems, []);
+});
+
+test('the gate applies to the global maximum', () => {
+  const met = merge(all(), 250);
+  const missed = merge(all(), 301);
+  assert.ok(met.kind === 'merged' && met.record.result.exitCode === 0);
+  assert.ok(missed.kind === 'merged' && missed.record.result.exitCode === 2);
+});
+
+test('a missing or duplicated segment: inconclusive (exit 3), named', () => {
+  const missing = merge([segment(0), segment(2)]);
+  assert.ok(missing.kind === 'merged');
+  if (missing.kind !== 'merged' || missing.record.result.mode !== 'ramp') return;
+  assert.equal([missing.record.result.verdict, missing.record.result.exitCode], ['inconclusive', 3]);
+  assert.equal(missing.problems, ['segment 1/3 is missing, so the sums are short']);
+  const twice = merge([...all(), segment(1)]);
+  assert.ok(twice.kind === 'merged' && twice.record.result.exitCode === 3);
+  assert.ok(twice.kind === 'merged' && twice.problems[0]?.includes('segment 1/3 is there twice'));
+});
+
+test('records of different runs, or not segments at all, are refused', () => {
+  const other = segment(1);
+  const moved = { ...other, segment: { ...(other.segment as NonNullable<RunRecord['segment']>), runId: 'another' } };
+  const refused = merge([segment(0), moved, segment(2)]);
+  assert.ok(refused.kind === 'refused' && /2 different runs/.test(refused.problem));
+  const { segment: _s, ...single } = segment(0);
+  const loose = merge([single]);
+  assert.ok(loose.kind === 'refused' && /not a segment/.test(loose.problem));
+});
+
+test.run();
