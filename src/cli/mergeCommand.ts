@@ -46,7 +46,8 @@ export async function mergeCommand(
   if (result.mode !== 'ramp') throw new UsageError('merge reads ramp records only');
   const segment = record.segment;
   const toStdout = text('json') === '-' || text('markdown') === '-';
-  const say = toStdout ? io.err : io.out;
+  // A document on stdout (--format json|markdown, or - as an output) keeps stdout to itself.
+  const say = toStdout || format !== 'text' ? io.err : io.out;
   if (format === 'json' && !toStdout) io.out(recordJson(record));
   else if (format === 'markdown' && !toStdout) io.out(renderMarkdown(record));
   else {

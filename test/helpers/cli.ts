@@ -18,7 +18,7 @@ function newestMs(dir: string): number {
 }
 
 /** Builds dist/ (as npm run build does) when it is missing or older than src/; returns the built bin. */
-function builtBin(): string {
+export function builtBin(): string {
   const built = statSync(BUILT_BIN, { throwIfNoEntry: false })?.mtimeMs ?? 0;
   if (built < newestMs(join(ROOT, 'src'))) {
     execFileSync(

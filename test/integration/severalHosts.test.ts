@@ -1,0 +1,109 @@
+// Issue 16: one capacity probe from several hosts. Network namespaces are the hosts (addresses from
+// 198.18.0.0/15 that exist only inside them); every goon-probe process runs inside one, and the
+// namespaces are deleted at the end whatever happens.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { makeTestHosts, whyNoNamespaces, type TestHosts } from '../helpers/netns.js';
+
+const LIMIT = 2500;
+const PORTS = '50000 50999'; // 1,000 ephemeral ports per prober host
+const RAMP = ['--ramp', '1000/s', '--round', '1s', '--settle', '200ms', '--workers', '1', '-y', '--json', '-', '-q'];
+
+const lastJson = (stdout: string): { result: Record<string, unknown> } & Record<string, unknown> =>
+  JSON.parse(stdout.trim().split('\n').at(-1) as string);
+
+const skip = whyNoNamespaces();
+
+test('several hosts: one host alone is prober-limited; three segments merge to the exact limit', async () => {
+  if (skip) {
+    console.log(`  skipped: ${skip}`);
+    return;
+  }
+  // Four prober hosts: the one that runs alone keeps its closed ports in TIME_WAIT for a minute, so
+  // the three segments run on the other three.
+  const hosts: TestHosts = makeTestHosts(4);
+  const [p0, p1, p2, alone] = hosts.probers as [string, string, string, string];
+  const dir = mkdtempSync(join(tmpdir(), 'goon-probe-hosts-'));
+  try {
+    for (const ns of hosts.probers) hosts.run(ns, ['sysctl', '-qw', `net.ipv4.ip_local_port_range=${PORTS}`]);
+    const serve = hosts.goonProbe(hosts.target, [
+      'serve',
+      '--host',
+      hosts.targetAddress,
+      '--max-connections',
+      String(LIMIT),
+      '--over-limit',
+      'error-close',
+      '-y',
+    ]);
+    const address = (await serve.waitFor(/listening on (198\.18\.0\.1:\d+)/))[1] as string;
+
+    // One host alone: 1,000 ports to one ip:port, so the prober's own limit comes first.
+    const aloneRun = await hosts.goonProbe(alone, [address, ...RAMP, '--max-duration', '5s']).done;
+    assert.is(aloneRun.code, 3, aloneRun.stderr);
+    const single = lastJson(aloneRun.stdout).result;
+    assert.is(single.verdict, 'prober-limited');
+    assert.ok(
+      ((single.failures as Record<string, number>)['addr-unavailable'] ?? 0) > 0,
+      JSON.stringify(single.failures),
+    );
+
+    // Three hosts, one plan split three ways, one shared start.
+    const startAt = new Date(Date.now() + 3000).toISOString();
+    const segments = await Promise.all(
+      [p0, p1, p2].map(
+        (ns, i) =>
+          hosts.goonProbe(ns, [address, ...RAMP, '--max-duration', '5s', '--segment', `${i}/3`, '--start-at', startAt])
+            .done,
+      ),
+    );
+    const files = segments.map((run, i) => {
+      const file = join(dir, `segment-${i}.json`);
+      writeFileSync(file, `${run.stdout.trim().split('\n').at(-1)}\n`);
+      return file;
+    });
+    for (const run of segments) assert.ok(lastJson(run.stdout).segment, run.stderr);
+    const hostsSeen = segments.map((run) => (lastJson(run.stdout).result.maximum as number) < LIMIT);
+    assert.equal(hostsSeen, [true, true, true], 'no host alone saw the limit');
+
+    const merge = (args: string[]) => hosts.goonProbe(hosts.target, ['merge', ...args]).done;
+    const merged = await merge([...files, '--format', 'json']);
+    const record = JSON.parse(merged.stdout);
+    assert.equal(
+      [record.result.maximum, record.result.verdict, merged.code],
+      [LIMIT, 'limit-found', 0],
+      merged.stderr + JSON.stringify(record.result.rounds.map((r: { held: number }) => r.held)),
+    );
+    assert.is(record.diagnosis.side, 'target');
+    assert.match(record.diagnosis.cause, /past 2500 connections the target accepts, then closes/);
+    assert.equal(
+      record.segment.segments.map((s: { index: number }) => s.index),
+      [0, 1, 2],
+    );
+    assert.is((await merge([...files, '--min-concurrency', '2000'])).code, 0);
+    assert.is((await merge([...files, '--min-concurrency', '3000'])).code, 2);
+
+    // One segment's record left out: inconclusive, naming it.
+    const short = await merge([files[0] as string, files[2] as string]);
+    assert.is(short.code, 3);
+    assert.match(short.stdout, /segment 1\/3 is missing/);
+    // A record of another run: refused.
+    const other = join(dir, 'other.json');
+    const moved = JSON.parse(readFileSync(files[1] as string, 'utf8'));
+    moved.segment.runId = 'another-run';
+    writeFileSync(other, JSON.stringify(moved));
+    const refused = await merge([files[0] as string, other, files[2] as string]);
+    assert.is(refused.code, 1);
+    assert.match(refused.stderr, /different runs/);
+    serve.child.kill('SIGINT');
+    await serve.done;
+  } finally {
+    hosts.remove();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
