@@ -25,7 +25,7 @@ const HELP_SHOWN = Symbol('help shown');
 
 /** Runs goon-probe with the arguments after the program name; returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
-  const commands = ['serve', 'demo', 'report', 'merge', 'doctor'] as const;
+  const commands = ['serve', 'demo', 'report', 'merge', 'doctor', 'k8s'] as const;
   const named = commands.find((c) => c === argv[0]);
   const specs = {
     serve: SERVE_OPTIONS,
@@ -33,6 +33,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     report: REPORT_OPTIONS,
     merge: MERGE_OPTIONS,
     doctor: [],
+    k8s: [],
     probe: PROBE_OPTIONS,
   }[named ?? 'probe'];
   const cli = cac('goon-probe');
@@ -80,6 +81,28 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .action((records: string[], options: Record<string, unknown>) => {
       action = import('./mergeCommand.js').then((m) =>
         m.mergeCommand(records.map(unmark), unmarkValues(options), io, argv),
+      );
+    });
+  cli
+    .command('k8s [...target]', 'Print a Kubernetes Indexed Job that runs a ramp split over N pods (--segments N)')
+    .allowUnknownOptions()
+    .example(
+      'goon-probe k8s 10.0.0.5:6379 --ramp 3000/s --segments 3 --image REGISTRY/goon-probe:0.1.0 | kubectl apply -f -',
+    )
+    .action(() => {
+      // Every flag but k8s's own goes to the probe in each pod: it is parsed as the probe parses it.
+      action = import('./k8sCommand.js').then((m) =>
+        m.k8sCommand(
+          argv.slice(1),
+          io,
+          VERSION,
+          m.probeArgvParser((list) => {
+            const probe = cac('goon-probe');
+            addOptions(probe.command('[...target]', ''), PROBE_OPTIONS);
+            const parsed = probe.parse(['node', 'goon-probe', ...list], { run: false });
+            return { args: parsed.args, options: parsed.options };
+          }),
+        ),
       );
     });
   cli

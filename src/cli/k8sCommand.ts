@@ -1,0 +1,95 @@
+import type { CliIO } from './cliIO.js';
+import { buildProbeConfig } from '../config/probeConfig.js';
+import { k8sJob } from '../report/k8sJob.js';
+import { parseCount, parseDuration } from '../units.js';
+import { UsageError } from '../usageError.js';
+import { markValues, unmark, unmarkValues, PROBE_OPTIONS } from './cliOptions.js';
+
+/** The flags of `goon-probe k8s` itself; every other flag goes to the probe in each pod. */
+const OWN_FLAGS = ['--segments', '--image', '--name', '--start-in'] as const;
+/** Flags the Job sets in every pod, so they cannot be given. */
+const SET_BY_JOB = [
+  '--segment',
+  '--start-at',
+  '--run-id',
+  '--json',
+  '--markdown',
+  '-q',
+  '--quiet',
+  '-y',
+  '--assume-yes',
+];
+
+/**
+ * `goon-probe k8s TARGET --segments N [probe flags] [--image IMG] [--name NAME] [--start-in 60s]`:
+ * prints an Indexed Job to pipe into `kubectl apply -f -`. Returns the exit code.
+ */
+export async function k8sCommand(
+  argv: readonly string[],
+  io: CliIO,
+  version: string,
+  parseProbe: (argv: readonly string[]) => { positionals: string[]; options: Record<string, unknown> },
+  nowMs: number = Date.now(),
+): Promise<number> {
+  const own = new Map<string, string>();
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
+    if ((OWN_FLAGS as readonly string[]).includes(flag)) {
+      const value = inline ?? argv[++i];
+      if (value === undefined) throw new UsageError(`${flag} needs a value; see goon-probe k8s --help`);
+      own.set(flag, value);
+    } else if (SET_BY_JOB.includes(flag)) {
+      throw new UsageError(`${flag} is set by the Job in every pod; drop it from goon-probe k8s`);
+    } else rest.push(arg);
+  }
+  const segmentsText = own.get('--segments');
+  if (segmentsText === undefined)
+    throw new UsageError('k8s needs --segments N: how many pods (hosts) share the plan, like --segments 3');
+  const segments = parseCount(segmentsText, '--segments', 1);
+  const name = own.get('--name') ?? 'goon-probe';
+  if (!/^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$/.test(name))
+    throw new UsageError(
+      `--name ${JSON.stringify(name)} is not a Kubernetes name; use lower-case letters, digits and -`,
+    );
+  const startInMs = parseDuration(own.get('--start-in') ?? '60s', '--start-in', 's');
+  const startAt = new Date(Math.ceil((nowMs + startInMs) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  // The probe's flags are checked here, as each pod will read them: a mistake fails now, not in the cluster.
+  const { positionals, options } = parseProbe(rest);
+  if (options.ramp === undefined)
+    throw new UsageError('k8s splits a capacity probe over pods; add --ramp RATE (like --ramp 1000/s)');
+  const config = buildProbeConfig(
+    { ...(options as Record<string, string | boolean>), segment: `0/${segments}`, startAt },
+    positionals,
+    () => Buffer.alloc(0),
+    nowMs,
+  );
+  const job = k8sJob({
+    name,
+    image: own.get('--image') ?? `goon-probe:${version}`,
+    segments,
+    probeArgs: rest,
+    startAt,
+    runId: config.runId as string,
+    version,
+  });
+  io.out(`${JSON.stringify(job, null, 2)}\n`);
+  io.err(
+    `goon-probe: Job ${name}: ${segments} pods, round 1 at ${startAt}, run ${config.runId}; then: kubectl wait --for=condition=complete job/${name} --timeout=-1s; kubectl logs -l job-name=${name} --tail=-1 | goon-probe merge -\n`,
+  );
+  return 0;
+}
+
+/** Returns the probe's positionals and options from argv, parsed as the probe command parses them. */
+export function probeArgvParser(
+  parse: (argv: readonly string[]) => { args: readonly string[]; options: Record<string, unknown> },
+): (argv: readonly string[]) => { positionals: string[]; options: Record<string, unknown> } {
+  return (argv) => {
+    const parsed = parse(markValues(argv, PROBE_OPTIONS));
+    return { positionals: parsed.args.map(unmark), options: unmarkValues(parsed.options) };
+  };
+}

@@ -1,0 +1,81 @@
+// goon-probe k8s: the Job it prints is one Kubernetes accepts (checked against the API schemas by
+// kubernetes-models), and every pod runs its segment of one plan from one start.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { runCli } from '../../src/cli/runCli.js';
+import { recordingIO } from '../helpers/recordingIO.js';
+
+async function k8s(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const io = recordingIO();
+  const code = await runCli(['k8s', ...args], io);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+const ARGS = ['10.0.0.5:6379', '--ramp', '3000/s', '--max-duration', '2m', '--segments', '3', '--name', 'redis-probe'];
+
+test('the Job validates against the Kubernetes schemas, and a field it would reject fails the check', async () => {
+  const run = await k8s([...ARGS, '--image', 'registry.example/goon-probe:0.1.0']);
+  assert.is(run.code, 0, run.stderr);
+  const manifest = JSON.parse(run.stdout);
+  new Job(manifest).validate(); // throws on anything the API server would refuse
+  const broken = structuredClone(manifest);
+  broken.spec.completionMode = 'Ordered';
+  assert.throws(() => new Job(broken).validate(), /completionMode/);
+  const noImage = structuredClone(manifest);
+  delete noImage.spec.template.spec.containers[0].image;
+  assert.not.throws(() => new Job(noImage).validate(), 'image is optional in the schema itself');
+  const badName = structuredClone(manifest);
+  badName.spec.template.spec.containers[0].name = 42;
+  assert.throws(() => new Job(badName).validate());
+});
+
+test('an Indexed Job: one pod per segment at once, no retries, spread over nodes, non-root, read-only, with requests', async () => {
+  const before = Date.now();
+  const job = JSON.parse((await k8s([...ARGS, '--start-in', '90s'])).stdout);
+  assert.equal(
+    [job.spec.completionMode, job.spec.completions, job.spec.parallelism, job.spec.backoffLimit],
+    ['Indexed', 3, 3, 0],
+  );
+  const pod = job.spec.template.spec;
+  assert.is(pod.restartPolicy, 'Never');
+  const spread = pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
+  assert.equal(
+    [spread.topologyKey, spread.labelSelector.matchLabels['job-name']],
+    ['kubernetes.io/hostname', 'redis-probe'],
+  );
+  assert.is(pod.securityContext.runAsNonRoot, true);
+  const container = pod.containers[0];
+  assert.is(container.securityContext.readOnlyRootFilesystem, true);
+  assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
+  assert.is(container.image, 'goon-probe:0.1.0', 'the default image names this version');
+  const args: string[] = container.args;
+  assert.equal(args.slice(0, 5), ['10.0.0.5:6379', '--ramp', '3000/s', '--max-duration', '2m']);
+  assert.is(args[args.indexOf('--segment') + 1], '$(JOB_COMPLETION_INDEX)/3');
+  const startAt = Date.parse(args[args.indexOf('--start-at') + 1] as string);
+  assert.ok(startAt >= before + 89_000 && startAt <= Date.now() + 91_000, 'starts in 90 s, on a whole second');
+  assert.is(job.metadata.labels['goon-probe/run-id'], args[args.indexOf('--run-id') + 1]);
+  assert.ok(
+    args.includes('--json') && args[args.indexOf('--json') + 1] === '-',
+    'the record is the last line of the log',
+  );
+});
+
+test('bad input: one line naming the fix', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['10.0.0.5:6379', '--ramp', '100/s'], /needs --segments N/],
+    [['10.0.0.5:6379', '--segments', '3'], /add --ramp RATE/],
+    [[...ARGS, '--json', 'x.json'], /--json is set by the Job/],
+    [[...ARGS, '--segment', '1/3'], /--segment is set by the Job/],
+    [['10.0.0.5:6379', '--ramp', 'fast', '--segments', '3'], /--ramp "fast" is not a rate/],
+    [[...ARGS.slice(0, -2), '--name', 'Bad_Name'], /not a Kubernetes name/],
+  ];
+  for (const [args, pattern] of cases) {
+    const run = await k8s(args);
+    assert.is(run.code, 1, args.join(' '));
+    assert.match(run.stderr, pattern);
+    assert.is(run.stderr.trim().split('\n').length, 1);
+  }
+});
+
+test.run();
