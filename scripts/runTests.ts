@@ -1,6 +1,6 @@
 /**
  * Runs the test suite: the unit tests in one uvu process, and every integration test file in its
- * own process, several at once (`--jobs N`, default: the CPU count + 1; most of an integration
+ * own process, several at once (`--jobs N`, default: twice the CPU count; most of an integration
  * test's time is spent waiting on sockets and timers, not computing). Each process is bounded in
  * time (`--timeout`, default 180 s) and killed with its children past it. Prints each file's
  * result as it finishes and, at the end, one uvu-style summary for the whole suite.
@@ -40,7 +40,7 @@ function parseArgs(argv: readonly string[]): {
   suites: string[];
   filters: string[];
 } {
-  let jobs = availableParallelism() + 1;
+  let jobs = availableParallelism() * 2;
   let timeoutS = 180;
   const suites: string[] = [];
   const filters: string[] = [];

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import type { CliIO } from './cliIO.js';
 import type { RawOptions } from '../config/probeConfig.js';
 import { resultLine } from '../report/explain.js';
@@ -63,6 +63,9 @@ export async function mergeCommand(
   else if (jsonPath !== undefined) writeWhole(jsonPath, recordJson(record));
   if (markdownPath === '-') io.out(renderMarkdown(record));
   else if (markdownPath !== undefined) writeWhole(markdownPath, renderMarkdown(record));
+  // In a GitHub Actions step, the page goes to the step's summary too, as a single run's does.
+  const summary = io.env.GITHUB_STEP_SUMMARY;
+  if (summary) appendFileSync(summary, `${renderMarkdown(record)}\n`);
   say(`${resultLine(result)}\n`);
   return result.exitCode;
 }

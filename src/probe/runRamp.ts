@@ -56,7 +56,8 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   const { fleet, clock, signal } = deps;
   const startMs = deps.startAtMs ?? clock.now();
   // Late for a shared start: join at the next round boundary (the rounds before it held nothing here).
-  const joinedAtRound = Math.max(0, Math.ceil((clock.now() - startMs) / plan.roundMs - 1e-9));
+  const joinedAtRound =
+    deps.startAtMs === undefined ? 0 : Math.max(0, Math.ceil((clock.now() - startMs) / plan.roundMs - 1e-9));
   const lastRound = roundCount(plan) - 1;
   while (clock.now() < startMs + joinedAtRound * plan.roundMs && !signal.aborted)
     await clock.sleep(Math.min(1000, startMs + joinedAtRound * plan.roundMs - clock.now()), signal);

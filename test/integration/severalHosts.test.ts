@@ -52,11 +52,11 @@ test('several hosts: one host alone is prober-limited; three segments merge to t
     );
 
     // Three hosts, one plan split three ways, one shared start.
-    const startAt = new Date(Date.now() + 3000).toISOString();
+    const startAt = new Date(Date.now() + 2000).toISOString();
     const segments = await Promise.all(
       [p0, p1, p2].map(
         (ns, i) =>
-          hosts.goonProbe(ns, [address, ...RAMP, '--max-duration', '5s', '--segment', `${i}/3`, '--start-at', startAt])
+          hosts.goonProbe(ns, [address, ...RAMP, '--max-duration', '4s', '--segment', `${i}/3`, '--start-at', startAt])
             .done,
       ),
     );

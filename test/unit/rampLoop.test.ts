@@ -257,4 +257,20 @@ test('segments: one that meets its own stop rule holds what it holds until the p
   assert.is(result.durationMs >= 6000, true);
 });
 
+test('without --start-at the run starts at once, at round 1, even on a clock that moves while it looks', async () => {
+  const base = fakeClock();
+  let drift = 0;
+  const clock = { ...base, now: () => base.now() + (drift += 0.001) };
+  const config = buildProbeConfig({ ramp: '100/s', maxDuration: '2s', settle: '100ms' }, ['127.0.0.1:9'], () =>
+    Buffer.alloc(0),
+  );
+  const fleet = simulatedFleet({ limit: 1000, overLimit: 'refuse', settleMs: 100 }, clock);
+  const result = await runRamp(config, { fleet, clock, signal: new AbortController().signal, dialed: 'x' });
+  assert.equal(
+    result.rounds.map((r) => r.round),
+    [1, 2],
+  );
+  assert.is(result.segment, undefined);
+});
+
 test.run();
