@@ -65,4 +65,25 @@ test('merge: bad input gets one line and exit 1; a missing segment exit 3', asyn
   assert.match(short.stdout, /inconclusive/i);
 });
 
+test('a segment started after its plan would have ended refuses before any dial: exit 3', async () => {
+  const past = new Date(Date.now() - 120_000).toISOString();
+  const run = await runCliHere([
+    '127.0.0.1:9',
+    '--ramp',
+    '10/s',
+    '--max-duration',
+    '60s',
+    '--segment',
+    '0/2',
+    '--start-at',
+    past,
+  ]);
+  assert.is(run.code, 3);
+  assert.match(
+    run.stderr,
+    /was 12\ds ago, past the plan's end \(--max-duration 60s\); start every segment again with a later --start-at/,
+  );
+  assert.is(run.stdout, '');
+});
+
 test.run();

@@ -64,4 +64,18 @@ test('records of different runs, or not segments at all, are refused', () => {
   assert.ok(loose.kind === 'refused' && /not a segment/.test(loose.problem));
 });
 
+test("a segment that hit the prober's own limit by the failing round: prober-limited (exit 3), named", () => {
+  const limited = segment(1);
+  if (limited.result.mode !== 'ramp') return;
+  const rounds = limited.result.rounds.map((r, i) =>
+    i === 0 ? { ...r, failures: { ...r.failures, 'addr-unavailable': 3 } } : r,
+  );
+  const failures = { ...limited.result.failures, 'addr-unavailable': 3 };
+  const out = merge([segment(0), { ...limited, result: { ...limited.result, rounds, failures } }, segment(2)]);
+  assert.ok(out.kind === 'merged');
+  if (out.kind !== 'merged' || out.record.result.mode !== 'ramp') return;
+  assert.equal([out.record.result.verdict, out.record.result.exitCode], ['prober-limited', 3]);
+  assert.match(out.problems.join('\n'), /segment 1\/3 \(host \S+\) hit the prober's own limit: addr-unavailable/);
+});
+
 test.run();
