@@ -12,7 +12,7 @@ async function k8s(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout: io.stdout(), stderr: io.stderr() };
 }
 
-const ARGS = ['10.0.0.5:6379', '--ramp', '3000/s', '--max-duration', '2m', '--segments', '3', '--name', 'redis-probe'];
+const ARGS = ['redis.example.svc:6379', '--ramp', '3000/s', '--max-duration', '2m', '--segments', '3', '--name', 'redis-probe'];
 
 test('the Job validates against the Kubernetes schemas, and a field it would reject fails the check', async () => {
   const run = await k8s([...ARGS, '--image', 'registry.example/goon-probe:0.1.0']);
@@ -50,7 +50,7 @@ test('an Indexed Job: one pod per segment at once, no retries, spread over nodes
   assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
   assert.is(container.image, 'goon-probe:0.1.0', 'the default image names this version');
   const args: string[] = container.args;
-  assert.equal(args.slice(0, 5), ['10.0.0.5:6379', '--ramp', '3000/s', '--max-duration', '2m']);
+  assert.equal(args.slice(0, 5), ['redis.example.svc:6379', '--ramp', '3000/s', '--max-duration', '2m']);
   assert.is(args[args.indexOf('--segment') + 1], '$(JOB_COMPLETION_INDEX)/3');
   const startAt = Date.parse(args[args.indexOf('--start-at') + 1] as string);
   assert.ok(startAt >= before + 89_000 && startAt <= Date.now() + 91_000, 'starts in 90 s, on a whole second');
@@ -63,11 +63,11 @@ test('an Indexed Job: one pod per segment at once, no retries, spread over nodes
 
 test('bad input: one line naming the fix', async () => {
   const cases: Array<[string[], RegExp]> = [
-    [['10.0.0.5:6379', '--ramp', '100/s'], /needs --segments N/],
-    [['10.0.0.5:6379', '--segments', '3'], /add --ramp RATE/],
+    [['redis.example.svc:6379', '--ramp', '100/s'], /needs --segments N/],
+    [['redis.example.svc:6379', '--segments', '3'], /add --ramp RATE/],
     [[...ARGS, '--json', 'x.json'], /--json is set by the Job/],
     [[...ARGS, '--segment', '1/3'], /--segment is set by the Job/],
-    [['10.0.0.5:6379', '--ramp', 'fast', '--segments', '3'], /--ramp "fast" is not a rate/],
+    [['redis.example.svc:6379', '--ramp', 'fast', '--segments', '3'], /--ramp "fast" is not a rate/],
     [[...ARGS.slice(0, -2), '--name', 'Bad_Name'], /not a Kubernetes name/],
   ];
   for (const [args, pattern] of cases) {
