@@ -12,7 +12,17 @@ async function k8s(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout: io.stdout(), stderr: io.stderr() };
 }
 
-const ARGS = ['redis.example.svc:6379', '--ramp', '3000/s', '--max-duration', '2m', '--segments', '3', '--name', 'redis-probe'];
+const ARGS = [
+  'redis.example.svc:6379',
+  '--ramp',
+  '3000/s',
+  '--max-duration',
+  '2m',
+  '--segments',
+  '3',
+  '--name',
+  'redis-probe',
+];
 
 test('the Job validates against the Kubernetes schemas, and a field it would reject fails the check', async () => {
   const run = await k8s([...ARGS, '--image', 'registry.example/goon-probe:0.1.0']);
