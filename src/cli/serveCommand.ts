@@ -25,6 +25,9 @@ export async function serveCommand(positionals: readonly string[], raw: RawOptio
     throw listenError(err, host, config.server.port ?? 0);
   }
   io.out(`listening on ${server.address}\n`);
+  // Wherever goon-probe is installed, a probe can trust the certificate by its path.
+  if (config.certPath)
+    io.err(`TLS certificate: ${config.certPath} (a probe trusts it with --tls --ca ${config.certPath})\n`);
   await new Promise<void>((resolve) => {
     const timer = config.durationMs === null ? null : setTimeout(finish, config.durationMs);
     const remove = io.onInterrupt(finish);

@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RawOptions, ReadFile } from './probeConfig.js';
 import { OVER_LIMIT_BEHAVIOURS, type OverLimit, type TargetServerOptions } from '../servers/targetOptions.js';
@@ -17,6 +18,8 @@ export interface ServeConfig {
   readonly hold: { readonly workers: number; readonly listeners: number } | null;
   /** Stop after this long; null runs until Ctrl-C. */
   readonly durationMs: number | null;
+  /** With --tls: the certificate file it serves (--cert, or the built-in test one), for a probe's --ca. */
+  readonly certPath: string | null;
 }
 
 /** Returns the validated config of `goon-probe serve`, or throws a UsageError. */
@@ -80,6 +83,8 @@ export function buildServeConfig(raw: RawOptions, positionals: readonly string[]
       websocket: raw.websocket === true,
     },
     durationMs: duration === undefined ? null : parseDuration(duration, '--duration', 's'),
+    certPath:
+      raw.tls !== true ? null : typeof raw.cert === 'string' ? resolvePath(raw.cert) : fileURLToPath(TEST_CERT.cert),
   };
 }
 
