@@ -84,7 +84,7 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   { flags: '--expect-timeout <time>', description: 'How long to wait for --expect (default: 2s)' },
   {
     flags: '--settle <time>',
-    description: 'Ramp: a verified connection counts as held after this long open (default: 1s)',
+    description: 'A verified connection counts as held after this long open; fixed mode waits it out (default: 1s)',
   },
   { flags: '--min-concurrency <n>', description: 'Ramp: CI gate; pass (exit 0) once N are held, exit 2 below N' },
   {

@@ -13,6 +13,7 @@ import {
   type OptionSpec,
 } from './cliOptions.js';
 import type { CliIO } from './cliIO.js';
+import { closestOption, EXIT_CODES, optionsHelp, PROBE_GROUPS, unknownOption } from './helpText.js';
 import { loadFailureLine } from '../loadFailure.js';
 import { UsageError } from '../usageError.js';
 
@@ -47,24 +48,24 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     PROBE_OPTIONS,
   )
     .example('goon-probe 127.0.0.1:6379 --ramp 100/s --max-duration 60s')
-    .example('goon-probe example.com 80 -c 500 -s 0 -y')
+    .example('goon-probe 127.0.0.1 6379 -c 500 -s 0')
+    .example("goon-probe 127.0.0.1:6379 --ramp 200/s --send 'PING\\r\\n' --expect +PONG --min-concurrency 1000")
     .action((target: string[], options: Record<string, unknown>) => {
       // Each command is loaded when it runs: --help, --version and a usage error load none of them.
       action = import('./probeCommand.js').then((m) =>
         m.probeCommand(target.map(unmark), unmarkValues(options), io, { argv, version: VERSION }),
       );
     });
-  addOptions(
-    cli.command('serve [...extra]', 'Run a built-in target server (loopback unless --host)'),
-    SERVE_OPTIONS,
-  ).action((extra: string[], options: Record<string, unknown>) => {
-    action = import('./serveCommand.js').then((m) => m.serveCommand(extra.map(unmark), unmarkValues(options), io));
-  });
-  addOptions(cli.command('demo', 'Probe an embedded target with a known limit'), DEMO_OPTIONS).action(
-    (options: Record<string, unknown>) => {
+  addOptions(cli.command('serve [...extra]', 'Run a built-in target server (loopback unless --host)'), SERVE_OPTIONS)
+    .example('goon-probe serve --max-connections 1000 --over-limit error-close')
+    .action((extra: string[], options: Record<string, unknown>) => {
+      action = import('./serveCommand.js').then((m) => m.serveCommand(extra.map(unmark), unmarkValues(options), io));
+    });
+  addOptions(cli.command('demo', 'Probe an embedded target with a known limit'), DEMO_OPTIONS)
+    .example('goon-probe demo --limit 500 --over-limit queue')
+    .action((options: Record<string, unknown>) => {
       action = import('./demoCommand.js').then((m) => m.demoCommand(unmarkValues(options), io));
-    },
-  );
+    });
   addOptions(
     cli.command('report <record>', 'Render a saved --json run record again, without a network'),
     REPORT_OPTIONS,
@@ -87,7 +88,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .command('k8s [...target]', 'Print a Kubernetes Indexed Job that runs a ramp split over N pods (--segments N)')
     .allowUnknownOptions()
     .example(
-      'goon-probe k8s 10.0.0.5:6379 --ramp 3000/s --segments 3 --image REGISTRY/goon-probe:0.1.0 | kubectl apply -f -',
+      'goon-probe k8s redis.default.svc:6379 --ramp 3000/s --segments 3 --image REGISTRY/goon-probe:0.1.0 | kubectl apply -f -',
     )
     .action(() => {
       // Every flag but k8s's own goes to the probe in each pod: it is parsed as the probe parses it.
@@ -113,7 +114,24 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     });
   // Help and version go through `io` like everything else (cac itself would print to the console).
   cli.help((sections) => {
-    io.out(`${sections.map((x) => (x.title ? `${x.title}:\n${x.body}` : x.body)).join('\n\n')}\n`);
+    const options = optionsHelp(specs, named === undefined ? PROBE_GROUPS : []);
+    const about = named === undefined ? null : cli.commands.find((c) => c.name === named)?.description;
+    const shown = sections.flatMap((x) => {
+      if (x.title === 'Options') return [{ body: options }];
+      // `serve` takes no arguments; its [...extra] only exists to refuse them in one line.
+      const body =
+        x.title === 'Usage'
+          ? x.body.replace('serve [...extra]', 'serve [options]')
+          : x.title === 'Examples'
+            ? x.body
+                .split('\n')
+                .map((line) => `  $ ${line}`)
+                .join('\n')
+            : x.body.replace('serve [...extra]', 'serve           ');
+      if (x.title === 'Usage' && about) return [{ ...x, body }, { body: about }];
+      return [{ ...x, body }];
+    });
+    io.out(`${[...shown.map((x) => (x.title ? `${x.title}:\n${x.body}` : x.body)), EXIT_CODES].join('\n\n')}\n`);
     throw HELP_SHOWN;
   });
   cli.version(VERSION);
@@ -131,9 +149,27 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     return await action;
   } catch (err) {
     if (err === HELP_SHOWN) return 0;
-    io.err(`goon-probe: ${describe(err)}\n`);
+    io.err(
+      `goon-probe: ${unknownOptionLine(err, argv.slice(named ? 1 : 0), specs, named ? `goon-probe ${named} --help` : 'goon-probe --help') ?? describe(err)}\n`,
+    );
     return 1;
   }
+}
+
+/** Returns the line for an unknown option, named as typed, with the option it most likely meant. */
+function unknownOptionLine(
+  err: unknown,
+  args: readonly string[],
+  specs: readonly OptionSpec[],
+  help: string,
+): string | null {
+  if ((err as Error)?.name !== 'CACError' || !/^Unknown option/.test((err as Error).message)) return null;
+  const typed = unknownOption(args, specs);
+  if (typed === null) return null;
+  const meant = closestOption(typed, specs);
+  return meant
+    ? `unknown option ${typed}; did you mean ${meant}? (${help} lists the options)`
+    : `unknown option ${typed}; see ${help} for the options`;
 }
 
 function describe(err: unknown): string {
