@@ -10,8 +10,10 @@ import * as assert from 'uvu/assert';
 import { builtBin } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The environment without coverage collection: npm itself is not under test, and c8 would record all of it. */
+const { NODE_V8_COVERAGE: _coverage, ...plainEnv } = process.env;
 const npm = (args: string[], cwd: string): string =>
-  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: plainEnv });
 
 test('the Dockerfile: two stages on Node 20 slim, production dependencies only, non-root, goon-probe as entrypoint', () => {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');

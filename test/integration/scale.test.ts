@@ -201,9 +201,10 @@ test("a shard killed mid-run is reported as the prober's failure (exit 3), not l
     process.kill(Number(shard), 'SIGKILL');
     const run = await cli.done;
     assert.is(run.code, 3, run.stdout + run.stderr);
-    assert.match(run.stdout, /shard-lost \d+ \(prober limit\)/);
-    assert.match(run.stdout, new RegExp(`shard \\d \\(pid ${shard}\\) exited on SIGKILL`));
-    assert.match(run.stdout, /prober shard process died/);
+    const said = `${run.stdout}\n${run.stderr}`;
+    assert.match(run.stdout, /shard-lost \d+ \(prober limit\)/, said);
+    assert.match(run.stdout, new RegExp(`shard \\d \\(pid ${shard}\\) exited on SIGKILL`), said);
+    assert.match(run.stdout, /prober shard process died/, said);
   });
 });
 
