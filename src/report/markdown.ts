@@ -4,6 +4,7 @@ import type { FixedResult, RampResult } from '../probe/result.js';
 import type { RunRecord } from './runRecord.js';
 import { formatDuration } from '../units.js';
 import { renderChart } from './chart.js';
+import { mermaidRoundsChart } from './mermaidChart.js';
 import { describeGate, describeRamp, describeStop, formatRate, resultLine } from './explain.js';
 import { failureList, minAvgMaxDev, ms } from './format.js';
 
@@ -27,7 +28,7 @@ function rampSections(r: RampResult): string[] {
     '',
     `**Maximum sustainable concurrency: ${r.maximum}** · verdict \`${r.verdict}\` · exit ${r.exitCode}`,
     '',
-    '| | |',
+    '| Result | Value |',
     '|---|---|',
     `| Target | ${code(r.target)} (dialed ${code(r.dialed)}) |`,
     `| Verdict | \`${r.verdict}\`: ${escapeCell(describeStop(r))} |`,
@@ -62,7 +63,8 @@ function rampSections(r: RampResult): string[] {
     '',
     '## Chart',
     '',
-    'Target (first line) and held (second line) connections per round.',
+    ...(r.rounds.length > 0 ? [mermaidRoundsChart(r.rounds), ''] : []),
+    'Without Mermaid: target (first line) and held (second line) connections per round.',
     '',
     '```text',
     chart || '(no rounds)',
@@ -139,7 +141,7 @@ function environmentSection(record: RunRecord): string[] {
     '',
     '## Environment',
     '',
-    '| | |',
+    '| Prober | Value |',
     '|---|---|',
     `| goon-probe | ${record.tool.version} |`,
     `| Node | ${e.node} |`,
