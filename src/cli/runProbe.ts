@@ -62,7 +62,8 @@ export async function runProbe(config: ProbeConfig, io: CliIO, context: ProbeCon
   const startedAt = new Date();
   const controller = new AbortController();
   const removeInterrupt = io.onInterrupt(() => {
-    io.err('\ninterrupted: finishing the report (Ctrl-C again to exit now)\n');
+    // On a terminal the live status line (and the ^C the terminal echoed onto it) is cleared first.
+    io.err(`${io.stderrIsTTY ? '\r\u001b[2K' : '\n'}interrupted: finishing the report (Ctrl-C again to exit now)\n`);
     controller.abort();
   });
   let result: RampResult | FixedResult;

@@ -1,4 +1,6 @@
 import { test } from 'uvu';
+import { runCli } from '../../src/cli/runCli.js';
+import { recordingIO } from '../helpers/recordingIO.js';
 import * as assert from 'uvu/assert';
 import { startCli } from '../helpers/cli.js';
 import { runCliHere, startCliHere } from '../helpers/runCliHere.js';
@@ -181,6 +183,29 @@ test('--help and --version', async () => {
   assert.match(help.stdout, /--ramp <rate>/);
   const version = await runCliHere(['--version']);
   assert.match(version.stdout, /goon-probe\/\d+\.\d+\.\d+/);
+});
+
+test('Ctrl-C on a terminal clears the live status line before it says so', async () => {
+  await withServer({}, async (server) => {
+    const base = recordingIO();
+    let listening: () => void = () => {};
+    const heard = new Promise<void>((resolve) => (listening = resolve));
+    // The run listens for Ctrl-C once it starts: play it then, not before.
+    const io = {
+      ...base,
+      stderrIsTTY: true,
+      onInterrupt: (handler: () => void) => {
+        const remove = base.onInterrupt(handler);
+        listening();
+        return remove;
+      },
+    };
+    const done = runCli([server.address, '--ramp', '100/s', '--round', '200ms', '--settle', '100ms', '-q'], io);
+    await heard;
+    base.interrupt();
+    assert.is(await done, 130);
+    assert.ok(base.stderr().startsWith('\r\u001b[2Kinterrupted: finishing the report'), JSON.stringify(base.stderr()));
+  });
 });
 
 test.run();
