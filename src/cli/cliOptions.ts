@@ -103,6 +103,7 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   { flags: '--run-id <id>', description: 'Ramp: the id merge groups segments by (default: from the plan and start)' },
   { flags: '--json <file>', description: 'Write the run record as JSON to FILE, or - for stdout' },
   { flags: '--markdown <file>', description: 'Write a Markdown report to FILE, or - for stdout' },
+  { flags: '--html <file>', description: 'Write a self-contained HTML report with charts to FILE, or - for stdout' },
   { flags: '-q, --quiet', description: 'No progress and no report text: only the result line' },
   {
     flags: '--workers <n>',
@@ -171,14 +172,16 @@ export const DEMO_OPTIONS: readonly OptionSpec[] = [
 
 /** Options of `goon-probe report`. */
 export const REPORT_OPTIONS: readonly OptionSpec[] = [
-  { flags: '--format <format>', description: 'text | markdown | json (default: text)' },
+  { flags: '--format <format>', description: 'text | markdown | html | json (default: text)' },
+  { flags: '--compare', description: 'Set two records side by side: report before.json after.json --compare' },
 ];
 
 /** The flags of `goon-probe merge`. */
 export const MERGE_OPTIONS: readonly OptionSpec[] = [
-  { flags: '--format <format>', description: 'text | markdown | json (default: text)' },
+  { flags: '--format <format>', description: 'text | markdown | html | json (default: text)' },
   { flags: '--json <file>', description: 'Also write the merged run record (JSON) to FILE, or - for stdout' },
   { flags: '--markdown <file>', description: 'Also write the merged Markdown report to FILE, or - for stdout' },
+  { flags: '--html <file>', description: 'Also write the merged HTML report to FILE, or - for stdout' },
   { flags: '--min-concurrency <n>', description: 'Gate: exit 2 unless the global maximum is at least N' },
 ];
 

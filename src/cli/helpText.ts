@@ -50,6 +50,7 @@ export const PROBE_GROUPS: ReadonlyArray<readonly [string, readonly string[]]> =
       '--quiet',
       '--json',
       '--markdown',
+      '--html',
       '--statsd',
       '--statsd-host',
       '--statsd-port',

@@ -30,7 +30,7 @@ export async function mergeCommand(
     );
   const format = raw.format === undefined ? 'text' : raw.format;
   if (typeof format !== 'string' || !(REPORT_FORMATS as readonly string[]).includes(format))
-    throw new UsageError(`--format ${JSON.stringify(format)} is not a report format; use text, markdown or json`);
+    throw new UsageError(`--format ${JSON.stringify(format)} is not a report format; use text, markdown, html or json`);
   const text = (name: string): string | undefined => {
     const value = raw[name];
     if (value === true) throw new UsageError(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs a value`);
@@ -45,11 +45,12 @@ export async function mergeCommand(
   const result = record.result;
   if (result.mode !== 'ramp') throw new UsageError('merge reads ramp records only');
   const segment = record.segment;
-  const toStdout = text('json') === '-' || text('markdown') === '-';
+  const toStdout = text('json') === '-' || text('markdown') === '-' || text('html') === '-';
   // A document on stdout (--format json|markdown, or - as an output) keeps stdout to itself.
   const say = toStdout || format !== 'text' ? io.err : io.out;
   if (format === 'json' && !toStdout) io.out(recordJson(record));
   else if (format === 'markdown' && !toStdout) io.out(renderMarkdown(record));
+  else if (format === 'html' && !toStdout) io.out((await import('../report/htmlReport.js')).renderHtml(record));
   else {
     say(
       `Merged run ${segment?.runId}: ${segment?.segments?.length} of ${segment?.count} segments (${segment?.segments?.map((s) => `${s.index} on ${s.host}`).join(', ')})\n`,
@@ -63,6 +64,12 @@ export async function mergeCommand(
   else if (jsonPath !== undefined) writeWhole(jsonPath, recordJson(record));
   if (markdownPath === '-') io.out(renderMarkdown(record));
   else if (markdownPath !== undefined) writeWhole(markdownPath, renderMarkdown(record));
+  const htmlPath = text('html');
+  if (htmlPath !== undefined) {
+    const html = (await import('../report/htmlReport.js')).renderHtml(record);
+    if (htmlPath === '-') io.out(html);
+    else writeWhole(htmlPath, html);
+  }
   // In a GitHub Actions step, the page goes to the step's summary too, as a single run's does.
   const summary = io.env.GITHUB_STEP_SUMMARY;
   if (summary) appendFileSync(summary, `${renderMarkdown(record)}\n`);

@@ -27,15 +27,17 @@ export function progressPrinter(
   if (options.quiet) return { onRound: () => {}, done: () => {} };
   if (io.stderrIsTTY) {
     let live = false;
+    // The live line fits the terminal: the in-between counts give way before the failures do.
+    const width = Math.max(20, io.columns - 1);
     const show = (line: string): void => {
-      io.err(`${CLEAR_LINE}${line.slice(0, Math.max(20, io.columns - 1))}`);
+      io.err(`${CLEAR_LINE}${line}`);
       live = true;
     };
     return {
-      onProgress: (p) => show(formatProgressLine(p)),
+      onProgress: (p) => show(formatProgressLine(p, width)),
       onRound: (round) => {
         if (round.failed) io.err(`${CLEAR_LINE}${formatRoundLine(round)}\n`);
-        show(formatRoundLine(round));
+        show(formatRoundLine(round, width));
       },
       done: () => {
         if (live) io.err(CLEAR_LINE);

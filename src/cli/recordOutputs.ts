@@ -11,9 +11,9 @@ export function recordJson(record: RunRecord, oneLine = false): string {
   return `${oneLine ? JSON.stringify(record) : JSON.stringify(record, null, 2)}\n`;
 }
 
-/** Returns true when `--json -` or `--markdown -` takes stdout, so text must go to stderr. */
+/** Returns true when `--json -`, `--markdown -` or `--html -` takes stdout, so text must go to stderr. */
 export function stdoutTaken(config: ProbeConfig): boolean {
-  return config.jsonPath === '-' || config.markdownPath === '-';
+  return config.jsonPath === '-' || config.markdownPath === '-' || config.htmlPath === '-';
 }
 
 /** Every file a run will write: the flag (or variable) that names it, and its path. */
@@ -22,12 +22,13 @@ function outputFiles(config: ProbeConfig, env: CliIO['env']): Array<{ what: stri
   if (config.jsonPath !== undefined && config.jsonPath !== '-') files.push({ what: '--json', path: config.jsonPath });
   if (config.markdownPath !== undefined && config.markdownPath !== '-')
     files.push({ what: '--markdown', path: config.markdownPath });
+  if (config.htmlPath !== undefined && config.htmlPath !== '-') files.push({ what: '--html', path: config.htmlPath });
   if (env.GITHUB_STEP_SUMMARY) files.push({ what: 'GITHUB_STEP_SUMMARY', path: env.GITHUB_STEP_SUMMARY });
   return files;
 }
 
 /**
- * Throws a UsageError when a file the run will write (--json, --markdown, GITHUB_STEP_SUMMARY)
+ * Throws a UsageError when a file the run will write (--json, --markdown, --html, GITHUB_STEP_SUMMARY)
  * cannot be: called before any connection is opened, so that a long run never ends in an
  * unwritable path. It opens what exists for appending (which changes nothing) and, for a file
  * still to be made, makes and removes a scratch file beside it, as the final write will.
@@ -90,10 +91,11 @@ export function writeWhole(path: string, text: string): void {
 }
 
 /**
- * Writes every output a run asked for: the JSON record, the Markdown page, and the GitHub step
- * summary when GITHUB_STEP_SUMMARY is set. Returns the problems, one line each (empty when none).
+ * Writes every output a run asked for: the JSON record, the Markdown and HTML pages, and the GitHub
+ * step summary when GITHUB_STEP_SUMMARY is set. Returns the problems, one line each (empty when none).
+ * The HTML renderer (and its chart library) is loaded only when --html asks for it.
  */
-export function writeRecordOutputs(record: RunRecord, config: ProbeConfig, io: CliIO): string[] {
+export async function writeRecordOutputs(record: RunRecord, config: ProbeConfig, io: CliIO): Promise<string[]> {
   const problems: string[] = [];
   const markdown = config.markdownPath !== undefined || io.env.GITHUB_STEP_SUMMARY ? renderMarkdown(record) : '';
   const put = (what: string, path: string, text: string, append = false): void => {
@@ -110,6 +112,10 @@ export function writeRecordOutputs(record: RunRecord, config: ProbeConfig, io: C
   // On stdout the record is one line, so that the logs of many hosts (kubectl logs) can be merged.
   if (config.jsonPath !== undefined) put('--json', config.jsonPath, recordJson(record, config.jsonPath === '-'));
   if (config.markdownPath !== undefined) put('--markdown', config.markdownPath, markdown);
+  if (config.htmlPath !== undefined) {
+    const { renderHtml } = await import('../report/htmlReport.js');
+    put('--html', config.htmlPath, renderHtml(record));
+  }
   const summary = io.env.GITHUB_STEP_SUMMARY;
   if (summary) put('GITHUB_STEP_SUMMARY', summary, `${markdown}\n`, true);
   return problems;

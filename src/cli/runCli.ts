@@ -67,12 +67,17 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       action = import('./demoCommand.js').then((m) => m.demoCommand(unmarkValues(options), io));
     });
   addOptions(
-    cli.command('report <record>', 'Render a saved --json run record again, without a network'),
+    cli.command(
+      'report <record> [...more]',
+      'Render a saved --json run record again (text, Markdown, HTML), or two side by side with --compare',
+    ),
     REPORT_OPTIONS,
   )
-    .example('goon-probe report run.json --format markdown')
-    .action((record: string, options: Record<string, unknown>) => {
-      action = import('./reportCommand.js').then((m) => m.reportCommand([unmark(record)], unmarkValues(options), io));
+    .example('goon-probe report run.json --format html > run.html')
+    .example('goon-probe report before.json after.json --compare --format markdown')
+    .action((record: string, more: string[], options: Record<string, unknown>) => {
+      const files = [record, ...more];
+      action = import('./reportCommand.js').then((m) => m.reportCommand(files.map(unmark), unmarkValues(options), io));
     });
   addOptions(
     cli.command('merge [...records]', 'Merge the run records of a ramp split into segments (--segment I/N)'),

@@ -88,7 +88,7 @@ export async function runProbe(config: ProbeConfig, io: CliIO, context: ProbeCon
     way: { workers, sourceAddresses: sources, destinations: endpoints.map(formatEndpoint) },
     host: hostname(),
   });
-  const problems = writeRecordOutputs(record, config, io);
+  const problems = await writeRecordOutputs(record, config, io);
   for (const problem of problems) io.err(`goon-probe: ${problem}\n`);
   const exitCode = problems.length > 0 && result.exitCode === 0 ? 1 : result.exitCode;
   last(`${resultLine(result, exitCode)}\n`);

@@ -83,6 +83,8 @@ export interface ProbeConfig extends TrafficOptions {
   /** Where the run record (JSON) and the Markdown report go: a path, `-` for stdout, or none. */
   readonly jsonPath?: string | undefined;
   readonly markdownPath?: string | undefined;
+  /** --html: the self-contained HTML report's file, or - for stdout. */
+  readonly htmlPath?: string | undefined;
   /** Only the result line. */
   readonly quiet: boolean;
   /** --latency-percentiles, ascending. */
@@ -222,18 +224,12 @@ export function buildProbeConfig(
   }
   const jsonPath = text('json');
   const markdownPath = text('markdown');
-  if (jsonPath === '-' && markdownPath === '-')
-    throw new UsageError('--json - and --markdown - both want stdout; write one of them to a file');
-  if (
-    jsonPath !== undefined &&
-    jsonPath !== '-' &&
-    markdownPath !== undefined &&
-    resolvePath(jsonPath) === resolvePath(markdownPath)
-  ) {
-    throw new UsageError(
-      `--json and --markdown both name ${JSON.stringify(jsonPath)}, so one would overwrite the other; give them different files`,
-    );
-  }
+  const htmlPath = text('html');
+  checkDistinctOutputs([
+    ['--json', jsonPath],
+    ['--markdown', markdownPath],
+    ['--html', htmlPath],
+  ]);
   const firstMessage = oneOf(raw, ['send', 'sendFile', 'firstMessage', 'firstMessageFile'], readFile);
   const message = oneOf(raw, ['message', 'messageFile'], readFile);
   if (message?.length === 0)
@@ -314,6 +310,7 @@ export function buildProbeConfig(
         : undefined),
     jsonPath: nonEmpty(jsonPath, '--json'),
     markdownPath: nonEmpty(markdownPath, '--markdown'),
+    htmlPath: nonEmpty(htmlPath, '--html'),
     quiet: raw.quiet === true,
   };
 }
@@ -448,4 +445,21 @@ export function flagName(name: string): string {
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** Throws a UsageError when two report outputs want stdout, or name the same file. */
+function checkDistinctOutputs(outputs: readonly [string, string | undefined][]): void {
+  const given = outputs.filter((o): o is [string, string] => o[1] !== undefined);
+  for (let i = 0; i < given.length; i++) {
+    for (let j = i + 1; j < given.length; j++) {
+      const [a, pathA] = given[i] as [string, string];
+      const [b, pathB] = given[j] as [string, string];
+      if (pathA === '-' && pathB === '-')
+        throw new UsageError(`${a} - and ${b} - both want stdout; write one of them to a file`);
+      if (pathA !== '-' && pathB !== '-' && resolvePath(pathA) === resolvePath(pathB))
+        throw new UsageError(
+          `${a} and ${b} both name ${JSON.stringify(pathA)}, so one would overwrite the other; give them different files`,
+        );
+    }
+  }
 }

@@ -1,5 +1,7 @@
 import type { FixedResult, RampResult } from '../probe/result.js';
+import { FAILURE_KINDS, isProberKind, type FailureKind } from '../net/errors.js';
 import { formatDuration } from '../units.js';
+import type { RunRecord } from './runRecord.js';
 
 /** Returns why a ramp run stopped and what its maximum means, in one clause. */
 export function describeStop(r: RampResult): string {
@@ -73,4 +75,75 @@ export function resultLine(result: RampResult | FixedResult, exitCode = result.e
     return `Result: established ${result.status.established} of ${result.status.total}${never}, ${verdict}, exit ${exitCode}`;
   }
   return `Result: maximum sustainable concurrency ${result.maximum}, verdict ${result.verdict}, exit ${exitCode}`;
+}
+
+/** Returns what "sustained" meant in a ramp run, term by term, as plain text for every report format. */
+export function sustainedTerms(r: RampResult): { term: string; text: string }[] {
+  const s = r.settings;
+  return [
+    {
+      term: 'Served',
+      text:
+        s.expect === null
+          ? 'an open connection counts as served (no --expect)'
+          : `a reply contains ${JSON.stringify(s.expect)}${s.send === null ? ' (the server speaks first)' : ` after sending ${JSON.stringify(s.send)}`}`,
+    },
+    {
+      term: 'Held',
+      text: `served, then still open after ${formatDuration(s.settleMs)} (--settle). Connections the target accepts and then closes never count`,
+    },
+    {
+      term: 'Round failure',
+      text: `more than ${s.threshold} of a round's attempts failed (dial errors, drops of open connections, failed verification)`,
+    },
+    {
+      term: 'Ramp',
+      text: `${describeRamp(r)}; at most ${s.maxInflight} dials in flight; closed connections ${s.reopen ? 'reopened' : 'not reopened (--no-reopen)'}`,
+    },
+    {
+      term: 'Maximum',
+      text: 'the most connections held at one moment, sampled at round ends and after a final settle: an exact count',
+    },
+  ];
+}
+
+/** Returns the prober's environment of a run as label and value pairs, plain text. */
+export function environmentFacts(record: RunRecord): [string, string][] {
+  const e = record.environment;
+  const fd = e.fdLimit ? `soft ${e.fdLimit.soft ?? 'unlimited'}, hard ${e.fdLimit.hard ?? 'unlimited'}` : 'unknown';
+  const ports = e.ephemeralPorts
+    ? `${e.ephemeralPorts.low}–${e.ephemeralPorts.high} (${e.ephemeralPorts.high - e.ephemeralPorts.low + 1} ports)`
+    : 'unknown';
+  return [
+    ['goon-probe', record.tool.version],
+    ['Node', e.node],
+    ['OS', `${e.os}, ${e.cpus} CPUs`],
+    ['Open files', fd],
+    ['Ephemeral ports', ports],
+    ['Source addresses', e.sourceAddresses.length > 0 ? e.sourceAddresses.join(', ') : 'none seen'],
+    ['Run', `${record.startedAt} to ${record.endedAt}`],
+  ];
+}
+
+/** One failure kind of a run: how many, whose side, and the first evidence. */
+export interface FailureRow {
+  readonly kind: FailureKind;
+  readonly count: number;
+  readonly side: 'prober' | 'target';
+  readonly message?: string;
+  readonly bytes?: string;
+}
+
+/** Returns the failure kinds a run met, in report order, with their first evidence. */
+export function failureRows(r: RampResult | FixedResult): FailureRow[] {
+  return FAILURE_KINDS.filter((k) => (r.failures[k] ?? 0) > 0).map((kind) => {
+    const e = r.evidence[kind] ?? {};
+    return {
+      kind,
+      count: r.failures[kind] ?? 0,
+      side: isProberKind(kind) ? 'prober' : 'target',
+      ...(e.message ? { message: e.message } : {}),
+      ...(e.bytes ? { bytes: e.bytes } : {}),
+    };
+  });
 }

@@ -42,3 +42,8 @@ export function diagnosisLines(d: Diagnosis): string[] {
   const side = d.side === 'prober' ? "the prober's limit" : d.side === 'target' ? "the target's limit" : 'no limit yet';
   return [`Diagnosis (${side}): ${d.cause}`, `Look at: ${d.lookAt.join('; ')}`];
 }
+
+/** Returns text with its first letter in capitals. */
+export function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

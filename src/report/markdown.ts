@@ -1,12 +1,19 @@
-import { FAILURE_KINDS, isProberKind } from '../net/errors.js';
 import { diagnoseResult } from '../probe/diagnose.js';
 import type { FixedResult, RampResult } from '../probe/result.js';
 import type { RunRecord } from './runRecord.js';
 import { formatDuration } from '../units.js';
-import { renderChart } from './chart.js';
+import { rampSeries, renderChart } from './chart.js';
 import { mermaidRoundsChart } from './mermaidChart.js';
-import { describeGate, describeRamp, describeStop, formatRate, resultLine } from './explain.js';
-import { failureList, minAvgMaxDev, ms } from './format.js';
+import {
+  describeGate,
+  describeStop,
+  environmentFacts,
+  failureRows,
+  formatRate,
+  resultLine,
+  sustainedTerms,
+} from './explain.js';
+import { capitalise, failureList, minAvgMaxDev, ms } from './format.js';
 
 /** Returns a run record as a Markdown page for a postmortem or a GitHub step summary. */
 export function renderMarkdown(record: RunRecord): string {
@@ -18,11 +25,7 @@ export function renderMarkdown(record: RunRecord): string {
 function rampSections(r: RampResult): string[] {
   const s = r.settings;
   const gate = describeGate(r);
-  const chart = renderChart(
-    r.rounds.map((x) => x.target),
-    r.rounds.map((x) => x.held),
-    { width: 80, color: false },
-  );
+  const chart = renderChart(rampSeries(r.rounds), { width: 80, color: false });
   return [
     `# ${code(r.target)} sustains ${r.maximum} concurrent connections`,
     '',
@@ -44,11 +47,7 @@ function rampSections(r: RampResult): string[] {
     '',
     '## How "sustained" was defined',
     '',
-    `- **Served:** ${s.expect === null ? 'an open connection counts as served (no `--expect`)' : `a reply contains ${code(JSON.stringify(s.expect))}${s.send === null ? ' (the server speaks first)' : ` after sending ${code(JSON.stringify(s.send))}`}`}.`,
-    `- **Held:** served, then still open after ${formatDuration(s.settleMs)} (\`--settle\`). Connections the target accepts and then closes never count.`,
-    `- **Round failure:** more than ${s.threshold} of a round's attempts failed (dial errors, drops of open connections, failed verification).`,
-    `- **Ramp:** ${describeRamp(r)}; at most ${s.maxInflight} dials in flight; closed connections ${s.reopen ? 'reopened' : 'not reopened (--no-reopen)'}.`,
-    '- **Maximum:** the most connections held at one moment, sampled at round ends and after a final settle: an exact count.',
+    ...sustainedTerms(r).map((t) => `- **${t.term}:** ${escapeText(t.text)}.`),
     ...r.warnings.map((w) => `\n> **Warning:** ${escapeText(w)}`),
     '',
     '## Rounds',
@@ -64,7 +63,7 @@ function rampSections(r: RampResult): string[] {
     '## Chart',
     '',
     ...(r.rounds.length > 0 ? [mermaidRoundsChart(r.rounds), ''] : []),
-    'Without Mermaid: target (first line) and held (second line) connections per round.',
+    'Without Mermaid: held (solid) and target (dotted) connections over time.',
     '',
     '```text',
     chart || '(no rounds)',
@@ -110,46 +109,34 @@ function fixedSections(r: FixedResult): string[] {
 }
 
 function failureSection(r: RampResult | FixedResult): string[] {
-  const kinds = FAILURE_KINDS.filter((k) => (r.failures[k] ?? 0) > 0);
-  if (kinds.length === 0) return ['', '## Failures', '', 'None.'];
+  const rows = failureRows(r);
+  if (rows.length === 0) return ['', '## Failures', '', 'None.'];
   return [
     '',
     '## Failures',
     '',
     '| kind | count | side | first evidence |',
     '|---|---:|---|---|',
-    ...kinds.map((k) => {
-      const e = r.evidence[k] ?? {};
+    ...rows.map((f) => {
       const evidence = [
-        e.message ? `error ${code(e.message)}` : '',
-        e.bytes ? `server sent ${code(JSON.stringify(e.bytes))}` : '',
+        f.message ? `error ${code(f.message)}` : '',
+        f.bytes ? `server sent ${code(JSON.stringify(f.bytes))}` : '',
       ]
         .filter(Boolean)
         .join('; ');
-      return `| \`${k}\` | ${r.failures[k]} | ${isProberKind(k) ? 'prober' : 'target'} | ${evidence || '-'} |`;
+      return `| \`${f.kind}\` | ${f.count} | ${f.side} | ${evidence || '-'} |`;
     }),
   ];
 }
 
 function environmentSection(record: RunRecord): string[] {
-  const e = record.environment;
-  const fd = e.fdLimit ? `soft ${e.fdLimit.soft ?? 'unlimited'}, hard ${e.fdLimit.hard ?? 'unlimited'}` : 'unknown';
-  const ports = e.ephemeralPorts
-    ? `${e.ephemeralPorts.low}–${e.ephemeralPorts.high} (${e.ephemeralPorts.high - e.ephemeralPorts.low + 1} ports)`
-    : 'unknown';
   return [
     '',
     '## Environment',
     '',
     '| Prober | Value |',
     '|---|---|',
-    `| goon-probe | ${record.tool.version} |`,
-    `| Node | ${e.node} |`,
-    `| OS | ${escapeCell(e.os)}, ${e.cpus} CPUs |`,
-    `| Open files | ${fd} |`,
-    `| Ephemeral ports | ${ports} |`,
-    `| Source addresses | ${e.sourceAddresses.length > 0 ? e.sourceAddresses.map(code).join(', ') : 'none seen'} |`,
-    `| Run | ${record.startedAt} to ${record.endedAt} |`,
+    ...environmentFacts(record).map(([label, value]) => `| ${label} | ${escapeCell(value)} |`),
   ];
 }
 
@@ -162,10 +149,6 @@ function code(text: string): string {
   const fence = text.includes('`') ? '``' : '`';
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}${pad}${fence}`;
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function escapeCell(text: string): string {

@@ -1,7 +1,7 @@
 import type { RampResult } from '../probe/result.js';
 import { diagnoseResult } from '../probe/diagnose.js';
 import { formatDuration } from '../units.js';
-import { renderChart } from './chart.js';
+import { rampSeries, renderChart } from './chart.js';
 import { describeGate, describeRamp, describeStop, describeVerification, formatRate } from './explain.js';
 import { diagnosisLines, evidenceLines, failureList, ms } from './format.js';
 import { trafficLines } from './trafficText.js';
@@ -9,21 +9,12 @@ import { trafficLines } from './trafficText.js';
 /** Returns the end-of-run text report of a ramp: chart, maximum, breaking point, verdict. */
 export function renderRampReport(r: RampResult, options: { width: number; color: boolean }): string {
   const s = r.settings;
-  const chart = renderChart(
-    r.rounds.map((x) => x.target),
-    r.rounds.map((x) => x.held),
-    options,
-  );
+  const chart = renderChart(rampSeries(r.rounds), options);
   const gate = describeGate(r);
   const lines = [
     '',
     `--- ${r.target} capacity probe (dialed ${r.dialed}) ---`,
-    ...(chart
-      ? [
-          chart,
-          `  target (${options.color ? 'blue' : 'first line'}) and held (${options.color ? 'green' : 'second line'}) per round`,
-        ]
-      : []),
+    ...(chart ? [chart] : []),
     '',
     `Maximum sustainable concurrency: ${r.maximum} (held at once, at ${formatDuration(r.maximumAtMs)})`,
     `Verdict: ${r.verdict} (${describeStop(r)})`,

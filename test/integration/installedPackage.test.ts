@@ -1,5 +1,5 @@
 // The package as a user installs it: `npm pack`, installed from the tarball into a temporary
-// prefix, and the installed bin runs the demo, a TLS target and a probe that trusts it, and report.
+// prefix, and the installed bin runs the demo, a TLS target and a probe that trusts it, and report (text and HTML).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,6 +56,11 @@ test('installed from the packed tarball: a LICENSE and no source maps; demo, ser
       );
       assert.match(probe, /established 3 of 3, all established, exit 0/);
       assert.match(run(bin, ['report', record], dir), /tcp test statistics/);
+      // The HTML report loads its chart library: it must be among the package's dependencies.
+      assert.match(
+        run(bin, ['report', record, '--format', 'html'], dir),
+        /^<!doctype html>[^]*3 of 3 connections established/,
+      );
     } finally {
       serve.kill('SIGINT');
       await closed;

@@ -13,11 +13,14 @@ const files = [0, 1, 2].map((i) => fixture(`records/segments/segment-${i}.json`)
 
 test('merge from files: the text report, the gate, the record and the page', async () => {
   await withDir(async (dir) => {
-    const [json, md, summary] = [join(dir, 'merged.json'), join(dir, 'merged.md'), join(dir, 'summary.md')];
-    writeFileSync(summary, '');
-    const run = await runCliHere(['merge', ...files, '--min-concurrency', '250', '--json', json, '--markdown', md], {
-      GITHUB_STEP_SUMMARY: summary,
-    });
+    const [json, md, html, summary] = ['merged.json', 'merged.md', 'merged.html', 'summary.md'].map((f) =>
+      join(dir, f),
+    );
+    writeFileSync(summary as string, '');
+    const run = await runCliHere(
+      ['merge', ...files, '--min-concurrency', '250', '--json', json, '--markdown', md, '--html', html] as string[],
+      { GITHUB_STEP_SUMMARY: summary as string },
+    );
     assert.is(run.code, 0, run.stderr);
     assert.match(run.stdout, /^Merged run \w+: 3 of 3 segments \(0 on \S+, 1 on \S+, 2 on \S+\)$/m);
     assert.match(run.stdout, /Maximum sustainable concurrency: 300 /);
@@ -26,11 +29,16 @@ test('merge from files: the text report, the gate, the record and the page', asy
       run.stdout.trimEnd().split('\n').at(-1) ?? '',
       /^Result: maximum sustainable concurrency 300, verdict limit-found, exit 0$/,
     );
-    const record = JSON.parse(readFileSync(json, 'utf8'));
+    const record = JSON.parse(readFileSync(json as string, 'utf8'));
     assert.is(makeRecordValidator()(record), null);
     assert.equal([record.result.maximum, record.segment.count, record.segment.segments.length], [300, 3, 3]);
-    assert.match(readFileSync(md, 'utf8'), /sustains 300 concurrent connections/);
-    assert.match(readFileSync(summary, 'utf8'), /sustains 300 concurrent connections/, 'and the step summary');
+    assert.match(readFileSync(md as string, 'utf8'), /sustains 300 concurrent connections/);
+    assert.match(readFileSync(html as string, 'utf8'), /^<!doctype html>[^]*sustains 300 concurrent connections/);
+    assert.match(
+      readFileSync(summary as string, 'utf8'),
+      /sustains 300 concurrent connections/,
+      'and the step summary',
+    );
   });
 });
 

@@ -94,6 +94,9 @@ test('bad combinations and values get one line naming the fix', () => {
     [{ ramp: '100/s', minConcurrency: '0' }, /--min-concurrency "0"/],
     [{ ramp: '100/s', minConcurrency: '600', maxConnections: '500' }, /gate can never pass; raise --max-connections/],
     [{ ramp: '100/s', json: '-', markdown: '-' }, /both want stdout/],
+    [{ ramp: '100/s', html: '-', json: '-' }, /^--json - and --html - both want stdout; write one of them to a file$/],
+    [{ ramp: '100/s', html: 'r.html', markdown: './r.html' }, /--markdown and --html both name "\.\/r\.html"/],
+    [{ ramp: '100/s', html: '' }, /--html needs a file name, or - for stdout/],
     [{ ramp: '100/s', json: '' }, /--json needs a file name, or - for stdout/],
   ];
   for (const [raw, pattern] of cases)

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { downsample, renderChart } from '../../src/report/chart.js';
+import { columnsOf, rampSeries, renderChart, tickStep } from '../../src/report/chart.js';
 import { describeGate, resultLine } from '../../src/report/explain.js';
 import { renderFixedReport } from '../../src/report/fixedText.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
@@ -83,7 +83,7 @@ test('markdown: the parts a postmortem needs, and cells that survive odd evidenc
   );
   const unverified = renderMarkdown(load<RunRecord>('records/ramp-gate-met.json'));
   assert.match(unverified, /> \*\*Warning:\*\* no --expect/);
-  assert.match(unverified, /an open connection counts as served \(no `--expect`\)/);
+  assert.match(unverified, /an open connection counts as served \(no --expect\)/);
 });
 
 test('describeGate: passed, failed, inconclusive, undecided, none', () => {
@@ -133,18 +133,59 @@ test('round line', () => {
   );
 });
 
-test('chart: downsampled to the width, about 12 rows, empty for no rounds', () => {
-  assert.equal(downsample([1, 5, 2, 8, 3, 1], 3), [5, 8, 3], 'each point keeps its maximum');
-  assert.equal(downsample([1, 2], 10), [1, 2]);
-  const long = Array.from({ length: 500 }, (_, i) => i);
-  const chart = renderChart(long, long, { width: 72, color: false });
+test('chart columns: each column keeps the most of its samples, holds the last value, ends at the last sample', () => {
+  const points = [1, 5, 2, 8, 3, 1].map((value, i) => ({ atMs: (i + 1) * 1000, value }));
+  // 6 s over 3 columns: [0,2s) [2s,4s) [4s,6s]; the last sample belongs to the last column.
+  assert.equal(columnsOf(points, 3, 6000), [1, 5, 8]);
+  assert.equal(
+    columnsOf([{ atMs: 3000, value: 7 }], 6, 6000),
+    [0, 0, 0, 7],
+    '0 before the first sample, ends at the last',
+  );
+  assert.equal(
+    columnsOf(
+      [
+        { atMs: 1000, value: 4 },
+        { atMs: 5000, value: 2 },
+      ],
+      6,
+      6000,
+    ),
+    [0, 4, 4, 4, 4, 2],
+  );
+});
+
+test('chart: fits the width, a time axis and a legend, glyphs tell held from target, colour only on request', () => {
+  const rounds = Array.from({ length: 500 }, (_, i) => ({
+    atMs: (i + 1) * 200,
+    target: i * 10,
+    held: Math.min(i * 10, 3000),
+  }));
+  const chart = renderChart(rampSeries(rounds), { width: 72, color: false });
   const rows = chart.split('\n');
-  assert.is(rows.length, 13);
+  assert.is(rows.length, 13 + 3, '12 rows of values plus the zero row, the axis, its labels, the legend');
   assert.ok(
     rows.every((r) => r.length <= 72),
     'fits the width',
   );
-  assert.is(renderChart([], [], { width: 72, color: false }), '');
+  assert.match(rows[13] as string, /^ +└─+┬─+┬/, 'a time axis with ticks');
+  assert.match(rows[14] as string, /^ +0 +20s +40s /, 'ticks labelled in seconds');
+  assert.is((rows[15] as string).trim(), '─── held   ┄┄┄ target   across: time since the start');
+  assert.ok(rows.slice(0, 13).some((r) => r.includes('┄')) && rows.slice(0, 13).some((r) => r.includes('─')));
+  assert.not.match(chart, /\u001b/, 'no colour codes without a terminal');
+  const coloured = renderChart(rampSeries(rounds), { width: 72, color: true });
+  assert.match(coloured, /\u001b\[32m─/, 'held in green');
+  assert.match(coloured, /\u001b\[34m┄/, 'target in blue');
+  assert.is(renderChart(rampSeries([]), { width: 72, color: false }), '');
+});
+
+test('chart ticks: 1, 2 or 5 times a power of ten, or minutes, never more than asked', () => {
+  assert.is(tickStep(2000, 6), 500);
+  assert.is(tickStep(60_000, 6), 10_000);
+  assert.is(tickStep(60_000, 4), 15_000);
+  assert.is(tickStep(100_000, 5), 20_000);
+  assert.is(tickStep(3_600_000, 6), 600_000);
+  assert.is(tickStep(36_000_000, 6), 6_000_000);
 });
 
 test.run();
