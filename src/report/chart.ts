@@ -1,5 +1,4 @@
 import { plot } from 'asciichart';
-import { formatDuration } from '../units.js';
 
 /** How to draw a chart. */
 export interface ChartOptions {
@@ -53,7 +52,7 @@ export function renderChart(series: readonly ChartSeries[], options: ChartOption
       options.color,
     ),
   );
-  return [...rows, ...timeAxis(columns, endMs), legend(drawn, options.color)].join('\n');
+  return [...rows, ...timeAxis(columns, endMs), legend(drawn, options.color, options.width)].join('\n');
 }
 
 /**
@@ -94,17 +93,27 @@ function overlay(lines: readonly string[], color: boolean): string {
 
 /** Returns the time axis under the plot: ticks at round numbers of seconds or minutes, and their labels. */
 function timeAxis(columns: number, endMs: number): string[] {
-  const step = tickStep(endMs, Math.max(1, Math.floor(columns / 10)));
+  const step = tickStep(endMs, Math.max(1, Math.floor(columns / 8)));
   const axis = [...`${' '.repeat(PLOT_START - 1)}└${'─'.repeat(columns)}`];
   let labels = ' '.repeat(PLOT_START - 1);
   for (let t = 0; t <= endMs + 1e-9; t += step) {
     const at = t === 0 ? PLOT_START - 1 : PLOT_START + Math.min(columns - 1, Math.round((t / endMs) * columns) - 1);
     if (t > 0) axis[at] = '┬';
-    const text = t === 0 ? '0' : formatDuration(t);
+    const text = tickLabel(t);
     const start = Math.max(labels.length + (labels.trim() ? 1 : 0), at - Math.floor(text.length / 2));
     if (start + text.length <= PLOT_START + columns + 4) labels = labels.padEnd(start) + text;
   }
   return [axis.join(''), labels];
+}
+
+/** Returns a time tick's label: `0`, `500ms`, `1.5s`, `45s`, `1m`, `1m15s`, `10m`. */
+export function tickLabel(ms: number): string {
+  if (ms === 0) return '0';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms - minutes * 60_000) / 1000);
+  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
 }
 
 /** Returns a tick spacing (ms) of 1, 2 or 5 times a power of ten, or minutes, giving at most `most` ticks. */
@@ -114,12 +123,14 @@ export function tickStep(endMs: number, most: number): number {
 }
 
 /** Returns the legend line: each series' glyph and name. */
-function legend(series: readonly ChartSeries[], color: boolean): string {
+function legend(series: readonly ChartSeries[], color: boolean, width: number): string {
   const items = series.map((s, i) => {
     const mark = s.style === 'solid' ? '───' : '┄┄┄';
     return `${color ? `${COLOURS[i % COLOURS.length]}${mark}${RESET}` : mark} ${s.name}`;
   });
-  return `${' '.repeat(PLOT_START - 1)}${items.join('   ')}   across: time since the start`;
+  const line = `${' '.repeat(PLOT_START - 1)}${items.join('   ')}`;
+  const across = '   across: time since the start';
+  return visibleLength(line) + across.length <= width ? line + across : line;
 }
 
 /** Returns the two series of a ramp's chart: held (solid, drawn on top) and the ramp's target (dotted). */
@@ -128,4 +139,9 @@ export function rampSeries(rounds: readonly { atMs: number; held: number; target
     { name: 'held', points: rounds.map((r) => ({ atMs: r.atMs, value: r.held })), style: 'solid' },
     { name: 'target', points: rounds.map((r) => ({ atMs: r.atMs, value: r.target })), style: 'dotted' },
   ];
+}
+
+/** Returns the length of text as a terminal shows it, colour codes left out. */
+function visibleLength(text: string): number {
+  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
 }

@@ -64,23 +64,34 @@ export function describeChange(c: Comparison): string {
   return `${c.beforeValue} → ${c.afterValue} (${delta >= 0 ? '+' : ''}${delta}${ratio})`;
 }
 
-/** Returns the series of the comparison's chart: held over time, after (solid, on top) and before (dotted). */
+/**
+ * Returns the series of the comparison's chart: held over time, before (dotted, drawn on top, so
+ * that it shows where the two runs coincide, as ramps do up to the lower limit) and after (solid).
+ */
 export function compareSeries(c: Comparison): ChartSeries[] {
   const held = (run: ComparedRun): ChartSeries['points'] =>
     run.record.result.mode === 'ramp' ? run.record.result.rounds.map((r) => ({ atMs: r.atMs, value: r.held })) : [];
   return [
-    { name: c.after.name, points: held(c.after), style: 'solid' },
     { name: c.before.name, points: held(c.before), style: 'dotted' },
+    { name: c.after.name, points: held(c.after), style: 'solid' },
   ];
 }
 
 /** Returns the comparison as terminal text: headline, chart, side-by-side rows, settings that differ. */
 export function renderCompareText(c: Comparison, options: { width: number; color: boolean }): string {
   const chart = renderChart(compareSeries(c), options);
-  const rows = [['', c.before.name, c.after.name] as const, ...c.rows];
+  // A value both runs share is written once, so that the columns stay narrow.
+  const rows = [
+    ['', c.before.name, c.after.name] as const,
+    ...c.rows.map(([k, x, y]) => [k, x, x === y ? '(same)' : y] as const),
+  ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
-  const w1 = Math.max(...rows.map((r) => r[1].length));
-  const line = (r: readonly [string, string, string]): string => `${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`;
+  // A long value (why a run stopped) does not widen the column: the other run's value goes under it.
+  const w1 = Math.min(30, Math.max(...rows.map((r) => r[1].length)));
+  const line = (r: readonly [string, string, string]): string =>
+    r[1].length > w1
+      ? `${r[0].padEnd(w0)}  ${r[1]}\n${' '.repeat(w0 + 2 + w1)}  ${r[2]}`
+      : `${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`;
   return `${[
     '',
     `--- ${c.before.name} → ${c.after.name} ---`,

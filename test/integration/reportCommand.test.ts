@@ -89,9 +89,10 @@ test('report --compare: two records side by side in text, Markdown and HTML, wit
   assert.match(text.stdout, /Settings that differ:\n {2}send: null → "ping\\n"\n {2}expect: null → "ping"/);
   assert.match(
     text.stdout,
-    /─── ramp-limit-found\.json {3}┄┄┄ ramp-gate-met\.json/,
+    /┄┄┄ ramp-gate-met\.json {3}─── ramp-limit-found\.json/,
     'both curves on one chart, told apart',
   );
+  assert.match(text.stdout, /Exit code +0 +\(same\)/, 'a value both runs share is written once');
   const markdown = await runCliHere(['report', before, after, '--compare', '--format', 'markdown']);
   assert.match(
     markdown.stdout,

@@ -60,19 +60,19 @@ test('compare: rows side by side, and exactly the settings that differ', () => {
   assert.equal(settingsThatDiffer(a, raised), [['ramp.ratePerSec', '200', '400']], 'nested settings by dotted name');
 });
 
-test('compare: both held curves on one chart, after on top; refuses runs of different modes', () => {
+test('compare: both held curves on one chart, before on top; refuses runs of different modes', () => {
   const c = compared(load('records/ramp-gate-met.json'), load('records/ramp-limit-found.json'));
   const series = compareSeries(c);
   assert.equal(
     series.map((s) => [s.name, s.style, s.points.length]),
     [
-      ['after.json', 'solid', 2],
       ['before.json', 'dotted', 3],
+      ['after.json', 'solid', 2],
     ],
   );
   const page = renderCompareMarkdown(c);
   assert.match(page, /^# before\.json → after\.json: maximum sustainable concurrency 250 → 300 \(\+50, ×1\.20\)\n/);
-  assert.match(page, /```text\n[\s\S]*─── after\.json {3}┄┄┄ before\.json[\s\S]*```/);
+  assert.match(page, /```text\n[\s\S]*┄┄┄ before\.json {3}─── after\.json[\s\S]*```/);
   const refused = compareRecords(
     { name: 'a.json', record: load('records/fixed.json') },
     { name: 'b.json', record: load('records/ramp-gate-met.json') },

@@ -62,6 +62,17 @@ test("the README's workflows are workflows, and they give the action only its ow
     }
   }
   assert.ok(uses >= 1, 'a README workflow uses the action');
+});
+
+test('package.json names one repository: repository, homepage, bugs and the action the README uses agree', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const repo = /^git\+https:\/\/github\.com\/([\w.-]+\/[\w.-]+)\.git$/.exec(pkg.repository?.url ?? '')?.[1];
+  assert.ok(repo, `repository.url is a GitHub git URL: ${pkg.repository?.url}`);
+  assert.is(pkg.homepage, `https://github.com/${repo}#readme`);
+  assert.is(pkg.bugs?.url, `https://github.com/${repo}/issues`);
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const used = [...readme.matchAll(/uses: ([\w.-]+\/goon-probe)@/g)].map((m) => m[1]);
+  assert.ok(used.length > 0 && used.every((u) => u === repo), `the README uses ${repo}: ${used.join(', ')}`);
   const redis = (workflows[0]?.jobs as Record<string, { services?: Record<string, { options?: string }> }>).capacity
     ?.services?.redis;
   assert.match(redis?.options ?? '', /--health-cmd/, 'the service is healthy before the gate probes it');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { columnsOf, rampSeries, renderChart, tickStep } from '../../src/report/chart.js';
+import { columnsOf, rampSeries, renderChart, tickLabel, tickStep } from '../../src/report/chart.js';
 import { describeGate, resultLine } from '../../src/report/explain.js';
 import { renderFixedReport } from '../../src/report/fixedText.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
@@ -169,7 +169,7 @@ test('chart: fits the width, a time axis and a legend, glyphs tell held from tar
     'fits the width',
   );
   assert.match(rows[13] as string, /^ +└─+┬─+┬/, 'a time axis with ticks');
-  assert.match(rows[14] as string, /^ +0 +20s +40s /, 'ticks labelled in seconds');
+  assert.match(rows[14] as string, /^ +0 +15s +30s +45s +1m +1m15s +1m30s$/, 'ticks labelled in seconds and minutes');
   assert.is((rows[15] as string).trim(), '─── held   ┄┄┄ target   across: time since the start');
   assert.ok(rows.slice(0, 13).some((r) => r.includes('┄')) && rows.slice(0, 13).some((r) => r.includes('─')));
   assert.not.match(chart, /\u001b/, 'no colour codes without a terminal');
@@ -179,7 +179,16 @@ test('chart: fits the width, a time axis and a legend, glyphs tell held from tar
   assert.is(renderChart(rampSeries([]), { width: 72, color: false }), '');
 });
 
-test('chart ticks: 1, 2 or 5 times a power of ten, or minutes, never more than asked', () => {
+test('chart ticks: 1, 2 or 5 times a power of ten, or minutes, never more than asked; labels', () => {
+  assert.equal([0, 500, 1500, 45_000, 60_000, 75_000, 600_000].map(tickLabel), [
+    '0',
+    '500ms',
+    '1.5s',
+    '45s',
+    '1m',
+    '1m15s',
+    '10m',
+  ]);
   assert.is(tickStep(2000, 6), 500);
   assert.is(tickStep(60_000, 6), 10_000);
   assert.is(tickStep(60_000, 4), 15_000);
