@@ -86,6 +86,21 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
     flags: '--settle <time>',
     description: 'A verified connection counts as held after this long open; fixed mode waits it out (default: 1s)',
   },
+  {
+    flags: '--heartbeat <time>',
+    description:
+      'Ramp: every held connection sends --send again every TIME and must see --expect within --expect-timeout, or it is stale',
+  },
+  { flags: '--heartbeat-send <bytes>', description: 'Ramp: what a heartbeat sends (default: the --send bytes)' },
+  {
+    flags: '--heartbeat-expect <bytes|/regex/>',
+    description: 'Ramp: what a heartbeat reply must contain (default: the --expect bytes)',
+  },
+  {
+    flags: '--slo <objectives>',
+    description:
+      'Ramp: latency objectives every round must meet, like "heartbeat p99 < 100ms, connect p99 < 50ms"; the maximum is the most held while all are met',
+  },
   { flags: '--min-concurrency <n>', description: 'Ramp: CI gate; pass (exit 0) once N are held, exit 2 below N' },
   {
     flags: '--refine',
@@ -145,6 +160,11 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
       'With error-close: the line past the limit, after the --banner greeting (default: -ERR max number of clients reached)',
   },
   { flags: '--reply <echo|bytes>', description: 'Echo every chunk, or answer it with these bytes' },
+  {
+    flags: '--slow-after <n>',
+    description: 'While serving more than N connections, every reply waits --delay: a target for --slo',
+  },
+  { flags: '--delay <time>', description: 'With --slow-after: how long each reply waits past N connections' },
   { flags: '--backlog <n>', description: 'Listen backlog (default: 511)' },
   { flags: '--duration <time>', description: 'Stop after this long (default: until Ctrl-C)' },
   {

@@ -17,6 +17,7 @@ export const PROBE_GROUPS: ReadonlyArray<readonly [string, readonly string[]]> =
     ],
   ],
   ['Verification (what "served" means)', ['--send', '--send-file', '--expect', '--expect-timeout', '--settle']],
+  ['Latency objectives (served in time)', ['--heartbeat', '--heartbeat-send', '--heartbeat-expect', '--slo']],
   [
     'Connections',
     [

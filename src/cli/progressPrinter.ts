@@ -1,12 +1,15 @@
 import type { CliIO } from './cliIO.js';
 import type { RampProgress, RoundRecord } from '../probe/result.js';
 import { formatProgressLine } from '../report/progressLine.js';
-import { formatRoundLine } from '../report/roundLine.js';
+import { formatRoundLine, formatSearchLine } from '../report/roundLine.js';
+import type { SearchStep } from '../probe/objectiveSearch.js';
 
 /** How a ramp's progress reaches stderr. */
 export interface ProgressPrinter {
   readonly onRound: (round: RoundRecord) => void;
   readonly onProgress?: (progress: RampProgress) => void;
+  /** Each level an --slo search measured: always a line of its own. */
+  readonly onSearchStep: (step: SearchStep) => void;
   /** Clears the live line, if any, before the report. */
   done(): void;
 }
@@ -24,7 +27,7 @@ export function progressPrinter(
   io: CliIO,
   options: { quiet: boolean; intervalMs: number; roundMs: number },
 ): ProgressPrinter {
-  if (options.quiet) return { onRound: () => {}, done: () => {} };
+  if (options.quiet) return { onRound: () => {}, onSearchStep: () => {}, done: () => {} };
   if (io.stderrIsTTY) {
     let live = false;
     // The live line fits the terminal: the in-between counts give way before the failures do.
@@ -35,6 +38,10 @@ export function progressPrinter(
     };
     return {
       onProgress: (p) => show(formatProgressLine(p, width)),
+      onSearchStep: (step) => {
+        io.err(`${CLEAR_LINE}${formatSearchLine(step)}\n`);
+        live = false;
+      },
       onRound: (round) => {
         if (round.failed) io.err(`${CLEAR_LINE}${formatRoundLine(round)}\n`);
         show(formatRoundLine(round, width));
@@ -51,6 +58,7 @@ export function progressPrinter(
       printedRound = round.round;
       io.err(`${formatRoundLine(round)}\n`);
     },
+    onSearchStep: (step) => io.err(`${formatSearchLine(step)}\n`),
     done: () => {},
   };
 }

@@ -115,6 +115,7 @@ async function rampRun(
     ...(config.startAtMs === undefined ? {} : { startAtMs: systemClock.now() + (config.startAtMs - Date.now()) }),
     onObservation,
     onRound: progress.onRound,
+    onSearchStep: progress.onSearchStep,
     ...(progress.onProgress ? { onProgress: progress.onProgress, progressEveryMs: 250 } : {}),
   });
   progress.done();

@@ -3,6 +3,8 @@ import { resolve as resolvePath } from 'node:path';
 import type { RampPlan } from './rampPlan.js';
 import { defaultRunId, parseSegment, parseStartAt } from './segmentPlan.js';
 import { parseExpect, type ExpectMatcher } from '../fleet/expectMatcher.js';
+import type { Heartbeat } from '../fleet/fleet.js';
+import { parseObjectives, type Objective } from './objectives.js';
 import type { TrafficOptions } from '../fleet/trafficOptions.js';
 import type { Transport } from '../net/dialer.js';
 import { parseSourceSpec, type SourceSpec } from '../net/sourceAddresses.js';
@@ -76,6 +78,10 @@ export interface ProbeConfig extends TrafficOptions {
   readonly findMax: boolean;
   /** Ramp mode: confirm a found limit with a second, slower pass. */
   readonly refine: boolean;
+  /** Ramp mode --heartbeat: what held connections send again and again to show they are still served. */
+  readonly heartbeat?: Heartbeat | undefined;
+  /** Ramp mode --slo: latency objectives every round must meet; the maximum is the most held while they are. */
+  readonly objectives?: readonly Objective[] | undefined;
   /** Ramp mode `--start-at`: when round 0 starts, in ms since the epoch (the same on every host). */
   readonly startAtMs?: number | undefined;
   /** `--run-id`, or with `--segment` one derived from the plan and the start: what merge groups by. */
@@ -127,6 +133,10 @@ const RAMP_ONLY = [
   'segment',
   'startAt',
   'runId',
+  'heartbeat',
+  'heartbeatSend',
+  'heartbeatExpect',
+  'slo',
 ] as const;
 
 /** Returns the validated config of a probe run, or throws a UsageError naming the problem and the fix. */
@@ -247,6 +257,21 @@ export function buildProbeConfig(
   if (markerText === '')
     throw new UsageError('--latency-marker is empty; give the bytes a reply to --message contains');
   const expectText = text('expect');
+  const expect = expectText === undefined ? undefined : parseExpectFlag(expectText);
+  const heartbeat = parseHeartbeat(raw, text, firstMessage, expect);
+  const sloText = text('slo');
+  if (sloText !== undefined && ramp?.segment)
+    throw new UsageError(
+      '--slo cannot be split into segments yet (its search needs every connection in one run); run it from one host, with --workers for more connections',
+    );
+  const objectives =
+    sloText === undefined
+      ? undefined
+      : parseObjectives(sloText, {
+          heartbeat: heartbeat !== undefined,
+          marker: message !== undefined && markerText !== undefined,
+          talks: firstMessage !== undefined || expect !== undefined || message !== undefined,
+        });
   const workersText = text('workers');
   const lifetimeText = text('channelLifetime');
   const sourceText = text('sourceIp');
@@ -293,7 +318,9 @@ export function buildProbeConfig(
       raw.metricsPort === undefined ? undefined : parsePort(text('metricsPort') as string, '--metrics-port', true),
     listenPort:
       raw.listenPort === undefined ? undefined : parsePort(text('listenPort') as string, '-l/--listen-port', true),
-    expect: expectText === undefined ? undefined : parseExpectFlag(expectText),
+    expect,
+    heartbeat,
+    objectives,
     expectTimeoutMs: duration('expectTimeout', DEFAULTS.expectTimeoutMs, 's', 1),
     settleMs: duration('settle', DEFAULTS.settleMs, 's'),
     minConcurrency,
@@ -333,14 +360,46 @@ function nonEmpty(path: string | undefined, flag: string): string | undefined {
   return path;
 }
 
-function parseExpectFlag(text: string): ExpectMatcher {
-  if (text === '') throw new UsageError('--expect is empty; give the bytes or /regex/ a served reply contains');
+/**
+ * Returns --heartbeat's plan: every TIME, the --heartbeat-send bytes (or --send's) and the
+ * --heartbeat-expect reply (or --expect's); undefined without --heartbeat.
+ */
+function parseHeartbeat(
+  raw: RawOptions,
+  text: (name: string) => string | undefined,
+  send: Buffer | undefined,
+  expect: ExpectMatcher | undefined,
+): Heartbeat | undefined {
+  const everyText = text('heartbeat');
+  if (everyText === undefined) {
+    const stray = (['heartbeatSend', 'heartbeatExpect'] as const).find((name) => raw[name] !== undefined);
+    if (stray)
+      throw new UsageError(
+        `${flagName(stray)} needs --heartbeat TIME, which is not given; add it (like --heartbeat 1s)`,
+      );
+    return undefined;
+  }
+  const everyMs = parseDuration(everyText, '--heartbeat', 'ms');
+  if (everyMs < 10) throw new UsageError(`--heartbeat ${JSON.stringify(everyText)} is too short; use at least 10ms`);
+  const sendText = text('heartbeatSend');
+  const bytes = sendText === undefined ? send : decodeEscapes(sendText, '--heartbeat-send');
+  const expectText = text('heartbeatExpect');
+  const reply = expectText === undefined ? expect : parseExpectFlag(expectText, '--heartbeat-expect');
+  if (!bytes || bytes.length === 0 || !reply)
+    throw new UsageError(
+      '--heartbeat needs bytes to send and a reply to expect; add --send and --expect (or --heartbeat-send and --heartbeat-expect)',
+    );
+  return { everyMs, bytes, expect: reply };
+}
+
+function parseExpectFlag(text: string, flag = '--expect'): ExpectMatcher {
+  if (text === '') throw new UsageError(`${flag} is empty; give the bytes or /regex/ a served reply contains`);
   try {
     return parseExpect(text);
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(
-      `--expect ${JSON.stringify(text)} is not a regex this tool takes (${(err as Error).message}); fix the pattern (RE2 syntax: no backreferences or lookaround) or drop the slashes`,
+      `${flag} ${JSON.stringify(text)} is not a regex this tool takes (${(err as Error).message}); fix the pattern (RE2 syntax: no backreferences or lookaround) or drop the slashes`,
     );
   }
 }

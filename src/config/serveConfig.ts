@@ -48,6 +48,14 @@ export function buildServeConfig(raw: RawOptions, positionals: readonly string[]
   if (errorLine !== undefined && overLimit !== 'error-close')
     throw new UsageError('--error-line applies to --over-limit error-close; add it, or drop --error-line');
   const max = text('maxConnections');
+  const slowAfter = text('slowAfter');
+  const delay = text('delay');
+  if ((slowAfter === undefined) !== (delay === undefined))
+    throw new UsageError(
+      '--slow-after and --delay go together (replies wait --delay past --slow-after connections); give both',
+    );
+  if (slowAfter !== undefined && (reply === undefined || raw.websocket === true))
+    throw new UsageError('--slow-after delays replies; add --reply echo (or --reply BYTES), without --websocket');
   const backlog = text('backlog');
   const duration = text('duration');
   const workersText = text('workers');
@@ -58,7 +66,7 @@ export function buildServeConfig(raw: RawOptions, positionals: readonly string[]
   if (workers > 64) throw new UsageError(`--workers ${workers} is too many; use at most 64 processes`);
   const multi = workers > 1 || listeners > 1;
   if (multi) {
-    const limited = ['maxConnections', 'overLimit', 'banner', 'errorLine', 'tls', 'websocket'].find(
+    const limited = ['maxConnections', 'overLimit', 'banner', 'errorLine', 'tls', 'websocket', 'slowAfter'].find(
       (name) => raw[name] !== undefined,
     );
     if (limited)
@@ -81,6 +89,9 @@ export function buildServeConfig(raw: RawOptions, positionals: readonly string[]
       backlog: backlog === undefined ? undefined : parseCount(backlog, '--backlog', 0),
       tls: serverTls(raw, readFile),
       websocket: raw.websocket === true,
+      ...(slowAfter === undefined || delay === undefined
+        ? {}
+        : { slowAfter: parseCount(slowAfter, '--slow-after', 0), delayMs: parseDuration(delay, '--delay', 'ms') }),
     },
     durationMs: duration === undefined ? null : parseDuration(duration, '--duration', 's'),
     certPath:

@@ -50,6 +50,19 @@ export interface FleetOptions extends TrafficOptions {
   readonly leanSockets?: boolean | undefined;
   /** How often deadlines are swept (default 10 ms). */
   readonly sweepEveryMs?: number;
+  /**
+   * --heartbeat: every held connection sends `bytes` about once every `everyMs` and must see
+   * `expect` within expectTimeoutMs, or it is stale (a failure; the prober closes it). The beats
+   * of all held connections are spread evenly over `everyMs` by one pacer (no thundering herd).
+   */
+  readonly heartbeat?: Heartbeat | undefined;
+}
+
+/** What a held connection sends to show it is still served, how often, and what must come back. */
+export interface Heartbeat {
+  readonly everyMs: number;
+  readonly bytes: Buffer;
+  readonly expect: ExpectMatcher;
 }
 
 interface Conn {
@@ -75,6 +88,8 @@ interface Conn {
   source: string | undefined;
   /** When a slot in backoff may dial again (fleet clock); 0 when it may now. */
   readyAtMs: number;
+  /** When its --heartbeat went out, while the reply is awaited (its bytes gather in `received`); 0 otherwise. */
+  beatAtMs: number;
 }
 
 /** How many times a failing slot's backoff doubles at most (base x 2^4 = 16 rounds in a ramp). */
@@ -121,6 +136,10 @@ export class Fleet {
   private readonly settleDeadlines = new Fifo<Conn>();
   private readonly lifetimeDeadlines = new Fifo<Conn>();
   private readonly paced = new Fifo<Conn>();
+  /** Held connections waiting for their next heartbeat, in turn; and those waiting for its reply. */
+  private readonly beatTurns = new Fifo<Conn>();
+  private readonly beatDeadlines = new Fifo<Conn>();
+  private beatPacer: Pacer = { nextAtMs: Number.NEGATIVE_INFINITY };
   /** Slots whose connection failed or was closed by the peer, oldest first, as their failures in a row: `request` fills these first. */
   private readonly vacant = new Fifo<number>();
   /** Queued connections of slots in backoff, not yet handed to a dialer. */
@@ -159,6 +178,7 @@ export class Fleet {
   private droppedHeld = 0;
   private droppedOldest = 0;
   private recycled = 0;
+  private shed = 0;
   private peakEstablished = 0;
   /** When the newest connection established (the fleet's clock); null before any. */
   private lastOpenAtMs: number | null = null;
@@ -187,7 +207,7 @@ export class Fleet {
         : null;
     this.framed = options.transport?.kind === 'websocket';
     this.handlers = this.makeHandlers();
-    const sends = options.send !== undefined || this.plan !== null;
+    const sends = options.send !== undefined || this.plan !== null || options.heartbeat !== undefined;
     this.dialOptions = {
       keepaliveMs: options.keepaliveMs,
       sends,
@@ -236,6 +256,7 @@ export class Fleet {
       droppedHeld: this.droppedHeld,
       droppedOldest: this.droppedOldest,
       recycled: this.recycled,
+      shed: this.shed,
       failures: { ...this.failures },
       evidence: { ...this.evidence },
       peakEstablished: this.peakEstablished,
@@ -257,6 +278,25 @@ export class Fleet {
     this.waiting.clear();
     this.backingOff = [];
     for (const conn of this.live) if (conn.state === 'queued') this.moveTo(conn, 'stopped');
+  }
+
+  /**
+   * Closes the `count` newest connections, queued or live, held ones last among equals of age: the
+   * prober's own choice (an --slo search stepping down), so no failure and no reopen. Returns how
+   * many it closed.
+   */
+  shedNewest(count: number): number {
+    const newest = [...this.live].reverse();
+    let closed = 0;
+    for (const conn of newest) {
+      if (closed >= count) break;
+      this.releaseDial(conn);
+      this.moveTo(conn, 'closed');
+      conn.socket?.destroy();
+      closed++;
+    }
+    this.shed += closed;
+    return closed;
   }
 
   /** Stops dialing, closes every connection, and resolves once every socket has closed. */
@@ -291,6 +331,7 @@ export class Fleet {
       streak,
       source: undefined,
       readyAtMs: 0,
+      beatAtMs: 0,
     };
     this.requested++;
     this.counts.queued++;
@@ -499,6 +540,10 @@ export class Fleet {
       for (let i = 0; i < scan.found && conn.markerPending.length > 0; i++)
         recordLatency(this.latency.marker, now - (conn.markerPending.shift() as number));
     }
+    if (conn.beatAtMs > 0 && conn.state === 'held') {
+      this.onBeatReply(conn, chunk);
+      return;
+    }
     const expect = this.options.expect;
     const waiting = conn.state === 'unverified' && expect !== undefined;
     const cap = waiting ? EXPECT_BUFFER_BYTES : EVIDENCE_BYTES;
@@ -641,6 +686,7 @@ export class Fleet {
         if (c.state === 'settling') this.hold(c);
       },
     );
+    if (this.options.heartbeat) this.sweepHeartbeats(now, this.options.heartbeat);
     const lifetimeMs = this.options.lifetimeMs;
     if (lifetimeMs === undefined) return;
     expire(
@@ -658,6 +704,64 @@ export class Fleet {
     if (this.servedBytes === null && conn.received !== null)
       this.servedBytes = conn.received.subarray(0, EVIDENCE_BYTES).toString('latin1');
     this.moveTo(conn, 'held');
+    if (this.options.heartbeat) this.beatTurns.push(conn);
+  }
+
+  /**
+   * Sends the heartbeats now due, paced so that the held connections beat about once every
+   * `everyMs` in all (the pacer's rate is held / everyMs), and marks those unanswered in time as
+   * stale: a failure, with the wait as evidence; the prober closes the connection and the ramp
+   * may reopen its slot.
+   */
+  private sweepHeartbeats(now: number, beat: Heartbeat): void {
+    expire(
+      this.beatDeadlines,
+      (c) => c.beatAtMs === 0 || c.state !== 'held' || now - c.beatAtMs >= this.options.expectTimeoutMs,
+      (c) => {
+        if (c.beatAtMs > 0 && c.state === 'held') this.stale(c, now);
+      },
+    );
+    const held = this.counts.held;
+    if (held === 0 || this.beatTurns.size === 0) return;
+    const { release, pacer } = pace(this.beatPacer, now, (held * 1000) / beat.everyMs, this.beatTurns.size);
+    this.beatPacer = pacer;
+    for (let sent = 0; sent < release && this.beatTurns.size > 0; ) {
+      const conn = this.beatTurns.shift() as Conn;
+      if (conn.state !== 'held' || conn.socket === null) continue; // gone since: uses no turn
+      sent++;
+      conn.beatAtMs = now;
+      conn.received = null;
+      conn.socket.write(beat.bytes);
+      this.bytesSent += beat.bytes.length;
+      this.beatDeadlines.push(conn);
+    }
+  }
+
+  /** Gathers a heartbeat's reply; once it matches, records the latency and gives the connection its next turn. */
+  private onBeatReply(conn: Conn, chunk: Buffer): void {
+    const beat = this.options.heartbeat as Heartbeat;
+    const kept = conn.received ? conn.received.length : 0;
+    if (kept < EXPECT_BUFFER_BYTES) {
+      const part = chunk.subarray(0, EXPECT_BUFFER_BYTES - kept);
+      conn.received = conn.received ? Buffer.concat([conn.received, part]) : Buffer.from(part);
+    }
+    if (!expectMatches(beat.expect, conn.received as Buffer)) return;
+    const now = this.options.now();
+    recordLatency(this.latency.heartbeat, now - conn.beatAtMs);
+    conn.beatAtMs = 0;
+    conn.received = null;
+    this.beatTurns.push(conn);
+  }
+
+  /** Counts a held connection whose heartbeat went unanswered as stale, and closes it. */
+  private stale(conn: Conn, now: number): void {
+    conn.error = new Error(
+      `no reply to the heartbeat within ${Math.round(now - conn.beatAtMs)}ms (--expect-timeout ${this.options.expectTimeoutMs}ms) on a held connection`,
+    );
+    this.count('stale', conn);
+    this.vacate(1);
+    this.moveTo(conn, 'closed');
+    conn.socket?.destroy();
   }
 
   /** Closes a connection whose lifetime is over and opens its replacement. */
@@ -677,7 +781,12 @@ function isEstablished(state: ConnState): boolean {
 /** Returns a copy of latency readings that later recording does not change. */
 function cloneLatency(latency: LatencyReadings): LatencyReadings {
   const copy = (h: LatencyHistogram): LatencyHistogram => ({ ...h, buckets: { ...h.buckets } });
-  return { connect: copy(latency.connect), firstByte: copy(latency.firstByte), marker: copy(latency.marker) };
+  return {
+    connect: copy(latency.connect),
+    firstByte: copy(latency.firstByte),
+    marker: copy(latency.marker),
+    heartbeat: copy(latency.heartbeat),
+  };
 }
 
 /** Takes items off the head of a deadline queue while `due` holds, handing each to `act`. */

@@ -10,6 +10,8 @@ export interface FleetControl {
   request(count: number): void;
   /** Drops dials not yet started. */
   cancelQueued(): void;
+  /** Closes the `count` newest connections on the prober's own account (no failure, no reopen): an --slo search stepping down. */
+  shed(count: number): void;
   /** Live counts now; unlike observe(), keeps the latency samples for the next observation. */
   liveCounts(): Promise<Readonly<LiveCounts>>;
   /**
@@ -32,6 +34,7 @@ export function activeCount(live: Readonly<LiveCounts>): number {
 export function localControl(fleet: {
   request(count: number): void;
   cancelQueued(): void;
+  shedNewest(count: number): number;
   liveCounts(): Readonly<LiveCounts>;
   lastOpenAt(): number | null;
   observe(): FleetObservation;
@@ -40,6 +43,7 @@ export function localControl(fleet: {
   return {
     request: (count) => fleet.request(count),
     cancelQueued: () => fleet.cancelQueued(),
+    shed: (count) => void fleet.shedNewest(count),
     liveCounts: async () => fleet.liveCounts(),
     lastOpenAtMs: async () => fleet.lastOpenAt(),
     observe: async () => fleet.observe(),

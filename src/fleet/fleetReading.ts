@@ -41,6 +41,8 @@ export interface FleetObservation {
   readonly droppedOldest: number;
   /** Connections the prober itself closed at the end of their --channel-lifetime (and replaced). */
   readonly recycled: number;
+  /** Connections the prober itself closed to step down (an --slo search); absent in older readings. */
+  readonly shed?: number;
   readonly failures: Readonly<Partial<Record<FailureKind, number>>>;
   readonly evidence: Readonly<Partial<Record<FailureKind, Evidence>>>;
   /** The most connections established (open, verified or held) at one moment. */
@@ -78,9 +80,16 @@ export interface LatencyReadings {
   readonly firstByte: LatencyHistogram;
   /** A --message sent to the --latency-marker in the reply. */
   readonly marker: LatencyHistogram;
+  /** A --heartbeat sent on a held connection to its expected reply. */
+  readonly heartbeat: LatencyHistogram;
 }
 
 /** Returns empty latency readings. */
 export function emptyLatency(): LatencyReadings {
-  return { connect: emptyHistogram(), firstByte: emptyHistogram(), marker: emptyHistogram() };
+  return {
+    connect: emptyHistogram(),
+    firstByte: emptyHistogram(),
+    marker: emptyHistogram(),
+    heartbeat: emptyHistogram(),
+  };
 }

@@ -50,6 +50,7 @@ export function mergeObservations(
     droppedHeld: 0,
     droppedOldest: 0,
     recycled: 0,
+    shed: 0,
     peakEstablished: 0,
   };
   const errorMs: number[] = [];
@@ -60,7 +61,7 @@ export function mergeObservations(
   const add = (obs: FleetObservation, withLive: boolean): void => {
     readings.push(obs);
     if (withLive) for (const key of Object.keys(live) as (keyof LiveCounts)[]) live[key] += obs.live[key];
-    for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += obs[key];
+    for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += obs[key] ?? 0;
     for (const [kind, n] of Object.entries(obs.failures) as [FailureKind, number][])
       failures[kind] = (failures[kind] ?? 0) + n;
     for (const [kind, e] of Object.entries(obs.evidence) as [FailureKind, Evidence][]) evidence[kind] ??= e;
@@ -108,6 +109,7 @@ export function mergeObservations(
             connect: mergeHistograms(readings.map((r) => r.latency.connect)),
             firstByte: mergeHistograms(readings.map((r) => r.latency.firstByte)),
             marker: mergeHistograms(readings.map((r) => r.latency.marker)),
+            heartbeat: mergeHistograms(readings.map((r) => r.latency.heartbeat)),
           },
   };
 }

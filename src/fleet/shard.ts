@@ -29,6 +29,9 @@ function runShard(send: ((reply: ShardReply) => boolean) | undefined): void {
       case 'cancel':
         fleet?.cancelQueued();
         return;
+      case 'shed':
+        fleet?.shedNewest(command.count);
+        return;
       case 'read':
         // One I/O turn first, so that a close already in the kernel is not read as held (probe.ts).
         setImmediate(() => {
@@ -65,5 +68,10 @@ function withBuffers(options: ShardFleetOptions): ShardFleetOptions {
     latencyMarker: buffer(options.latencyMarker),
     transport,
     expect,
+    heartbeat: options.heartbeat && {
+      everyMs: options.heartbeat.everyMs,
+      bytes: Buffer.from(options.heartbeat.bytes),
+      expect: parseExpect(options.heartbeat.expect.source),
+    },
   };
 }

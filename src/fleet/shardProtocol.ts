@@ -9,6 +9,7 @@ export type ShardCommand =
   | { readonly type: 'start'; readonly options: ShardFleetOptions }
   | { readonly type: 'request'; readonly count: number }
   | { readonly type: 'cancel' }
+  | { readonly type: 'shed'; readonly count: number }
   /** A reading: an observation (starts a new latency window), the live counts, or the newest open. */
   | { readonly type: 'read'; readonly id: number; readonly what: 'observation' | 'live' | 'lastOpen' }
   | { readonly type: 'stop' };

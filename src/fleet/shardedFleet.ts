@@ -25,6 +25,8 @@ interface Shard {
   readonly child: ChildProcess;
   /** Connections asked of it, to deal new ones to the least loaded. */
   asked: number;
+  /** Connections it was told to shed: asked less shed is what it holds, to shed from the most loaded. */
+  shed: number;
   last: FleetObservation | null;
   lost: LostShard | null;
   readonly waiting: Map<number, (reply: ShardReply | null) => void>;
@@ -62,6 +64,7 @@ export class ShardedFleet implements FleetControl {
         index,
         child,
         asked: 0,
+        shed: 0,
         last: null,
         lost: null,
         waiting: new Map(),
@@ -104,6 +107,23 @@ export class ShardedFleet implements FleetControl {
 
   cancelQueued(): void {
     for (const shard of this.shards) this.send(shard, { type: 'cancel' });
+  }
+
+  /** Sheds from the shards that hold the most (asked less shed), one connection at a time, so that they stay even. */
+  shed(count: number): void {
+    const live = this.shards.filter((shard) => !shard.lost);
+    if (live.length === 0 || count <= 0) return;
+    const share = new Map(live.map((shard) => [shard, 0]));
+    const load = (shard: Shard): number => shard.asked - shard.shed - (share.get(shard) ?? 0);
+    for (let i = 0; i < count; i++) {
+      const most = live.reduce((a, b) => (load(b) > load(a) ? b : a));
+      share.set(most, (share.get(most) ?? 0) + 1);
+    }
+    for (const [shard, n] of share) {
+      if (n === 0) continue;
+      shard.shed += n;
+      this.send(shard, { type: 'shed', count: n });
+    }
   }
 
   async liveCounts(): Promise<Readonly<LiveCounts>> {

@@ -15,10 +15,11 @@ export type ErrorKind =
 
 /**
  * How a connection was lost: an ErrorKind, `closed` when the peer closed an open connection
- * cleanly (FIN; no errno, but a failure all the same), or `shard-lost` when the prober's own shard
- * process holding it died.
+ * cleanly (FIN; no errno, but a failure all the same), `stale` when a held connection did not
+ * answer its --heartbeat in time (the prober closes it), or `shard-lost` when the prober's own
+ * shard process holding it died.
  */
-export type FailureKind = ErrorKind | 'closed' | 'shard-lost';
+export type FailureKind = ErrorKind | 'closed' | 'stale' | 'shard-lost';
 
 /** Every failure kind, in report order. */
 export const FAILURE_KINDS: readonly FailureKind[] = [
@@ -29,6 +30,7 @@ export const FAILURE_KINDS: readonly FailureKind[] = [
   'unreachable',
   'verify-timeout',
   'verify-mismatch',
+  'stale',
   'handshake',
   'dns',
   'addr-unavailable',

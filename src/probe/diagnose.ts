@@ -36,6 +36,13 @@ export interface DiagnosisInput {
    * new dials were refused after that (nothing listens any more). Absent: it did not.
    */
   readonly gone?: { readonly held: number; readonly refused: boolean } | null;
+  /** With --slo: the objective that broke first, with how many were open then, and where every objective held again. */
+  readonly objective?: {
+    readonly text: string;
+    readonly valueMs: number;
+    readonly established: number;
+    readonly round: number;
+  } | null;
 }
 
 const APP_LIMIT =
@@ -78,7 +85,20 @@ export function diagnoseResult(r: RampResult | FixedResult): Diagnosis {
     interrupted: r.stopReason === 'interrupted',
     expect: r.settings.expect,
     gone: targetGone(r.rounds),
+    objective: brokeObjective(r),
   });
+}
+
+/** Returns the objective a ramp broke (its reading, and how many were open), or null. */
+function brokeObjective(r: RampResult): DiagnosisInput['objective'] {
+  const broke = r.objectives?.broke;
+  if (!broke || broke.reading.valueMs === null) return null;
+  return {
+    text: broke.reading.objective,
+    valueMs: broke.reading.valueMs,
+    established: broke.established,
+    round: broke.round,
+  };
 }
 
 /**
@@ -120,6 +140,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
       ],
     };
   }
+  if (input.objective) return objectiveDiagnosis(input.objective, n);
   const closes = (input.failures.closed ?? 0) + (input.failures.reset ?? 0);
   // Eviction drops the oldest connections (held, or at a fast ramp still settling) while newer ones
   // stay; a server that closes past its limit drops the newest and keeps the old ones.
@@ -207,6 +228,16 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
           SERVER_FDS,
           'a connection limit closed with SO_LINGER 0',
           'a proxy or middlebox limit, such as a full conntrack table (nf_conntrack_max)',
+        ],
+      };
+    case 'stale':
+      return {
+        side: 'target',
+        cause: `${past} held connections stop answering their heartbeat within --expect-timeout: the target keeps connections open that it no longer serves`,
+        lookAt: [
+          "the server's worker or event-loop capacity (threads, worker processes, one event loop starved by its own connections)",
+          'what each request waits on behind the server (a database or backend pool, a proxy upstream queue)',
+          'CPU and run queue on the target host at this many connections',
         ],
       };
     case 'verify-timeout':
@@ -372,4 +403,26 @@ function quoted(bytes: string | undefined, servedBytes: string | null): string |
     ?.trim();
   if (!line) return null;
   return JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line);
+}
+
+/** Returns the diagnosis of a ramp stopped by a latency objective: which, by how much, at what concurrency. */
+function objectiveDiagnosis(o: NonNullable<DiagnosisInput['objective']>, maximum: number): Diagnosis {
+  const [name, bound] = o.text.split('<').map((part) => part.trim());
+  const value = o.valueMs < 100 ? `${Number(o.valueMs.toFixed(1))}ms` : `${Math.round(o.valueMs)}ms`;
+  const connect = name?.startsWith('connect');
+  return {
+    side: 'target',
+    cause: `${name} ${value} > ${bound} at ${o.established} open connections (round ${o.round}): the target ${connect ? 'accepts new connections too slowly at this concurrency' : 'holds connections it no longer serves in time'}; every objective held again at ${maximum}`,
+    lookAt: connect
+      ? [
+          'the listen backlog and the accept rate (net.core.somaxconn, the server backlog, accept threads)',
+          'SYN handling on the target host (net.ipv4.tcp_max_syn_backlog, conntrack)',
+          'CPU on the target host while it holds this many connections',
+        ]
+      : [
+          "the server's worker or event-loop capacity (threads, worker processes, one event loop starved by its own connections)",
+          'what each request waits on behind the server (a database or backend pool, a proxy upstream queue)',
+          'CPU and run queue on the target host at this many connections',
+        ],
+  };
 }

@@ -102,12 +102,14 @@ export interface RoundOutcome extends RoundCounts {
   readonly index: number;
   readonly target: number;
   readonly held: number;
+  /** With --slo: false when the round broke a latency objective. */
+  readonly objectivesMet?: boolean;
 }
 
 /** Returns why the run stops after this round, or null to go on. Prober limits win over target failures. */
 export function stopAfterRound(plan: RampPlan, round: RoundOutcome): StopReason | null {
   if (proberKinds(round.failures).length > 0) return 'prober-limit';
-  if (roundFailed(plan, round)) return 'round-failed';
+  if (roundFailed(plan, round) || round.objectivesMet === false) return 'round-failed';
   const gate = plan.stopAtGate === undefined ? undefined : segmentShare(plan.stopAtGate, plan.segment);
   if (gate !== undefined && round.held >= gate) return 'gate-met';
   const most = plan.maxConnections === undefined ? undefined : segmentShare(plan.maxConnections, plan.segment);

@@ -4,6 +4,8 @@ import type { FailureKind } from '../net/errors.js';
 import type { Summary } from '../stats/summarize.js';
 import type { SourceRejection } from './sourceRejection.js';
 import type { TrafficSummary } from './trafficSummary.js';
+import type { ObjectiveReading } from './objectiveReadings.js';
+import type { SearchStep } from './objectiveSearch.js';
 
 /** Failures counted by kind. */
 export type FailureCounts = Partial<Record<FailureKind, number>>;
@@ -77,6 +79,28 @@ export interface RoundRecord extends LineCounts {
   /** Bytes sent and received during the round (absent in older records). */
   readonly bytesSent?: number;
   readonly bytesReceived?: number;
+  /** With --heartbeat: the round's heartbeat latency percentiles (absent without). */
+  readonly heartbeatP50Ms?: number | null;
+  readonly heartbeatP99Ms?: number | null;
+  /** With --slo: each objective measured on the round's own samples (absent without). */
+  readonly objectives?: readonly ObjectiveReading[];
+}
+
+/** What --slo found: where an objective first broke, and the search down to the exact count. */
+export interface ObjectivesOutcome {
+  /** The objectives as written: `heartbeat p99 < 100ms`. */
+  readonly objectives: readonly string[];
+  /** The first round that broke an objective, the connections open then, and the reading; null when none broke. */
+  readonly broke: {
+    readonly round: number;
+    readonly held: number;
+    readonly established: number;
+    readonly reading: ObjectiveReading;
+  } | null;
+  /** The levels the search measured, in order (empty when nothing broke). */
+  readonly search: readonly SearchStep[];
+  /** The held count at which the search found every objective met again (the maximum), or null. */
+  readonly recoveredAt: number | null;
 }
 
 /** The plan and rules of a ramp run, as reports state them. */
@@ -93,6 +117,8 @@ export interface RampSettings {
   /** The --expect given, or null when open counts as verified. */
   readonly expect: string | null;
   readonly send: string | null;
+  /** --heartbeat's period, or null without (absent in older records). */
+  readonly heartbeatMs?: number | null;
 }
 
 /** What a ramp run measured and concluded. */
@@ -135,6 +161,8 @@ export interface RampResult {
   readonly servedBytes?: string | null;
   /** With --segment: which part of the plan this run was, the round it joined (1-based), and from which round it only held. */
   readonly segment?: SegmentRun;
+  /** With --slo: the objectives, where one broke, and the search for the exact count (absent without). */
+  readonly objectives?: ObjectivesOutcome;
 }
 
 /** How a segment of a split plan ran. */

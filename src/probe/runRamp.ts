@@ -20,6 +20,8 @@ import { histogramPercentile, histogramSince, histogramSummary } from '../stats/
 import type { FailureKind } from '../net/errors.js';
 import type { FailureCounts, RampProgress, RampResult, RoundRecord } from './result.js';
 import { summarizeTraffic } from './trafficSummary.js';
+import { brokenObjective, objectivesMet, readObjectives } from './objectiveReadings.js';
+import { searchObjectives, type SearchPlan, type SearchStep } from './objectiveSearch.js';
 
 /** What a ramp run needs from outside. */
 export interface ProbeDeps {
@@ -28,6 +30,8 @@ export interface ProbeDeps {
   readonly signal: AbortSignal;
   readonly dialed: string;
   readonly onRound?: (round: RoundRecord) => void;
+  /** Called with each level the --slo search measured. */
+  readonly onSearchStep?: (step: SearchStep) => void;
   /** Called with every fleet reading the loop makes (for --statsd and --metrics-port). */
   readonly onObservation?: (obs: FleetObservation) => void;
   /** Called with the live state about every `progressEveryMs` while the run goes on. */
@@ -115,11 +119,12 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     await ioTurn();
     const observation = await fleet.observe();
     deps.onObservation?.(observation);
-    const round = makeRound(index, target, previous, observation, startMs, plan);
+    const round = makeRound(index, target, previous, observation, startMs, plan, config);
     previous = observation;
     rounds.push(round);
     failedSoFar += totalFailures(round.failures);
-    if (round.held > maximum) [maximum, maximumAtMs] = [round.held, round.atMs];
+    // A round that broke a latency objective held connections it did not serve in time: they are no capacity.
+    if (round.held > maximum && objectivesMet(round.objectives)) [maximum, maximumAtMs] = [round.held, round.atMs];
     deps.onRound?.(round);
     if (signal.aborted) {
       stop = 'interrupted';
@@ -135,6 +140,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       held: round.held,
       attempts: round.attempts,
       failures: round.failures,
+      objectivesMet: objectivesMet(round.objectives),
     });
     if (stop === null) continue;
     if (plan.segment === undefined || index >= lastRound) break;
@@ -143,11 +149,40 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   }
 
   fleet.cancelQueued();
-  if (stop !== 'interrupted') await settle(config, deps, () => progress(rounds.length, rounds.at(-1)?.target ?? 0));
+  // A latency objective broke (and nothing else did): search down from there for the exact count.
+  const failingRound = rounds.find((r) => r.failed);
+  const brokenReading = brokenObjective(failingRound?.objectives);
+  const searchFrom =
+    stop === 'round-failed' && failingRound && brokenReading && !roundFailed(plan, failingRound)
+      ? {
+          round: failingRound,
+          reading: brokenReading,
+          established: previous.live.held + previous.live.settling + previous.live.unverified,
+        }
+      : null;
+  let search: SearchStep[] = [];
+  if (searchFrom && config.objectives) {
+    search = await searchObjectives(
+      searchPlan(config, plan, previous),
+      { fleet, clock, signal, startMs, onObservation: deps.onObservation, onStep: deps.onSearchStep },
+      { lo: 0, hi: Math.max(1, searchFrom.established) },
+      maximum,
+    );
+    if (signal.aborted) stop = 'interrupted';
+    // The search measures each level steadily, the rounds only on the way up: its answer stands.
+    if (search.length > 0) [maximum, maximumAtMs] = [0, 0];
+    for (const step of search) if (step.met && step.held > maximum) [maximum, maximumAtMs] = [step.held, step.atMs];
+  } else if (stop !== 'interrupted')
+    await settle(config, deps, () => progress(rounds.length, rounds.at(-1)?.target ?? 0));
   await ioTurn();
   const final = await fleet.observe();
   deps.onObservation?.(final);
-  if (final.live.held > maximum) [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
+  // The final settle's sample counts when no objective broke and the settle's own samples meet them.
+  const finalMet = objectivesMet(
+    config.objectives ? readObjectives(config.objectives, previous.latency, final.latency) : undefined,
+  );
+  if (!searchFrom && finalMet && final.live.held > maximum)
+    [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
   const failing = rounds.find((r) => r.failed);
   const sourceRejection = findSourceRejection(final.bySource);
   const reason: StopReason = stop ?? 'max-duration';
@@ -169,6 +204,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       reopen: config.reopen,
       expect: config.expect?.source ?? null,
       send: config.send ? config.send.toString('latin1') : null,
+      ...(config.heartbeat ? { heartbeatMs: config.heartbeat.everyMs } : {}),
     },
     rounds,
     finalHeld: final.live.held,
@@ -194,6 +230,23 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     traffic: summarizeTraffic(first, final, config.latencyPercentiles),
     sourceRejection,
     servedBytes: final.servedBytes,
+    ...(config.objectives
+      ? {
+          objectives: {
+            objectives: config.objectives.map((o) => o.text),
+            broke: searchFrom
+              ? {
+                  round: searchFrom.round.round,
+                  held: searchFrom.round.held,
+                  established: searchFrom.established,
+                  reading: searchFrom.reading,
+                }
+              : null,
+            search,
+            recoveredAt: searchFrom ? maximum : null,
+          },
+        }
+      : {}),
     ...(plan.segment
       ? {
           segment: {
@@ -236,6 +289,7 @@ export function makeRound(
   after: FleetObservation,
   startMs: number,
   plan: RampPlan,
+  measure: Pick<ProbeConfig, 'objectives' | 'heartbeat'> = {},
 ): RoundRecord {
   const failures: FailureCounts = {};
   for (const kind of Object.keys(after.failures) as FailureKind[]) {
@@ -244,6 +298,8 @@ export function makeRound(
   }
   const attempts = after.started - before.started;
   const latency = histogramSince(after.latency.connect, before.latency.connect);
+  const objectives = measure.objectives && readObjectives(measure.objectives, before.latency, after.latency);
+  const heartbeat = measure.heartbeat && histogramSince(after.latency.heartbeat, before.latency.heartbeat);
   return {
     round: index + 1,
     atMs: after.atMs - startMs,
@@ -254,10 +310,43 @@ export function makeRound(
     dialing: after.live.dialing + after.live.queued,
     attempts,
     failures,
-    failed: proberKinds(failures).length > 0 || roundFailed(plan, { attempts, failures }),
+    failed: proberKinds(failures).length > 0 || roundFailed(plan, { attempts, failures }) || !objectivesMet(objectives),
     connectP50Ms: histogramPercentile(latency, 50),
     connectP99Ms: histogramPercentile(latency, 99),
     bytesSent: after.bytesSent - before.bytesSent,
     bytesReceived: after.bytesReceived - before.bytesReceived,
+    ...(heartbeat
+      ? { heartbeatP50Ms: histogramPercentile(heartbeat, 50), heartbeatP99Ms: histogramPercentile(heartbeat, 99) }
+      : {}),
+    ...(objectives ? { objectives } : {}),
+  };
+}
+
+/**
+ * Returns how the objective search measures a level: a window long enough for every held
+ * connection to beat twice (with --heartbeat), else half a round; before it, a wait for the
+ * replies still due from the level before; the wait for new connections the settle and the dial
+ * and verification timeouts; churn when an objective is on connect or first-byte latency, which
+ * only new connections sample.
+ */
+export function searchPlan(config: ProbeConfig, plan: RampPlan, seen: FleetObservation): SearchPlan {
+  const objectives = config.objectives ?? [];
+  const fresh = objectives.some((o) => o.latency === 'connect' || o.latency === 'first-byte');
+  // Replies to heartbeats and messages come back within the slowest seen so far, or go stale at
+  // --expect-timeout: a window spans that (so slow replies land in it), and before it a level waits
+  // that out (so replies to the level before do not).
+  const slowest = Math.min(
+    config.expectTimeoutMs,
+    1.5 * Math.max(seen.latency.heartbeat.max, seen.latency.marker.max, 0),
+  );
+  const windowMs = Math.max(config.heartbeat ? 2 * config.heartbeat.everyMs : 0, plan.roundMs / 2, 200, slowest);
+  return {
+    objectives,
+    windowMs,
+    steadyMs: windowMs + slowest,
+    settleWaitMs: config.settleMs + config.dialTimeoutMs + (config.expect ? config.expectTimeoutMs : 0),
+    churn: fresh ? 20 : 0,
+    threshold: plan.threshold,
+    maxSteps: 24,
   };
 }

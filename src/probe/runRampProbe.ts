@@ -16,7 +16,10 @@ export interface RampWay {
 export async function runRampProbe(
   config: ProbeConfig,
   way: RampWay,
-  options: Pick<ProbeDeps, 'signal' | 'onRound' | 'onProgress' | 'progressEveryMs' | 'onObservation' | 'startAtMs'>,
+  options: Pick<
+    ProbeDeps,
+    'signal' | 'onRound' | 'onSearchStep' | 'onProgress' | 'progressEveryMs' | 'onObservation' | 'startAtMs'
+  >,
 ): Promise<RampResult> {
   const first = await onePass(config, way, options);
   if (!shouldRefine(config, first) || options.signal.aborted) return first;
@@ -28,7 +31,10 @@ export async function runRampProbe(
 async function onePass(
   config: ProbeConfig,
   way: RampWay,
-  options: Pick<ProbeDeps, 'signal' | 'onRound' | 'onProgress' | 'progressEveryMs' | 'onObservation' | 'startAtMs'>,
+  options: Pick<
+    ProbeDeps,
+    'signal' | 'onRound' | 'onSearchStep' | 'onProgress' | 'progressEveryMs' | 'onObservation' | 'startAtMs'
+  >,
 ): Promise<RampResult> {
   const fleet = await startFleet(config, way.routes, way.workers);
   try {

@@ -26,6 +26,7 @@ export function fleetOptions(config: ProbeConfig, routes: readonly Route[]): Omi
     latencyMarker: config.latencyMarker,
     connectRatePerSec: config.connectRatePerSec,
     transport: config.transport,
+    heartbeat: config.heartbeat,
   };
 }
 

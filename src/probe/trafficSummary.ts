@@ -31,6 +31,8 @@ export interface TrafficSummary {
   readonly firstByte: LatencyStats | null;
   /** --message sent to --latency-marker received. */
   readonly marker: LatencyStats | null;
+  /** --heartbeat sent on a held connection to its reply (absent in older records). */
+  readonly heartbeat?: LatencyStats | null;
 }
 
 /** Returns the summary of a histogram at the given percentiles, or null when it is empty. */
@@ -60,7 +62,7 @@ export function summarizeTraffic(
   const bytesSent = to.bytesSent - from.bytesSent;
   const bytesReceived = to.bytesReceived - from.bytesReceived;
   const perSec = (bytes: number): number => (elapsedMs > 0 ? (bytes * 1000) / elapsedMs : 0);
-  const since = (key: 'connect' | 'firstByte' | 'marker'): LatencyStats | null =>
+  const since = (key: 'connect' | 'firstByte' | 'marker' | 'heartbeat'): LatencyStats | null =>
     latencyStats(histogramSince(to.latency[key], from.latency[key]), percentiles);
   return {
     elapsedMs,
@@ -72,5 +74,6 @@ export function summarizeTraffic(
     connect: since('connect'),
     firstByte: since('firstByte'),
     marker: since('marker'),
+    ...(to.latency.heartbeat.count > 0 ? { heartbeat: since('heartbeat') } : {}),
   };
 }

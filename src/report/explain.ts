@@ -1,6 +1,7 @@
 import type { FixedResult, RampResult } from '../probe/result.js';
 import { FAILURE_KINDS, isProberKind, type FailureKind } from '../net/errors.js';
 import { formatDuration } from '../units.js';
+import { failureList as failureText, ms as formatMs } from './format.js';
 import type { RunRecord } from './runRecord.js';
 
 /** Returns why a ramp run stopped and what its maximum means, in one clause. */
@@ -10,7 +11,9 @@ export function describeStop(r: RampResult): string {
     return "some source addresses were turned away while others were served: the prober's setup, not the target's capacity; inconclusive";
   switch (r.stopReason) {
     case 'round-failed':
-      return "a round failed on the target's side; the maximum is the target's";
+      return r.objectives?.broke
+        ? "a round broke a latency objective on the target's side; the maximum is the most held while every objective was met"
+        : "a round failed on the target's side; the maximum is the target's";
     case 'prober-limit':
       return 'the prober hit its own limit first; the result is inconclusive';
     case 'max-duration':
@@ -45,6 +48,29 @@ export function describeGate(r: RampResult): string | null {
   return met
     ? `--min-concurrency ${minConcurrency} passed (held ${r.maximum})`
     : `--min-concurrency ${minConcurrency} FAILED: the maximum ${r.maximum} is below it`;
+}
+
+/**
+ * Returns the breaking point in words: the first failing round, its target, and what failed there
+ * (the objective and its value, or the failures), or `none reached`.
+ */
+export function describeBreaking(r: RampResult): string {
+  if (!r.breakingPoint) return 'none reached';
+  const at = `round ${r.breakingPoint.round}, target ${r.breakingPoint.target}`;
+  const broke = r.objectives?.broke;
+  if (broke && broke.round === r.breakingPoint.round && broke.reading.valueMs !== null) {
+    const [name, bound] = broke.reading.objective.split('<').map((part) => part.trim());
+    return `${at}, ${name} ${formatMs(broke.reading.valueMs)} > ${bound} with ${broke.established} open`;
+  }
+  return `${at}, failures ${failureText(r.breakingPoint.failures)}`;
+}
+
+/** Returns where every objective held again after one broke (the search's answer), or null without one. */
+export function describeRecovery(r: RampResult): string | null {
+  const o = r.objectives;
+  if (!o?.broke || o.recoveredAt === null) return null;
+  const met = o.search.filter((step) => step.met).length;
+  return `every objective met again at ${o.recoveredAt} held (a search of ${o.search.length} levels, ${met} met; the maximum is this count, not a multiple of the ramp step)`;
 }
 
 /** Returns a rate as `100/s`. */
@@ -100,9 +126,27 @@ export function sustainedTerms(r: RampResult): { term: string; text: string }[] 
       term: 'Ramp',
       text: `${describeRamp(r)}; at most ${s.maxInflight} dials in flight; closed connections ${s.reopen ? 'reopened' : 'not reopened (--no-reopen)'}`,
     },
+    ...(s.heartbeatMs
+      ? [
+          {
+            term: 'Heartbeat',
+            text: `every held connection sends ${s.send === null ? 'its heartbeat' : JSON.stringify(s.send)} again every ${formatDuration(s.heartbeatMs)}, spread over the fleet, and must see its reply within --expect-timeout, or it is stale (a failure)`,
+          },
+        ]
+      : []),
+    ...(r.objectives
+      ? [
+          {
+            term: 'Latency objectives',
+            text: `${r.objectives.objectives.join(', ')}, on each round's own samples; a round that breaks one fails, and a search down from there finds the exact count at which every objective holds again`,
+          },
+        ]
+      : []),
     {
       term: 'Maximum',
-      text: 'the most connections held at one moment, sampled at round ends and after a final settle: an exact count',
+      text: r.objectives
+        ? 'the most connections held at one moment while every objective was met: an exact count'
+        : 'the most connections held at one moment, sampled at round ends and after a final settle: an exact count',
     },
   ];
 }
@@ -146,4 +190,25 @@ export function failureRows(r: RampResult | FixedResult): FailureRow[] {
       ...(e.bytes ? { bytes: e.bytes } : {}),
     };
   });
+}
+
+/** Returns the table headers of a run's objectives (`heartbeat p99 < 100ms`), or of its heartbeat percentiles; empty without either. */
+export function latencyColumns(r: RampResult): string[] {
+  if (r.objectives) return [...r.objectives.objectives];
+  return r.settings.heartbeatMs ? ['heartbeat p50', 'heartbeat p99'] : [];
+}
+
+/** Returns a round's cells under `latencyColumns`: each objective's value (✗ when it broke), or the heartbeat percentiles. */
+export function latencyCells(
+  r: RampResult,
+  x: {
+    objectives?: readonly { valueMs: number | null; met: boolean }[];
+    heartbeatP50Ms?: number | null;
+    heartbeatP99Ms?: number | null;
+  },
+): string[] {
+  const cell = (v: number | null | undefined, met = true): string =>
+    v === null || v === undefined ? '-' : `${formatMs(v)}${met ? '' : ' ✗'}`;
+  if (r.objectives) return (x.objectives ?? []).map((o) => cell(o.valueMs, o.met));
+  return r.settings.heartbeatMs ? [cell(x.heartbeatP50Ms), cell(x.heartbeatP99Ms)] : [];
 }

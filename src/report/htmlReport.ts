@@ -2,6 +2,10 @@ import { diagnoseResult } from '../probe/diagnose.js';
 import type { FixedResult, RampResult } from '../probe/result.js';
 import { formatDuration } from '../units.js';
 import {
+  describeBreaking,
+  describeRecovery,
+  latencyCells,
+  latencyColumns,
   describeGate,
   describeStop,
   environmentFacts,
@@ -13,7 +17,7 @@ import {
 import { capitalise, failureList, minAvgMaxDev, ms } from './format.js';
 import { esc, htmlChart, htmlPage, htmlStat, htmlTable } from './htmlPage.js';
 import type { RunRecord } from './runRecord.js';
-import { connectLatencyChart, failuresChart, heldOverTimeChart, trafficChart } from './svgCharts.js';
+import { connectLatencyChart, failuresChart, heldOverTimeChart, objectivesChart, trafficChart } from './svgCharts.js';
 
 /**
  * Returns a run record as one self-contained HTML page (`--html`, `report --format html`): the
@@ -58,7 +62,9 @@ function rampBody(r: RampResult): string[] {
     htmlStat(r.verdict, 'verdict', tone),
     htmlStat(r.exitCode, 'exit code', tone),
     htmlStat(r.breakingPoint ? `round ${r.breakingPoint.round}` : 'none', 'breaking point'),
+    ...(r.objectives?.broke ? [htmlStat(r.objectives.broke.established, 'open when an objective broke', 'bad')] : []),
     '</div>',
+    `<p>Breaking point: ${esc(describeBreaking(r))}.${describeRecovery(r) ? ` Recovered: ${esc(describeRecovery(r) as string)}.` : ''}</p>`,
     `<p><strong>${esc(capitalise(describeStop(r)))}.</strong>${gate ? ` ${esc(gate)}.` : ''}</p>`,
     ...r.warnings.map((w) => `<p class="warning"><strong>Warning:</strong> ${esc(w)}</p>`),
     '<h2>How "sustained" was defined</h2>',
@@ -75,12 +81,12 @@ function rampBody(r: RampResult): string[] {
             maximum: r.maximum,
             maximumAtMs: r.maximumAtMs,
             breakingAtMs: breaking ? breaking.atMs : null,
-            breakingLabel: r.breakingPoint
-              ? `breaking point: round ${r.breakingPoint.round}, target ${r.breakingPoint.target}`
-              : undefined,
+            breakingLabel: r.breakingPoint ? `breaking point: ${describeBreaking(r)}` : undefined,
+            search: r.objectives?.search,
           }),
-          `Held (solid) and the ramp's target (dashed) at the end of each ${formatDuration(roundMs)} round; the dot marks the maximum${breaking ? ', the red line the first failed round' : ''}.`,
+          `Held (solid) and the ramp's target (dashed) at the end of each ${formatDuration(roundMs)} round; the dot marks the maximum${breaking ? ', the red line the first failed round' : ''}${r.objectives?.search.length ? '; after it, the levels the search measured (× where an objective broke, • where every one was met)' : ''}.`,
         ),
+    ...objectiveSections(r),
     ...chartSection('Failures per round', failuresChart(r.rounds, roundMs), 'Failures of each round, by kind.'),
     ...chartSection(
       'Connect latency per round',
@@ -124,10 +130,44 @@ function rampBody(r: RampResult): string[] {
           failureList(x.failures),
           x.connectP50Ms === null ? '-' : ms(x.connectP50Ms),
           x.connectP99Ms === null ? '-' : ms(x.connectP99Ms),
+          ...latencyCells(r, x),
         ],
       })),
     ),
     `<p class="note">Connect latency over the run: ${esc(r.connect ? `p50 ${ms(r.connect.p50)}, p90 ${ms(r.connect.p90)}, p99 ${ms(r.connect.p99)}, max ${ms(r.connect.max)}` : 'n/a')}.${r.rounds.some((x) => x.failed) ? ' ✗ and red rows mark failed rounds.' : ''}</p>`,
+  ];
+}
+
+/** Returns the objectives' chart (each round's value against its bound) and the search's levels, with --slo. */
+function objectiveSections(r: RampResult): string[] {
+  const o = r.objectives;
+  if (!o) return [];
+  return [
+    ...chartSection(
+      'Latency objectives per round',
+      objectivesChart(r.rounds, o.objectives),
+      "Each objective's percentile on the round's own samples (solid) against its bound (dashed); a round above a bound fails.",
+    ),
+    ...(o.search.length === 0
+      ? []
+      : [
+          '<h3>Search for the exact count</h3>',
+          `<p>An objective broke in round ${esc(o.broke?.round ?? '')} with ${esc(o.broke?.established ?? '')} open. Each level was set (shedding the newest connections, or opening more and waiting until they were held), left to steady, then measured.</p>`,
+          htmlTable(
+            ['level', 'held', 'time', ...o.objectives, 'failures', 'objectives'],
+            o.search.map((step) => ({
+              failed: !step.met,
+              cells: [
+                step.level,
+                step.held,
+                formatDuration(step.atMs),
+                ...latencyCells(r, { objectives: step.readings }),
+                failureList(step.failures),
+                step.met ? 'met' : 'broke',
+              ],
+            })),
+          ),
+        ]),
   ];
 }
 

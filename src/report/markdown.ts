@@ -5,7 +5,11 @@ import { formatDuration } from '../units.js';
 import { rampSeries, renderChart } from './chart.js';
 import { mermaidRoundsChart } from './mermaidChart.js';
 import {
+  latencyCells,
+  latencyColumns,
+  describeBreaking,
   describeGate,
+  describeRecovery,
   describeStop,
   environmentFacts,
   failureRows,
@@ -36,7 +40,8 @@ function rampSections(r: RampResult): string[] {
     `| Target | ${code(r.target)} (dialed ${code(r.dialed)}) |`,
     `| Verdict | \`${r.verdict}\`: ${escapeCell(describeStop(r))} |`,
     ...(gate ? [`| Gate | ${escapeCell(gate)} |`] : []),
-    `| Breaking point | ${r.breakingPoint ? `round ${r.breakingPoint.round}, target ${r.breakingPoint.target}: ${failureList(r.breakingPoint.failures)}` : 'none reached'} |`,
+    `| Breaking point | ${escapeCell(describeBreaking(r))} |`,
+    ...(describeRecovery(r) ? [`| Recovered | ${escapeCell(describeRecovery(r) as string)} |`] : []),
     `| Held at the maximum | ${r.maximum}, at ${formatDuration(r.maximumAtMs)} |`,
     ...(r.firstPass
       ? [
@@ -52,12 +57,24 @@ function rampSections(r: RampResult): string[] {
     '',
     '## Rounds',
     '',
-    '| round | time | target | held | settling | unverified | dialing | failures | connect p50 | connect p99 |',
-    '|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+    `| round | time | target | held | settling | unverified | dialing | failures | connect p50 | connect p99 |${latencyColumns(
+      r,
+    )
+      .map((c) => ` ${escapeCell(c)} |`)
+      .join('')}`,
+    `|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|${latencyColumns(r)
+      .map(() => '---:|')
+      .join('')}`,
     ...r.rounds.map(
       (x) =>
-        `| ${x.round}${x.failed ? ' ✗' : ''} | ${formatDuration(x.atMs)} | ${x.target} | ${x.held} | ${x.settling} | ${x.unverified} | ${x.dialing} | ${failureList(x.failures)} | ${x.connectP50Ms === null ? '-' : ms(x.connectP50Ms)} | ${x.connectP99Ms === null ? '-' : ms(x.connectP99Ms)} |`,
+        `| ${x.round}${x.failed ? ' ✗' : ''} | ${formatDuration(x.atMs)} | ${x.target} | ${x.held} | ${x.settling} | ${x.unverified} | ${x.dialing} | ${failureList(x.failures)} | ${x.connectP50Ms === null ? '-' : ms(x.connectP50Ms)} | ${x.connectP99Ms === null ? '-' : ms(x.connectP99Ms)} |${latencyCells(
+          r,
+          x,
+        )
+          .map((c) => ` ${c} |`)
+          .join('')}`,
     ),
+    ...searchSection(r),
     ...(r.rounds.some((x) => x.failed) ? ['', '✗ marks a failed round.'] : []),
     '',
     '## Chart',
@@ -70,6 +87,24 @@ function rampSections(r: RampResult): string[] {
     '```',
     '',
     ...diagnosisSection(r),
+  ];
+}
+
+function searchSection(r: RampResult): string[] {
+  const o = r.objectives;
+  if (!o || o.search.length === 0) return [];
+  return [
+    '',
+    '### Search for the exact count',
+    '',
+    `An objective broke in round ${o.broke?.round} with ${o.broke?.established} open. Each level below was set (shedding the newest connections, or opening more and waiting until they were held), left to steady, then measured.`,
+    '',
+    `| level | held | time | ${o.objectives.map(escapeCell).join(' | ')} | failures | objectives |`,
+    `|---:|---:|---:|${o.objectives.map(() => '---:|').join('')}---|---|`,
+    ...o.search.map(
+      (step) =>
+        `| ${step.level} | ${step.held} | ${formatDuration(step.atMs)} | ${latencyCells(r, { objectives: step.readings }).join(' | ')} | ${failureList(step.failures)} | ${step.met ? 'met' : 'broke'} |`,
+    ),
   ];
 }
 

@@ -2,7 +2,15 @@ import type { RampResult } from '../probe/result.js';
 import { diagnoseResult } from '../probe/diagnose.js';
 import { formatDuration } from '../units.js';
 import { rampSeries, renderChart } from './chart.js';
-import { describeGate, describeRamp, describeStop, describeVerification, formatRate } from './explain.js';
+import {
+  describeBreaking,
+  describeGate,
+  describeRamp,
+  describeRecovery,
+  describeStop,
+  describeVerification,
+  formatRate,
+} from './explain.js';
 import { diagnosisLines, evidenceLines, failureList, ms } from './format.js';
 import { trafficLines } from './trafficText.js';
 
@@ -11,6 +19,7 @@ export function renderRampReport(r: RampResult, options: { width: number; color:
   const s = r.settings;
   const chart = renderChart(rampSeries(r.rounds), options);
   const gate = describeGate(r);
+  const recovery = describeRecovery(r);
   const lines = [
     '',
     `--- ${r.target} capacity probe (dialed ${r.dialed}) ---`,
@@ -19,16 +28,15 @@ export function renderRampReport(r: RampResult, options: { width: number; color:
     `Maximum sustainable concurrency: ${r.maximum} (held at once, at ${formatDuration(r.maximumAtMs)})`,
     `Verdict: ${r.verdict} (${describeStop(r)})`,
     ...(gate ? [`Gate: ${gate}`] : []),
-    r.breakingPoint
-      ? `Breaking point: round ${r.breakingPoint.round}, target ${r.breakingPoint.target}, failures ${failureList(r.breakingPoint.failures)}`
-      : 'Breaking point: none reached',
+    `Breaking point: ${describeBreaking(r)}`,
+    ...(recovery ? [`Recovered: ${recovery}`] : []),
     `Ramp: ${describeRamp(r)}`,
     ...(r.firstPass
       ? [
           `Refined: first pass at ${formatRate(r.firstPass.ratePerSec)} found ${r.firstPass.maximum}; this pass, from ${s.from} at ${formatRate(s.ratePerSec)}, found ${r.maximum}: ${r.maximum === r.firstPass.maximum ? 'confirmed' : 'differs; the slower pass is reported'}`,
         ]
       : []),
-    `Sustained means: ${describeVerification(r)}, then open for ${formatDuration(s.settleMs)}; a round fails above ${s.threshold} failures`,
+    `Sustained means: ${describeVerification(r)}, then open for ${formatDuration(s.settleMs)}; a round fails above ${s.threshold} failures${r.objectives ? ` or when it breaks ${r.objectives.objectives.join(', ')}` : ''}${s.heartbeatMs ? `; held connections heartbeat every ${formatDuration(s.heartbeatMs)}` : ''}`,
     `Connect latency: ${r.connect ? `p50 ${ms(r.connect.p50)}, p90 ${ms(r.connect.p90)}, p99 ${ms(r.connect.p99)}, max ${ms(r.connect.max)}` : 'n/a'}`,
     ...trafficLines(r.traffic, { connect: false }),
     `Failures in all: ${failureList(r.failures)}${r.droppedHeld > 0 ? `; ${r.droppedHeld} held connections dropped` : ''}`,

@@ -5,7 +5,7 @@ import type { Preflight } from '../probe/preflight.js';
 import type { FixedResult, RampResult } from '../probe/result.js';
 
 /** The version of the run record's shape; see src/report/runRecord.schema.json. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** The effective configuration of a run, as plain JSON (durations in ms, no bound as null). */
 export interface RecordConfig {
@@ -34,6 +34,9 @@ export interface RecordConfig {
   readonly minConcurrency: number | null;
   readonly findMax: boolean;
   readonly refine?: boolean;
+  /** Since schema 2: --heartbeat and --slo (null when not given). */
+  readonly heartbeat?: { readonly everyMs: number; readonly send: string; readonly expect: string } | null;
+  readonly slo?: readonly string[] | null;
   /** Since 0.2: the run's shards, sources and destinations, and churn. */
   readonly workers?: number;
   readonly sourceAddresses?: readonly string[];
@@ -54,7 +57,8 @@ export interface RecordConfig {
 
 /** One run, versioned: what was asked, where, what was measured and concluded (`--json`). */
 export interface RunRecord {
-  readonly schemaVersion: typeof SCHEMA_VERSION;
+  /** 2 since --slo and --heartbeat; records of schema 1 still load and render. */
+  readonly schemaVersion: 1 | typeof SCHEMA_VERSION;
   readonly tool: { readonly name: 'goon-probe'; readonly version: string };
   readonly command: { readonly argv: readonly string[]; readonly line: string };
   /** ISO 8601 UTC. */
@@ -198,6 +202,14 @@ export function recordConfig(config: ProbeConfig, way?: RunWay): RecordConfig {
     minConcurrency: config.minConcurrency ?? null,
     findMax: config.findMax,
     refine: config.refine,
+    heartbeat: config.heartbeat
+      ? {
+          everyMs: config.heartbeat.everyMs,
+          send: config.heartbeat.bytes.toString('latin1'),
+          expect: config.heartbeat.expect.source,
+        }
+      : null,
+    slo: config.objectives ? config.objectives.map((o) => o.text) : null,
   };
 }
 

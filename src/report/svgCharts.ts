@@ -17,7 +17,9 @@ export interface HeldCurve {
   readonly maximumAtMs: number;
   /** When the first failed round ended (ms since the start), or null. */
   readonly breakingAtMs: number | null;
-  readonly breakingLabel?: string;
+  readonly breakingLabel?: string | undefined;
+  /** With --slo: the levels the search measured after an objective broke, met or not. */
+  readonly search?: readonly { readonly atMs: number; readonly held: number; readonly met: boolean }[] | undefined;
 }
 
 const WIDTH = 860;
@@ -33,8 +35,10 @@ export function heldOverTimeChart(curve: HeldCurve): string {
     { s: r.atMs / 1000, n: r.held, series: 'held' },
     { s: r.atMs / 1000, n: r.target, series: 'target' },
   ]);
+  const search = (curve.search ?? []).map((step) => ({ s: step.atMs / 1000, n: step.held, met: step.met }));
+  const endMs = Math.max(lastAt(curve.rounds), curve.maximumAtMs, ...(curve.search ?? []).map((step) => step.atMs));
   return render({
-    ...frame('connections', lastAt(curve.rounds)),
+    ...frame('connections', endMs),
     color: { domain: ['held', 'target'], range: [HELD, TARGET], legend: true },
     marks: [
       Plot.ruleY([0]),
@@ -46,8 +50,17 @@ export function heldOverTimeChart(curve: HeldCurve): string {
         points.filter((p) => p.series === 'held'),
         { x: 's', y: 'n', stroke: 'series', strokeWidth: 2.5 },
       ),
+      // The search's levels: hollow where an objective broke, filled where every one was met.
+      Plot.dot(
+        search.filter((d) => !d.met),
+        { x: 's', y: 'n', stroke: '#cf222e', r: 4, symbol: 'times' },
+      ),
+      Plot.dot(
+        search.filter((d) => d.met),
+        { x: 's', y: 'n', fill: HELD, r: 3 },
+      ),
       ...maximumMarks(curve, HELD, `maximum ${curve.maximum}`, 0),
-      ...breakingMarks(curve),
+      ...breakingMarks(curve, endMs),
     ],
   });
 }
@@ -125,6 +138,35 @@ export function connectLatencyChart(rounds: readonly RoundRecord[]): string {
   });
 }
 
+/** Returns the SVG of each objective's per-round value against its bound, or '' when no round measured one. */
+export function objectivesChart(rounds: readonly RoundRecord[], objectives: readonly string[]): string {
+  const points = rounds.flatMap((r) =>
+    (r.objectives ?? []).flatMap((o) =>
+      o.valueMs === null ? [] : [{ s: r.atMs / 1000, v: o.valueMs, series: o.objective, met: o.met }],
+    ),
+  );
+  if (points.length === 0) return '';
+  const bounds =
+    rounds.find((r) => r.objectives)?.objectives?.map((o) => ({ v: o.boundMs, series: o.objective })) ?? [];
+  return render({
+    ...frame('latency (ms)', lastAt(rounds)),
+    height: 240,
+    color: { domain: [...objectives], scheme: 'tableau10', legend: true },
+    marks: [
+      Plot.ruleY([0]),
+      Plot.ruleY(bounds, { y: 'v', stroke: 'series', strokeDasharray: '6,4' }),
+      Plot.line(points, { x: 's', y: 'v', stroke: 'series', strokeWidth: 2 }),
+      Plot.dot(points, {
+        x: 's',
+        y: 'v',
+        stroke: 'series',
+        fill: (d: { met: boolean }) => (d.met ? 'white' : '#cf222e'),
+        r: 4,
+      }),
+    ],
+  });
+}
+
 /** Returns the SVG of bytes sent and received per second in each round, or '' when none moved. */
 export function trafficChart(rounds: readonly RoundRecord[], roundMs: number): string {
   if (!rounds.some((r) => (r.bytesSent ?? 0) + (r.bytesReceived ?? 0) > 0)) return '';
@@ -176,17 +218,19 @@ function maximumMarks(curve: HeldCurve, colour: string, label: string, index: nu
 }
 
 /** Returns the marks of a curve's breaking point: a red rule at the failed round and its label. */
-function breakingMarks(curve: HeldCurve): Plot.Markish[] {
+function breakingMarks(curve: HeldCurve, endMs: number): Plot.Markish[] {
   if (curve.breakingAtMs === null) return [];
   const s = curve.breakingAtMs / 1000;
+  // The label goes on the side of the rule with more room.
+  const left = curve.breakingAtMs > endMs / 2;
   return [
     Plot.ruleX([s], { stroke: '#cf222e', strokeWidth: 1.5, strokeDasharray: '4,3' }),
     Plot.text([s], {
       x: (d: number) => d,
       frameAnchor: 'bottom',
       text: () => curve.breakingLabel ?? 'breaking point',
-      textAnchor: 'end',
-      dx: -6,
+      textAnchor: left ? 'end' : 'start',
+      dx: left ? -6 : 6,
       dy: -8,
       fill: '#cf222e',
     }),

@@ -16,8 +16,8 @@ export function formatLatency(stats: LatencyStats | null, percentiles: readonly 
 
 /**
  * Returns the report lines of a run's traffic: bytes both ways when any moved, and the latency
- * percentiles: connect unless the report states it already (`connect: false`), first byte and
- * marker when measured.
+ * percentiles: connect unless the report states it already (`connect: false`), first byte,
+ * marker and heartbeat when measured.
  */
 export function trafficLines(
   t: TrafficSummary | undefined,
@@ -30,6 +30,7 @@ export function trafficLines(
     ['connect', options.connect ? t.connect : null],
     ['first byte', t.firstByte],
     ['marker', t.marker],
+    ['heartbeat', t.heartbeat ?? null],
   ];
   const shown = latencies.filter(([name, stats]) => stats !== null || (name === 'connect' && options.connect));
   shown.forEach(([name, stats], i) =>

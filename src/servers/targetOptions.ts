@@ -41,4 +41,10 @@ export interface TargetServerOptions {
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
   /** Speak WebSocket (over TLS with `tls`): the banner and replies go as binary messages. */
   readonly websocket?: boolean | undefined;
+  /**
+   * A server that slows down past a known concurrency (--slow-after N --delay T): while it serves
+   * more than `slowAfter` connections, every reply waits `delayMs` first. For testing --slo.
+   */
+  readonly slowAfter?: number | undefined;
+  readonly delayMs?: number | undefined;
 }

@@ -54,9 +54,20 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
   const secureContext = options.tls ? createSecureContext({ cert: options.tls.cert, key: options.tls.key }) : null;
   const webSockets = options.websocket ? webSocketLayer(options.reply, greeting) : null;
 
+  const slowAfter = options.slowAfter ?? Number.POSITIVE_INFINITY;
+  const delayMs = options.delayMs ?? 0;
   function onData(this: Duplex, chunk: Buffer): void {
-    if (options.reply === 'echo') this.write(chunk);
-    else if (options.reply) this.write(options.reply);
+    const reply = options.reply === 'echo' ? chunk : options.reply;
+    if (!reply) return;
+    if (active.size <= slowAfter || delayMs <= 0) {
+      this.write(reply);
+      return;
+    }
+    // Past --slow-after, every reply waits: the server still holds the connection, but late.
+    const stream = this;
+    setTimeout(() => {
+      if (!stream.destroyed) stream.write(reply);
+    }, delayMs).unref();
   }
 
   /**

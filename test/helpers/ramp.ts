@@ -13,5 +13,5 @@ export async function rampAgainst(
   const config = buildProbeConfig(raw, [address], () => Buffer.alloc(0));
   const endpoint = await resolveTarget(config.target);
   const routes = sources.length === 0 ? [{ endpoint }] : sources.map((localAddress) => ({ endpoint, localAddress }));
-  return runRampProbe(config, { routes, workers: 1 }, { signal });
+  return runRampProbe(config, { routes, workers: typeof config.workers === 'number' ? config.workers : 1 }, { signal });
 }

@@ -19,6 +19,16 @@ export interface SimulatedTarget {
   readonly expectTimeoutMs?: number;
   /** The prober's own limit: dials past this many live connections fail with EMFILE (fd-limit). */
   readonly proberLimit?: number;
+  /**
+   * Heartbeats: every held connection beats once per `everyMs`; each beat takes `slowMs` while more
+   * than `slowAfter` connections are open (established), `fastMs` otherwise.
+   */
+  readonly heartbeat?: {
+    readonly everyMs: number;
+    readonly slowAfter: number;
+    readonly fastMs: number;
+    readonly slowMs: number;
+  };
 }
 
 type SimState = 'dialing' | 'unverified' | 'settling' | 'held';
@@ -48,6 +58,9 @@ export function simulatedFleet(target: SimulatedTarget, clock: Clock): Simulated
   let established = 0;
   let failed = 0;
   let lastOpenAtMs: number | null = null;
+  let beatsAtMs = clock.now();
+  let beatCarry = 0;
+  let shed = 0;
 
   const fail = (conn: SimConn, kind: FailureKind): void => {
     failures[kind] = (failures[kind] ?? 0) + 1;
@@ -84,8 +97,20 @@ export function simulatedFleet(target: SimulatedTarget, clock: Clock): Simulated
       conns = conns.filter((c) => !Number.isNaN(c.atMs));
     }
   };
+  /** Records the heartbeats of the held connections since the last reading, at the latency the open count gives. */
+  const beat = (): void => {
+    const hb = target.heartbeat;
+    const now = clock.now();
+    if (!hb) return;
+    const held = conns.filter((c) => c.state === 'held').length;
+    const open = conns.filter((c) => c.state !== 'dialing').length;
+    beatCarry += (held * (now - beatsAtMs)) / hb.everyMs;
+    beatsAtMs = now;
+    for (; beatCarry >= 1; beatCarry--) recordLatency(latency.heartbeat, open > hb.slowAfter ? hb.slowMs : hb.fastMs);
+  };
   const live = (): LiveCounts => {
     advance();
+    beat();
     const count = (s: SimState): number => conns.filter((c) => c.state === s).length;
     return {
       queued: 0,
@@ -104,7 +129,12 @@ export function simulatedFleet(target: SimulatedTarget, clock: Clock): Simulated
       established,
       failed,
       failures: { ...failures },
-      latency: { ...latency, connect: { ...latency.connect, buckets: { ...latency.connect.buckets } } },
+      latency: {
+        ...latency,
+        connect: { ...latency.connect, buckets: { ...latency.connect.buckets } },
+        heartbeat: { ...latency.heartbeat, buckets: { ...latency.heartbeat.buckets } },
+      },
+      shed,
     });
   return {
     requests,
@@ -115,6 +145,13 @@ export function simulatedFleet(target: SimulatedTarget, clock: Clock): Simulated
         conns.push({ state: 'dialing', atMs: clock.now() + connectMs, failAs: null, served: false });
     },
     cancelQueued: () => undefined,
+    shed(count) {
+      advance();
+      beat();
+      const n = Math.min(count, conns.length);
+      conns = conns.slice(0, conns.length - n);
+      shed += n;
+    },
     liveCounts: async () => live(),
     lastOpenAtMs: async () => lastOpenAtMs,
     observe: async () => observe(),

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { systemClock } from '../../src/clock.js';
 import { Fleet, type FleetOptions } from '../../src/fleet/fleet.js';
+import { parseExpect } from '../../src/fleet/expectMatcher.js';
 import { idleWithin, withServer } from '../helpers/servers.js';
 
 const options = (port: number, over: Partial<FleetOptions> = {}): FleetOptions => ({
@@ -161,6 +163,76 @@ test('a connection queued in the same sweep in which the last dialer ended still
       assert.is(swept.queued + swept.dialing, open, 'a replacement for every open connection is asked for');
       await until(fleet, (live) => live.queued < open);
       assert.equal(fleet.observe().failures, { timeout: 1 });
+    } finally {
+      await fleet.stop();
+    }
+  });
+});
+
+test('heartbeats: each held connection beats about once per period, spread out, never in a herd', async () => {
+  // A real echo server that notes when each heartbeat arrives.
+  const arrivals: number[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('data', (chunk) => {
+      for (let i = 0; i < chunk.toString('latin1').split('beat').length - 1; i++) arrivals.push(performance.now());
+      socket.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const N = 100;
+  const PERIOD = 200;
+  const fleet = new Fleet(
+    options(port, {
+      maxInflight: 32,
+      send: Buffer.from('beat'),
+      expect: parseExpect('beat'),
+      heartbeat: { everyMs: PERIOD, bytes: Buffer.from('beat'), expect: parseExpect('beat') },
+    }),
+  );
+  try {
+    fleet.request(N);
+    await until(fleet, (live) => live.held === N);
+    await new Promise((r) => setTimeout(r, 2 * PERIOD));
+    const from = performance.now();
+    const start = arrivals.length;
+    await new Promise((r) => setTimeout(r, 5 * PERIOD));
+    const window = arrivals.slice(start).filter((t) => t >= from && t < from + 5 * PERIOD);
+    // About N x 5 beats in five periods (each one waits for its reply before the next).
+    assert.ok(window.length > 0.6 * N * 5 && window.length <= N * 5 + N, `${window.length} beats`);
+    // Spread: at most a few times the fair share in any 20 ms; a herd would put all N in one.
+    let most = 0;
+    for (let i = 0, j = 0; i < window.length; i++) {
+      while ((window[i] as number) - (window[j] as number) > 20) j++;
+      most = Math.max(most, i - j + 1);
+    }
+    assert.ok(most <= 4 * ((N * 20) / PERIOD), `${most} beats within 20 ms (fair share ${(N * 20) / PERIOD})`);
+    const reading = fleet.observe();
+    assert.ok(reading.latency.heartbeat.count >= window.length - N, 'every answered beat is a latency sample');
+    assert.equal(reading.failures, {}, 'no beat went stale');
+  } finally {
+    await fleet.stop();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test("shedNewest: the newest connections close on the prober's account: no failure, no reopen", async () => {
+  await withServer({}, async (server) => {
+    const fleet = new Fleet(options(server.port, { reopenBackoffMs: 100 }));
+    try {
+      fleet.request(10);
+      await until(fleet, (live) => live.held === 10);
+      assert.is(fleet.shedNewest(3), 3);
+      assert.equal(fleet.liveCounts().held, 7);
+      fleet.request(2);
+      await until(fleet, (live) => live.held === 9);
+      const reading = fleet.observe();
+      assert.equal([reading.shed, reading.reopened, reading.failures], [3, 0, {}], 'new ones, not reopens');
+      assert.is(fleet.shedNewest(100), 9, 'no more than there are');
     } finally {
       await fleet.stop();
     }

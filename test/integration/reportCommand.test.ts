@@ -8,6 +8,7 @@ import { withDir } from '../helpers/tempDir.js';
 
 test('report: re-renders a saved record as text, Markdown and JSON, with no network', async () => {
   const record = fixture('records/ramp-limit-found.json');
+  assert.is(JSON.parse(readFileSync(record, 'utf8')).schemaVersion, 1, 'a record of schema 1 still renders');
   const text = await runCliHere(['report', record]);
   assert.is(text.code, 0, text.stderr);
   golden('records/ramp-limit-found.golden.txt', text.stdout);
@@ -35,7 +36,7 @@ test('report: bad input gets one line naming the problem and the fix, exit 1', a
       [['report', join(dir, 'none.json')], /cannot read ".*none\.json" \(ENOENT\); give the file a --json run wrote/],
       [['report', notJson], /is not JSON; give the file a --json run wrote/],
       [['report', notRecord], /is not a goon-probe run record: the record must have required property 'command'/],
-      [['report', newer], /has schemaVersion 7, newer than this goon-probe reads \(1\); upgrade goon-probe/],
+      [['report', newer], /has schemaVersion 7, newer than this goon-probe reads \(2\); upgrade goon-probe/],
       [
         ['report', fixture('records/fixed.json'), '--format', 'pdf'],
         /--format "pdf" is not a report format; use text, markdown, html or json/,

@@ -93,7 +93,7 @@ test('schema: a record built in memory validates, and broken ones are named', ()
   assert.equal(record.environment.sourceAddresses, ['127.0.0.1'], 'the addresses the run used');
   assert.is(record.command.line, 'goon-probe localhost:8080 --ramp 100/s');
   const broken: Array<[unknown, RegExp]> = [
-    [{ ...record, schemaVersion: 2 }, /\/schemaVersion must be equal to constant/], // a future version
+    [{ ...record, schemaVersion: 3 }, /\/schemaVersion must be equal to one of the allowed values/], // a future version
     [{ ...record, result: { ...result, maximum: -1 } }, /\/result\/maximum must be >= 0/], // impossible count
     [
       { ...record, result: { ...result, verdict: 'great' } },
