@@ -6,6 +6,7 @@ import { systemClock } from '../../src/clock.js';
 import { Fleet, type FleetOptions } from '../../src/fleet/fleet.js';
 import { parseExpect } from '../../src/fleet/expectMatcher.js';
 import { idleWithin, withServer } from '../helpers/servers.js';
+import { waitFor } from '../helpers/waitUntil.js';
 
 const options = (port: number, over: Partial<FleetOptions> = {}): FleetOptions => ({
   routes: [{ endpoint: { host: '127.0.0.1', port, family: 4 } }],
@@ -19,13 +20,8 @@ const options = (port: number, over: Partial<FleetOptions> = {}): FleetOptions =
 });
 
 /** Resolves once the fleet's live counts satisfy the predicate (bounded). */
-async function until(fleet: Fleet, ok: (live: ReturnType<Fleet['liveCounts']>) => boolean): Promise<void> {
-  const start = Date.now();
-  while (!ok(fleet.liveCounts())) {
-    if (Date.now() - start > 3000) throw new Error(`timed out: ${JSON.stringify(fleet.liveCounts())}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (fleet: Fleet, ok: (live: ReturnType<Fleet['liveCounts']>) => boolean) =>
+  waitFor(() => fleet.liveCounts(), ok, 'fleet live counts', 3000);
 
 test('readings lose no connect latency: each connect recorded once, and readings are cumulative', async () => {
   await withServer({}, async (server) => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
+import { waitFor } from '../helpers/waitUntil.js';
 import * as assert from 'uvu/assert';
 import { systemClock } from '../../src/clock.js';
 import { type LiveCounts } from '../../src/fleet/fleetReading.js';
@@ -23,15 +24,9 @@ const options = (ports: readonly number[], over: Partial<ShardFleetOptions> = {}
   ...over,
 });
 
-/** Resolves once the fleet's live counts satisfy the predicate; polls a bounded number of times. */
-async function until(fleet: FleetControl, ok: (live: Readonly<LiveCounts>) => boolean): Promise<Readonly<LiveCounts>> {
-  for (let i = 0; i < 1000; i++) {
-    const live = await fleet.liveCounts();
-    if (ok(live)) return live;
-    await systemClock.sleep(10);
-  }
-  throw new Error(`timed out: ${JSON.stringify(await fleet.liveCounts())}`);
-}
+/** Resolves with the live counts once they satisfy the predicate (bounded). */
+const until = (fleet: FleetControl, ok: (live: Readonly<LiveCounts>) => boolean) =>
+  waitFor(() => fleet.liveCounts(), ok, 'sharded fleet live counts', 10_000);
 
 test('shards: counts across three processes are exact, and every connection closes on stop', async () => {
   await withServer({}, async (a) => {

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { test } from 'uvu';
+import { waitUntil } from '../helpers/waitUntil.js';
 import * as assert from 'uvu/assert';
 import { DEFAULT_ERROR_LINE } from '../../src/servers/targetOptions.js';
 import { withServer } from '../helpers/servers.js';
@@ -40,14 +41,8 @@ async function openClients(
   return { seen, sockets };
 }
 
-/** Resolves once the predicate holds, polling on the event loop (bounded). */
-async function until(predicate: () => boolean, what: string, limitMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
+/** Resolves once the predicate holds (bounded). */
+const until = (predicate: () => boolean, what: string, limitMs = 3000) => waitUntil(predicate, what, limitMs);
 
 test('no limit: echo, fixed reply and greeting', async () => {
   await withServer({ reply: 'echo', banner: Buffer.from('hello\n') }, async (server) => {

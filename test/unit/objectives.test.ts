@@ -115,6 +115,17 @@ test('search bracket: the hint first when inside, then halves until the two leve
   assert.ok(tried.length <= 11, `${tried.length} levels: ${tried}`);
 });
 
+/** A heartbeat every 200 ms, and its p99 bounded at 50 ms. */
+const WITH_SLO: RawOptions = {
+  ramp: '100/s',
+  settle: '100ms',
+  send: 'ping',
+  expect: 'ping',
+  heartbeat: '200ms',
+  slo: 'heartbeat p99 < 50ms',
+  maxDuration: '30s',
+};
+
 /** Runs a ramp on a fake clock against a simulated target whose heartbeats slow from 3 ms to 120 ms past 300 open. */
 async function slowPast300(raw: RawOptions, onSearchStep?: (level: number) => void) {
   const config = buildProbeConfig(raw, ['127.0.0.1:9'], () => Buffer.alloc(0));
@@ -139,18 +150,7 @@ async function slowPast300(raw: RawOptions, onSearchStep?: (level: number) => vo
 
 test('the whole ramp: an objective breaks past 300 open, and the search finds 300 exactly', async () => {
   const steps: number[] = [];
-  const result = await slowPast300(
-    {
-      ramp: '100/s',
-      settle: '100ms',
-      send: 'ping',
-      expect: 'ping',
-      heartbeat: '200ms',
-      slo: 'heartbeat p99 < 50ms',
-      maxDuration: '30s',
-    },
-    (level) => steps.push(level),
-  );
+  const result = await slowPast300(WITH_SLO, (level) => steps.push(level));
   assert.is(result.maximum, 300, JSON.stringify(result.objectives?.search.map((s) => [s.level, s.held, s.met])));
   assert.is(result.verdict, 'limit-found');
   assert.is(result.exitCode, 0);
@@ -190,6 +190,15 @@ test('the whole ramp without the objective: the same target is held far past 300
     (result.rounds.at(-1)?.heartbeatP99Ms ?? 0) > 100,
     'the heartbeat percentiles show the slowdown all the same',
   );
+});
+
+test('the CI gate applies to the maximum under the objectives', async () => {
+  const raw = WITH_SLO;
+  const below = await slowPast300({ ...raw, minConcurrency: '400' });
+  assert.equal([below.maximum, below.verdict, below.exitCode, below.gate?.met], [300, 'limit-found', 2, false]);
+  const met = await slowPast300({ ...raw, minConcurrency: '250' });
+  assert.equal([met.verdict, met.exitCode, met.gate?.met], ['gate-met', 0, true]);
+  assert.ok(met.maximum >= 250 && met.maximum <= 300, `${met.maximum}`);
 });
 
 test.run();
