@@ -232,10 +232,11 @@ export class ShardedFleet implements FleetControl {
     });
     child.once('exit', (code, signal) => {
       if (shard.stopping) return;
-      this.markLost(
-        shard,
-        `shard ${shard.index} (pid ${child.pid}) exited ${signal ? `on ${signal}` : `with code ${code}`}`,
-      );
+      const exited = `shard ${shard.index} (pid ${child.pid}) exited ${signal ? `on ${signal}` : `with code ${code}`}`;
+      // A write to a shard that has just died can fail (EPIPE) before its exit is seen: the exit is
+      // the cause (SIGKILL: the OOM killer, or a person), so it replaces the symptom in the reason.
+      if (shard.lost?.reason.includes(' could not be reached: ')) shard.lost = { ...shard.lost, reason: exited };
+      else this.markLost(shard, exited);
     });
     child.on('message', (reply: ShardReply) => {
       if (reply.type !== 'ready' && reply.type !== 'stopped') shard.waiting.get(reply.id)?.(reply);

@@ -3,6 +3,8 @@ import { diagnoseResult } from '../probe/diagnose.js';
 import { formatDuration } from '../units.js';
 import { rampSeries, renderChart } from './chart.js';
 import {
+  latencyCells,
+  latencyColumns,
   describeBreaking,
   describeGate,
   describeRamp,
@@ -37,6 +39,7 @@ export function renderRampReport(r: RampResult, options: { width: number; color:
         ]
       : []),
     `Sustained means: ${describeVerification(r)}, then open for ${formatDuration(s.settleMs)}; a round fails above ${s.threshold} failures${r.objectives ? ` or when it breaks ${r.objectives.objectives.join(', ')}` : ''}${s.heartbeatMs ? `; held connections heartbeat every ${formatDuration(s.heartbeatMs)}` : ''}`,
+    ...objectiveLines(r),
     `Connect latency: ${r.connect ? `p50 ${ms(r.connect.p50)}, p90 ${ms(r.connect.p90)}, p99 ${ms(r.connect.p99)}, max ${ms(r.connect.max)}` : 'n/a'}`,
     ...trafficLines(r.traffic, { connect: false }),
     `Failures in all: ${failureList(r.failures)}${r.droppedHeld > 0 ? `; ${r.droppedHeld} held connections dropped` : ''}`,
@@ -45,4 +48,30 @@ export function renderRampReport(r: RampResult, options: { width: number; color:
     ...r.warnings.map((w) => `Warning: ${w}`),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** Returns, with --slo, each round's objective values (✗ where one broke) and the search's levels. */
+function objectiveLines(r: RampResult): string[] {
+  const o = r.objectives;
+  if (!o) return [];
+  const head = ['round', 'held', ...latencyColumns(r)];
+  const rows = r.rounds.map((x) => [String(x.round), String(x.held), ...latencyCells(r, x)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    `  ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
+  return [
+    'Objectives per round:',
+    line(head),
+    ...rows.map(line),
+    ...(o.search.length > 0
+      ? [
+          `Search: ${o.search
+            .map(
+              (step) =>
+                `${step.level} ${step.met ? 'met' : 'broke'} (${latencyCells(r, { objectives: step.readings }).join(', ')})`,
+            )
+            .join(' · ')}`,
+        ]
+      : []),
+  ];
 }

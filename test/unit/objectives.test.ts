@@ -10,6 +10,7 @@ import { narrow, nextLevel } from '../../src/probe/objectiveSearch.js';
 import { diagnoseResult } from '../../src/probe/diagnose.js';
 import { runRamp } from '../../src/probe/runRamp.js';
 import { describeBreaking, describeRecovery } from '../../src/report/explain.js';
+import { renderRampReport } from '../../src/report/rampText.js';
 import { recordLatency } from '../../src/stats/latencyHistogram.js';
 import { UsageError } from '../../src/usageError.js';
 import { fakeClock, simulatedFleet } from '../helpers/simulatedFleet.js';
@@ -166,6 +167,10 @@ test('the whole ramp: an objective breaks past 300 open, and the search finds 30
   );
   assert.match(describeBreaking(result), /^round \d+, target \d+, heartbeat p99 12\dms > 50ms with \d+ open$/);
   assert.match(describeRecovery(result) ?? '', /^every objective met again at 300 held \(a search of \d+ levels/);
+  const text = renderRampReport(result, { width: 100, color: false });
+  assert.match(text, /\nObjectives per round:\n {2}round {2}held {2}heartbeat p99 < 50ms\n {2}1 +\d+ +[\d.]+ms\n/);
+  assert.match(text, /\n {2}\d+ +\d+ +12\dms ✗\n/, 'the breaking round, marked');
+  assert.match(text, /\nSearch: \d+ (met|broke) \([\d.]+ms( ✗)?\)( · \d+ (met|broke) \([\d.]+ms( ✗)?\))+\n/);
   const d = diagnoseResult(result);
   assert.is(d.side, 'target');
   assert.match(
