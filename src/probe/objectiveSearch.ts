@@ -110,13 +110,14 @@ export async function searchObjectives(
     if (churn > 0) await held(deps, plan.settleWaitMs);
     const after = await deps.fleet.observe();
     deps.onObservation?.(after);
+    // A level cut short by Ctrl-C measured nothing: it is not a step.
+    if (deps.signal.aborted) break;
     const readings = readObjectives(plan.objectives, before.latency, after.latency);
     const failures = failuresBetween(before, after);
     const allowed = allowedFailures(plan.threshold, Math.max(level, 1));
     // Met: every objective held on samples of this window (none at all, with connections held, is no
     // answer in time), failures within the threshold, and the level really held.
     const met =
-      !deps.signal.aborted &&
       objectivesMet(readings) &&
       readings.every((r) => r.samples > 0) &&
       totalFailures(failures) <= allowed &&
@@ -131,7 +132,6 @@ export async function searchObjectives(
     };
     steps.push(step);
     deps.onStep?.(step);
-    if (deps.signal.aborted) break;
     bracket = narrow(bracket, level, met);
   }
   return steps;

@@ -169,8 +169,11 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       maximum,
     );
     if (signal.aborted) stop = 'interrupted';
-    // The search measures each level steadily, the rounds only on the way up: its answer stands.
-    if (search.length > 0) [maximum, maximumAtMs] = [0, 0];
+    // The search measures each level steadily, the rounds only on the way up: its answer stands. A
+    // search cut short by Ctrl-C before any level met keeps the rounds' answer, unless a level at or
+    // below it broke.
+    const refuted = search.some((step) => !step.met && step.level <= maximum);
+    if (search.some((step) => step.met) || !signal.aborted || refuted) [maximum, maximumAtMs] = [0, 0];
     for (const step of search) if (step.met && step.held > maximum) [maximum, maximumAtMs] = [step.held, step.atMs];
   } else if (stop !== 'interrupted')
     await settle(config, deps, () => progress(rounds.length, rounds.at(-1)?.target ?? 0));
@@ -183,7 +186,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   );
   if (!searchFrom && finalMet && final.live.held > maximum)
     [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
-  const failing = rounds.find((r) => r.failed);
+  const failing = failingRound;
   const sourceRejection = findSourceRejection(final.bySource);
   const reason: StopReason = stop ?? 'max-duration';
   const { verdict, exitCode } = verdictFor(reason, maximum, config.minConcurrency, sourceRejection !== null);

@@ -128,7 +128,7 @@ const WITH_SLO: RawOptions = {
 };
 
 /** Runs a ramp on a fake clock against a simulated target whose heartbeats slow from 3 ms to 120 ms past 300 open. */
-async function slowPast300(raw: RawOptions, onSearchStep?: (level: number) => void) {
+async function slowPast300(raw: RawOptions, onSearchStep?: (level: number) => void, abortAtMs?: number) {
   const config = buildProbeConfig(raw, ['127.0.0.1:9'], () => Buffer.alloc(0));
   const clock = fakeClock();
   const fleet = simulatedFleet(
@@ -140,10 +140,12 @@ async function slowPast300(raw: RawOptions, onSearchStep?: (level: number) => vo
     },
     clock,
   );
+  const controller = new AbortController();
+  if (abortAtMs !== undefined) clock.at(abortAtMs, () => controller.abort());
   return runRamp(config, {
     fleet,
     clock,
-    signal: new AbortController().signal,
+    signal: controller.signal,
     dialed: '127.0.0.1:9',
     ...(onSearchStep ? { onSearchStep: (s: { level: number }) => onSearchStep(s.level) } : {}),
   });
@@ -204,6 +206,23 @@ test('the CI gate applies to the maximum under the objectives', async () => {
   const met = await slowPast300({ ...raw, minConcurrency: '250' });
   assert.equal([met.verdict, met.exitCode, met.gate?.met], ['gate-met', 0, true]);
   assert.ok(met.maximum >= 250 && met.maximum <= 300, `${met.maximum}`);
+});
+
+test('Ctrl-C during the search: interrupted (exit 130), and the answer so far', async () => {
+  const levels: number[] = [];
+  const full = await slowPast300(WITH_SLO, (level) => levels.push(level));
+  const broke = full.rounds.find((r) => r.failed)?.atMs ?? 0;
+  // Cut short inside the first level: nothing measured, so the rounds' answer stands.
+  const early = await slowPast300(WITH_SLO, undefined, broke + 50);
+  assert.equal([early.verdict, early.exitCode, early.objectives?.search.length], ['interrupted', 130, 0]);
+  const roundsBest = Math.max(...early.rounds.filter((r) => !r.failed).map((r) => r.held));
+  assert.is(early.maximum, roundsBest);
+  // Cut short after a few levels: the best level met so far.
+  const later = await slowPast300(WITH_SLO, undefined, (full.objectives?.search[3]?.atMs ?? 0) + 10);
+  assert.is(later.verdict, 'interrupted');
+  const met = (later.objectives?.search ?? []).filter((step) => step.met).map((step) => step.held);
+  assert.ok(met.length > 0, JSON.stringify(later.objectives?.search));
+  assert.is(later.maximum, Math.max(...met));
 });
 
 test.run();
