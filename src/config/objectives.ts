@@ -81,3 +81,9 @@ function why(latency: ObjectiveLatency, measured: MeasuredLatencies): string | n
     return 'nothing makes the target answer; add --send and --expect (or --message)';
   return null;
 }
+
+/** Returns an objective as written, split into what it bounds and the bound: `heartbeat p99 < 100ms` → [`heartbeat p99`, `100ms`]. */
+export function objectiveParts(text: string): [string, string] {
+  const at = text.indexOf('<');
+  return at < 0 ? [text.trim(), ''] : [text.slice(0, at).trim(), text.slice(at + 1).trim()];
+}

@@ -1,3 +1,4 @@
+import { objectiveParts } from '../config/objectives.js';
 import type { Evidence } from '../fleet/fleetReading.js';
 import { FAILURE_KINDS, isProberKind, type FailureKind } from '../net/errors.js';
 import type { FailureCounts, FixedResult, RampResult, RoundRecord } from './result.js';
@@ -407,9 +408,9 @@ function quoted(bytes: string | undefined, servedBytes: string | null): string |
 
 /** Returns the diagnosis of a ramp stopped by a latency objective: which, by how much, at what concurrency. */
 function objectiveDiagnosis(o: NonNullable<DiagnosisInput['objective']>, maximum: number): Diagnosis {
-  const [name, bound] = o.text.split('<').map((part) => part.trim());
+  const [name, bound] = objectiveParts(o.text);
   const value = o.valueMs < 100 ? `${Number(o.valueMs.toFixed(1))}ms` : `${Math.round(o.valueMs)}ms`;
-  const connect = name?.startsWith('connect');
+  const connect = name.startsWith('connect');
   return {
     side: 'target',
     cause: `${name} ${value} > ${bound} at ${o.established} open connections (round ${o.round}): the target ${connect ? 'accepts new connections too slowly at this concurrency' : 'holds connections it no longer serves in time'}; every objective held again at ${maximum}`,

@@ -107,7 +107,7 @@ export async function searchObjectives(
       deps.fleet.request(churn);
     }
     await deps.clock.sleep(plan.windowMs, deps.signal);
-    if (churn > 0) await held(deps, plan.settleWaitMs);
+    if (churn > 0) await untilHeld(deps, plan.settleWaitMs);
     const after = await deps.fleet.observe();
     deps.onObservation?.(after);
     // A level cut short by Ctrl-C measured nothing: it is not a step.
@@ -142,16 +142,24 @@ async function setLevel(deps: SearchDeps, level: number, waitMs: number): Promis
   const active = activeCount(await deps.fleet.liveCounts());
   if (active > level) deps.fleet.shed(active - level);
   else if (active < level) deps.fleet.request(level - active);
-  await held(deps, waitMs);
+  await untilHeld(deps, waitMs);
 }
 
-/** Waits until no connection is still dialing, verifying or settling, or `waitMs` is over. */
-async function held(deps: SearchDeps, waitMs: number): Promise<void> {
+/**
+ * Waits until no connection is still queued, dialing, verifying or settling (all held or gone), or
+ * `waitMs` is over, or the run is interrupted; `onTick` runs between polls (a progress line).
+ */
+export async function untilHeld(
+  deps: Pick<SearchDeps, 'fleet' | 'clock' | 'signal'>,
+  waitMs: number,
+  onTick?: () => Promise<void>,
+): Promise<void> {
   const deadline = deps.clock.now() + waitMs;
   for (;;) {
     const live = await deps.fleet.liveCounts();
     if (live.queued + live.dialing + live.unverified + live.settling === 0) return;
     if (deps.clock.now() >= deadline || deps.signal.aborted) return;
+    await onTick?.();
     await deps.clock.sleep(TICK_MS, deps.signal);
   }
 }

@@ -21,7 +21,7 @@ import type { FailureKind } from '../net/errors.js';
 import type { FailureCounts, RampProgress, RampResult, RoundRecord } from './result.js';
 import { summarizeTraffic } from './trafficSummary.js';
 import { brokenObjective, objectivesMet, readObjectives } from './objectiveReadings.js';
-import { searchObjectives, type SearchPlan, type SearchStep } from './objectiveSearch.js';
+import { searchObjectives, untilHeld, type SearchPlan, type SearchStep } from './objectiveSearch.js';
 
 /** What a ramp run needs from outside. */
 export interface ProbeDeps {
@@ -273,15 +273,8 @@ function ioTurn(): Promise<void> {
 }
 
 /** Waits, with no new dials, until every live connection is held or gone, or the settle deadline passes. */
-async function settle(config: ProbeConfig, deps: ProbeDeps, progress: () => Promise<void>): Promise<void> {
-  const deadlineMs = deps.clock.now() + config.settleMs + (config.expect ? config.expectTimeoutMs : 0) + 50;
-  for (;;) {
-    const live = await deps.fleet.liveCounts();
-    if (live.unverified + live.settling + live.dialing === 0 || deps.clock.now() >= deadlineMs || deps.signal.aborted)
-      return;
-    await progress();
-    await deps.clock.sleep(TICK_MS, deps.signal);
-  }
+function settle(config: ProbeConfig, deps: ProbeDeps, progress: () => Promise<void>): Promise<void> {
+  return untilHeld(deps, config.settleMs + (config.expect ? config.expectTimeoutMs : 0) + 50, progress);
 }
 
 /** Returns a round's record from the fleet readings at its start and end. */

@@ -1,3 +1,4 @@
+import { objectiveParts } from '../config/objectives.js';
 import type { FixedResult, RampResult } from '../probe/result.js';
 import { FAILURE_KINDS, isProberKind, type FailureKind } from '../net/errors.js';
 import { formatDuration } from '../units.js';
@@ -59,7 +60,7 @@ export function describeBreaking(r: RampResult): string {
   const at = `round ${r.breakingPoint.round}, target ${r.breakingPoint.target}`;
   const broke = r.objectives?.broke;
   if (broke && broke.round === r.breakingPoint.round && broke.reading.valueMs !== null) {
-    const [name, bound] = broke.reading.objective.split('<').map((part) => part.trim());
+    const [name, bound] = objectiveParts(broke.reading.objective);
     return `${at}, ${name} ${formatMs(broke.reading.valueMs)} > ${bound} with ${broke.established} open`;
   }
   return `${at}, failures ${failureText(r.breakingPoint.failures)}`;

@@ -1,3 +1,4 @@
+import { objectiveParts } from '../config/objectives.js';
 import type { RoundRecord } from '../probe/result.js';
 import type { ObjectiveReading } from '../probe/objectiveReadings.js';
 import type { SearchStep } from '../probe/objectiveSearch.js';
@@ -33,7 +34,7 @@ export function formatRoundLine(r: RoundRecord, width = Number.POSITIVE_INFINITY
 
 /** Returns an objective's reading as a field: `heartbeat p99 4.1ms`, or `heartbeat p99 212ms > 100ms` when it broke. */
 export function objectiveField(o: ObjectiveReading): string {
-  const [name, bound] = o.objective.split('<').map((part) => part.trim());
+  const [name, bound] = objectiveParts(o.objective);
   if (o.valueMs === null) return `${name} -`;
   return o.met ? `${name} ${ms(o.valueMs)}` : `${name} ${ms(o.valueMs)} > ${bound}`;
 }

@@ -2,7 +2,7 @@
 // bracket, and the whole ramp on a fake clock against a simulated target that slows past N.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseObjectives } from '../../src/config/objectives.js';
+import { objectiveParts, parseObjectives } from '../../src/config/objectives.js';
 import { buildProbeConfig, type RawOptions } from '../../src/config/probeConfig.js';
 import { emptyLatency } from '../../src/fleet/fleetReading.js';
 import { objectivesMet, readObjectives } from '../../src/probe/objectiveReadings.js';
@@ -23,6 +23,11 @@ test('--slo: a list of percentile bounds, written back the same way', () => {
     { latency: 'first-byte', percentile: 95, boundMs: 20, text: 'first-byte p95 < 20ms' },
     { latency: 'heartbeat', percentile: 99.9, boundMs: 1000, text: 'heartbeat p99.9 < 1s' },
   ]);
+});
+
+test('objectiveParts: what an objective bounds, and the bound, as reports write them', () => {
+  assert.equal(objectiveParts('heartbeat p99 < 100ms'), ['heartbeat p99', '100ms']);
+  assert.equal(objectiveParts('first-byte p95 <20ms'), ['first-byte p95', '20ms']);
 });
 
 test('--slo: each mistake named with its fix; a latency the run does not measure is refused', () => {

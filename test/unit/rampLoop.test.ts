@@ -202,16 +202,16 @@ test('segments: every target, cap and gate splits exactly, and the step with it'
   assert.is(roundDialBudget(plan({ ramp: '900/s', segment: '1/3' }), 1), 300, 'a third of the step');
 });
 
-test('segments: round k starts at --start-at + k x round; a late start joins at the next boundary', async () => {
-  // Starts 2.5 s late on a 1 s round: rounds 1-3 are gone, it joins at round 4 (at 3 s), and says so.
+/** Runs a 6 s segment of a plan that starts at 0 (`--start-at`), with the fake clock at `nowMs`, against a target that serves `limit`. */
+async function segmentRun(raw: RawOptions, limit: number, nowMs: number) {
   const config = buildProbeConfig(
-    { ramp: '100/s', maxDuration: '6s', segment: '1/2', startAt: '+0s', settle: '100ms' },
+    { maxDuration: '6s', startAt: '+0s', settle: '100ms', ...raw },
     ['127.0.0.1:9'],
     () => Buffer.alloc(0),
     0,
   );
-  const clock = fakeClock(2500);
-  const fleet = simulatedFleet({ limit: 1000, overLimit: 'refuse', settleMs: 100 }, clock);
+  const clock = fakeClock(nowMs);
+  const fleet = simulatedFleet({ limit, overLimit: 'refuse', settleMs: 100 }, clock);
   const result = await runRamp(config, {
     fleet,
     clock,
@@ -219,6 +219,12 @@ test('segments: round k starts at --start-at + k x round; a late start joins at 
     dialed: 'x',
     startAtMs: 0,
   });
+  return { fleet, result };
+}
+
+test('segments: round k starts at --start-at + k x round; a late start joins at the next boundary', async () => {
+  // Starts 2.5 s late on a 1 s round: rounds 1-3 are gone, it joins at round 4 (at 3 s), and says so.
+  const { fleet, result } = await segmentRun({ ramp: '100/s', segment: '1/2' }, 1000, 2500);
   assert.is(fleet.requests[0]?.[0], 3000, 'the first dial at the round-4 boundary, not at once');
   assert.equal(result.segment, { index: 1, count: 2, joinedAtRound: 4, holdingFromRound: null });
   assert.equal(
@@ -232,21 +238,7 @@ test('segments: round k starts at --start-at + k x round; a late start joins at 
 });
 
 test('segments: one that meets its own stop rule holds what it holds until the plan ends', async () => {
-  const config = buildProbeConfig(
-    { ramp: '200/s', maxDuration: '6s', segment: '0/2', startAt: '+0s', settle: '100ms' },
-    ['127.0.0.1:9'],
-    () => Buffer.alloc(0),
-    0,
-  );
-  const clock = fakeClock(0);
-  const fleet = simulatedFleet({ limit: 150, overLimit: 'refuse', settleMs: 100 }, clock);
-  const result = await runRamp(config, {
-    fleet,
-    clock,
-    signal: new AbortController().signal,
-    dialed: 'x',
-    startAtMs: 0,
-  });
+  const { result } = await segmentRun({ ramp: '200/s', segment: '0/2' }, 150, 0);
   // Its share is 100 a round: round 2 asks 200 of a target that serves 150, fails, and from round 3 it holds.
   assert.equal([result.stopReason, result.maximum, result.segment?.holdingFromRound], ['round-failed', 150, 3]);
   assert.is(result.rounds.length, 6, 'every round of the plan, so merge can add them up');
