@@ -35,6 +35,11 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   { flags: '--keepalive <time>', description: 'TCP keepalive idle time, 0 for off (default: 15s)' },
   { flags: '--no-reopen', description: 'Ramp: do not reopen connections the target closes' },
   {
+    flags: '--no-adapt',
+    description:
+      'Ramp: keep the asked pace when the target serves new connections slower than that (the run then ends rate-limited, exit 3)',
+  },
+  {
     flags: '--no-lean-sockets',
     description:
       'Use net.Socket for every connection (by default plain TCP connections that send nothing use bare TCP handles)',

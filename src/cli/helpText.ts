@@ -14,6 +14,7 @@ export const PROBE_GROUPS: ReadonlyArray<readonly [string, readonly string[]]> =
       '--min-concurrency',
       '--find-max',
       '--refine',
+      '--no-adapt',
     ],
   ],
   ['Verification (what "served" means)', ['--send', '--send-file', '--expect', '--expect-timeout', '--settle']],

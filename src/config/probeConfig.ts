@@ -68,6 +68,11 @@ export interface ProbeConfig extends TrafficOptions {
   readonly maxInflight: number;
   readonly keepaliveMs: number;
   readonly reopen: boolean;
+  /**
+   * Ramp: slow down to the target's pace when it serves new connections slower than the ramp asks
+   * (false: --no-adapt, and an outpaced round ends the run `rate-limited`).
+   */
+  readonly adapt: boolean;
   /** Plain TCP connections that send nothing run on bare TCP handles (false: --no-lean-sockets). */
   readonly leanSockets: boolean;
   readonly expect?: ExpectMatcher | undefined;
@@ -295,6 +300,7 @@ export function buildProbeConfig(
     maxInflight: count('maxInflight') ?? (mode === 'ramp' ? DEFAULTS.rampMaxInflight : Number.POSITIVE_INFINITY),
     keepaliveMs: duration('keepalive', DEFAULTS.keepaliveMs, 's'),
     reopen: raw.reopen !== false,
+    adapt: raw.adapt !== false,
     leanSockets: raw.leanSockets !== false,
     send: firstMessage,
     message,

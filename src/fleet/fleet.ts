@@ -9,6 +9,9 @@ import { dial, type DialOptions } from '../net/dialer.js';
 import { classifyError, type FailureKind } from '../net/errors.js';
 import {
   emptyLatency,
+  LATE_DELAYS_KEPT,
+  LATE_GRACE_MS,
+  LATE_WATCH_MAX,
   type ConnState,
   type Evidence,
   type FleetObservation,
@@ -70,6 +73,7 @@ interface Conn {
   socket: Channel | null;
   startedAtMs: number;
   openAtMs: number;
+  /** When it was verified; for a connection kept listening after its verification timed out, when it timed out. */
   verifiedAtMs: number;
   /** Bytes received while unverified (only with --expect), or the first bytes as evidence. */
   received: Buffer | null;
@@ -134,6 +138,9 @@ export class Fleet {
   private readonly dialDeadlines = new Fifo<Conn>();
   private readonly verifyDeadlines = new Fifo<Conn>();
   private readonly settleDeadlines = new Fifo<Conn>();
+  /** Connections whose verification timed out, kept listening for a late answer (at most LATE_WATCH_MAX), oldest first. */
+  private readonly lateWatch = new Fifo<Conn>();
+  private readonly late = { watched: 0, answered: 0, delaysMs: [] as number[], listening: 0 };
   private readonly lifetimeDeadlines = new Fifo<Conn>();
   private readonly paced = new Fifo<Conn>();
   /** Held connections waiting for their next heartbeat, in turn; and those waiting for its reply. */
@@ -173,6 +180,7 @@ export class Fleet {
   private started = 0;
   private reopened = 0;
   private established = 0;
+  private verified = 0;
   private failed = 0;
   private dropped = 0;
   private droppedHeld = 0;
@@ -251,6 +259,7 @@ export class Fleet {
       started: this.started,
       reopened: this.reopened,
       established: this.established,
+      verified: this.verified,
       failed: this.failed,
       dropped: this.dropped,
       droppedHeld: this.droppedHeld,
@@ -267,6 +276,7 @@ export class Fleet {
       latency: cloneLatency(this.latency),
       bySource: Object.fromEntries([...this.bySource].map(([address, tally]) => [address, { ...tally }])),
       servedBytes: this.servedBytes,
+      late: { watched: this.late.watched, answered: this.late.answered, delaysMs: [...this.late.delaysMs] },
     };
     this.errorMs = [];
     return observation;
@@ -310,6 +320,7 @@ export class Fleet {
         this.moveTo(conn, 'stopped');
         conn.socket?.destroy();
       }
+      for (let conn = this.lateWatch.shift(); conn !== undefined; conn = this.lateWatch.shift()) this.unwatch(conn);
     }
     if (this.unclosed > 0) await new Promise<void>((resolve) => (this.onAllClosed = resolve));
   }
@@ -528,6 +539,10 @@ export class Fleet {
 
   private onData(conn: Conn, chunk: Buffer): void {
     this.bytesReceived += chunk.length;
+    if (conn.state === 'failed') {
+      this.onLateData(conn, chunk);
+      return;
+    }
     if (!conn.gotByte) {
       conn.gotByte = true;
       if (conn.openAtMs > 0) recordLatency(this.latency.firstByte, this.options.now() - conn.openAtMs);
@@ -558,6 +573,7 @@ export class Fleet {
   }
 
   private verify(conn: Conn, now: number): void {
+    this.verified++;
     if (conn.source !== undefined) this.tally(conn.source).served++;
     conn.verifiedAtMs = now;
     this.moveTo(conn, 'settling');
@@ -571,6 +587,10 @@ export class Fleet {
       this.fail(conn, conn.error ? classifyError(conn.error) : 'other', conn.error ?? undefined);
     } else if (isEstablished(state)) {
       this.drop(conn);
+    } else if (state === 'failed' && conn.verifiedAtMs !== 0) {
+      // Kept listening for a late answer, and closed by the peer instead: no answer.
+      conn.verifiedAtMs = 0;
+      this.late.listening--;
     }
     conn.socket = null;
     if (this.unclosed === 0 && this.onAllClosed) this.onAllClosed();
@@ -601,8 +621,8 @@ export class Fleet {
     return false;
   }
 
-  /** Marks a connection failed before it was served, and closes it. */
-  private fail(conn: Conn, kind: FailureKind, err?: Error): void {
+  /** Marks a connection failed before it was served, and closes it (or, with `listen`, keeps it listening for a late answer). */
+  private fail(conn: Conn, kind: FailureKind, err?: Error, listen = false): void {
     if (err && !conn.error) conn.error = err;
     this.failed++;
     this.errorMs.push(this.options.now() - conn.startedAtMs);
@@ -610,6 +630,37 @@ export class Fleet {
     this.vacate(conn.streak + 1);
     this.releaseDial(conn);
     this.moveTo(conn, 'failed');
+    if (listen && conn.socket !== null && this.late.listening < LATE_WATCH_MAX) {
+      // Its slot is vacated and the failure counted; the socket stays open only to see whether the
+      // target answers late (a slow target) or never (a full one): evidence, not capacity.
+      this.late.watched++;
+      this.late.listening++;
+      conn.verifiedAtMs = this.options.now();
+      this.lateWatch.push(conn);
+    } else conn.socket?.destroy();
+  }
+
+  /** Gathers what a timed-out connection receives; an answer that matches --expect is counted as late, with its delay. */
+  private onLateData(conn: Conn, chunk: Buffer): void {
+    const expect = this.options.expect;
+    if (!expect || conn.verifiedAtMs === 0 || conn.socket === null) return;
+    const kept = conn.received ? conn.received.length : 0;
+    if (kept < EXPECT_BUFFER_BYTES) {
+      const part = chunk.subarray(0, EXPECT_BUFFER_BYTES - kept);
+      conn.received = conn.received ? Buffer.concat([conn.received, part]) : Buffer.from(part);
+    }
+    if (!expectMatches(expect, conn.received as Buffer)) return;
+    this.late.answered++;
+    if (this.late.delaysMs.length < LATE_DELAYS_KEPT)
+      this.late.delaysMs.push(this.options.now() - conn.verifiedAtMs);
+    this.unwatch(conn);
+  }
+
+  /** Stops listening on a timed-out connection and closes it. */
+  private unwatch(conn: Conn): void {
+    if (conn.verifiedAtMs === 0) return;
+    conn.verifiedAtMs = 0;
+    this.late.listening--;
     conn.socket?.destroy();
   }
 
@@ -676,8 +727,13 @@ export class Fleet {
       this.verifyDeadlines,
       (c) => c.state !== 'unverified' || now - c.openAtMs >= expectTimeoutMs,
       (c) => {
-        if (c.state === 'unverified') this.fail(c, 'verify-timeout');
+        if (c.state === 'unverified') this.fail(c, 'verify-timeout', undefined, true);
       },
+    );
+    expire(
+      this.lateWatch,
+      (c) => c.verifiedAtMs === 0 || now - c.verifiedAtMs >= LATE_GRACE_MS,
+      (c) => this.unwatch(c),
     );
     expire(
       this.settleDeadlines,

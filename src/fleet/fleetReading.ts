@@ -31,6 +31,11 @@ export interface FleetObservation {
   readonly started: number;
   readonly reopened: number;
   readonly established: number;
+  /**
+   * Connections served: verified (by --expect, or open without it). Per round, the target's rate of
+   * taking on new connections (docs/ARCHITECTURE.md "Pace").
+   */
+  readonly verified: number;
   /** Failures before open, or of verification. */
   readonly failed: number;
   /** Open connections the peer closed or reset. */
@@ -60,6 +65,31 @@ export interface FleetObservation {
   readonly bySource: Readonly<Record<string, SourceTally>>;
   /** The first bytes a served connection received (a greeting every client gets), as latin1; null before any. */
   readonly servedBytes: string | null;
+  /** Connections that timed out waiting to be served and were kept listening for a late answer. */
+  readonly late: LateAnswers;
+}
+
+/**
+ * What became of connections that timed out waiting for --expect and were kept listening for a
+ * grace period (a bounded number at a time): answered late means the target was slow, not full.
+ */
+export interface LateAnswers {
+  /** Timed-out connections kept listening, in all. */
+  readonly watched: number;
+  /** Of those, answered with --expect within the grace period. */
+  readonly answered: number;
+  /** How long after its timeout each answer came (ms; the first LATE_DELAYS_KEPT). */
+  readonly delaysMs: readonly number[];
+}
+
+/** Timed-out connections kept listening at once, the grace they get, and the delays kept. */
+export const LATE_WATCH_MAX = 40;
+export const LATE_GRACE_MS = 10_000;
+export const LATE_DELAYS_KEPT = 200;
+
+/** Returns no late answers. */
+export function noLateAnswers(): LateAnswers {
+  return { watched: 0, answered: 0, delaysMs: [] };
 }
 
 /** What the connections from one source address met. */

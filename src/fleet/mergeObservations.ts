@@ -1,5 +1,6 @@
 import {
   emptyLatency,
+  LATE_DELAYS_KEPT,
   type Evidence,
   type FleetObservation,
   type LiveCounts,
@@ -45,6 +46,7 @@ export function mergeObservations(
     started: 0,
     reopened: 0,
     established: 0,
+    verified: 0,
     failed: 0,
     dropped: 0,
     droppedHeld: 0,
@@ -57,6 +59,7 @@ export function mergeObservations(
   const sources = new Set<string>();
   const bySource: Record<string, SourceTally> = {};
   let servedBytes: string | null = null;
+  const late = { watched: 0, answered: 0, delaysMs: [] as number[] };
   const readings: FleetObservation[] = [];
   const add = (obs: FleetObservation, withLive: boolean): void => {
     readings.push(obs);
@@ -79,6 +82,9 @@ export function mergeObservations(
         : { ...t };
     }
     servedBytes ??= obs.servedBytes;
+    late.watched += obs.late.watched;
+    late.answered += obs.late.answered;
+    for (const ms of obs.late.delaysMs) if (late.delaysMs.length < LATE_DELAYS_KEPT) late.delaysMs.push(ms);
   };
   for (const obs of shards) add(obs, true);
   for (const shard of lost) {
@@ -102,6 +108,7 @@ export function mergeObservations(
     sourceAddresses: [...sources],
     bySource,
     servedBytes,
+    late,
     latency:
       readings.length === 0
         ? emptyLatency()

@@ -10,12 +10,15 @@ export type StopReason =
   | 'max-duration'
   | 'max-connections'
   | 'gate-met'
+  | 'outpaced'
   | 'interrupted';
 
 /**
  * What the run concluded (docs: README "Verdicts"). `not-served`: no connection was ever held, so
  * there is no capacity to report; `inconclusive`: the failures measure the prober's setup (some
- * source addresses turned away, others served), not the target's capacity.
+ * source addresses turned away, others served), not the target's capacity; `rate-limited`: the
+ * target took on new connections slower than the ramp (--no-adapt), so its concurrency limit was
+ * not reached.
  */
 export type Verdict =
   | 'limit-found'
@@ -24,6 +27,7 @@ export type Verdict =
   | 'not-served'
   | 'prober-limited'
   | 'inconclusive'
+  | 'rate-limited'
   | 'interrupted';
 
 /** What a round saw: its dials and its failures. */
@@ -33,11 +37,27 @@ export interface RoundCounts {
   readonly failures: Readonly<Partial<Record<FailureKind, number>>>;
 }
 
+/** A pace, as the target rules need it (probe/pace.ts): from round `fromRound` on, up from `base` by `ratePerSec`. */
+export interface RoundPace {
+  readonly ratePerSec: number;
+  readonly fromRound: number;
+  readonly base: number;
+  readonly adapted: boolean;
+}
+
 /**
  * Returns the target concurrency at the end of round `round` (0-based), capped at --max-connections
  * and at a gate the run stops at (a gate needs N held, and no more load on the target than that).
+ * An adapted pace (a ramp slowed to the target's rate) is this process's own: only the caps are split.
  */
-export function roundTarget(plan: RampPlan, round: number): number {
+export function roundTarget(plan: RampPlan, round: number, pace?: RoundPace): number {
+  const cap = (n: number | undefined): number =>
+    n === undefined ? Number.POSITIVE_INFINITY : segmentShare(n, plan.segment);
+  if (pace?.adapted) {
+    const raised =
+      pace.base + Math.floor((pace.ratePerSec * (round - pace.fromRound + 1) * plan.roundMs) / 1000 + 1e-9);
+    return Math.min(raised, cap(plan.maxConnections), cap(plan.stopAtGate));
+  }
   const raised = plan.from + Math.floor((plan.ratePerSec * (round + 1) * plan.roundMs) / 1000 + 1e-9);
   const whole = Math.min(
     raised,
@@ -67,7 +87,8 @@ export function dialsDue(elapsedMs: number, roundMs: number, count: number): num
  * target's rise, when --from makes the first one larger). Reopens share it, so the rate the run
  * states is the rate the target saw, even when it closes every connection past its limit.
  */
-export function roundDialBudget(plan: RampPlan, round: number): number {
+export function roundDialBudget(plan: RampPlan, round: number, pace?: RoundPace): number {
+  if (pace?.adapted) return Math.max(1, Math.ceil((pace.ratePerSec * plan.roundMs) / 1000 - 1e-9));
   const wholeStep = (plan.ratePerSec * plan.roundMs) / 1000 - 1e-9;
   const step = Math.max(1, Math.ceil(plan.segment ? wholeStep / plan.segment.count : wholeStep));
   const rise = roundTarget(plan, round) - (round === 0 ? 0 : roundTarget(plan, round - 1));
@@ -104,12 +125,14 @@ export interface RoundOutcome extends RoundCounts {
   readonly held: number;
   /** With --slo: false when the round broke a latency objective. */
   readonly objectivesMet?: boolean;
+  /** Whether the round failed, when the caller judged it already (an outpaced round has not). */
+  readonly failed?: boolean;
 }
 
 /** Returns why the run stops after this round, or null to go on. Prober limits win over target failures. */
 export function stopAfterRound(plan: RampPlan, round: RoundOutcome): StopReason | null {
   if (proberKinds(round.failures).length > 0) return 'prober-limit';
-  if (roundFailed(plan, round) || round.objectivesMet === false) return 'round-failed';
+  if (round.failed ?? (roundFailed(plan, round) || round.objectivesMet === false)) return 'round-failed';
   const gate = plan.stopAtGate === undefined ? undefined : segmentShare(plan.stopAtGate, plan.segment);
   if (gate !== undefined && round.held >= gate) return 'gate-met';
   const most = plan.maxConnections === undefined ? undefined : segmentShare(plan.maxConnections, plan.segment);
@@ -130,6 +153,7 @@ export function verdictFor(
 ): { verdict: Verdict; exitCode: number } {
   if (reason === 'interrupted') return { verdict: 'interrupted', exitCode: 130 };
   if (reason === 'prober-limit') return { verdict: 'prober-limited', exitCode: 3 };
+  if (reason === 'outpaced') return { verdict: 'rate-limited', exitCode: 3 };
   if (sourceRejected) return { verdict: 'inconclusive', exitCode: 3 };
   if (maximum === 0) return { verdict: 'not-served', exitCode: 2 };
   if (reason === 'gate-met') return { verdict: 'gate-met', exitCode: 0 };

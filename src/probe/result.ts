@@ -6,6 +6,8 @@ import type { SourceRejection } from './sourceRejection.js';
 import type { TrafficSummary } from './trafficSummary.js';
 import type { ObjectiveReading } from './objectiveReadings.js';
 import type { SearchStep } from './objectiveSearch.js';
+import type { PaceChange } from './pace.js';
+import type { LateAnswers } from '../fleet/fleetReading.js';
 
 /** Failures counted by kind. */
 export type FailureCounts = Partial<Record<FailureKind, number>>;
@@ -84,6 +86,15 @@ export interface RoundRecord extends LineCounts {
   readonly heartbeatP99Ms?: number | null;
   /** With --slo: each objective measured on the round's own samples (absent without). */
   readonly objectives?: readonly ObjectiveReading[];
+  /** Connections the target served (verified) during the round, new and reopened (absent in older records). */
+  readonly served?: number;
+  /**
+   * The round failed only by waiting failures (timeouts) while the target went on serving new
+   * connections at a steady rate: it was outpaced by the ramp, not full, so it is no limit.
+   */
+  readonly outpaced?: boolean;
+  /** After a slowdown: waiting failures of dials made at the old pace were not held against this round. */
+  readonly draining?: boolean;
 }
 
 /** What --slo found: where an objective first broke, and the search down to the exact count. */
@@ -119,6 +130,8 @@ export interface RampSettings {
   readonly send: string | null;
   /** --heartbeat's period, or null without (absent in older records). */
   readonly heartbeatMs?: number | null;
+  /** False with --no-adapt (absent in older records: true). */
+  readonly adapt?: boolean;
 }
 
 /** What a ramp run measured and concluded. */
@@ -163,6 +176,12 @@ export interface RampResult {
   readonly segment?: SegmentRun;
   /** With --slo: the objectives, where one broke, and the search for the exact count (absent without). */
   readonly objectives?: ObjectivesOutcome;
+  /** Where the ramp slowed down to the target's pace, in order (absent in older records). */
+  readonly paceChanges?: readonly PaceChange[];
+  /** The target's rate of new connections served, and whether it kept up with the ramp (absent in older records; null with no round). */
+  readonly servedRate?: { readonly perSec: number; readonly keptUp: boolean } | null;
+  /** Timed-out connections kept listening for a late answer, and how many got one (absent in older records). */
+  readonly lateAnswers?: LateAnswers;
 }
 
 /** How a segment of a split plan ran. */

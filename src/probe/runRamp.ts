@@ -22,6 +22,7 @@ import type { FailureCounts, RampProgress, RampResult, RoundRecord } from './res
 import { summarizeTraffic } from './trafficSummary.js';
 import { brokenObjective, objectivesMet, readObjectives } from './objectiveReadings.js';
 import { searchObjectives, untilHeld, type SearchPlan, type SearchStep } from './objectiveSearch.js';
+import { isOutpaced, planPace, servedRate, slowerPace, withoutWaiting, type PaceChange, type PacedRound } from './pace.js';
 
 /** What a ramp run needs from outside. */
 export interface ProbeDeps {
@@ -97,12 +98,19 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   // global count at that moment (docs/ARCHITECTURE.md "Segments").
   let holding: number | null = null;
   let holdingFromRound: number | null = null;
+  // The pace: the plan's, until the target serves new connections slower than that (docs/ARCHITECTURE.md "Pace").
+  let pace = planPace(plan);
+  const paceChanges: PaceChange[] = [];
+  const paced: PacedRound[] = [];
+  // After slowing down, connections dialed at the old pace still time out for a while: until then
+  // their waiting failures belong to the old pace, not to this round.
+  let drainUntilMs = Number.NEGATIVE_INFINITY;
   for (let index = joinedAtRound; ; index++) {
     const roundStartMs = startMs + index * plan.roundMs;
-    const target = holding ?? roundTarget(plan, index);
+    const target = holding ?? roundTarget(plan, index, pace);
     // Reopens of closed or failed connections come out of the same paced budget as new dials.
     const deficit = config.reopen
-      ? Math.min(roundDialBudget(plan, index), Math.max(0, target - activeCount(await fleet.liveCounts())))
+      ? Math.min(roundDialBudget(plan, index, pace), Math.max(0, target - activeCount(await fleet.liveCounts())))
       : Math.max(0, target - created);
     let issued = 0;
     for (;;) {
@@ -119,7 +127,36 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     await ioTurn();
     const observation = await fleet.observe();
     deps.onObservation?.(observation);
-    const round = makeRound(index, target, previous, observation, startMs, plan, config);
+    const measured = makeRound(index, target, previous, observation, startMs, plan, config);
+    const served = observation.verified - previous.verified;
+    const pacedRound: PacedRound = {
+      attempts: measured.attempts,
+      failures: measured.failures,
+      served,
+      level: measured.held + measured.settling,
+    };
+    const draining = observation.atMs <= drainUntilMs;
+    const judged = draining
+      ? {
+          ...measured,
+          draining: true,
+          failed:
+            proberKinds(measured.failures).length > 0 ||
+            roundFailed(plan, { attempts: measured.attempts, failures: withoutWaiting(measured.failures) }) ||
+            !objectivesMet(measured.objectives),
+        }
+      : measured;
+    const outpaced =
+      judged.failed &&
+      holding === null &&
+      objectivesMet(measured.objectives) &&
+      isOutpaced(plan, draining ? { ...pacedRound, failures: withoutWaiting(measured.failures) } : pacedRound, paced);
+    const round: RoundRecord = {
+      ...judged,
+      served,
+      ...(outpaced ? { failed: false, outpaced: true } : {}),
+    };
+    paced.push(pacedRound);
     previous = observation;
     rounds.push(round);
     failedSoFar += totalFailures(round.failures);
@@ -134,12 +171,30 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       if (index >= lastRound) break;
       continue;
     }
-    stop = stopAfterRound(plan, {
+    if (outpaced && config.adapt) {
+      // Not the limit: the target takes on connections slower than asked. Keep what is held, drop
+      // the dials not started, and go on at a pace it keeps up with.
+      // What it showed it takes on when pushed: the best of this round and the two before (see servedRate).
+      const servedPerSec = (Math.max(...rounds.slice(-3).map((r) => r.served ?? 0)) * 1000) / plan.roundMs;
+      const next = slowerPace(pace, servedPerSec, index + 1, pacedRound.level);
+      paceChanges.push({
+        round: index + 1,
+        fromPerSec: pace.ratePerSec,
+        toPerSec: next.ratePerSec,
+        servedPerSec: Math.round(servedPerSec),
+        held: round.held,
+      });
+      pace = next;
+      fleet.cancelQueued();
+      drainUntilMs = observation.atMs + config.dialTimeoutMs + (config.expect ? config.expectTimeoutMs : 0);
+    }
+    stop = outpaced && !config.adapt ? 'outpaced' : stopAfterRound(plan, {
       index,
       target,
       held: round.held,
       attempts: round.attempts,
       failures: round.failures,
+      failed: round.failed,
       objectivesMet: objectivesMet(round.objectives),
     });
     if (stop === null) continue;
@@ -208,6 +263,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       expect: config.expect?.source ?? null,
       send: config.send ? config.send.toString('latin1') : null,
       ...(config.heartbeat ? { heartbeatMs: config.heartbeat.everyMs } : {}),
+      adapt: config.adapt,
     },
     rounds,
     finalHeld: final.live.held,
@@ -233,6 +289,9 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     traffic: summarizeTraffic(first, final, config.latencyPercentiles),
     sourceRejection,
     servedBytes: final.servedBytes,
+    paceChanges,
+    servedRate: servedRate(rounds, plan.roundMs),
+    lateAnswers: final.late,
     ...(config.objectives
       ? {
           objectives: {

@@ -17,8 +17,10 @@ export function describeStop(r: RampResult): string {
         : "a round failed on the target's side; the maximum is the target's";
     case 'prober-limit':
       return 'the prober hit its own limit first; the result is inconclusive';
+    case 'outpaced':
+      return describeOutpaced(r);
     case 'max-duration':
-      return `--max-duration reached; the target sustains at least ${r.maximum}`;
+      return `--max-duration reached; the target sustains at least ${r.maximum}${describeRest(r)}`;
     case 'max-connections':
       return `--max-connections held; the target sustains at least ${r.maximum}`;
     case 'gate-met':
@@ -26,6 +28,61 @@ export function describeStop(r: RampResult): string {
     case 'interrupted':
       return 'interrupted; the report covers what was measured';
   }
+}
+
+/** Returns the verdict clause of a run that the target's pace stopped (--no-adapt). */
+function describeOutpaced(r: RampResult): string {
+  const rate = r.servedRate?.perSec ?? 0;
+  const slower = Math.max(1, Math.floor(rate * 0.8));
+  return `the target serves about ${formatRate(rate)} new connections, slower than --ramp ${formatRate(r.settings.ratePerSec)}; ${r.maximum} were held and its concurrency limit was not reached; rerun with --ramp ${formatRate(slower)} (or without --no-adapt); inconclusive`;
+}
+
+/**
+ * Returns, for a run that had to slow down and ran out of time, how far the rest would take at the
+ * target's pace; empty otherwise.
+ */
+function describeRest(r: RampResult): string {
+  const last = r.paceChanges?.at(-1);
+  if (!last) return '';
+  const per = last.toPerSec;
+  const most = r.settings.maxConnections;
+  const rest =
+    most !== null && most > r.maximum
+      ? `reaching --max-connections ${most} would take about ${formatDuration(Math.ceil(((most - r.maximum) / per) * 1000))} more`
+      : `each further 1000 connections take about ${formatDuration(Math.ceil((1000 / per) * 1000))}`;
+  return `; the ramp slowed to ${formatRate(per)} to keep pace with the target (it serves about ${formatRate(last.servedPerSec)} new connections): at that pace ${rest}; give it a longer --max-duration`;
+}
+
+/** Returns the target's rate of new connections served, against the ramp's, or null when not measured. */
+export function describeServed(r: RampResult): string | null {
+  const rate = r.servedRate;
+  if (!rate) return null;
+  return rate.keptUp
+    ? `up to ${formatRate(rate.perSec)}, as fast as the ramp asked (${formatRate(r.settings.ratePerSec)}): it kept up`
+    : `about ${formatRate(rate.perSec)} (the ramp asked for ${formatRate(r.settings.ratePerSec)})`;
+}
+
+/** Returns every change of the ramp's pace in words, or null when it never slowed down. */
+export function describePaceChanges(r: RampResult): string | null {
+  const changes = r.paceChanges ?? [];
+  if (changes.length === 0) return null;
+  return changes
+    .map(
+      (c) =>
+        `ramp ${formatRate(c.fromPerSec)} -> ${formatRate(c.toPerSec)} at round ${c.round}: the target served ${formatRate(c.servedPerSec)} new connections with ${c.held} held, so that round was no limit`,
+    )
+    .join('; ');
+}
+
+/** Returns what became of timed-out connections kept listening, or null when none was. */
+export function describeLateAnswers(r: Pick<RampResult, 'lateAnswers'>): string | null {
+  const late = r.lateAnswers;
+  if (!late || late.watched === 0) return null;
+  const sorted = [...late.delaysMs].sort((a, b) => a - b);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  return late.answered === 0
+    ? `none of ${late.watched} timed-out connections kept listening was answered later: the target was not merely slow`
+    : `${late.answered} of ${late.watched} timed-out connections were answered late${median === undefined ? '' : `, median ${formatDuration(median)} after the timeout`}: the target was slow, not (only) full`;
 }
 
 /** Returns how a connection was verified as served in this run. */

@@ -2,8 +2,10 @@ import type { RampPlan } from '../config/rampPlan.js';
 import type { Evidence } from '../fleet/fleetReading.js';
 import type { FailureKind } from '../net/errors.js';
 import { diagnoseResult } from '../probe/diagnose.js';
-import { proberKinds, roundFailed, verdictFor, type StopReason, type Verdict } from '../probe/rampRules.js';
-import type { FailureCounts, RampResult, RoundRecord } from '../probe/result.js';
+import { servedRate } from '../probe/pace.js';
+import { proberKinds, verdictFor, type StopReason, type Verdict } from '../probe/rampRules.js';
+import type { RampResult } from '../probe/result.js';
+import { sumCounts, sumSegments } from './sumSegments.js';
 import { parseThreshold } from '../units.js';
 import type { RecordSegment, RunRecord } from './runRecord.js';
 
@@ -40,11 +42,13 @@ export function mergeRecords(records: readonly RunRecord[], options: MergeOption
     };
   const segments = records as readonly SegmentRecord[];
   const runs = [...new Set(segments.map((r) => r.segment.runId))];
-  if (runs.length > 1)
+  if (runs.length > 1) {
+    const [a, b] = runs.map((id) => segments.find((r) => r.segment.runId === id) as SegmentRecord);
     return {
       kind: 'refused',
-      problem: `the records come from ${runs.length} different runs (run ids ${runs.join(', ')}); merge the segments of one run`,
+      problem: `the records come from ${runs.length} different runs (run ids ${runs.join(', ')}): ${whyRunsDiffer(a as SegmentRecord, b as SegmentRecord)}; merge the segments of one run, and if these are one server, give every segment the same --run-id`,
     };
+  }
   const count = segments[0]?.segment.count as number;
   if (segments.some((r) => r.segment.count !== count))
     return {
@@ -65,17 +69,15 @@ export function mergeRecords(records: readonly RunRecord[], options: MergeOption
   const first = parts[0] as SegmentRecord;
   const plan = wholePlan(first);
 
-  const rounds = sumRounds(parts, plan);
-  const failing = rounds.find((r) => r.failed) ?? null;
-  const counted = failing ? rounds.filter((r) => r.round <= failing.round) : rounds;
-  let maximum = 0;
-  let maximumAtMs = 0;
-  for (const r of counted) if (r.held > maximum) [maximum, maximumAtMs] = [r.held, r.atMs];
-  const finalHeld = parts.reduce((n, r) => n + r.result.finalHeld, 0);
   const interrupted = parts.filter((r) => r.result.verdict === 'interrupted');
-  // Without a failing round every segment held until the plan's end: the final samples are one moment.
-  if (!failing && interrupted.length === 0 && finalHeld > maximum)
-    [maximum, maximumAtMs] = [finalHeld, Math.max(...parts.map((r) => r.result.durationMs))];
+  const settleWaitMs = first.config.settleMs + (first.config.expect === null ? 0 : first.config.expectTimeoutMs);
+  const sums = sumSegments(
+    parts.map((r) => r.result),
+    plan,
+    settleWaitMs,
+    interrupted.length > 0,
+  );
+  const { rounds, failing, maximum, maximumAtMs, finalHeld } = sums;
 
   const proberLimited = parts.filter((r) =>
     r.result.rounds.some((x) => (!failing || x.round <= failing.round) && proberKinds(x.failures).length > 0),
@@ -89,7 +91,9 @@ export function mergeRecords(records: readonly RunRecord[], options: MergeOption
   const gate = options.minConcurrency ?? first.result.gate?.minConcurrency;
   const reason: StopReason = failing
     ? 'round-failed'
-    : plan.maxConnections !== undefined && maximum >= plan.maxConnections
+    : sums.outpaced
+      ? 'outpaced'
+      : plan.maxConnections !== undefined && maximum >= plan.maxConnections
       ? 'max-connections'
       : 'max-duration';
   let { verdict, exitCode } = verdictFor(reason, maximum, gate);
@@ -113,6 +117,13 @@ export function mergeRecords(records: readonly RunRecord[], options: MergeOption
     droppedHeld: parts.reduce((n, r) => n + r.result.droppedHeld, 0),
     droppedOldest: parts.reduce((n, r) => n + (r.result.droppedOldest ?? 0), 0),
     achievedRatePerSec: parts.reduce((n, r) => n + r.result.achievedRatePerSec, 0),
+    paceChanges: sums.paceChanges,
+    servedRate: servedRate(rounds, plan.roundMs),
+    lateAnswers: {
+      watched: parts.reduce((n, r) => n + (r.result.lateAnswers?.watched ?? 0), 0),
+      answered: parts.reduce((n, r) => n + (r.result.lateAnswers?.answered ?? 0), 0),
+      delaysMs: parts.flatMap((r) => r.result.lateAnswers?.delaysMs ?? []).slice(0, 200),
+    },
     // Percentiles of different hosts cannot be added up exactly; each segment's record keeps its own.
     connect: null,
     stopReason: reason,
@@ -156,6 +167,19 @@ export function mergeRecords(records: readonly RunRecord[], options: MergeOption
   return { kind: 'merged', record: withoutPreflight, problems };
 }
 
+/** Returns, in words, what differs between the records of two runs (what their run ids are made of). */
+function whyRunsDiffer(a: SegmentRecord, b: SegmentRecord): string {
+  const differs: string[] = [];
+  if (a.target.given !== b.target.given)
+    differs.push(`the segments dialed different targets (${a.target.given} and ${b.target.given})`);
+  if (JSON.stringify(a.config.ramp) !== JSON.stringify(b.config.ramp))
+    differs.push('their ramp plans differ (--ramp, --round, --from, --max-duration, --max-connections or --error-threshold)');
+  if (a.segment.startAt !== b.segment.startAt)
+    differs.push(`they started at different times (--start-at ${a.segment.startAt ?? 'none'} and ${b.segment.startAt ?? 'none'})`);
+  if (a.segment.count !== b.segment.count) differs.push('they split the run differently (--segment I/N)');
+  return differs.length > 0 ? differs.join('; ') : 'each was given its own --run-id';
+}
+
 /** Returns the plan of the whole run, from a segment's record (its config holds the whole plan). */
 function wholePlan(r: SegmentRecord): RampPlan {
   const ramp = r.config.ramp;
@@ -168,43 +192,6 @@ function wholePlan(r: SegmentRecord): RampPlan {
     maxConnections: ramp.maxConnections ?? undefined,
     threshold: parseThreshold(ramp.errorThreshold, '--error-threshold'),
   };
-}
-
-/** Returns the rounds of all segments summed by round number; a round is judged on the sums. */
-function sumRounds(parts: readonly SegmentRecord[], plan: RampPlan): RoundRecord[] {
-  const byRound = new Map<number, RoundRecord[]>();
-  for (const r of parts) for (const x of r.result.rounds) byRound.set(x.round, [...(byRound.get(x.round) ?? []), x]);
-  return [...byRound.keys()]
-    .sort((a, b) => a - b)
-    .map((round) => {
-      const xs = byRound.get(round) as RoundRecord[];
-      const sum = (pick: (x: RoundRecord) => number): number => xs.reduce((n, x) => n + pick(x), 0);
-      const failures = sumCounts(xs.map((x) => x.failures));
-      const attempts = sum((x) => x.attempts);
-      return {
-        round,
-        atMs: Math.max(...xs.map((x) => x.atMs)),
-        target: sum((x) => x.target),
-        held: sum((x) => x.held),
-        settling: sum((x) => x.settling),
-        unverified: sum((x) => x.unverified),
-        dialing: sum((x) => x.dialing),
-        attempts,
-        failures,
-        failed: proberKinds(failures).length > 0 || roundFailed(plan, { attempts, failures }),
-        connectP50Ms: null,
-        connectP99Ms: null,
-        bytesSent: sum((x) => x.bytesSent ?? 0),
-        bytesReceived: sum((x) => x.bytesReceived ?? 0),
-      };
-    });
-}
-
-function sumCounts(counts: readonly FailureCounts[]): FailureCounts {
-  const out: Partial<Record<FailureKind, number>> = {};
-  for (const c of counts)
-    for (const [kind, n] of Object.entries(c) as [FailureKind, number][]) out[kind] = (out[kind] ?? 0) + n;
-  return out;
 }
 
 function firstEvidence(all: readonly Partial<Record<FailureKind, Evidence>>[]): Partial<Record<FailureKind, Evidence>> {

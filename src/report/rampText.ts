@@ -11,6 +11,9 @@ import {
   describeRecovery,
   describeStop,
   describeVerification,
+  describeLateAnswers,
+  describePaceChanges,
+  describeServed,
   formatRate,
 } from './explain.js';
 import { diagnosisLines, evidenceLines, failureList, ms } from './format.js';
@@ -22,6 +25,9 @@ export function renderRampReport(r: RampResult, options: { width: number; color:
   const chart = renderChart(rampSeries(r.rounds), options);
   const gate = describeGate(r);
   const recovery = describeRecovery(r);
+  const served = describeServed(r);
+  const paceChanges = describePaceChanges(r);
+  const late = describeLateAnswers(r);
   const lines = [
     '',
     `--- ${r.target} capacity probe (dialed ${r.dialed}) ---`,
@@ -33,6 +39,9 @@ export function renderRampReport(r: RampResult, options: { width: number; color:
     `Breaking point: ${describeBreaking(r)}`,
     ...(recovery ? [`Recovered: ${recovery}`] : []),
     `Ramp: ${describeRamp(r)}`,
+    ...(served ? [`New connections served: ${served}`] : []),
+    ...(paceChanges ? [`Pace: ${paceChanges}`] : []),
+    ...(late ? [`Late answers: ${late}`] : []),
     ...(r.firstPass
       ? [
           `Refined: first pass at ${formatRate(r.firstPass.ratePerSec)} found ${r.firstPass.maximum}; this pass, from ${s.from} at ${formatRate(s.ratePerSec)}, found ${r.maximum}: ${r.maximum === r.firstPass.maximum ? 'confirmed' : 'differs; the slower pass is reported'}`,

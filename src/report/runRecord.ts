@@ -17,6 +17,8 @@ export interface RecordConfig {
   readonly maxInflight: number | null;
   readonly keepaliveMs: number;
   readonly reopen: boolean;
+  /** Newer field: false with --no-adapt (the ramp keeps its pace when the target serves slower). */
+  readonly adapt?: boolean;
   /** Newer field: false when --no-lean-sockets put every connection on net.Socket. */
   readonly leanSockets?: boolean;
   readonly send: string | null;
@@ -184,6 +186,7 @@ export function recordConfig(config: ProbeConfig, way?: RunWay): RecordConfig {
     maxInflight: Number.isFinite(config.maxInflight) ? config.maxInflight : null,
     keepaliveMs: config.keepaliveMs,
     reopen: config.reopen,
+    adapt: config.adapt,
     leanSockets: config.leanSockets,
     send: config.send ? config.send.toString('latin1') : null,
     expect: config.expect?.source ?? null,

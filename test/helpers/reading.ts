@@ -1,4 +1,4 @@
-import { emptyLatency, type FleetObservation } from '../../src/fleet/fleetReading.js';
+import { emptyLatency, noLateAnswers, type FleetObservation } from '../../src/fleet/fleetReading.js';
 
 /** Returns a fleet reading of nothing at all, with the given fields over it. */
 export function reading(over: Partial<FleetObservation> = {}): FleetObservation {
@@ -9,6 +9,7 @@ export function reading(over: Partial<FleetObservation> = {}): FleetObservation 
     started: 0,
     reopened: 0,
     established: 0,
+    verified: 0,
     failed: 0,
     dropped: 0,
     droppedHeld: 0,
@@ -24,6 +25,7 @@ export function reading(over: Partial<FleetObservation> = {}): FleetObservation 
     latency: emptyLatency(),
     bySource: {},
     servedBytes: null,
+    late: noLateAnswers(),
     ...over,
   };
 }

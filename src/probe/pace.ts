@@ -1,0 +1,104 @@
+import type { FailureKind } from '../net/errors.js';
+import type { RampPlan } from '../config/rampPlan.js';
+import { allowedFailures, proberKinds, totalFailures, type RoundCounts, type RoundPace } from './rampRules.js';
+
+/**
+ * The pace of a ramp: from round `fromRound` (0-based) on, the target rises from `base` by
+ * `ratePerSec`. The plan's own pace is `fromRound` 0 at --from and --ramp; an adapted pace starts
+ * after the round that was outpaced, from what the target served then, and is this process's own
+ * (a segment's pace is not split again).
+ */
+export type Pace = RoundPace;
+
+/** A change of pace, as reports state it: `ramp 500/s -> 40/s at round 3: the target served 50/s`. */
+export interface PaceChange {
+  /** The 1-based round that was outpaced; the new pace starts with the next one. */
+  readonly round: number;
+  readonly fromPerSec: number;
+  readonly toPerSec: number;
+  /** New connections the target served per second in that round. */
+  readonly servedPerSec: number;
+  /** Held then. */
+  readonly held: number;
+}
+
+/** Failure kinds that mean "not answered in time": a slow target shows them as well as a full one. */
+export const WAITING_KINDS: readonly FailureKind[] = ['timeout', 'verify-timeout', 'handshake'];
+
+/** The share of the target's measured rate an adapted ramp asks for. */
+export const ADAPT_FRACTION = 0.8;
+/** The slowest an adapted ramp goes, per second. */
+export const MIN_ADAPTED_RATE = 1;
+
+/** Returns the plan's own pace. */
+export function planPace(plan: RampPlan): Pace {
+  return { ratePerSec: plan.ratePerSec, fromRound: 0, base: plan.from, adapted: false };
+}
+
+/** A round as the pace rules see it: its dials, failures, connections served in it, and the served level at its end. */
+export interface PacedRound extends RoundCounts {
+  /** Connections verified during the round (new and reopened). */
+  readonly served: number;
+  /** Verified and still open at the round's end (held + settling). */
+  readonly level: number;
+}
+
+/** Returns the failures of a round without the waiting kinds. */
+export function withoutWaiting(
+  failures: Readonly<Partial<Record<FailureKind, number>>>,
+): Partial<Record<FailureKind, number>> {
+  const out: Partial<Record<FailureKind, number>> = {};
+  for (const [kind, n] of Object.entries(failures) as [FailureKind, number][])
+    if (!WAITING_KINDS.includes(kind)) out[kind] = n;
+  return out;
+}
+
+/**
+ * Returns true when a failing round was **outpaced**, not full: its failures are of the waiting
+ * kinds (without them it would not have failed), and the target went on serving new connections:
+ * some were served in this round, and the served level (held + settling) still rose. A full target
+ * stops serving, and its level stays flat. The rate a slow target serves at may itself drop in such
+ * a round (it spends turns on connections that gave up waiting), so the rate is not compared; a
+ * full target mistaken for a slow one only costs a slower ramp, whose next rounds show it flat.
+ */
+export function isOutpaced(plan: RampPlan, round: PacedRound, before: readonly PacedRound[]): boolean {
+  if (proberKinds(round.failures).length > 0) return false;
+  const waiting = totalFailures(round.failures) - totalFailures(withoutWaiting(round.failures));
+  if (waiting === 0) return false;
+  const allowed = allowedFailures(plan.threshold, round.attempts, plan.segment);
+  if (totalFailures(withoutWaiting(round.failures)) > allowed) return false;
+  if (round.served <= 0) return false;
+  const previous = before.at(-1);
+  return previous === undefined || round.level > previous.level;
+}
+
+/**
+ * Returns the pace after an outpaced round: 80% of what the target served in it (at least 1/s),
+ * and never faster than the pace it replaces, rising from the served level reached.
+ */
+export function slowerPace(current: Pace, servedPerSec: number, nextRound: number, level: number): Pace {
+  const rate = Math.max(MIN_ADAPTED_RATE, Math.min(ADAPT_FRACTION * servedPerSec, ADAPT_FRACTION * current.ratePerSec));
+  return { ratePerSec: roundRate(rate), fromRound: nextRound, base: level, adapted: true };
+}
+
+/** Returns a rate rounded to what reports can state (two significant digits below 10/s, whole above). */
+function roundRate(rate: number): number {
+  return rate >= 10 ? Math.floor(rate) : Math.floor(rate * 10) / 10;
+}
+
+/**
+ * Returns the target's rate of new connections served, per second: when a round was outpaced, the
+ * best of it and the two rounds before it (what the target took on while pushed; the outpaced
+ * round alone understates it, as a slow server also spends turns on connections that gave up);
+ * when it kept up, the best round's rate.
+ */
+export function servedRate(
+  rounds: readonly { readonly served?: number | undefined; readonly outpaced?: boolean | undefined }[],
+  roundMs: number,
+): { readonly perSec: number; readonly keptUp: boolean } | null {
+  if (!rounds.some((r) => r.served !== undefined)) return null;
+  const first = rounds.findIndex((r) => r.outpaced);
+  const pushed = first < 0 ? rounds : rounds.slice(Math.max(0, first - 2), first + 1);
+  const best = Math.max(0, ...pushed.map((r) => r.served ?? 0));
+  return { perSec: Math.round((best * 1000) / roundMs), keptUp: first < 0 };
+}
