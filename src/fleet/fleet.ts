@@ -6,7 +6,7 @@ import { scanForMarker } from './markerScanner.js';
 import { messagesDue, type MessagePlan } from './messagePlan.js';
 import type { Channel, SocketHandlers } from '../net/channel.js';
 import { dial, type DialOptions } from '../net/dialer.js';
-import { classifyError, type FailureKind } from '../net/errors.js';
+import { classifyError, WAITING_KINDS, type FailureKind } from '../net/errors.js';
 import {
   emptyLatency,
   LATE_DELAYS_KEPT,
@@ -94,6 +94,8 @@ interface Conn {
   readyAtMs: number;
   /** When its --heartbeat went out, while the reply is awaited (its bytes gather in `received`); 0 otherwise. */
   beatAtMs: number;
+  /** The fleet's count of served connections (verified, or answered late) when its dial began: did the target serve others while it waited? */
+  verifiedAtDial: number;
 }
 
 /** How many times a failing slot's backoff doubles at most (base x 2^4 = 16 rounds in a ramp). */
@@ -181,6 +183,7 @@ export class Fleet {
   private reopened = 0;
   private established = 0;
   private verified = 0;
+  private waitedWhileServed = 0;
   private failed = 0;
   private dropped = 0;
   private droppedHeld = 0;
@@ -260,6 +263,7 @@ export class Fleet {
       reopened: this.reopened,
       established: this.established,
       verified: this.verified,
+      waitedWhileServed: this.waitedWhileServed,
       failed: this.failed,
       dropped: this.dropped,
       droppedHeld: this.droppedHeld,
@@ -343,6 +347,7 @@ export class Fleet {
       source: undefined,
       readyAtMs: 0,
       beatAtMs: 0,
+      verifiedAtDial: 0,
     };
     this.requested++;
     this.counts.queued++;
@@ -428,6 +433,7 @@ export class Fleet {
     if (conn.source !== undefined) this.tally(conn.source).attempts++;
     this.moveTo(conn, 'dialing');
     conn.startedAtMs = this.options.now();
+    conn.verifiedAtDial = this.verified + this.late.answered;
     this.dialDeadlines.push(conn);
     try {
       const socket = dial(route, this.dialOptions, this.handlers) as TaggedSocket;
@@ -626,6 +632,8 @@ export class Fleet {
     if (err && !conn.error) conn.error = err;
     this.failed++;
     this.errorMs.push(this.options.now() - conn.startedAtMs);
+    if (WAITING_KINDS.includes(kind) && this.verified + this.late.answered > conn.verifiedAtDial)
+      this.waitedWhileServed++;
     this.count(kind, conn);
     this.vacate(conn.streak + 1);
     this.releaseDial(conn);
@@ -651,8 +659,7 @@ export class Fleet {
     }
     if (!expectMatches(expect, conn.received as Buffer)) return;
     this.late.answered++;
-    if (this.late.delaysMs.length < LATE_DELAYS_KEPT)
-      this.late.delaysMs.push(this.options.now() - conn.verifiedAtMs);
+    if (this.late.delaysMs.length < LATE_DELAYS_KEPT) this.late.delaysMs.push(this.options.now() - conn.verifiedAtMs);
     this.unwatch(conn);
   }
 

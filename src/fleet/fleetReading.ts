@@ -36,6 +36,11 @@ export interface FleetObservation {
    * taking on new connections (docs/ARCHITECTURE.md "Pace").
    */
   readonly verified: number;
+  /**
+   * Failures of the waiting kinds (connect, verification and handshake timeouts) during whose wait
+   * this fleet saw other connections served, or answered late: the sign of a slow target, not a full one.
+   */
+  readonly waitedWhileServed: number;
   /** Failures before open, or of verification. */
   readonly failed: number;
   /** Open connections the peer closed or reset. */
@@ -84,7 +89,7 @@ export interface LateAnswers {
 
 /** Timed-out connections kept listening at once, the grace they get, and the delays kept. */
 export const LATE_WATCH_MAX = 40;
-export const LATE_GRACE_MS = 10_000;
+export const LATE_GRACE_MS = 30_000;
 export const LATE_DELAYS_KEPT = 200;
 
 /** Returns no late answers. */

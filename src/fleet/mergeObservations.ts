@@ -47,6 +47,7 @@ export function mergeObservations(
     reopened: 0,
     established: 0,
     verified: 0,
+    waitedWhileServed: 0,
     failed: 0,
     dropped: 0,
     droppedHeld: 0,

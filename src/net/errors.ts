@@ -43,6 +43,12 @@ export const FAILURE_KINDS: readonly FailureKind[] = [
 /** The kinds that are the prober's own limits, never the target's. */
 export const PROBER_KINDS: readonly FailureKind[] = ['addr-unavailable', 'fd-limit', 'no-buffers', 'shard-lost'];
 
+/**
+ * The kinds that mean "not answered in time" (a SYN, a reply, a handshake): a slow target shows
+ * them as well as a full one (docs/ARCHITECTURE.md "Pace").
+ */
+export const WAITING_KINDS: readonly FailureKind[] = ['timeout', 'verify-timeout', 'handshake'];
+
 /** Returns true when the kind is a limit of the prober's machine rather than of the target. */
 export function isProberKind(kind: FailureKind): boolean {
   return PROBER_KINDS.includes(kind);

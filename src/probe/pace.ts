@@ -1,4 +1,4 @@
-import type { FailureKind } from '../net/errors.js';
+import { WAITING_KINDS, type FailureKind } from '../net/errors.js';
 import type { RampPlan } from '../config/rampPlan.js';
 import { allowedFailures, proberKinds, totalFailures, type RoundCounts, type RoundPace } from './rampRules.js';
 
@@ -22,9 +22,6 @@ export interface PaceChange {
   readonly held: number;
 }
 
-/** Failure kinds that mean "not answered in time": a slow target shows them as well as a full one. */
-export const WAITING_KINDS: readonly FailureKind[] = ['timeout', 'verify-timeout', 'handshake'];
-
 /** The share of the target's measured rate an adapted ramp asks for. */
 export const ADAPT_FRACTION = 0.8;
 /** The slowest an adapted ramp goes, per second. */
@@ -41,6 +38,8 @@ export interface PacedRound extends RoundCounts {
   readonly served: number;
   /** Verified and still open at the round's end (held + settling). */
   readonly level: number;
+  /** Waiting failures of the round during whose wait other connections were served. */
+  readonly waitedWhileServed: number;
 }
 
 /** Returns the failures of a round without the waiting kinds. */
@@ -55,11 +54,13 @@ export function withoutWaiting(
 
 /**
  * Returns true when a failing round was **outpaced**, not full: its failures are of the waiting
- * kinds (without them it would not have failed), and the target went on serving new connections:
- * some were served in this round, and the served level (held + settling) still rose. A full target
- * stops serving, and its level stays flat. The rate a slow target serves at may itself drop in such
- * a round (it spends turns on connections that gave up waiting), so the rate is not compared; a
- * full target mistaken for a slow one only costs a slower ramp, whose next rounds show it flat.
+ * kinds (without them it would not have failed), most of those connections saw the target serve
+ * others while they waited (`waitedWhileServed`: a full target serves nobody then), and the served
+ * level (held + settling) did not fall. The rate a slow target serves at may itself drop in such a
+ * round (it spends turns on connections that gave up), and a segment sees only its share of it, so
+ * the rate is not compared. A target that fills up while connections wait can look outpaced for a
+ * round: the ramp then only slows down and its next rounds show it flat; under --no-adapt the run
+ * waits after it stops, and calls it full when nothing more is served (`confirmOutpaced`).
  */
 export function isOutpaced(plan: RampPlan, round: PacedRound, before: readonly PacedRound[]): boolean {
   if (proberKinds(round.failures).length > 0) return false;
@@ -67,9 +68,21 @@ export function isOutpaced(plan: RampPlan, round: PacedRound, before: readonly P
   if (waiting === 0) return false;
   const allowed = allowedFailures(plan.threshold, round.attempts, plan.segment);
   if (totalFailures(withoutWaiting(round.failures)) > allowed) return false;
-  if (round.served <= 0) return false;
+  if (2 * round.waitedWhileServed <= waiting) return false;
   const previous = before.at(-1);
-  return previous === undefined || round.level > previous.level;
+  return previous === undefined || round.level >= previous.level;
+}
+
+/**
+ * Returns true when a run stopped on an outpaced round (--no-adapt) is confirmed rate-limited: after
+ * it stopped dialing, the target still served connections that waited, or answered late ones that
+ * had timed out. Nothing more served means it was full after all.
+ */
+export function confirmOutpaced(
+  atStop: { readonly verified: number; readonly lateAnswered: number },
+  after: { readonly verified: number; readonly lateAnswered: number },
+): boolean {
+  return after.verified > atStop.verified || after.lateAnswered > atStop.lateAnswered;
 }
 
 /**

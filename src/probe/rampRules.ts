@@ -88,7 +88,12 @@ export function dialsDue(elapsedMs: number, roundMs: number, count: number): num
  * states is the rate the target saw, even when it closes every connection past its limit.
  */
 export function roundDialBudget(plan: RampPlan, round: number, pace?: RoundPace): number {
-  if (pace?.adapted) return Math.max(1, Math.ceil((pace.ratePerSec * plan.roundMs) / 1000 - 1e-9));
+  if (pace?.adapted) {
+    // The slowed pace holds for reopens too: a fraction of a dial per round carries over to the next.
+    const upTo = (n: number): number => Math.floor((pace.ratePerSec * n * plan.roundMs) / 1000 + 1e-9);
+    const n = round - pace.fromRound;
+    return upTo(n + 1) - upTo(n);
+  }
   const wholeStep = (plan.ratePerSec * plan.roundMs) / 1000 - 1e-9;
   const step = Math.max(1, Math.ceil(plan.segment ? wholeStep / plan.segment.count : wholeStep));
   const rise = roundTarget(plan, round) - (round === 0 ? 0 : roundTarget(plan, round - 1));

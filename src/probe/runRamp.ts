@@ -22,7 +22,16 @@ import type { FailureCounts, RampProgress, RampResult, RoundRecord } from './res
 import { summarizeTraffic } from './trafficSummary.js';
 import { brokenObjective, objectivesMet, readObjectives } from './objectiveReadings.js';
 import { searchObjectives, untilHeld, type SearchPlan, type SearchStep } from './objectiveSearch.js';
-import { isOutpaced, planPace, servedRate, slowerPace, withoutWaiting, type PaceChange, type PacedRound } from './pace.js';
+import {
+  confirmOutpaced,
+  isOutpaced,
+  planPace,
+  servedRate,
+  slowerPace,
+  withoutWaiting,
+  type PaceChange,
+  type PacedRound,
+} from './pace.js';
 
 /** What a ramp run needs from outside. */
 export interface ProbeDeps {
@@ -134,6 +143,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       failures: measured.failures,
       served,
       level: measured.held + measured.settling,
+      waitedWhileServed: observation.waitedWhileServed - previous.waitedWhileServed,
     };
     const draining = observation.atMs <= drainUntilMs;
     const judged = draining
@@ -174,8 +184,10 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     if (outpaced && config.adapt) {
       // Not the limit: the target takes on connections slower than asked. Keep what is held, drop
       // the dials not started, and go on at a pace it keeps up with.
-      // What it showed it takes on when pushed: the best of this round and the two before (see servedRate).
-      const servedPerSec = (Math.max(...rounds.slice(-3).map((r) => r.served ?? 0)) * 1000) / plan.roundMs;
+      // What it showed it takes on when pushed: the best round since the pace last changed, and at
+      // least of this one and the two before (see servedRate).
+      const since = Math.max(3, index - pace.fromRound + 1);
+      const servedPerSec = (Math.max(...rounds.slice(-since).map((r) => r.served ?? 0)) * 1000) / plan.roundMs;
       const next = slowerPace(pace, servedPerSec, index + 1, pacedRound.level);
       paceChanges.push({
         round: index + 1,
@@ -188,15 +200,18 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       fleet.cancelQueued();
       drainUntilMs = observation.atMs + config.dialTimeoutMs + (config.expect ? config.expectTimeoutMs : 0);
     }
-    stop = outpaced && !config.adapt ? 'outpaced' : stopAfterRound(plan, {
-      index,
-      target,
-      held: round.held,
-      attempts: round.attempts,
-      failures: round.failures,
-      failed: round.failed,
-      objectivesMet: objectivesMet(round.objectives),
-    });
+    stop =
+      outpaced && !config.adapt
+        ? 'outpaced'
+        : stopAfterRound(plan, {
+            index,
+            target,
+            held: round.held,
+            attempts: round.attempts,
+            failures: round.failures,
+            failed: round.failed,
+            objectivesMet: objectivesMet(round.objectives),
+          });
     if (stop === null) continue;
     if (plan.segment === undefined || index >= lastRound) break;
     holding = round.held;
@@ -232,6 +247,27 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     for (const step of search) if (step.met && step.held > maximum) [maximum, maximumAtMs] = [step.held, step.atMs];
   } else if (stop !== 'interrupted')
     await settle(config, deps, () => progress(rounds.length, rounds.at(-1)?.target ?? 0));
+  if (stop === 'outpaced' && holdingFromRound === null) {
+    // --no-adapt stopped on a round that looked outpaced: a slow target still serves (or answers
+    // late) what waited; a target that filled up serves nothing more. Wait for either, bounded.
+    const atStop = { verified: previous.verified, lateAnswered: previous.late.answered };
+    const deadlineMs = clock.now() + config.dialTimeoutMs + config.expectTimeoutMs + config.settleMs;
+    let seen = await fleet.observe();
+    while (!signal.aborted && clock.now() < deadlineMs) {
+      if (confirmOutpaced(atStop, { verified: seen.verified, lateAnswered: seen.late.answered })) break;
+      await clock.sleep(Math.min(100, deadlineMs - clock.now()), signal);
+      seen = await fleet.observe();
+    }
+    if (signal.aborted) stop = 'interrupted';
+    else if (!confirmOutpaced(atStop, { verified: seen.verified, lateAnswered: seen.late.answered })) {
+      // Full after all: that round is the limit.
+      stop = 'round-failed';
+      const at = rounds.findIndex((r) => r.outpaced);
+      const full = rounds[at] as RoundRecord;
+      const { outpaced: _outpaced, ...judged } = full;
+      rounds[at] = { ...judged, failed: true };
+    }
+  }
   await ioTurn();
   const final = await fleet.observe();
   deps.onObservation?.(final);
@@ -241,7 +277,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   );
   if (!searchFrom && finalMet && final.live.held > maximum)
     [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
-  const failing = failingRound;
+  const failing = rounds.find((r) => r.failed);
   const sourceRejection = findSourceRejection(final.bySource);
   const reason: StopReason = stop ?? 'max-duration';
   const { verdict, exitCode } = verdictFor(reason, maximum, config.minConcurrency, sourceRejection !== null);

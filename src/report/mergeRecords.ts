@@ -89,13 +89,13 @@ export function mergeRecords(records: readonly RunRecord[], options: MergeOption
   for (const r of interrupted) problems.push(`segment ${r.segment.index}/${count} was interrupted`);
 
   const gate = options.minConcurrency ?? first.result.gate?.minConcurrency;
-  const reason: StopReason = failing
-    ? 'round-failed'
-    : sums.outpaced
-      ? 'outpaced'
+  const reason: StopReason = sums.outpaced
+    ? 'outpaced'
+    : failing
+      ? 'round-failed'
       : plan.maxConnections !== undefined && maximum >= plan.maxConnections
-      ? 'max-connections'
-      : 'max-duration';
+        ? 'max-connections'
+        : 'max-duration';
   let { verdict, exitCode } = verdictFor(reason, maximum, gate);
   if (!failing && gate !== undefined && maximum >= gate && first.result.gate && !first.result.gate.findMax)
     ({ verdict, exitCode } = verdictFor('gate-met', maximum, gate));
@@ -173,9 +173,13 @@ function whyRunsDiffer(a: SegmentRecord, b: SegmentRecord): string {
   if (a.target.given !== b.target.given)
     differs.push(`the segments dialed different targets (${a.target.given} and ${b.target.given})`);
   if (JSON.stringify(a.config.ramp) !== JSON.stringify(b.config.ramp))
-    differs.push('their ramp plans differ (--ramp, --round, --from, --max-duration, --max-connections or --error-threshold)');
+    differs.push(
+      'their ramp plans differ (--ramp, --round, --from, --max-duration, --max-connections or --error-threshold)',
+    );
   if (a.segment.startAt !== b.segment.startAt)
-    differs.push(`they started at different times (--start-at ${a.segment.startAt ?? 'none'} and ${b.segment.startAt ?? 'none'})`);
+    differs.push(
+      `they started at different times (--start-at ${a.segment.startAt ?? 'none'} and ${b.segment.startAt ?? 'none'})`,
+    );
   if (a.segment.count !== b.segment.count) differs.push('they split the run differently (--segment I/N)');
   return differs.length > 0 ? differs.join('; ') : 'each was given its own --run-id';
 }

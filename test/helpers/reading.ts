@@ -10,6 +10,7 @@ export function reading(over: Partial<FleetObservation> = {}): FleetObservation 
     reopened: 0,
     established: 0,
     verified: 0,
+    waitedWhileServed: 0,
     failed: 0,
     dropped: 0,
     droppedHeld: 0,

@@ -1,7 +1,13 @@
 import type { Clock } from '../../src/clock.js';
 import type { FleetControl } from '../../src/fleet/fleetControl.js';
-import { emptyLatency, type FleetObservation, type LiveCounts } from '../../src/fleet/fleetReading.js';
-import type { FailureKind } from '../../src/net/errors.js';
+import {
+  emptyLatency,
+  LATE_GRACE_MS,
+  LATE_WATCH_MAX,
+  type FleetObservation,
+  type LiveCounts,
+} from '../../src/fleet/fleetReading.js';
+import { WAITING_KINDS, type FailureKind } from '../../src/net/errors.js';
 import { recordLatency } from '../../src/stats/latencyHistogram.js';
 import { reading } from './reading.js';
 
@@ -42,16 +48,22 @@ export interface SimulatedTarget {
 }
 
 /** `accepting`: open, waiting in the accept queue of a slow server for its turn at `atMs`. */
-type SimState = 'dialing' | 'accepting' | 'unverified' | 'settling' | 'held';
+type SimState = 'dialing' | 'accepting' | 'unverified' | 'settling' | 'held' | 'gone';
 interface SimConn {
   state: SimState;
   /** When its next step happens (fake clock); Infinity for none. */
   atMs: number;
+  /** Bumped on every reschedule: a heap entry of an older step is stale. */
+  step: number;
   /** What the next step is, for an over-limit connection: fail with this kind. */
   failAs: FailureKind | null;
   served: boolean;
   /** When it opened (for the verification timeout). */
   openAtMs: number;
+  /** With a slow server: when its turn comes, even if it has given up by then. */
+  turnAtMs: number;
+  /** Its fleet's served count (verified and answered late) when it was asked for. */
+  verifiedAtDial: number;
   readonly owner: FleetCounts;
 }
 
@@ -62,9 +74,15 @@ interface FleetCounts {
   requested: number;
   established: number;
   verified: number;
+  waitedWhileServed: number;
   failed: number;
   lastOpenAtMs: number | null;
   shed: number;
+  /** Timed-out connections kept listening for a late answer, as the fleet keeps them (LATE_WATCH_MAX at once). */
+  late: { watched: number; answered: number; listening: number };
+  /** Its connections by state, and all of them in the order asked (gone ones dropped lazily). */
+  states: Record<SimState, number>;
+  conns: SimConn[];
 }
 
 /** A fleet on a fake clock: what `request` asks for happens at the times the target model says, and nothing else. */
@@ -86,27 +104,133 @@ export function simulatedFleet(target: SimulatedTarget, clock: Clock): Simulated
   return simulatedServer(target, clock).fleet();
 }
 
+/** A binary min-heap of scheduled steps, by time and then by the order they were scheduled. */
+class Steps {
+  private readonly items: Array<{ atMs: number; seq: number; conn: SimConn; step: number }> = [];
+  private seq = 0;
+  push(conn: SimConn): void {
+    if (!Number.isFinite(conn.atMs)) return;
+    const item = { atMs: conn.atMs, seq: this.seq++, conn, step: conn.step };
+    const a = this.items;
+    a.push(item);
+    for (let i = a.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!before(a[i] as typeof item, a[parent] as typeof item)) break;
+      [a[i], a[parent]] = [a[parent] as typeof item, a[i] as typeof item];
+      i = parent;
+    }
+  }
+  /** Returns the earliest live step due by `now`, taking it off; stale entries are dropped on the way. */
+  popDue(now: number): SimConn | null {
+    const a = this.items;
+    while (a.length > 0) {
+      const top = a[0] as (typeof a)[number];
+      if (top.step !== top.conn.step || top.conn.state === 'gone') {
+        this.pop();
+        continue;
+      }
+      if (top.atMs > now) return null;
+      this.pop();
+      return top.conn;
+    }
+    return null;
+  }
+  private pop(): void {
+    const a = this.items;
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return;
+    a[0] = last;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < a.length && before(a[l] as typeof last, a[m] as typeof last)) m = l;
+      if (r < a.length && before(a[r] as typeof last, a[m] as typeof last)) m = r;
+      if (m === i) break;
+      [a[i], a[m]] = [a[m] as typeof last, a[i] as typeof last];
+      i = m;
+    }
+  }
+}
+function before(x: { atMs: number; seq: number }, y: { atMs: number; seq: number }): boolean {
+  return x.atMs < y.atMs || (x.atMs === y.atMs && x.seq < y.seq);
+}
+
+const NO_STATES = (): Record<SimState, number> => ({
+  dialing: 0,
+  accepting: 0,
+  unverified: 0,
+  settling: 0,
+  held: 0,
+  gone: 0,
+});
+
 /** Returns a simulated target on `clock`, shared by the fleets it makes. */
 export function simulatedServer(target: SimulatedTarget, clock: Clock): SimulatedServer {
   const connectMs = target.connectMs ?? 2;
   const gapMs = target.acceptPerSec === undefined ? 0 : 1000 / target.acceptPerSec;
-  let conns: SimConn[] = [];
+  const steps = new Steps();
+  /** Connections served now, and open (past dialing), all fleets together. */
+  let servedNow = 0;
+  let openNow = 0;
+  let heldNow = 0;
   /** When the slow server takes on its next connection (its turns are spaced gapMs apart). */
   let nextTurnMs = Number.NEGATIVE_INFINITY;
   /**
-   * The turns still to come: one per connection in its accept queue, whether its client still
-   * waits or gave up (the server spends the turn all the same, as a forking server does).
+   * The turns still to come, in order: one per connection in its accept queue, whether its client
+   * still waits or gave up (the server spends the turn all the same, as a forking server does).
    */
-  let turns: number[] = [];
+  const turns: number[] = [];
+  let turnsHead = 0;
+  /** Timed-out connections kept listening: answered at their turn, if it comes within the grace. */
+  let watching: Array<{ answerAtMs: number; untilMs: number; owner: FleetCounts }> = [];
   let beatsAtMs = clock.now();
   let beatCarry = 0;
 
-  const fail = (conn: SimConn, kind: FailureKind): void => {
-    conn.owner.failures[kind] = (conn.owner.failures[kind] ?? 0) + 1;
-    conn.owner.failed++;
-    conn.atMs = Number.NaN; // gone
+  /** Moves a connection to a state, keeping every count, and schedules its next step. */
+  const move = (conn: SimConn, state: SimState, atMs: number, changes: Partial<SimConn> = {}): void => {
+    const from = conn.state;
+    conn.owner.states[from]--;
+    conn.owner.states[state]++;
+    if (from !== 'dialing' && from !== 'gone') openNow--;
+    if (state !== 'dialing' && state !== 'gone') openNow++;
+    if (from === 'held') heldNow--;
+    if (state === 'held') heldNow++;
+    const wasServed = conn.served && from !== 'gone';
+    Object.assign(conn, changes);
+    conn.state = state;
+    const isServed = conn.served && state !== 'gone';
+    servedNow += Number(isServed) - Number(wasServed);
+    conn.atMs = atMs;
+    conn.step++;
+    steps.push(conn);
   };
-  const servedNow = (): number => conns.filter((c) => c.served).length;
+  const fail = (conn: SimConn, kind: FailureKind, at: number): void => {
+    const owner = conn.owner;
+    owner.failures[kind] = (owner.failures[kind] ?? 0) + 1;
+    owner.failed++;
+    answerLate(at);
+    if (WAITING_KINDS.includes(kind) && owner.verified + owner.late.answered > conn.verifiedAtDial)
+      owner.waitedWhileServed++;
+    if (kind === 'verify-timeout' && owner.late.listening < LATE_WATCH_MAX) {
+      owner.late.watched++;
+      owner.late.listening++;
+      watching.push({ answerAtMs: conn.turnAtMs, untilMs: at + LATE_GRACE_MS, owner });
+    }
+    move(conn, 'gone', Number.POSITIVE_INFINITY);
+  };
+  /** Counts the late answers due by now, and lets go of the connections whose grace is over. */
+  function answerLate(now: number): void {
+    if (watching.length === 0) return;
+    watching = watching.filter((w) => {
+      // At its turn a full server does not answer it (it closes it, or never serves it).
+      const answered = w.answerAtMs <= Math.min(now, w.untilMs) && servedNow < target.limit;
+      if (!answered && w.untilMs > now) return true;
+      if (answered) w.owner.late.answered++;
+      w.owner.late.listening--;
+      return false;
+    });
+  }
   const opened = (conn: SimConn, at: number): void => {
     conn.owner.established++;
     conn.owner.lastOpenAtMs = at;
@@ -114,70 +238,73 @@ export function simulatedServer(target: SimulatedTarget, clock: Clock): Simulate
     recordLatency(conn.owner.latency.connect, connectMs);
   };
   const toSettling = (conn: SimConn, at: number, served: boolean): void => {
-    Object.assign(conn, { state: 'settling', atMs: at + target.settleMs, served });
+    move(conn, 'settling', at + target.settleMs, { served });
     conn.owner.verified++;
   };
   /** What the server does with a connection it takes on at `at`: serve it, or its over-limit behaviour. */
   const admit = (conn: SimConn, at: number): void => {
-    if (servedNow() < target.limit) toSettling(conn, at, true);
-    else if (target.overLimit === 'close' || (target.overLimit === 'refuse' && conn.state === 'accepting'))
-      Object.assign(conn, { state: 'unverified', atMs: at + 1, failAs: 'closed' });
-    else if (target.overLimit === 'refuse') fail(conn, 'refused');
+    if (servedNow < target.limit) {
+      toSettling(conn, at, true);
+      return;
+    }
+    conn.turnAtMs = Number.POSITIVE_INFINITY; // its turn came, and it was not served
+    // Accepted already, a refusing server can only close it.
+    if (target.overLimit === 'close' || target.overLimit === 'refuse')
+      move(conn, 'unverified', at + 1, { failAs: 'closed' });
     else if (target.expectTimeoutMs !== undefined)
-      Object.assign(conn, {
-        state: 'unverified',
-        atMs: conn.openAtMs + target.expectTimeoutMs,
-        failAs: 'verify-timeout',
-      });
+      move(conn, 'unverified', conn.openAtMs + target.expectTimeoutMs, { failAs: 'verify-timeout' });
     else toSettling(conn, at, false);
   };
   /** Plays every step due by now, in time order. */
   const advance = (): void => {
     const now = clock.now();
-    for (;;) {
-      let next: SimConn | null = null;
-      for (const c of conns) if (c.atMs <= now && (next === null || c.atMs < next.atMs)) next = c;
-      if (next === null) break;
+    for (let next = steps.popDue(now); next !== null; next = steps.popDue(now)) {
       const at = next.atMs;
       if (next.state === 'dialing') {
-        const live = conns.filter((c) => c.state !== 'dialing').length;
-        turns = turns.filter((turn) => turn > at);
-        const waiting = turns.length;
-        if (next.failAs === 'timeout') fail(next, 'timeout');
-        else if (target.proberLimit !== undefined && live >= target.proberLimit) fail(next, 'fd-limit');
+        while (turnsHead < turns.length && (turns[turnsHead] as number) <= at) turnsHead++;
+        const waiting = turns.length - turnsHead;
+        if (next.failAs === 'timeout') fail(next, 'timeout', at);
+        else if (target.proberLimit !== undefined && openNow >= target.proberLimit) fail(next, 'fd-limit', at);
         else if (target.acceptPerSec !== undefined && waiting >= (target.backlog ?? Number.POSITIVE_INFINITY))
           // The accept queue is full: the SYN is dropped, and the dial times out.
-          Object.assign(next, { atMs: at - connectMs + (target.dialTimeoutMs ?? 5000), failAs: 'timeout' });
+          move(next, 'dialing', at - connectMs + (target.dialTimeoutMs ?? 5000), { failAs: 'timeout' });
         else if (target.acceptPerSec !== undefined) {
           opened(next, at);
           nextTurnMs = Math.max(at, nextTurnMs + gapMs);
           turns.push(nextTurnMs);
+          next.turnAtMs = nextTurnMs;
           const timeoutMs = target.expectTimeoutMs ?? Number.POSITIVE_INFINITY;
           // Its turn comes at nextTurnMs (the server spends that turn even on a connection gone by then).
-          if (nextTurnMs - at >= timeoutMs)
-            Object.assign(next, { state: 'unverified', atMs: at + timeoutMs, failAs: 'verify-timeout' });
-          else Object.assign(next, { state: 'accepting', atMs: nextTurnMs });
-        } else {
+          if (nextTurnMs - at >= timeoutMs) move(next, 'unverified', at + timeoutMs, { failAs: 'verify-timeout' });
+          else move(next, 'accepting', nextTurnMs);
+        } else if (target.overLimit === 'refuse' && servedNow >= target.limit) fail(next, 'refused', at);
+        else {
           opened(next, at);
           admit(next, at);
         }
       } else if (next.state === 'accepting') admit(next, at);
-      else if (next.failAs !== null) fail(next, next.failAs);
-      else Object.assign(next, { state: 'held', atMs: Number.POSITIVE_INFINITY });
-      conns = conns.filter((c) => !Number.isNaN(c.atMs));
+      else if (next.failAs !== null) fail(next, next.failAs, at);
+      else move(next, 'held', Number.POSITIVE_INFINITY);
     }
+    answerLate(now);
   };
   /** Records the heartbeats of the held connections since the last reading, at the latency the open count gives. */
   const beat = (owner: FleetCounts): void => {
     const hb = target.heartbeat;
     const now = clock.now();
     if (!hb) return;
-    const held = conns.filter((c) => c.state === 'held').length;
-    const open = conns.filter((c) => c.state !== 'dialing').length;
-    beatCarry += (held * (now - beatsAtMs)) / hb.everyMs;
+    beatCarry += (heldNow * (now - beatsAtMs)) / hb.everyMs;
     beatsAtMs = now;
     for (; beatCarry >= 1; beatCarry--)
-      recordLatency(owner.latency.heartbeat, open > hb.slowAfter ? hb.slowMs : hb.fastMs);
+      recordLatency(owner.latency.heartbeat, openNow > hb.slowAfter ? hb.slowMs : hb.fastMs);
+  };
+  /** Takes a fleet's connections out (the prober closed them): the newest `count`, or all. */
+  const remove = (counts: FleetCounts, count: number): number => {
+    counts.conns = counts.conns.filter((c) => c.state !== 'gone');
+    const gone = counts.conns.slice(Math.max(0, counts.conns.length - count));
+    for (const c of gone) move(c, 'gone', Number.POSITIVE_INFINITY);
+    counts.conns = counts.conns.slice(0, counts.conns.length - gone.length);
+    return gone.length;
   };
 
   const fleet = (): SimulatedFleet => {
@@ -187,23 +314,25 @@ export function simulatedServer(target: SimulatedTarget, clock: Clock): Simulate
       requested: 0,
       established: 0,
       verified: 0,
+      waitedWhileServed: 0,
       failed: 0,
       lastOpenAtMs: null,
       shed: 0,
+      late: { watched: 0, answered: 0, listening: 0 },
+      states: NO_STATES(),
+      conns: [],
     };
     const requests: Array<[number, number]> = [];
-    const mine = (): SimConn[] => conns.filter((c) => c.owner === counts);
     const live = (): LiveCounts => {
       advance();
       beat(counts);
-      const own = mine();
-      const count = (s: SimState): number => own.filter((c) => c.state === s).length;
+      const s = counts.states;
       return {
         queued: 0,
-        dialing: count('dialing'),
-        unverified: count('unverified') + count('accepting'),
-        settling: count('settling'),
-        held: count('held'),
+        dialing: s.dialing,
+        unverified: s.unverified + s.accepting,
+        settling: s.settling,
+        held: s.held,
       };
     };
     const observe = (): FleetObservation => {
@@ -216,6 +345,7 @@ export function simulatedServer(target: SimulatedTarget, clock: Clock): Simulate
         started: counts.requested,
         established: counts.established,
         verified: counts.verified,
+        waitedWhileServed: counts.waitedWhileServed,
         failed: counts.failed,
         failures: { ...counts.failures },
         latency: {
@@ -224,6 +354,7 @@ export function simulatedServer(target: SimulatedTarget, clock: Clock): Simulate
           heartbeat: { ...latency.heartbeat, buckets: { ...latency.heartbeat.buckets } },
         },
         shed: counts.shed,
+        late: { watched: counts.late.watched, answered: counts.late.answered, delaysMs: [] },
       });
     };
     return {
@@ -231,36 +362,40 @@ export function simulatedServer(target: SimulatedTarget, clock: Clock): Simulate
       request(count) {
         requests.push([clock.now(), count]);
         counts.requested += count;
-        for (let i = 0; i < count; i++)
-          conns.push({
+        for (let i = 0; i < count; i++) {
+          const conn: SimConn = {
             state: 'dialing',
             atMs: clock.now() + connectMs,
+            step: 0,
             failAs: null,
             served: false,
             openAtMs: 0,
+            turnAtMs: Number.POSITIVE_INFINITY,
+            verifiedAtDial: counts.verified + counts.late.answered,
             owner: counts,
-          });
+          };
+          counts.states.dialing++;
+          counts.conns.push(conn);
+          steps.push(conn);
+        }
       },
       cancelQueued: () => undefined,
       shed(count) {
         advance();
         beat(counts);
-        const own = mine();
-        const gone = new Set(own.slice(Math.max(0, own.length - count)));
-        conns = conns.filter((c) => !gone.has(c));
-        counts.shed += gone.size;
+        counts.shed += remove(counts, count);
       },
       liveCounts: async () => live(),
       lastOpenAtMs: async () => counts.lastOpenAtMs,
       observe: async () => observe(),
-      stop: async () => void (conns = conns.filter((c) => c.owner !== counts)),
+      stop: async () => void remove(counts, Number.POSITIVE_INFINITY),
     };
   };
   return {
     fleet,
     served: () => {
       advance();
-      return servedNow();
+      return servedNow;
     },
   };
 }
