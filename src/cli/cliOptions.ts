@@ -170,6 +170,11 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     description: 'While serving more than N connections, every reply waits --delay: a target for --slo',
   },
   { flags: '--delay <time>', description: 'With --slow-after: how long each reply waits past N connections' },
+  {
+    flags: '--accept-rate <rate>',
+    description:
+      'Take on at most RATE new connections a second (50/s), first come first served; the rest wait unanswered, as behind a fork-per-connection server',
+  },
   { flags: '--backlog <n>', description: 'Listen backlog (default: 511)' },
   { flags: '--duration <time>', description: 'Stop after this long (default: until Ctrl-C)' },
   {

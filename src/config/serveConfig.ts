@@ -2,7 +2,7 @@ import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RawOptions, ReadFile } from './probeConfig.js';
 import { OVER_LIMIT_BEHAVIOURS, type OverLimit, type TargetServerOptions } from '../servers/targetOptions.js';
-import { decodeEscapes, parseCount, parseDuration, parsePort } from '../units.js';
+import { decodeEscapes, parseCount, parseDuration, parsePort, parseRate } from '../units.js';
 import { UsageError } from '../usageError.js';
 
 /** The self-signed test certificate for localhost and 127.0.0.1 (fixtures/tls; its key is public). */
@@ -57,6 +57,7 @@ export function buildServeConfig(raw: RawOptions, positionals: readonly string[]
   if (slowAfter !== undefined && (reply === undefined || raw.websocket === true))
     throw new UsageError('--slow-after delays replies; add --reply echo (or --reply BYTES), without --websocket');
   const backlog = text('backlog');
+  const acceptRate = text('acceptRate');
   const duration = text('duration');
   const workersText = text('workers');
   const listenersText = text('listeners');
@@ -66,9 +67,16 @@ export function buildServeConfig(raw: RawOptions, positionals: readonly string[]
   if (workers > 64) throw new UsageError(`--workers ${workers} is too many; use at most 64 processes`);
   const multi = workers > 1 || listeners > 1;
   if (multi) {
-    const limited = ['maxConnections', 'overLimit', 'banner', 'errorLine', 'tls', 'websocket', 'slowAfter'].find(
-      (name) => raw[name] !== undefined,
-    );
+    const limited = [
+      'maxConnections',
+      'overLimit',
+      'banner',
+      'errorLine',
+      'tls',
+      'websocket',
+      'slowAfter',
+      'acceptRate',
+    ].find((name) => raw[name] !== undefined);
     if (limited)
       throw new UsageError(
         `--${limited.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs the one-process target; drop --workers/--listeners (they make an unlimited hold target)`,
@@ -87,6 +95,7 @@ export function buildServeConfig(raw: RawOptions, positionals: readonly string[]
       errorLine: errorLine === undefined ? undefined : decodeEscapes(errorLine, '--error-line'),
       reply: reply === undefined ? undefined : reply === 'echo' ? 'echo' : decodeEscapes(reply, '--reply'),
       backlog: backlog === undefined ? undefined : parseCount(backlog, '--backlog', 0),
+      ...(acceptRate === undefined ? {} : { acceptPerSec: parseRate(acceptRate, '--accept-rate') }),
       tls: serverTls(raw, readFile),
       websocket: raw.websocket === true,
       ...(slowAfter === undefined || delay === undefined

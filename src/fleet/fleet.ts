@@ -280,7 +280,12 @@ export class Fleet {
       latency: cloneLatency(this.latency),
       bySource: Object.fromEntries([...this.bySource].map(([address, tally]) => [address, { ...tally }])),
       servedBytes: this.servedBytes,
-      late: { watched: this.late.watched, answered: this.late.answered, delaysMs: [...this.late.delaysMs] },
+      late: {
+        watched: this.late.watched,
+        answered: this.late.answered,
+        listening: this.late.listening,
+        delaysMs: [...this.late.delaysMs],
+      },
     };
     this.errorMs = [];
     return observation;

@@ -83,6 +83,8 @@ export interface LateAnswers {
   readonly watched: number;
   /** Of those, answered with --expect within the grace period. */
   readonly answered: number;
+  /** Of those, still listening now (absent in older readings). */
+  readonly listening?: number;
   /** How long after its timeout each answer came (ms; the first LATE_DELAYS_KEPT). */
   readonly delaysMs: readonly number[];
 }

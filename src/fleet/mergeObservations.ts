@@ -60,7 +60,7 @@ export function mergeObservations(
   const sources = new Set<string>();
   const bySource: Record<string, SourceTally> = {};
   let servedBytes: string | null = null;
-  const late = { watched: 0, answered: 0, delaysMs: [] as number[] };
+  const late = { watched: 0, answered: 0, listening: 0, delaysMs: [] as number[] };
   const readings: FleetObservation[] = [];
   const add = (obs: FleetObservation, withLive: boolean): void => {
     readings.push(obs);
@@ -85,6 +85,7 @@ export function mergeObservations(
     servedBytes ??= obs.servedBytes;
     late.watched += obs.late.watched;
     late.answered += obs.late.answered;
+    late.listening += obs.late.listening ?? 0;
     for (const ms of obs.late.delaysMs) if (late.delaysMs.length < LATE_DELAYS_KEPT) late.delaysMs.push(ms);
   };
   for (const obs of shards) add(obs, true);

@@ -37,6 +37,18 @@ export interface DiagnosisInput {
    * new dials were refused after that (nothing listens any more). Absent: it did not.
    */
   readonly gone?: { readonly held: number; readonly refused: boolean } | null;
+  /**
+   * The target took on new connections slower than the ramp asked: its rate, the ramp's, whether
+   * the ramp slowed down to it, whether the run stopped on it (--no-adapt), and the late answers in
+   * words. Absent: it kept up.
+   */
+  readonly pace?: {
+    readonly servedPerSec: number;
+    readonly askedPerSec: number;
+    readonly slowedTo: number | null;
+    readonly stopped: boolean;
+    readonly late: string | null;
+  } | null;
   /** With --slo: the objective that broke first, with how many were open then, and where every objective held again. */
   readonly objective?: {
     readonly text: string;
@@ -87,7 +99,23 @@ export function diagnoseResult(r: RampResult | FixedResult): Diagnosis {
     expect: r.settings.expect,
     gone: targetGone(r.rounds),
     objective: brokeObjective(r),
+    pace: paceOf(r),
   });
+}
+
+/** Returns how the target's pace shaped a ramp, or null when it kept up. */
+function paceOf(r: RampResult): DiagnosisInput['pace'] {
+  const rate = r.servedRate;
+  if (!rate || rate.keptUp) return null;
+  const late = r.lateAnswers;
+  return {
+    servedPerSec: rate.perSec,
+    askedPerSec: r.settings.ratePerSec,
+    slowedTo: r.paceChanges?.at(-1)?.toPerSec ?? null,
+    stopped: r.stopReason === 'outpaced',
+    late:
+      late && late.answered > 0 ? `${late.answered} of ${late.watched} timed-out connections were answered late` : null,
+  };
 }
 
 /** Returns the objective a ramp broke (its reading, and how many were open), or null. */
@@ -118,6 +146,25 @@ export function targetGone(rounds: readonly RoundRecord[]): { held: number; refu
   return { held: before.held, refused: (breaking.failures.refused ?? 0) > 0 };
 }
 
+/** Returns the diagnosis of a run whose failures came from a target slower than the ramp, not from a limit. */
+function paceDiagnosis(pace: NonNullable<DiagnosisInput['pace']>, n: number): Diagnosis {
+  const late = pace.late ? ` (${pace.late})` : '';
+  const rate = `the target takes on about ${pace.servedPerSec}/s new connections, slower than the ramp's ${pace.askedPerSec}/s: the timeouts were connections waiting their turn${late}, not a limit`;
+  const costs =
+    'what each new connection costs the server: a process or fork per connection (sshd, PostgreSQL), TLS handshakes, authentication';
+  if (pace.stopped)
+    return {
+      side: 'target',
+      cause: `${rate}; ${n} were held and the concurrency limit was not reached`,
+      lookAt: [`rerun with --ramp ${Math.max(1, Math.floor(pace.servedPerSec * 0.8))}/s, or without --no-adapt`, costs],
+    };
+  return {
+    side: 'none',
+    cause: `${rate}; the ramp slowed to ${pace.slowedTo ?? pace.servedPerSec}/s and held ${n} without reaching a limit before the run ended`,
+    lookAt: ['a longer --max-duration, to go on at that pace', costs],
+  };
+}
+
 /**
  * Returns the cause of a run's limit from its failure kinds and evidence: the prober's own limits
  * first (they make the result inconclusive), then eviction, then the dominant failure kind.
@@ -142,6 +189,8 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     };
   }
   if (input.objective) return objectiveDiagnosis(input.objective, n);
+  // Timeouts of connections waiting their turn at a slow target are no limit: say so, whatever their kind.
+  if (input.pace && (input.pace.stopped || input.breaking === null)) return paceDiagnosis(input.pace, n);
   const closes = (input.failures.closed ?? 0) + (input.failures.reset ?? 0);
   // Eviction drops the oldest connections (held, or at a fast ramp still settling) while newer ones
   // stay; a server that closes past its limit drops the newest and keeps the old ones.

@@ -86,11 +86,14 @@ export function confirmOutpaced(
 }
 
 /**
- * Returns the pace after an outpaced round: 80% of what the target served in it (at least 1/s),
- * and never faster than the pace it replaces, rising from the served level reached.
+ * Returns the pace after an outpaced round: 80% of what the target served (at least 1/s), and
+ * always slower than the pace it replaces, rising from the served level reached. Nothing served at
+ * all since the last change (a slow server's queue still full of connections that gave up) says
+ * nothing of its rate: the pace then only slows by the same 80%.
  */
 export function slowerPace(current: Pace, servedPerSec: number, nextRound: number, level: number): Pace {
-  const rate = Math.max(MIN_ADAPTED_RATE, Math.min(ADAPT_FRACTION * servedPerSec, ADAPT_FRACTION * current.ratePerSec));
+  const measured = servedPerSec > 0 ? servedPerSec : current.ratePerSec;
+  const rate = Math.max(MIN_ADAPTED_RATE, ADAPT_FRACTION * Math.min(measured, current.ratePerSec));
   return { ratePerSec: roundRate(rate), fromRound: nextRound, base: level, adapted: true };
 }
 

@@ -15,7 +15,7 @@ import {
 import type { RampPlan } from '../config/rampPlan.js';
 import { findSourceRejection } from './sourceRejection.js';
 import { activeCount, type FleetControl } from '../fleet/fleetControl.js';
-import type { FleetObservation } from '../fleet/fleetReading.js';
+import { LATE_GRACE_MS, type FleetObservation } from '../fleet/fleetReading.js';
 import { histogramPercentile, histogramSince, histogramSummary } from '../stats/latencyHistogram.js';
 import type { FailureKind } from '../net/errors.js';
 import type { FailureCounts, RampProgress, RampResult, RoundRecord } from './result.js';
@@ -111,16 +111,25 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   let pace = planPace(plan);
   const paceChanges: PaceChange[] = [];
   const paced: PacedRound[] = [];
-  // After slowing down, connections dialed at the old pace still time out for a while: until then
-  // their waiting failures belong to the old pace, not to this round.
-  let drainUntilMs = Number.NEGATIVE_INFINITY;
+  // After slowing down, the ramp holds still (no dials, no reopens) until the target has caught up
+  // with what waits at the old pace: nothing of ours waiting to be served, and none of the timed-out
+  // ones kept listening still unanswered (a slow server spends turns on those too). Only then does
+  // the new pace start, from the level reached. Waiting failures meanwhile belong to the old pace.
+  let drain: { readonly untilMs: number; readonly capMs: number } | null = null;
   for (let index = joinedAtRound; ; index++) {
     const roundStartMs = startMs + index * plan.roundMs;
-    const target = holding ?? roundTarget(plan, index, pace);
+    if (drain !== null && caughtUp(drain, previous, clock.now())) {
+      pace = { ...pace, fromRound: index, base: previous.live.held + previous.live.settling };
+      drain = null;
+    }
+    const draining = drain !== null;
+    const target = holding ?? (draining ? previous.live.held + previous.live.settling : roundTarget(plan, index, pace));
     // Reopens of closed or failed connections come out of the same paced budget as new dials.
-    const deficit = config.reopen
-      ? Math.min(roundDialBudget(plan, index, pace), Math.max(0, target - activeCount(await fleet.liveCounts())))
-      : Math.max(0, target - created);
+    const deficit = draining
+      ? 0
+      : config.reopen
+        ? Math.min(roundDialBudget(plan, index, pace), Math.max(0, target - activeCount(await fleet.liveCounts())))
+        : Math.max(0, target - created);
     let issued = 0;
     for (;;) {
       const elapsedMs = clock.now() - roundStartMs;
@@ -145,7 +154,6 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       level: measured.held + measured.settling,
       waitedWhileServed: observation.waitedWhileServed - previous.waitedWhileServed,
     };
-    const draining = observation.atMs <= drainUntilMs;
     const judged = draining
       ? {
           ...measured,
@@ -189,16 +197,19 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       const since = Math.max(3, index - pace.fromRound + 1);
       const servedPerSec = (Math.max(...rounds.slice(-since).map((r) => r.served ?? 0)) * 1000) / plan.roundMs;
       const next = slowerPace(pace, servedPerSec, index + 1, pacedRound.level);
-      paceChanges.push({
-        round: index + 1,
-        fromPerSec: pace.ratePerSec,
-        toPerSec: next.ratePerSec,
-        servedPerSec: Math.round(servedPerSec),
-        held: round.held,
-      });
+      // At the slowest pace already, it goes on at that pace (a new start and drain, no new change).
+      if (next.ratePerSec < pace.ratePerSec || !pace.adapted)
+        paceChanges.push({
+          round: index + 1,
+          fromPerSec: pace.ratePerSec,
+          toPerSec: next.ratePerSec,
+          servedPerSec: Math.round(servedPerSec),
+          held: round.held,
+        });
       pace = next;
       fleet.cancelQueued();
-      drainUntilMs = observation.atMs + config.dialTimeoutMs + (config.expect ? config.expectTimeoutMs : 0);
+      const waitMs = config.dialTimeoutMs + (config.expect ? config.expectTimeoutMs : 0);
+      drain = { untilMs: observation.atMs + waitMs, capMs: observation.atMs + waitMs + LATE_GRACE_MS };
     }
     stop =
       outpaced && !config.adapt
@@ -356,6 +367,16 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
         }
       : {}),
   };
+}
+
+/**
+ * Returns true when a ramp that slowed down may go on: the old pace's connections have had their
+ * time (`untilMs`), and none of ours waits to be served or to be answered late; or at `capMs` at the latest.
+ */
+function caughtUp(drain: { untilMs: number; capMs: number }, seen: FleetObservation, nowMs: number): boolean {
+  if (nowMs >= drain.capMs) return true;
+  const waiting = seen.live.queued + seen.live.dialing + seen.live.unverified + (seen.late.listening ?? 0);
+  return nowMs >= drain.untilMs && waiting === 0;
 }
 
 /**

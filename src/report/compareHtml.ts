@@ -1,6 +1,7 @@
 import { describeChange, type Comparison } from './compareRecords.js';
 import { esc, htmlChart, htmlPage, htmlStat, htmlTable } from './htmlPage.js';
 import { exitTone } from './htmlReport.js';
+import { rampSamples } from './rampSamples.js';
 import { heldCompareChart, type HeldCurve } from './svgCharts.js';
 
 /** Returns the comparison of two runs as one self-contained HTML page, both held curves on one chart. */
@@ -12,7 +13,7 @@ export function renderCompareHtml(c: Comparison): string {
     return [
       {
         name: run.name,
-        rounds: r.rounds,
+        rounds: rampSamples(r),
         maximum: r.maximum,
         maximumAtMs: r.maximumAtMs,
         breakingAtMs: breaking ? breaking.atMs : null,

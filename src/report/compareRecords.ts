@@ -3,6 +3,7 @@ import { formatDuration } from '../units.js';
 import { renderChart, type ChartSeries } from './chart.js';
 import { describeStop } from './explain.js';
 import { capitalise, failureList, ms } from './format.js';
+import { rampSamples } from './rampSamples.js';
 import type { RunRecord } from './runRecord.js';
 
 /** One of the two runs compared: the record and the name it goes by (its file's name). */
@@ -70,7 +71,9 @@ export function describeChange(c: Comparison): string {
  */
 export function compareSeries(c: Comparison): ChartSeries[] {
   const held = (run: ComparedRun): ChartSeries['points'] =>
-    run.record.result.mode === 'ramp' ? run.record.result.rounds.map((r) => ({ atMs: r.atMs, value: r.held })) : [];
+    run.record.result.mode === 'ramp'
+      ? rampSamples(run.record.result).map((r) => ({ atMs: r.atMs, value: r.held }))
+      : [];
   return [
     { name: c.before.name, points: held(c.before), style: 'dotted' },
     { name: c.after.name, points: held(c.after), style: 'solid' },

@@ -50,7 +50,8 @@ function describeRest(r: RampResult): string {
     most !== null && most > r.maximum
       ? `reaching --max-connections ${most} would take about ${formatDuration(Math.ceil(((most - r.maximum) / per) * 1000))} more`
       : `each further 1000 connections take about ${formatDuration(Math.ceil((1000 / per) * 1000))}`;
-  return `; the ramp slowed to ${formatRate(per)} to keep pace with the target (it serves about ${formatRate(last.servedPerSec)} new connections): at that pace ${rest}; give it a longer --max-duration`;
+  const served = r.servedRate ? ` (it serves about ${formatRate(r.servedRate.perSec)} new connections)` : '';
+  return `; the ramp slowed to ${formatRate(per)} to keep pace with the target${served}: at that pace ${rest}; give it a longer --max-duration`;
 }
 
 /** Returns the target's rate of new connections served, against the ramp's, or null when not measured. */

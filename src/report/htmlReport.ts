@@ -17,6 +17,7 @@ import {
 import { capitalise, failureList, minAvgMaxDev, ms } from './format.js';
 import { esc, htmlChart, htmlPage, htmlStat, htmlTable } from './htmlPage.js';
 import type { RunRecord } from './runRecord.js';
+import { rampSamples } from './rampSamples.js';
 import { connectLatencyChart, failuresChart, heldOverTimeChart, objectivesChart, trafficChart } from './svgCharts.js';
 
 /**
@@ -77,7 +78,7 @@ function rampBody(r: RampResult): string[] {
       : htmlChart(
           heldOverTimeChart({
             name: 'held',
-            rounds: r.rounds,
+            rounds: rampSamples(r),
             maximum: r.maximum,
             maximumAtMs: r.maximumAtMs,
             breakingAtMs: breaking ? breaking.atMs : null,
@@ -117,22 +118,43 @@ function rampBody(r: RampResult): string[] {
         'connect p50',
         'connect p99',
       ],
-      r.rounds.map((x) => ({
-        failed: x.failed,
-        cells: [
-          x.failed ? `${x.round} ✗` : x.round,
-          formatDuration(x.atMs),
-          x.target,
-          x.held,
-          x.settling,
-          x.unverified,
-          x.dialing,
-          failureList(x.failures),
-          x.connectP50Ms === null ? '-' : ms(x.connectP50Ms),
-          x.connectP99Ms === null ? '-' : ms(x.connectP99Ms),
-          ...latencyCells(r, x),
-        ],
-      })),
+      r.rounds
+        .map((x) => ({
+          failed: x.failed,
+          cells: [
+            x.failed ? `${x.round} ✗` : x.round,
+            formatDuration(x.atMs),
+            x.target,
+            x.held,
+            x.settling,
+            x.unverified,
+            x.dialing,
+            failureList(x.failures),
+            x.connectP50Ms === null ? '-' : ms(x.connectP50Ms),
+            x.connectP99Ms === null ? '-' : ms(x.connectP99Ms),
+            ...latencyCells(r, x),
+          ],
+        }))
+        .concat(
+          rampSamples(r)
+            .filter((x) => x.round === null)
+            .map((x) => ({
+              failed: false,
+              cells: [
+                'end (settled)',
+                formatDuration(x.atMs),
+                x.target,
+                x.held,
+                '-',
+                '-',
+                '-',
+                '-',
+                '-',
+                '-',
+                ...latencyColumns(r).map(() => '-'),
+              ],
+            })),
+        ),
     ),
     `<p class="note">Connect latency over the run: ${esc(r.connect ? `p50 ${ms(r.connect.p50)}, p90 ${ms(r.connect.p90)}, p99 ${ms(r.connect.p99)}, max ${ms(r.connect.max)}` : 'n/a')}.${r.rounds.some((x) => x.failed) ? ' ✗ and red rows mark failed rounds.' : ''}</p>`,
   ];

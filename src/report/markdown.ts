@@ -3,6 +3,7 @@ import type { FixedResult, RampResult } from '../probe/result.js';
 import type { RunRecord } from './runRecord.js';
 import { formatDuration } from '../units.js';
 import { rampSeries, renderChart } from './chart.js';
+import { rampSamples } from './rampSamples.js';
 import { mermaidRoundsChart } from './mermaidChart.js';
 import {
   latencyCells,
@@ -29,7 +30,9 @@ export function renderMarkdown(record: RunRecord): string {
 function rampSections(r: RampResult): string[] {
   const s = r.settings;
   const gate = describeGate(r);
-  const chart = renderChart(rampSeries(r.rounds), { width: 80, color: false });
+  const samples = rampSamples(r);
+  const settled = samples.at(-1)?.round === null ? samples.at(-1) : undefined;
+  const chart = renderChart(rampSeries(samples), { width: 80, color: false });
   return [
     `# ${code(r.target)} sustains ${r.maximum} concurrent connections`,
     '',
@@ -74,12 +77,21 @@ function rampSections(r: RampResult): string[] {
           .map((c) => ` ${c} |`)
           .join('')}`,
     ),
+    ...(settled
+      ? [
+          `| end (settled) | ${formatDuration(settled.atMs)} | ${settled.target} | ${settled.held} | - | - | - | - | - | - |${latencyColumns(
+            r,
+          )
+            .map(() => ' - |')
+            .join('')}`,
+        ]
+      : []),
     ...searchSection(r),
     ...(r.rounds.some((x) => x.failed) ? ['', '✗ marks a failed round.'] : []),
     '',
     '## Chart',
     '',
-    ...(r.rounds.length > 0 ? [mermaidRoundsChart(r.rounds), ''] : []),
+    ...(r.rounds.length > 0 ? [mermaidRoundsChart(samples), ''] : []),
     'Without Mermaid: held (solid) and target (dotted) connections over time.',
     '',
     '```text',

@@ -2,6 +2,7 @@ import type { RampResult } from '../probe/result.js';
 import { diagnoseResult } from '../probe/diagnose.js';
 import { formatDuration } from '../units.js';
 import { rampSeries, renderChart } from './chart.js';
+import { rampSamples } from './rampSamples.js';
 import {
   latencyCells,
   latencyColumns,
@@ -22,7 +23,7 @@ import { trafficLines } from './trafficText.js';
 /** Returns the end-of-run text report of a ramp: chart, maximum, breaking point, verdict. */
 export function renderRampReport(r: RampResult, options: { width: number; color: boolean }): string {
   const s = r.settings;
-  const chart = renderChart(rampSeries(r.rounds), options);
+  const chart = renderChart(rampSeries(rampSamples(r)), options);
   const gate = describeGate(r);
   const recovery = describeRecovery(r);
   const served = describeServed(r);

@@ -47,4 +47,10 @@ export interface TargetServerOptions {
    */
   readonly slowAfter?: number | undefined;
   readonly delayMs?: number | undefined;
+  /**
+   * A server that takes on at most this many new connections a second (--accept-rate), first come
+   * first served, as a fork-per-connection server does (sshd, PostgreSQL): the others wait open but
+   * silent, as in an accept queue. A connection that gave up waiting still uses its turn.
+   */
+  readonly acceptPerSec?: number | undefined;
 }

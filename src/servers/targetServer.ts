@@ -102,7 +102,7 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
       waiting.delete(next.value);
       serve(next.value);
     } else {
-      acceptor?.resume();
+      syncAcceptor();
       if (refusing && !server) void listen(port).catch(() => {});
     }
   }
@@ -115,11 +115,38 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
     socket.resume();
     if (layered) speak(socket);
     else if (greeting) socket.write(greeting);
-    if (queue && active.size >= limit) acceptor?.pause();
+    syncAcceptor();
     if (refusing && active.size >= limit && server) {
       server.close(); // new connections are refused; accepted ones stay
       server = null;
     }
+  }
+
+  // --accept-rate: connections wait their turn (open, unanswered), one every gapMs. Past a few taken
+  // from the kernel, the acceptors stop, so the rest wait in the kernel's accept queue (--backlog),
+  // and past that their SYNs are dropped, as at a forking server.
+  const gapMs = options.acceptPerSec === undefined ? 0 : 1000 / options.acceptPerSec;
+  const intake: Socket[] = [];
+  let turnTimer: NodeJS.Timeout | null = null;
+  let lastTurnMs = Number.NEGATIVE_INFINITY;
+  function scheduleTurn(): void {
+    if (turnTimer !== null || intake.length === 0 || closing) return;
+    turnTimer = setTimeout(takeTurn, Math.max(0, lastTurnMs + gapMs - performance.now()));
+  }
+  function takeTurn(): void {
+    turnTimer = null;
+    lastTurnMs = performance.now();
+    const socket = intake.shift();
+    // One that gave up waiting still uses its turn, as it does at a forking server.
+    if (socket && !socket.destroyed && !closing) take(socket);
+    syncAcceptor();
+    scheduleTurn();
+  }
+  /** Stops the acceptors while the target is full (queue) or its intake is (--accept-rate), and starts them again after. */
+  function syncAcceptor(): void {
+    const full = queue && active.size >= limit;
+    if (full || intake.length >= INTAKE_HIGH) acceptor?.pause();
+    else if (intake.length <= INTAKE_LOW) acceptor?.resume();
   }
 
   function admit(socket: Socket): void {
@@ -132,6 +159,15 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
       socket.destroy();
       return;
     }
+    if (gapMs > 0) {
+      intake.push(socket);
+      syncAcceptor();
+      scheduleTurn();
+    } else take(socket);
+  }
+
+  /** Takes on an admitted connection: serves it, or applies the over-limit behaviour. */
+  function take(socket: Socket): void {
     if (active.size < limit) {
       serve(socket);
       return;
@@ -166,7 +202,7 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
       });
     });
   }
-  if (queue) {
+  if (queue || gapMs > 0) {
     acceptor = await startAcceptor(host, port, options.backlog ?? 511, admit);
     port = acceptor.port;
   } else port = await listen(port);
@@ -179,6 +215,7 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
     idle: () => (sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     async close() {
       closing = true;
+      if (turnTimer !== null) clearTimeout(turnTimer);
       const listener = server as Server | null;
       const closed = new Promise<void>((resolve) => (listener ? listener.close(() => resolve()) : resolve()));
       await acceptor?.stop();
@@ -210,6 +247,10 @@ function webSocketLayer(
   http.on('clientError', (_err, socket: Duplex) => socket.destroy());
   return { accept: (stream) => http.emit('connection', stream) };
 }
+
+/** With --accept-rate: connections taken from the kernel ahead of their turn, at most (the acceptors stop there). */
+const INTAKE_HIGH = 8;
+const INTAKE_LOW = 2;
 
 interface Acceptor {
   readonly port: number;

@@ -354,7 +354,7 @@ export function simulatedServer(target: SimulatedTarget, clock: Clock): Simulate
           heartbeat: { ...latency.heartbeat, buckets: { ...latency.heartbeat.buckets } },
         },
         shed: counts.shed,
-        late: { watched: counts.late.watched, answered: counts.late.answered, delaysMs: [] },
+        late: { ...counts.late, delaysMs: [] },
       });
     };
     return {
