@@ -3,6 +3,7 @@ import type { CliIO } from './cliIO.js';
 import { systemClock } from '../clock.js';
 import type { ProbeConfig } from '../config/probeConfig.js';
 import { readEnvironment } from '../probe/environment.js';
+import { readTimeWait } from '../probe/timeWait.js';
 import { preflight, runReach, workersFor } from '../probe/preflight.js';
 import { fixedStatus, runFixed } from '../probe/fixedProbe.js';
 import { resolveSources } from '../net/localSources.js';
@@ -55,7 +56,13 @@ export async function runProbe(config: ProbeConfig, io: CliIO, context: ProbeCon
   // With --json - or --markdown -, stdout carries only that document; the text goes to stderr.
   const text = config.quiet ? () => {} : stdoutTaken(config) ? io.err : io.out;
   const last = stdoutTaken(config) ? io.err : io.out;
-  const check = preflight(environment, { reach, destinations: endpoints.length, sources: sources.length, workers });
+  const check = preflight(environment, {
+    reach,
+    destinations: endpoints.length,
+    sources: sources.length,
+    workers,
+    timeWait: readTimeWait(endpoints),
+  });
   if (!config.quiet) for (const warning of check.warnings) io.err(`warning: ${warning}\n`);
   const sinks = await startMetricsSinks(config, (message) => io.err(`warning: ${message}\n`));
   if (sinks.metricsUrl && !config.quiet) io.err(`metrics at ${sinks.metricsUrl}\n`);

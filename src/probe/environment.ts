@@ -17,7 +17,7 @@ export interface ProberEnvironment {
 /** Reads a file as text; injected so that parsing is tested without /proc. */
 export type ReadText = (path: string) => string | null;
 
-const readText: ReadText = (path) => {
+export const readText: ReadText = (path) => {
   try {
     return readFileSync(path, 'utf8');
   } catch {

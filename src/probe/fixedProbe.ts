@@ -7,6 +7,7 @@ import type { FixedResult, FixedStatus } from './result.js';
 import { SampleReservoir } from '../stats/sampleReservoir.js';
 import { proberKinds } from './rampRules.js';
 import { findSourceRejection } from './sourceRejection.js';
+import { WAITING_KINDS } from '../net/errors.js';
 import { summarizeTraffic, type TrafficSummary } from './trafficSummary.js';
 
 /** What the fixed-mode loop drives. */
@@ -64,9 +65,12 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
   let observation = await fleet.observe();
   deps.onObservation?.(observation);
   const first = observation;
+  /** When the newest connection was served, to the status tick (for the served rate). */
+  let lastServedAtMs: number | null = null;
   const status = async (): Promise<void> => {
     const previous = observation;
     observation = await fleet.observe();
+    if (observation.verified > previous.verified) lastServedAtMs = observation.atMs;
     deps.onObservation?.(observation);
     errorMs.add(observation.errorMs);
     deps.onStatus?.(
@@ -144,5 +148,22 @@ export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<Fi
     neverOpened,
     droppedHeld: observation.droppedHeld,
     servedBytes: observation.servedBytes,
+    servedRate: servedRateOf(observation, firstDialMs, lastServedAtMs),
   };
+}
+
+/**
+ * Returns how fast the target took on the connections, when some timed out waiting (a slow target
+ * and a full one both make them): served connections over the time from the first dial to the last
+ * one served (to the status interval). Null when nothing timed out or nothing was served.
+ */
+function servedRateOf(
+  obs: FleetObservation,
+  firstDialMs: number | null,
+  lastServedAtMs: number | null,
+): FixedResult['servedRate'] {
+  const waited = WAITING_KINDS.reduce((n, kind) => n + (obs.failures[kind] ?? 0), 0);
+  if (waited === 0 || firstDialMs === null || lastServedAtMs === null || obs.verified === 0) return null;
+  const overMs = Math.max(1, lastServedAtMs - firstDialMs);
+  return { perSec: Math.round((obs.verified * 1000) / overMs), served: obs.verified, overMs };
 }

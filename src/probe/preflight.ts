@@ -29,6 +29,8 @@ export interface PreflightOptions {
   readonly sources: number;
   /** Shard processes (each has the open-file limit); default 1. */
   readonly workers?: number;
+  /** This machine's sockets to the destinations still in TIME_WAIT from an earlier run; default 0. */
+  readonly timeWait?: number;
 }
 
 /** The most shard processes `--workers auto` starts. */
@@ -105,6 +107,13 @@ export function preflight(env: ProberEnvironment, options: PreflightOptions): Pr
   } else if (reach !== null && reach > pairBudget * pairs) {
     warnings.push(
       `the run can reach ${reach} connections on ${describePairs(pairs, sources > 0)}; past about ${pairBudget} on each the kernel's port search slows dials sharply; fix: spread over more ${sources > 0 ? 'source addresses (--source-ip)' : 'destination ports or source addresses (--source-ip auto)'}`,
+    );
+  }
+  const timeWait = options.timeWait ?? 0;
+  if (timeWait > 0 && portCapacity !== null && (reach === null || reach > portCapacity - timeWait)) {
+    const free = Math.max(0, portCapacity - timeWait);
+    warnings.push(
+      `${timeWait} ephemeral ports to the target are still in TIME_WAIT from an earlier run (the kernel frees them within about 60 s), so ${free} of ${portCapacity} are free${reach === null ? '' : ` for a run that can reach ${reach}`}; ${sources > 0 ? 'a bound source address cannot reuse them, and its dials fail at once with addr-unavailable' : 'dials may fail with addr-unavailable'}; fix: wait a minute before starting (every segment), or sysctl -w net.ipv4.tcp_tw_reuse=1`,
     );
   }
   return { fdCapacity, portCapacity, capacity: known.length > 0 ? Math.min(...known) : null, reach, warnings };

@@ -12,13 +12,15 @@ export function shouldRefine(config: ProbeConfig, first: RampResult): boolean {
 
 /**
  * Returns the config of the refining pass: it starts at 80% of the first maximum and ramps five
- * times slower (at least 1/s), with the same rules and time budget, to approach the limit again.
+ * times slower than the first pass ended (at least 1/s: a first pass that slowed down to the
+ * target's pace refines from that pace), with the same rules and time budget.
  */
 export function refineConfig(config: ProbeConfig, first: RampResult): ProbeConfig {
   const plan = config.ramp;
   if (!plan) return config;
   const from = Math.floor(first.maximum * REFINE_START_FRACTION);
-  return { ...config, ramp: { ...plan, from, ratePerSec: Math.max(1, plan.ratePerSec / REFINE_SLOWDOWN) } };
+  const endedAt = first.paceChanges?.at(-1)?.toPerSec ?? plan.ratePerSec;
+  return { ...config, ramp: { ...plan, from, ratePerSec: Math.max(1, endedAt / REFINE_SLOWDOWN) } };
 }
 
 /** Returns the refined result: the second pass, carrying the first one for the report. */

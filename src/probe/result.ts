@@ -54,6 +54,11 @@ export interface FixedResult {
   readonly droppedHeld?: number;
   /** The first bytes a served connection received, as latin1 (absent in older records; null when none). */
   readonly servedBytes?: string | null;
+  /**
+   * When connects or replies timed out: connections served, over how long (first dial to the last
+   * one served), and so the target's rate of taking on new ones (absent in older records; null otherwise).
+   */
+  readonly servedRate?: { readonly perSec: number; readonly served: number; readonly overMs: number } | null;
 }
 
 /** The counts every progress line shows: of a finished round, or of the round under way. */

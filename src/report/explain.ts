@@ -75,6 +75,21 @@ export function describePaceChanges(r: RampResult): string | null {
     .join('; ');
 }
 
+/**
+ * Returns how fast the target took on new connections, where the ramp slowed down to it, and what
+ * the timed-out connections kept listening saw, as terms every report format states alike.
+ */
+export function paceFacts(r: RampResult): { term: string; text: string }[] {
+  const served = describeServed(r);
+  const changes = describePaceChanges(r);
+  const late = describeLateAnswers(r);
+  return [
+    ...(served ? [{ term: 'New connections served', text: served }] : []),
+    ...(changes ? [{ term: 'Pace', text: changes }] : []),
+    ...(late ? [{ term: 'Late answers', text: late }] : []),
+  ];
+}
+
 /** Returns what became of timed-out connections kept listening, or null when none was. */
 export function describeLateAnswers(r: Pick<RampResult, 'lateAnswers'>): string | null {
   const late = r.lateAnswers;

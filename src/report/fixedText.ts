@@ -3,6 +3,7 @@ import { diagnoseResult } from '../probe/diagnose.js';
 import { diagnosisLines, evidenceLines, failureList, minAvgMaxDev } from './format.js';
 import { formatStatusLine } from './statusLine.js';
 import { trafficLines } from './trafficText.js';
+import { formatDuration } from '../units.js';
 
 /** Returns the final block of a fixed-mode run. */
 export function renderFixedReport(r: FixedResult): string {
@@ -17,6 +18,11 @@ export function renderFixedReport(r: FixedResult): string {
     `Connect time ${minAvgMaxDev(r.connect)}`,
     `Time to error ${minAvgMaxDev(r.timeToError)}`,
     ...trafficLines(r.traffic),
+    ...(r.servedRate
+      ? [
+          `New connections served: about ${r.servedRate.perSec}/s (${r.servedRate.served} served in ${formatDuration(r.servedRate.overMs)}; the ones that timed out waited for their turn or for a full target)`,
+        ]
+      : []),
     `Errors: ${failureList(r.failures)}`,
     ...evidenceLines(r.failures, r.evidence),
     ...(r.exitCode === 0 ? [] : diagnosisLines(diagnoseResult(r))),

@@ -11,6 +11,7 @@ import {
   environmentFacts,
   failureRows,
   formatRate,
+  paceFacts,
   resultLine,
   sustainedTerms,
 } from './explain.js';
@@ -67,6 +68,7 @@ function rampBody(r: RampResult): string[] {
     '</div>',
     `<p>Breaking point: ${esc(describeBreaking(r))}.${describeRecovery(r) ? ` Recovered: ${esc(describeRecovery(r) as string)}.` : ''}</p>`,
     `<p><strong>${esc(capitalise(describeStop(r)))}.</strong>${gate ? ` ${esc(gate)}.` : ''}</p>`,
+    ...paceFacts(r).map((f) => `<p>${esc(f.term)}: ${esc(f.text)}.</p>`),
     ...r.warnings.map((w) => `<p class="warning"><strong>Warning:</strong> ${esc(w)}</p>`),
     '<h2>How "sustained" was defined</h2>',
     `<dl>${sustainedTerms(r)

@@ -15,6 +15,7 @@ import {
   environmentFacts,
   failureRows,
   formatRate,
+  paceFacts,
   resultLine,
   sustainedTerms,
 } from './explain.js';
@@ -46,6 +47,7 @@ function rampSections(r: RampResult): string[] {
     `| Breaking point | ${escapeCell(describeBreaking(r))} |`,
     ...(describeRecovery(r) ? [`| Recovered | ${escapeCell(describeRecovery(r) as string)} |`] : []),
     `| Held at the maximum | ${r.maximum}, at ${formatDuration(r.maximumAtMs)} |`,
+    ...paceFacts(r).map((f) => `| ${f.term} | ${escapeCell(f.text)} |`),
     ...(r.firstPass
       ? [
           `| Refined | first pass at ${formatRate(r.firstPass.ratePerSec)}: ${r.firstPass.maximum}; second pass from ${s.from} at ${formatRate(s.ratePerSec)}: ${r.maximum} (${r.maximum === r.firstPass.maximum ? 'confirmed' : 'differs; the second pass is reported'}) |`,

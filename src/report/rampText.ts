@@ -12,10 +12,8 @@ import {
   describeRecovery,
   describeStop,
   describeVerification,
-  describeLateAnswers,
-  describePaceChanges,
-  describeServed,
   formatRate,
+  paceFacts,
 } from './explain.js';
 import { diagnosisLines, evidenceLines, failureList, ms } from './format.js';
 import { trafficLines } from './trafficText.js';
@@ -26,9 +24,6 @@ export function renderRampReport(r: RampResult, options: { width: number; color:
   const chart = renderChart(rampSeries(rampSamples(r)), options);
   const gate = describeGate(r);
   const recovery = describeRecovery(r);
-  const served = describeServed(r);
-  const paceChanges = describePaceChanges(r);
-  const late = describeLateAnswers(r);
   const lines = [
     '',
     `--- ${r.target} capacity probe (dialed ${r.dialed}) ---`,
@@ -40,9 +35,7 @@ export function renderRampReport(r: RampResult, options: { width: number; color:
     `Breaking point: ${describeBreaking(r)}`,
     ...(recovery ? [`Recovered: ${recovery}`] : []),
     `Ramp: ${describeRamp(r)}`,
-    ...(served ? [`New connections served: ${served}`] : []),
-    ...(paceChanges ? [`Pace: ${paceChanges}`] : []),
-    ...(late ? [`Late answers: ${late}`] : []),
+    ...paceFacts(r).map((f) => `${f.term}: ${f.text}`),
     ...(r.firstPass
       ? [
           `Refined: first pass at ${formatRate(r.firstPass.ratePerSec)} found ${r.firstPass.maximum}; this pass, from ${s.from} at ${formatRate(s.ratePerSec)}, found ${r.maximum}: ${r.maximum === r.firstPass.maximum ? 'confirmed' : 'differs; the slower pass is reported'}`,

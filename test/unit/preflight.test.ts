@@ -5,6 +5,7 @@ import { workersFor, preflight, runReach } from '../../src/probe/preflight.js';
 import { renderDoctor } from '../../src/report/doctorText.js';
 import type { ProberEnvironment } from '../../src/probe/environment.js';
 import { buildProbeConfig } from '../../src/config/probeConfig.js';
+import { parseTimeWait, procAddress } from '../../src/probe/timeWait.js';
 
 const env = (over: Partial<ProberEnvironment> = {}): ProberEnvironment => ({
   node: 'v20.0.0',
@@ -111,6 +112,36 @@ test('doctor text: the numbers, what holds the capacity back, and fixes only whe
   assert.match(text, /fix  net\.ipv4\.ip_local_port_range = 28232: sysctl -w/);
   assert.match(text, /fix  net\.ipv4\.tcp_tw_reuse = 2: sysctl -w net\.ipv4\.tcp_tw_reuse=1/);
   assert.match(text, /ok {3}net\.netfilter\.nf_conntrack_max: conntrack not loaded/);
+});
+
+// /proc/net/tcp as Linux writes it: one socket in TIME_WAIT (06) to 127.0.0.1:6379, one established
+// (01) to it, one in TIME_WAIT elsewhere.
+const PROC_TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:9C40 0100007F:18EB 06 00000000:00000000 03:00000F3C 00000000     0        0 0 3 0000000000000000
+   1: 0100007F:9C41 0100007F:18EB 01 00000000:00000000 00:00000000 00000000     0        0 81234 1 0000000000000000 20 4 30 10 -1
+   2: 0100007F:9C42 0100007F:1F90 06 00000000:00000000 03:00000F3C 00000000     0        0 0 3 0000000000000000`;
+
+test('TIME_WAIT: addresses as /proc writes them, and the sockets to the target counted', () => {
+  assert.is(procAddress({ host: '127.0.0.1', port: 6379 }), '0100007F:18EB');
+  assert.is(procAddress({ host: '::1', port: 8080 }), '00000000000000000000000001000000:1F90');
+  assert.is(procAddress({ host: '198.18.0.2', port: 80 }), '020012C6:0050');
+  assert.is(parseTimeWait(PROC_TCP, [{ host: '127.0.0.1', port: 6379 }]), 1);
+  assert.is(parseTimeWait(null, [{ host: '127.0.0.1', port: 6379 }]), 0, 'no /proc: nothing known');
+});
+
+test('preflight: ports still in TIME_WAIT from an earlier run are named before the first dial, with the wait as the fix', () => {
+  const small = env({ ephemeralPorts: { low: 40000, high: 40999 } });
+  const tight = preflight(small, { reach: 900, destinations: 1, sources: 1, timeWait: 600 });
+  assert.ok(
+    tight.warnings.some((w) =>
+      /600 ephemeral ports to the target are still in TIME_WAIT.*400 of 1000 are free.*addr-unavailable.*wait a minute/.test(
+        w,
+      ),
+    ),
+    tight.warnings.join('\n'),
+  );
+  const roomy = preflight(small, { reach: 300, destinations: 1, sources: 1, timeWait: 600 });
+  assert.equal(roomy.warnings, [], 'enough ports are free for this run: nothing to say');
 });
 
 test.run();
