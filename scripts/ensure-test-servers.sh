@@ -1,11 +1,13 @@
 #!/bin/sh
-# Installs the real servers the tests probe (redis-server, lighttpd), ip(8) and sysctl(8) for the
+# Installs the real servers the tests probe (redis-server, lighttpd, sshd), ip(8) and sysctl(8) for the
 # several-hosts test, and Chromium for the HTML report test, from Debian when they are missing.
 # Runs before every `npm test` (npm's pretest). Without root or apt-get it only says what is
 # missing; the tests that need them then fail and name it.
 missing=""
 command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 command -v lighttpd >/dev/null 2>&1 || [ -x /usr/sbin/lighttpd ] || missing="$missing lighttpd"
+# sshd forks for every connection: the test of a target slower than the ramp (MaxStartups).
+[ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
 # The several-hosts test makes its hosts from network namespaces (ip netns) and sets their port ranges (sysctl).
 command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missing="$missing iproute2"
 command -v sysctl >/dev/null 2>&1 || [ -x /usr/sbin/sysctl ] || [ -x /sbin/sysctl ] || missing="$missing procps"

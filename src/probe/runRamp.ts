@@ -112,13 +112,14 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   const paceChanges: PaceChange[] = [];
   const paced: PacedRound[] = [];
   // After slowing down, the ramp holds still (no dials, no reopens) until the target has caught up
-  // with what waits at the old pace: nothing of ours waiting to be served, and none of the timed-out
-  // ones kept listening still unanswered (a slow server spends turns on those too). Only then does
-  // the new pace start, from the level reached. Waiting failures meanwhile belong to the old pace.
+  // with what waits at the old pace: nothing of ours waiting to be served, and no timed-out one
+  // answered late in the last round (a slow server spends turns on those too). Only then does the
+  // new pace start, from the level reached. Waiting failures meanwhile belong to the old pace.
   let drain: { readonly untilMs: number; readonly capMs: number } | null = null;
+  let lateBefore = previous.late.answered;
   for (let index = joinedAtRound; ; index++) {
     const roundStartMs = startMs + index * plan.roundMs;
-    if (drain !== null && caughtUp(drain, previous, clock.now())) {
+    if (drain !== null && caughtUp(drain, previous, previous.late.answered - lateBefore, clock.now())) {
       pace = { ...pace, fromRound: index, base: previous.live.held + previous.live.settling };
       drain = null;
     }
@@ -175,6 +176,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       ...(outpaced ? { failed: false, outpaced: true } : {}),
     };
     paced.push(pacedRound);
+    lateBefore = previous.late.answered;
     previous = observation;
     rounds.push(round);
     failedSoFar += totalFailures(round.failures);
@@ -371,12 +373,19 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
 
 /**
  * Returns true when a ramp that slowed down may go on: the old pace's connections have had their
- * time (`untilMs`), and none of ours waits to be served or to be answered late; or at `capMs` at the latest.
+ * time (`untilMs`), none of ours waits to be served, and the target answered none of the timed-out
+ * ones late in the last round (`lateInRound`): it is no longer working through them. At `capMs` at
+ * the latest.
  */
-function caughtUp(drain: { untilMs: number; capMs: number }, seen: FleetObservation, nowMs: number): boolean {
+function caughtUp(
+  drain: { untilMs: number; capMs: number },
+  seen: FleetObservation,
+  lateInRound: number,
+  nowMs: number,
+): boolean {
   if (nowMs >= drain.capMs) return true;
-  const waiting = seen.live.queued + seen.live.dialing + seen.live.unverified + (seen.late.listening ?? 0);
-  return nowMs >= drain.untilMs && waiting === 0;
+  const waiting = seen.live.queued + seen.live.dialing + seen.live.unverified;
+  return nowMs >= drain.untilMs && waiting === 0 && lateInRound === 0;
 }
 
 /**

@@ -8,8 +8,13 @@ import type { RunRecord } from './runRecord.js';
 /** Returns why a ramp run stopped and what its maximum means, in one clause. */
 export function describeStop(r: RampResult): string {
   if (r.verdict === 'not-served') return 'no connection was ever held as served, so there is no capacity to report';
+  // A merge of segments can be inconclusive or prober-limited whatever round failed: say why.
+  if (r.verdict === 'inconclusive' && !r.sourceRejection)
+    return `the segments do not add up to one whole run (${r.warnings.at(-1) ?? 'see the warnings'}); inconclusive`;
   if (r.verdict === 'inconclusive')
     return "some source addresses were turned away while others were served: the prober's setup, not the target's capacity; inconclusive";
+  if (r.verdict === 'prober-limited' && r.stopReason !== 'prober-limit')
+    return "a segment hit the prober's own limit (named in the warnings), so the sum is not the target's; inconclusive";
   switch (r.stopReason) {
     case 'round-failed':
       return r.objectives?.broke
@@ -58,9 +63,11 @@ function describeRest(r: RampResult): string {
 export function describeServed(r: RampResult): string | null {
   const rate = r.servedRate;
   if (!rate) return null;
-  return rate.keptUp
-    ? `up to ${formatRate(rate.perSec)}, as fast as the ramp asked (${formatRate(r.settings.ratePerSec)}): it kept up`
-    : `about ${formatRate(rate.perSec)} (the ramp asked for ${formatRate(r.settings.ratePerSec)})`;
+  const asked = formatRate(r.settings.ratePerSec);
+  if (!rate.keptUp) return `about ${formatRate(rate.perSec)} (the ramp asked for ${asked})`;
+  return rate.perSec >= 0.9 * r.settings.ratePerSec
+    ? `up to ${formatRate(rate.perSec)}, as fast as the ramp asked (${asked}): it kept up`
+    : `up to ${formatRate(rate.perSec)} in a round (the ramp asked for ${asked}); none timed out waiting for its turn, so it kept up`;
 }
 
 /** Returns every change of the ramp's pace in words, or null when it never slowed down. */

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort } from './servers.js';
@@ -106,6 +106,43 @@ export async function startLighttpd(maxConnections: number): Promise<RealServer>
     maxConnections * 4 + 128,
     [lighttpd, '-D', '-f', join(dir, 'lighttpd.conf')],
     /server started/,
+    cleanup,
+  );
+  return { address: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child, cleanup) };
+}
+
+/**
+ * Starts Debian's sshd on 127.0.0.1 with `MaxStartups` (unauthenticated connections it keeps; past
+ * it, it says "Exceeded MaxStartups" and closes), no login grace limit (so connections hold), and a
+ * host key of its own. sshd forks (and re-executes itself) for every connection: it takes on new
+ * connections slower than a fast ramp asks.
+ */
+export async function startSshd(maxStartups: number): Promise<RealServer> {
+  const sshd = binary('openssh-server', ['/usr/sbin/sshd']);
+  const port = await closedPort();
+  const dir = mkdtempSync(join(tmpdir(), 'goon-probe-sshd-'));
+  // sshd needs its privilege separation directory, owned by root (it is made at boot on Debian).
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
+  writeFileSync(
+    join(dir, 'sshd_config'),
+    [
+      'ListenAddress 127.0.0.1',
+      `Port ${port}`,
+      `HostKey ${join(dir, 'host_key')}`,
+      `MaxStartups ${maxStartups}`,
+      'LoginGraceTime 0',
+      'UsePAM no',
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      '',
+    ].join('\n'),
+  );
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  // -D: stay in the foreground; -e: log to stderr, where "Server listening" says it is ready.
+  const child = await startUnder(
+    maxStartups * 4 + 256,
+    [sshd, '-D', '-e', '-f', join(dir, 'sshd_config')],
+    /Server listening on/,
     cleanup,
   );
   return { address: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child, cleanup) };

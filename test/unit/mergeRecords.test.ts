@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mergeRecords } from '../../src/report/mergeRecords.js';
+import { describeStop } from '../../src/report/explain.js';
 import type { RunRecord } from '../../src/report/runRecord.js';
 import { makeRecordValidator } from '../../src/report/validateRunRecord.js';
 import { fixture } from '../helpers/golden.js';
@@ -59,6 +60,19 @@ test('records of different runs, or not segments at all, are refused', () => {
   const moved = { ...other, segment: { ...(other.segment as NonNullable<RunRecord['segment']>), runId: 'another' } };
   const refused = merge([segment(0), moved, segment(2)]);
   assert.ok(refused.kind === 'refused' && /2 different runs/.test(refused.problem));
+  // It says why they differ, and what to do when they are one server.
+  assert.ok(refused.kind === 'refused' && /each was given its own --run-id/.test(refused.problem), refused.problem);
+  assert.ok(refused.kind === 'refused' && /give every segment the same --run-id/.test(refused.problem));
+  const elsewhere = {
+    ...moved,
+    target: { ...moved.target, given: '127.0.0.2:6379' },
+  };
+  const dialedElsewhere = merge([segment(0), elsewhere]);
+  assert.ok(
+    dialedElsewhere.kind === 'refused' &&
+      /the segments dialed different targets \(\S+ and 127\.0\.0\.2:6379\)/.test(dialedElsewhere.problem),
+    dialedElsewhere.kind === 'refused' ? dialedElsewhere.problem : '',
+  );
   const { segment: _s, ...single } = segment(0);
   const loose = merge([single]);
   assert.ok(loose.kind === 'refused' && /not a segment/.test(loose.problem));
@@ -76,6 +90,8 @@ test("a segment that hit the prober's own limit by the failing round: prober-lim
   if (out.kind !== 'merged' || out.record.result.mode !== 'ramp') return;
   assert.equal([out.record.result.verdict, out.record.result.exitCode], ['prober-limited', 3]);
   assert.match(out.problems.join('\n'), /segment 1\/3 \(host \S+\) hit the prober's own limit: addr-unavailable/);
+  // The verdict line explains its own verdict, not the round that failed.
+  assert.match(describeStop(out.record.result), /a segment hit the prober's own limit/);
 });
 
 test.run();

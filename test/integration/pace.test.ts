@@ -1,0 +1,87 @@
+// A target that takes on new connections slower than the ramp asks is not full: real sockets, a
+// built-in target with --accept-rate and Debian's sshd (a fork per connection), each probed far
+// faster than it serves. The answer is the limit exactly, whatever the ramp; under --no-adapt an
+// honest rate-limited (exit 3). docs/ARCHITECTURE.md "Pace".
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { diagnoseResult } from '../../src/probe/diagnose.js';
+import { rampAgainst } from '../helpers/ramp.js';
+import { startSshd } from '../helpers/realServers.js';
+import { withServer } from '../helpers/servers.js';
+
+// 40 new connections a second at most, 120 at once, and an accept queue of 64 (past it, SYNs are
+// dropped); a greeting is its service.
+const slow = {
+  maxConnections: 120,
+  overLimit: 'close' as const,
+  banner: Buffer.from('HELLO\r\n'),
+  acceptPerSec: 40,
+  backlog: 64,
+};
+const fast = {
+  ramp: '400/s',
+  settle: '300ms',
+  expect: 'HELLO',
+  expectTimeout: '1s',
+  dialTimeout: '2s',
+  maxDuration: '90s',
+};
+
+test('serve --accept-rate 40/s, limit 120, at --ramp 400/s: exactly 120; the ramp slowed and says so', async () => {
+  await withServer(slow, async (target) => {
+    const r = await rampAgainst(target.address, fast);
+    assert.equal([r.maximum, r.verdict, r.exitCode], [120, 'limit-found', 0]);
+    assert.ok((r.paceChanges ?? []).length >= 1, 'the ramp slowed down');
+    const change = r.paceChanges?.[0];
+    assert.ok(change !== undefined && change.toPerSec < 400 && change.fromPerSec === 400);
+    assert.ok(
+      r.rounds.some((x) => x.outpaced && !x.failed),
+      'the outpaced round is marked, and is no limit',
+    );
+    assert.equal(r.servedRate?.keptUp, false);
+    // Its breaking point is the limit's: the target closes what it cannot take.
+    assert.match(diagnoseResult(r).cause, /past 120 connections the target accepts, then closes/);
+  });
+});
+
+test('serve --accept-rate 40/s at --ramp 400/s --no-adapt: rate-limited, exit 3, and the rerun pace named', async () => {
+  await withServer(slow, async (target) => {
+    const r = await rampAgainst(target.address, { ...fast, adapt: false });
+    assert.equal([r.verdict, r.exitCode, r.stopReason], ['rate-limited', 3, 'outpaced']);
+    assert.ok(r.maximum < 120, `the limit was not reached: ${r.maximum}`);
+    const d = diagnoseResult(r);
+    assert.match(d.cause, /the target takes on about \d+\/s new connections, slower than the ramp's 400\/s/);
+    assert.not.match(d.cause, /stopped accepting/);
+    assert.ok(d.lookAt.some((l) => /rerun with --ramp \d+\/s/.test(l)));
+  });
+});
+
+test('a target that keeps up: no slowdown, and the served rate is the ramp', async () => {
+  await withServer({ maxConnections: 100, overLimit: 'close' }, async (target) => {
+    const r = await rampAgainst(target.address, { ramp: '50/s', settle: '200ms', round: '500ms' });
+    assert.equal([r.maximum, r.verdict], [100, 'limit-found']);
+    assert.equal(r.paceChanges, []);
+    assert.equal(r.servedRate?.keptUp, true);
+  });
+});
+
+test('sshd MaxStartups 300 (a fork per connection) at --ramp 500/s: exactly 300, "Exceeded MaxStartups" as the evidence', async () => {
+  const sshd = await startSshd(300);
+  try {
+    const r = await rampAgainst(sshd.address, {
+      ramp: '500/s',
+      settle: '500ms',
+      expect: 'SSH-',
+      maxDuration: '90s',
+    });
+    assert.equal([r.maximum, r.verdict, r.exitCode], [300, 'limit-found', 0]);
+    assert.match(
+      diagnoseResult(r).cause,
+      /past 300 connections the target accepts, then closes, saying "Exceeded MaxStartups/,
+    );
+  } finally {
+    await sshd.stop();
+  }
+});
+
+test.run();
