@@ -70,7 +70,8 @@ export const EXIT_CODES = `Exit codes:
   0    limit found or not reached, gate met, all connections established (fixed mode)
   1    usage or configuration error: one line names the problem and the fix
   2    below the --min-concurrency gate, nothing served, or not all established (fixed mode)
-  3    inconclusive: the prober's own limit, or source addresses turned away
+  3    inconclusive: the prober's own limit, source addresses turned away, or (--no-adapt) a target
+       slower than the ramp (rate-limited)
   130  interrupted (Ctrl-C, SIGTERM, SIGHUP); the report covers what was measured`;
 
 /** Returns an option's long name (`--max-duration`), or its only name. */

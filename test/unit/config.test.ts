@@ -163,6 +163,17 @@ test('serve config: defaults, behaviours and errors', () => {
     () => buildServeConfig({ tls: true, workers: '2' }, [], readFileSync),
     /--tls needs the one-process target/,
   );
+  // --no-adapt keeps the asked pace; by default the ramp adapts to a slower target.
+  assert.is(buildProbeConfig({ ramp: '100/s' }, ['127.0.0.1:9'], readFileSync).adapt, true);
+  assert.is(buildProbeConfig({ ramp: '100/s', adapt: false }, ['127.0.0.1:9'], readFileSync).adapt, false);
+  // --accept-rate: a rate like --ramp's, on the one-process target only.
+  assert.is(buildServeConfig({ acceptRate: '50/s' }, [], readFileSync).server.acceptPerSec, 50);
+  assert.is(buildServeConfig({ acceptRate: '5/100ms' }, [], readFileSync).server.acceptPerSec, 50);
+  assert.throws(() => buildServeConfig({ acceptRate: 'fast' }, [], readFileSync), /--accept-rate "fast" is not a rate/);
+  assert.throws(
+    () => buildServeConfig({ acceptRate: '50/s', workers: '2' }, [], readFileSync),
+    /--accept-rate needs the one-process target/,
+  );
   assert.is(buildServeConfig({ reply: 'OK\\r\\n' }, [], readFileSync).server.reply?.toString(), 'OK\r\n');
   assert.throws(
     () => buildServeConfig({ overLimit: 'explode' }, [], readFileSync),
