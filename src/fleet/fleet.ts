@@ -643,9 +643,11 @@ export class Fleet {
     this.vacate(conn.streak + 1);
     this.releaseDial(conn);
     this.moveTo(conn, 'failed');
-    if (listen && conn.socket !== null && this.late.listening < LATE_WATCH_MAX) {
+    if (listen && conn.socket !== null) {
       // Its slot is vacated and the failure counted; the socket stays open only to see whether the
-      // target answers late (a slow target) or never (a full one): evidence, not capacity.
+      // target answers late (a slow target) or never (a full one): evidence, not capacity. The
+      // newest are kept: the last in the target's queue show when it has worked through all of them.
+      while (this.late.listening >= LATE_WATCH_MAX) this.evictOldestWatched();
       this.late.watched++;
       this.late.listening++;
       conn.verifiedAtMs = this.options.now();
@@ -666,6 +668,16 @@ export class Fleet {
     this.late.answered++;
     if (this.late.delaysMs.length < LATE_DELAYS_KEPT) this.late.delaysMs.push(this.options.now() - conn.verifiedAtMs);
     this.unwatch(conn);
+  }
+
+  /** Stops listening on the oldest timed-out connection still listening, uncounted: it was not followed to the end. */
+  private evictOldestWatched(): void {
+    for (let conn = this.lateWatch.shift(); conn !== undefined; conn = this.lateWatch.shift()) {
+      if (conn.verifiedAtMs === 0) continue; // answered or closed already
+      this.late.watched--;
+      this.unwatch(conn);
+      return;
+    }
   }
 
   /** Stops listening on a timed-out connection and closes it. */

@@ -15,23 +15,15 @@ import {
 import type { RampPlan } from '../config/rampPlan.js';
 import { findSourceRejection } from './sourceRejection.js';
 import { activeCount, type FleetControl } from '../fleet/fleetControl.js';
-import { LATE_GRACE_MS, type FleetObservation } from '../fleet/fleetReading.js';
+import type { FleetObservation } from '../fleet/fleetReading.js';
 import { histogramPercentile, histogramSince, histogramSummary } from '../stats/latencyHistogram.js';
 import type { FailureKind } from '../net/errors.js';
 import type { FailureCounts, RampProgress, RampResult, RoundRecord } from './result.js';
 import { summarizeTraffic } from './trafficSummary.js';
 import { brokenObjective, objectivesMet, readObjectives } from './objectiveReadings.js';
 import { searchObjectives, untilHeld, type SearchPlan, type SearchStep } from './objectiveSearch.js';
-import {
-  confirmOutpaced,
-  isOutpaced,
-  planPace,
-  servedRate,
-  slowerPace,
-  withoutWaiting,
-  type PaceChange,
-  type PacedRound,
-} from './pace.js';
+import { servedRate } from './pace.js';
+import { RampPace, stillServing, type PaceSettings } from './rampPace.js';
 
 /** What a ramp run needs from outside. */
 export interface ProbeDeps {
@@ -107,29 +99,25 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   // global count at that moment (docs/ARCHITECTURE.md "Segments").
   let holding: number | null = null;
   let holdingFromRound: number | null = null;
-  // The pace: the plan's, until the target serves new connections slower than that (docs/ARCHITECTURE.md "Pace").
-  let pace = planPace(plan);
-  const paceChanges: PaceChange[] = [];
-  const paced: PacedRound[] = [];
-  // After slowing down, the ramp holds still (no dials, no reopens) until the target has caught up
-  // with what waits at the old pace: nothing of ours waiting to be served, and no timed-out one
-  // answered late in the last round (a slow server spends turns on those too). Only then does the
-  // new pace start, from the level reached. Waiting failures meanwhile belong to the old pace.
-  let drain: { readonly untilMs: number; readonly capMs: number } | null = null;
-  let lateBefore = previous.late.answered;
+  // The pace: the plan's, until the target serves new connections slower than that; then a hold
+  // while it catches up, and a slower pace (docs/ARCHITECTURE.md "Pace").
+  const paceSettings: PaceSettings = {
+    adapt: config.adapt,
+    dialTimeoutMs: config.dialTimeoutMs,
+    verifyTimeoutMs: config.expect ? config.expectTimeoutMs : 0,
+    settleMs: config.settleMs,
+  };
+  const pace = new RampPace(plan, paceSettings, previous);
   for (let index = joinedAtRound; ; index++) {
     const roundStartMs = startMs + index * plan.roundMs;
-    if (drain !== null && caughtUp(drain, previous, previous.late.answered - lateBefore, clock.now())) {
-      pace = { ...pace, fromRound: index, base: previous.live.held + previous.live.settling };
-      drain = null;
-    }
-    const draining = drain !== null;
-    const target = holding ?? (draining ? previous.live.held + previous.live.settling : roundTarget(plan, index, pace));
+    const still = pace.holdsStill(index, previous, clock.now());
+    const target =
+      holding ?? (still ? previous.live.held + previous.live.settling : roundTarget(plan, index, pace.pace));
     // Reopens of closed or failed connections come out of the same paced budget as new dials.
-    const deficit = draining
+    const deficit = still
       ? 0
       : config.reopen
-        ? Math.min(roundDialBudget(plan, index, pace), Math.max(0, target - activeCount(await fleet.liveCounts())))
+        ? Math.min(roundDialBudget(plan, index, pace.pace), Math.max(0, target - activeCount(await fleet.liveCounts())))
         : Math.max(0, target - created);
     let issued = 0;
     for (;;) {
@@ -147,36 +135,8 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     const observation = await fleet.observe();
     deps.onObservation?.(observation);
     const measured = makeRound(index, target, previous, observation, startMs, plan, config);
-    const served = observation.verified - previous.verified;
-    const pacedRound: PacedRound = {
-      attempts: measured.attempts,
-      failures: measured.failures,
-      served,
-      level: measured.held + measured.settling,
-      waitedWhileServed: observation.waitedWhileServed - previous.waitedWhileServed,
-    };
-    const judged = draining
-      ? {
-          ...measured,
-          draining: true,
-          failed:
-            proberKinds(measured.failures).length > 0 ||
-            roundFailed(plan, { attempts: measured.attempts, failures: withoutWaiting(measured.failures) }) ||
-            !objectivesMet(measured.objectives),
-        }
-      : measured;
-    const outpaced =
-      judged.failed &&
-      holding === null &&
-      objectivesMet(measured.objectives) &&
-      isOutpaced(plan, draining ? { ...pacedRound, failures: withoutWaiting(measured.failures) } : pacedRound, paced);
-    const round: RoundRecord = {
-      ...judged,
-      served,
-      ...(outpaced ? { failed: false, outpaced: true } : {}),
-    };
-    paced.push(pacedRound);
-    lateBefore = previous.late.answered;
+    const round = pace.judge(measured, previous, observation, still, holding !== null);
+    const outpaced = round.outpaced === true;
     previous = observation;
     rounds.push(round);
     failedSoFar += totalFailures(round.failures);
@@ -194,24 +154,8 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     if (outpaced && config.adapt) {
       // Not the limit: the target takes on connections slower than asked. Keep what is held, drop
       // the dials not started, and go on at a pace it keeps up with.
-      // What it showed it takes on when pushed: the best round since the pace last changed, and at
-      // least of this one and the two before (see servedRate).
-      const since = Math.max(3, index - pace.fromRound + 1);
-      const servedPerSec = (Math.max(...rounds.slice(-since).map((r) => r.served ?? 0)) * 1000) / plan.roundMs;
-      const next = slowerPace(pace, servedPerSec, index + 1, pacedRound.level);
-      // At the slowest pace already, it goes on at that pace (a new start and drain, no new change).
-      if (next.ratePerSec < pace.ratePerSec || !pace.adapted)
-        paceChanges.push({
-          round: index + 1,
-          fromPerSec: pace.ratePerSec,
-          toPerSec: next.ratePerSec,
-          servedPerSec: Math.round(servedPerSec),
-          held: round.held,
-        });
-      pace = next;
       fleet.cancelQueued();
-      const waitMs = config.dialTimeoutMs + (config.expect ? config.expectTimeoutMs : 0);
-      drain = { untilMs: observation.atMs + waitMs, capMs: observation.atMs + waitMs + LATE_GRACE_MS };
+      pace.slowDown(index, rounds, observation.atMs);
     }
     stop =
       outpaced && !config.adapt
@@ -262,17 +206,10 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     await settle(config, deps, () => progress(rounds.length, rounds.at(-1)?.target ?? 0));
   if (stop === 'outpaced' && holdingFromRound === null) {
     // --no-adapt stopped on a round that looked outpaced: a slow target still serves (or answers
-    // late) what waited; a target that filled up serves nothing more. Wait for either, bounded.
-    const atStop = { verified: previous.verified, lateAnswered: previous.late.answered };
-    const deadlineMs = clock.now() + config.dialTimeoutMs + config.expectTimeoutMs + config.settleMs;
-    let seen = await fleet.observe();
-    while (!signal.aborted && clock.now() < deadlineMs) {
-      if (confirmOutpaced(atStop, { verified: seen.verified, lateAnswered: seen.late.answered })) break;
-      await clock.sleep(Math.min(100, deadlineMs - clock.now()), signal);
-      seen = await fleet.observe();
-    }
+    // late) what waited; a target that filled up serves nothing more.
+    const serving = await stillServing({ fleet, clock, signal }, previous, paceSettings);
     if (signal.aborted) stop = 'interrupted';
-    else if (!confirmOutpaced(atStop, { verified: seen.verified, lateAnswered: seen.late.answered })) {
+    else if (!serving) {
       // Full after all: that round is the limit.
       stop = 'round-failed';
       const at = rounds.findIndex((r) => r.outpaced);
@@ -338,7 +275,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     traffic: summarizeTraffic(first, final, config.latencyPercentiles),
     sourceRejection,
     servedBytes: final.servedBytes,
-    paceChanges,
+    paceChanges: pace.changes,
     servedRate: servedRate(rounds, plan.roundMs),
     lateAnswers: final.late,
     ...(config.objectives
@@ -369,23 +306,6 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
         }
       : {}),
   };
-}
-
-/**
- * Returns true when a ramp that slowed down may go on: the old pace's connections have had their
- * time (`untilMs`), none of ours waits to be served, and the target answered none of the timed-out
- * ones late in the last round (`lateInRound`): it is no longer working through them. At `capMs` at
- * the latest.
- */
-function caughtUp(
-  drain: { untilMs: number; capMs: number },
-  seen: FleetObservation,
-  lateInRound: number,
-  nowMs: number,
-): boolean {
-  if (nowMs >= drain.capMs) return true;
-  const waiting = seen.live.queued + seen.live.dialing + seen.live.unverified;
-  return nowMs >= drain.untilMs && waiting === 0 && lateInRound === 0;
 }
 
 /**

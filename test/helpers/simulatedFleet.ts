@@ -212,7 +212,14 @@ export function simulatedServer(target: SimulatedTarget, clock: Clock): Simulate
     answerLate(at);
     if (WAITING_KINDS.includes(kind) && owner.verified + owner.late.answered > conn.verifiedAtDial)
       owner.waitedWhileServed++;
-    if (kind === 'verify-timeout' && owner.late.listening < LATE_WATCH_MAX) {
+    if (kind === 'verify-timeout') {
+      // The newest are kept listening: an older one is let go, uncounted, as the fleet does.
+      if (owner.late.listening >= LATE_WATCH_MAX) {
+        const oldest = watching.findIndex((w) => w.owner === owner);
+        watching.splice(oldest, 1);
+        owner.late.listening--;
+        owner.late.watched--;
+      }
       owner.late.watched++;
       owner.late.listening++;
       watching.push({ answerAtMs: conn.turnAtMs, untilMs: at + LATE_GRACE_MS, owner });

@@ -7,17 +7,23 @@ import * as assert from 'uvu/assert';
 import { diagnoseResult } from '../../src/probe/diagnose.js';
 import { rampAgainst } from '../helpers/ramp.js';
 import { startSshd } from '../helpers/realServers.js';
-import { withServer } from '../helpers/servers.js';
+import { withServeProcess } from '../helpers/serveProcess.js';
 
 // 40 new connections a second at most, 120 at once, and an accept queue of 64 (past it, SYNs are
-// dropped); a greeting is its service.
-const slow = {
-  maxConnections: 120,
-  overLimit: 'close' as const,
-  banner: Buffer.from('HELLO\r\n'),
-  acceptPerSec: 40,
-  backlog: 64,
-};
+// dropped); a greeting is its service. A process of its own, so that its pace is its own, not the
+// prober's event loop's.
+const slow = [
+  '--max-connections',
+  '120',
+  '--over-limit',
+  'close',
+  '--banner',
+  'HELLO\\r\\n',
+  '--accept-rate',
+  '40/s',
+  '--backlog',
+  '64',
+];
 const fast = {
   ramp: '400/s',
   settle: '300ms',
@@ -28,8 +34,8 @@ const fast = {
 };
 
 test('serve --accept-rate 40/s, limit 120, at --ramp 400/s: exactly 120; the ramp slowed and says so', async () => {
-  await withServer(slow, async (target) => {
-    const r = await rampAgainst(target.address, fast);
+  await withServeProcess(slow, async (address) => {
+    const r = await rampAgainst(address, fast);
     assert.equal([r.maximum, r.verdict, r.exitCode], [120, 'limit-found', 0]);
     assert.ok((r.paceChanges ?? []).length >= 1, 'the ramp slowed down');
     const change = r.paceChanges?.[0];
@@ -45,8 +51,8 @@ test('serve --accept-rate 40/s, limit 120, at --ramp 400/s: exactly 120; the ram
 });
 
 test('serve --accept-rate 40/s at --ramp 400/s --no-adapt: rate-limited, exit 3, and the rerun pace named', async () => {
-  await withServer(slow, async (target) => {
-    const r = await rampAgainst(target.address, { ...fast, adapt: false });
+  await withServeProcess(slow, async (address) => {
+    const r = await rampAgainst(address, { ...fast, adapt: false });
     assert.equal([r.verdict, r.exitCode, r.stopReason], ['rate-limited', 3, 'outpaced']);
     assert.ok(r.maximum < 120, `the limit was not reached: ${r.maximum}`);
     const d = diagnoseResult(r);
@@ -57,8 +63,8 @@ test('serve --accept-rate 40/s at --ramp 400/s --no-adapt: rate-limited, exit 3,
 });
 
 test('a target that keeps up: no slowdown, and the served rate is the ramp', async () => {
-  await withServer({ maxConnections: 100, overLimit: 'close' }, async (target) => {
-    const r = await rampAgainst(target.address, { ramp: '50/s', settle: '200ms', round: '500ms' });
+  await withServeProcess(['--max-connections', '100', '--over-limit', 'close'], async (address) => {
+    const r = await rampAgainst(address, { ramp: '50/s', settle: '500ms', round: '500ms' });
     assert.equal([r.maximum, r.verdict], [100, 'limit-found']);
     assert.equal(r.paceChanges, []);
     assert.equal(r.servedRate?.keptUp, true);

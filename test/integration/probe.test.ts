@@ -3,13 +3,14 @@ import * as assert from 'uvu/assert';
 import type { OverLimit } from '../../src/servers/targetOptions.js';
 import { rampAgainst } from '../helpers/ramp.js';
 import { withServer } from '../helpers/servers.js';
+import { withServeProcess } from '../helpers/serveProcess.js';
 
 const LIMIT = 200;
 // Short rounds: the rules are the same at any round length (rampLoop.test.ts checks them on a fake
 // clock); what these runs check is that real sockets give the exact limit.
-// The settle window is what tells accept-then-close from service without --expect. The server
-// runs in this process, so on a busy machine (the suite runs files side by side) it can accept and
-// close late: 600 ms leaves room for that, where 300 ms once let 24 closing connections count.
+// The settle window is what tells accept-then-close from service without --expect. The target runs
+// as a process of its own (withServeProcess): in this process, on a busy machine, it accepted and
+// closed late enough to outlast the settle (276 held against a limit of 200 under load).
 const FAST = { round: '400ms', settle: '600ms', expectTimeout: '500ms', dialTimeout: '1s', maxDuration: '20s' };
 
 // Every over-limit behaviour, at a slow and a fast ramp: the maximum is exactly the limit.
@@ -25,9 +26,10 @@ const matrix: Array<{ overLimit: OverLimit; ramp: string; verify: boolean }> = [
 
 for (const c of matrix) {
   test(`maximum equals the limit: ${c.overLimit} at ${c.ramp}${c.verify ? ' with --send/--expect' : ''}`, async () => {
-    await withServer({ maxConnections: LIMIT, overLimit: c.overLimit, reply: 'echo' }, async (server) => {
+    const serve = ['--max-connections', String(LIMIT), '--over-limit', c.overLimit, '--reply', 'echo'];
+    await withServeProcess(serve, async (address) => {
       const verify = c.verify ? { send: 'ping\\n', expect: 'ping' } : {};
-      const result = await rampAgainst(server.address, { ramp: c.ramp, ...FAST, ...verify });
+      const result = await rampAgainst(address, { ramp: c.ramp, ...FAST, ...verify });
       assert.is(result.maximum, LIMIT, JSON.stringify(result.rounds.map((r) => [r.target, r.held, r.failures])));
       assert.is(result.verdict, 'limit-found');
       assert.is(result.exitCode, 0);
