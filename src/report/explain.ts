@@ -108,6 +108,11 @@ export function describeLateAnswers(r: Pick<RampResult, 'lateAnswers'>): string 
     : `${late.answered} of ${late.watched} timed-out connections were answered late${median === undefined ? '' : `, median ${formatDuration(median)} after the timeout`}: the target was slow, not (only) full`;
 }
 
+/** Returns a round's label in a table: its number, ✗ when it failed, and how the pace treated it. */
+export function roundLabel(x: { round: number; failed: boolean; outpaced?: boolean; draining?: boolean }): string {
+  return `${x.round}${x.failed ? ' ✗' : ''}${x.outpaced ? ' (outpaced)' : x.draining ? ' (held still)' : ''}`;
+}
+
 /** Returns how a connection was verified as served in this run. */
 export function describeVerification(r: RampResult): string {
   const { expect, send } = r.settings;

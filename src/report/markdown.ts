@@ -16,6 +16,7 @@ import {
   failureRows,
   formatRate,
   paceFacts,
+  roundLabel,
   resultLine,
   sustainedTerms,
 } from './explain.js';
@@ -62,17 +63,17 @@ function rampSections(r: RampResult): string[] {
     '',
     '## Rounds',
     '',
-    `| round | time | target | held | settling | unverified | dialing | failures | connect p50 | connect p99 |${latencyColumns(
+    `| round | time | target | held | settling | unverified | dialing | served | failures | connect p50 | connect p99 |${latencyColumns(
       r,
     )
       .map((c) => ` ${escapeCell(c)} |`)
       .join('')}`,
-    `|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|${latencyColumns(r)
+    `|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|${latencyColumns(r)
       .map(() => '---:|')
       .join('')}`,
     ...r.rounds.map(
       (x) =>
-        `| ${x.round}${x.failed ? ' ✗' : ''} | ${formatDuration(x.atMs)} | ${x.target} | ${x.held} | ${x.settling} | ${x.unverified} | ${x.dialing} | ${failureList(x.failures)} | ${x.connectP50Ms === null ? '-' : ms(x.connectP50Ms)} | ${x.connectP99Ms === null ? '-' : ms(x.connectP99Ms)} |${latencyCells(
+        `| ${roundLabel(x)} | ${formatDuration(x.atMs)} | ${x.target} | ${x.held} | ${x.settling} | ${x.unverified} | ${x.dialing} | ${x.served ?? '-'} | ${failureList(x.failures)} | ${x.connectP50Ms === null ? '-' : ms(x.connectP50Ms)} | ${x.connectP99Ms === null ? '-' : ms(x.connectP99Ms)} |${latencyCells(
           r,
           x,
         )
@@ -81,7 +82,7 @@ function rampSections(r: RampResult): string[] {
     ),
     ...(settled
       ? [
-          `| end (settled) | ${formatDuration(settled.atMs)} | ${settled.target} | ${settled.held} | - | - | - | - | - | - |${latencyColumns(
+          `| end (settled) | ${formatDuration(settled.atMs)} | ${settled.target} | ${settled.held} | - | - | - | - | - | - | - |${latencyColumns(
             r,
           )
             .map(() => ' - |')

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { diagnoseResult } from '../../src/probe/diagnose.js';
 import { rampAgainst } from '../helpers/ramp.js';
+import { runCliHere } from '../helpers/runCliHere.js';
 import { startSshd } from '../helpers/realServers.js';
 import { withServeProcess } from '../helpers/serveProcess.js';
 
@@ -45,6 +46,8 @@ test('serve --accept-rate 40/s, limit 120, at --ramp 400/s: exactly 120; the ram
       'the outpaced round is marked, and is no limit',
     );
     assert.equal(r.servedRate?.keptUp, false);
+    // The timed-out connections kept listening were answered late: the target was slow, not full.
+    assert.ok((r.lateAnswers?.answered ?? 0) > 0, JSON.stringify(r.lateAnswers));
     // Its breaking point is the limit's: the target closes what it cannot take.
     assert.match(diagnoseResult(r).cause, /past 120 connections the target accepts, then closes/);
   });
@@ -59,6 +62,28 @@ test('serve --accept-rate 40/s at --ramp 400/s --no-adapt: rate-limited, exit 3,
     assert.match(d.cause, /the target takes on about \d+\/s new connections, slower than the ramp's 400\/s/);
     assert.not.match(d.cause, /stopped accepting/);
     assert.ok(d.lookAt.some((l) => /rerun with --ramp \d+\/s/.test(l)));
+  });
+});
+
+test('fixed mode against the slow target: the connections that timed out, and the rate it served at', async () => {
+  await withServeProcess(slow, async (address) => {
+    const run = await runCliHere([
+      address,
+      '-c',
+      '100',
+      '-s',
+      '0',
+      '--expect',
+      'HELLO',
+      '--expect-timeout',
+      '1s',
+      '-y',
+    ]);
+    assert.is(run.code, 2, 'not all established');
+    const rate = /New connections served: about (\d+)\/s \((\d+) served in/.exec(run.stdout);
+    assert.ok(rate, run.stdout);
+    // It serves at most 40 a second; how many fewer depends on the machine, so only the bound is asserted.
+    assert.ok(Number(rate?.[1]) > 0 && Number(rate?.[1]) <= 45, rate?.[0]);
   });
 });
 

@@ -101,4 +101,20 @@ test('routes: pairs with destinations varying fastest; disjoint shares when ther
   );
 });
 
+test('merge: served counts, waits served for others and late answers add up over the shards (the pace rules read them)', () => {
+  const a = reading({
+    verified: 50,
+    waitedWhileServed: 7,
+    late: { watched: 40, answered: 30, listening: 10, delaysMs: [100, 200] },
+  });
+  const b = reading({
+    verified: 45,
+    waitedWhileServed: 3,
+    late: { watched: 12, answered: 12, listening: 0, delaysMs: [300] },
+  });
+  const m = mergeObservations(1, [a, b]);
+  assert.equal([m.verified, m.waitedWhileServed], [95, 10]);
+  assert.equal(m.late, { watched: 52, answered: 42, listening: 10, delaysMs: [100, 200, 300] });
+});
+
 test.run();

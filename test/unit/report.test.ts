@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
+import { makeRecordValidator } from '../../src/report/validateRunRecord.js';
 import * as assert from 'uvu/assert';
 import { columnsOf, rampSeries, renderChart, tickLabel, tickStep } from '../../src/report/chart.js';
 import { describeGate, resultLine } from '../../src/report/explain.js';
@@ -49,9 +50,25 @@ test('ramp report: the warning, the stop descriptions and colour', () => {
 });
 
 test('golden: Markdown pages of saved run records', () => {
-  for (const name of ['ramp-limit-found', 'ramp-gate-met', 'fixed']) {
+  for (const name of ['ramp-limit-found', 'ramp-gate-met', 'ramp-slowed', 'fixed']) {
     golden(`records/${name}.golden.md`, renderMarkdown(load<RunRecord>(`records/${name}.json`)));
   }
+});
+
+test('a run that slowed down to its target (a real one: serve --accept-rate 50/s at --ramp 500/s): every format says so', () => {
+  const record = load<RunRecord>('records/ramp-slowed.json');
+  assert.is(makeRecordValidator()(record), null, 'a valid run record');
+  const page = renderMarkdown(record);
+  assert.match(page, /\| New connections served \| about 52\/s \(the ramp asked for 500\/s\) \|/);
+  assert.match(page, /\| Pace \| ramp 500\/s -\\?> 41\/s at round 3: the target served 52\/s new connections/);
+  assert.match(page, /\| Late answers \| 46 of 46 timed-out connections were answered late/);
+  assert.match(page, /\| 3 \(outpaced\) \|/, 'the outpaced round, in the table');
+  assert.match(page, /\| 4 \(held still\) \|/, 'the rounds the ramp held still');
+  assert.match(page, /\| end \(settled\) \|/, 'the final sample the maximum came from');
+  if (record.result.mode !== 'ramp') return;
+  const text = renderRampReport(record.result, { width: 80, color: false });
+  assert.match(text, /^New connections served: about 52\/s/m);
+  assert.match(text, /^Pace: ramp 500\/s -> 41\/s at round 3/m);
 });
 
 test('markdown: the parts a postmortem needs, and cells that survive odd evidence', () => {
