@@ -1,4 +1,5 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
+import { readInput } from './readInput.js';
 import type { CliIO } from './cliIO.js';
 import type { RawOptions } from '../config/probeConfig.js';
 import { resultLine } from '../report/explain.js';
@@ -38,8 +39,13 @@ export async function mergeCommand(
   };
   const gateText = text('minConcurrency');
   const minConcurrency = gateText === undefined ? undefined : parseCount(gateText, '--min-concurrency', 1);
-  const records = sources.flatMap((source) => recordsIn(source));
-  const outcome = mergeRecords(records, { minConcurrency, argv: ['merge', ...argv.slice(1)] });
+  const found: Array<{ record: RunRecord; name: string }> = [];
+  for (const source of sources)
+    found.push(...recordsIn(source, await readInput(source, 'give the records the segments wrote with --json')));
+  const outcome = mergeRecords(
+    found.map((f) => f.record),
+    { minConcurrency, argv: ['merge', ...argv.slice(1)], names: found.map((f) => f.name) },
+  );
   if (outcome.kind === 'refused') throw new UsageError(outcome.problem);
   const { record, problems } = outcome;
   const result = record.result;
@@ -77,33 +83,48 @@ export async function mergeCommand(
   return result.exitCode;
 }
 
-/** Returns the run records in a file or stdin: the whole of it, or every line that is one. */
-function recordsIn(source: string): RunRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(source === '-' ? 0 : source, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `cannot read ${JSON.stringify(source)} (${(err as { code?: string }).code ?? 'error'}); give the records the segments wrote with --json`,
-    );
-  }
+/**
+ * Returns the run records in a file or stdin, each with where it was read: the whole of it, or
+ * every line that is one. A goon-probe record that does not validate, or a line that starts one and
+ * is cut short, is a usage error naming it; other lines (progress, kubectl's own, any other JSON)
+ * are skipped.
+ */
+function recordsIn(source: string, text: string): Array<{ record: RunRecord; name: string }> {
   const validate = makeRecordValidator();
-  const asRecord = (value: unknown, where: string): RunRecord | null => {
+  const name = source === '-' ? 'stdin' : source;
+  const asRecord = (value: unknown, where: string): { record: RunRecord; name: string } | null => {
     if (typeof value !== 'object' || value === null || !('schemaVersion' in value)) return null;
+    // Another tool's JSON that happens to have a schemaVersion is not ours: skipped, as other lines are.
+    if ((value as { tool?: { name?: unknown } }).tool?.name !== 'goon-probe') return null;
     const problem = validate(value);
     if (problem) throw new UsageError(`${where} is not a goon-probe run record: ${problem}`);
-    return value as RunRecord;
+    return { record: value as RunRecord, name: where };
   };
   const whole = parse(text);
   if (whole !== undefined) {
-    const one = asRecord(whole, JSON.stringify(source));
+    const one = asRecord(whole, name);
     if (one) return [one];
   }
-  // Logs: one record a line, among other lines (progress, kubectl's own), which are skipped.
-  return text
-    .split('\n')
-    .map((line, i) => (line.trimStart().startsWith('{') ? asRecord(parse(line), `${source} line ${i + 1}`) : null))
-    .filter((r): r is RunRecord => r !== null);
+  // Logs: one record a line, among other lines (progress, kubectl's own, with --prefix or
+  // --timestamps before the record), which are skipped.
+  const found: Array<{ record: RunRecord; name: string }> = [];
+  text.split('\n').forEach((line, i) => {
+    const start = line.indexOf('{');
+    if (start < 0) return;
+    const where = `${name} line ${i + 1}`;
+    const json = line.slice(start).trimEnd();
+    const value = parse(json);
+    if (value === undefined) {
+      if (json.includes('"tool":{"name":"goon-probe"'))
+        throw new UsageError(
+          `${where} holds a goon-probe run record that is cut short or malformed; give the whole record`,
+        );
+      return;
+    }
+    const one = asRecord(value, where);
+    if (one) found.push(one);
+  });
+  return found;
 }
 
 function parse(text: string): unknown {

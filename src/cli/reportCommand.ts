@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { CliIO } from './cliIO.js';
 import type { RawOptions } from '../config/probeConfig.js';
@@ -10,6 +9,7 @@ import { renderRampReport } from '../report/rampText.js';
 import { SCHEMA_VERSION, type RunRecord } from '../report/runRecord.js';
 import { UsageError } from '../usageError.js';
 import { makeRecordValidator } from '../report/validateRunRecord.js';
+import { readInput } from './readInput.js';
 import { recordJson } from './recordOutputs.js';
 
 /** The formats `goon-probe report` renders. */
@@ -34,7 +34,7 @@ export async function reportCommand(files: readonly string[], raw: RawOptions, i
     throw new UsageError(`--format ${JSON.stringify(format)} is not a report format; use text, markdown, html or json`);
   }
   if (compare) return compareCommand(files as [string, string], format, io);
-  const record = loadRecord(files[0] as string);
+  const record = await loadRecord(files[0] as string);
   if (format === 'json') io.out(recordJson(record));
   else if (format === 'markdown') io.out(renderMarkdown(record));
   else if (format === 'html') io.out((await import('../report/htmlReport.js')).renderHtml(record));
@@ -55,8 +55,8 @@ async function compareCommand(files: [string, string], format: string, io: CliIO
   if (format === 'json') throw new UsageError('--compare renders text, markdown or html, not json; drop --format json');
   const names = runNames(files);
   const outcome = compareRecords(
-    { name: names[0], record: loadRecord(files[0]) },
-    { name: names[1], record: loadRecord(files[1]) },
+    { name: names[0], record: await loadRecord(files[0]) },
+    { name: names[1], record: await loadRecord(files[1]) },
   );
   if (outcome.kind === 'refused') throw new UsageError(outcome.problem);
   const c = outcome.comparison;
@@ -74,15 +74,8 @@ export function runNames(files: readonly [string, string]): [string, string] {
 }
 
 /** Returns the run record in a file (or stdin for `-`), checked against the schema. */
-export function loadRecord(path: string): RunRecord {
-  let text: string;
-  try {
-    text = readFileSync(path === '-' ? 0 : path, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `cannot read ${JSON.stringify(path)} (${(err as { code?: string }).code ?? 'error'}); give the file a --json run wrote`,
-    );
-  }
+export async function loadRecord(path: string): Promise<RunRecord> {
+  const text = await readInput(path, 'give the file a --json run wrote');
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -6,6 +6,7 @@ import { servedRate } from '../probe/pace.js';
 import { proberKinds, verdictFor, type StopReason, type Verdict } from '../probe/rampRules.js';
 import type { RampResult } from '../probe/result.js';
 import { sumCounts, sumSegments } from './sumSegments.js';
+import { recordProblem, whyNotOneRun, type NamedSegment } from './segmentChecks.js';
 import { parseThreshold } from '../units.js';
 import type { RecordSegment, RunRecord } from './runRecord.js';
 
@@ -20,6 +21,8 @@ export interface MergeOptions {
   /** `merge --min-concurrency N`: the gate on the global maximum (overrides the segments' own). */
   readonly minConcurrency?: number | undefined;
   readonly argv: readonly string[];
+  /** Where each record was read (a file, or `stdin line 3`), in the order of the records; default: `record N`. */
+  readonly names?: readonly string[];
 }
 
 type SegmentRecord = RunRecord & { readonly segment: RecordSegment; readonly result: RampResult };
@@ -55,6 +58,16 @@ export function mergeRecords(records: readonly RunRecord[], options: MergeOption
       kind: 'refused',
       problem: 'the records disagree on the number of segments; merge the segments of one run',
     };
+  const named: NamedSegment[] = segments.map((record, i) => ({
+    record,
+    name: options.names?.[i] ?? `record ${i + 1}`,
+  }));
+  const notOne = whyNotOneRun(named);
+  if (notOne) return { kind: 'refused', problem: notOne };
+  for (const s of named) {
+    const problem = recordProblem(s);
+    if (problem) return { kind: 'refused', problem };
+  }
 
   const problems: string[] = [];
   const byIndex = new Map<number, SegmentRecord>();
@@ -65,6 +78,9 @@ export function mergeRecords(records: readonly RunRecord[], options: MergeOption
   }
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
   for (const i of missing) problems.push(`segment ${i}/${count} is missing, so the sums are short`);
+  for (const [index, r] of byIndex)
+    if (r.result.rounds.length === 0)
+      problems.push(`segment ${index}/${count} has no round (it ended before its first round), so the sums are short`);
   const parts = [...byIndex.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
   const first = parts[0] as SegmentRecord;
   const plan = wholePlan(first);

@@ -3,7 +3,7 @@ import { cpSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../src/bin.ts', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../src/bin.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUILT_BIN = join(ROOT, 'dist', 'bin.js');
 

@@ -1,5 +1,6 @@
 // goon-probe merge in this process: records from files and from logs (one record a line among
 // other lines, as kubectl logs prints them), the outputs, and the exit codes.
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -7,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { makeRecordValidator } from '../../src/report/validateRunRecord.js';
 import { fixture } from '../helpers/golden.js';
 import { runCliHere } from '../helpers/runCliHere.js';
+import { BIN } from '../helpers/cli.js';
 import { withDir } from '../helpers/tempDir.js';
 
 const files = [0, 1, 2].map((i) => fixture(`records/segments/segment-${i}.json`));
@@ -92,6 +94,56 @@ test('a segment started after its plan would have ended refuses before any dial:
     /was 12\ds ago, past the plan's end \(--max-duration 60s\); start every segment again with a later --start-at/,
   );
   assert.is(run.stdout, '');
+});
+
+// Issue 24: `merge -` reads a pipe to its end, large or slow, as `kubectl logs … | goon-probe merge -`
+// gives it, with kubectl's --prefix and --timestamps before each record, and other JSON among them.
+test('merge - through a shell pipe: over 64 KB of logs, a slow writer, kubectl prefixes and timestamps', async () => {
+  await withDir(async (dir) => {
+    const records = files.map((f) => readFileSync(f, 'utf8').trim());
+    const noise = Array.from(
+      { length: 3000 },
+      (_, i) => `round ${i} target 100 held 99 settling 1 dialing 0 failures none`,
+    );
+    const log = [
+      ...noise,
+      `[pod/goon-probe-0-abcde/probe] ${records[0]}`,
+      `2026-11-27T16:54:17.011000000Z ${records[1]}`,
+      '{"schemaVersion": 3, "kind": "another tool\'s JSON line"}',
+      records[2],
+    ].join('\n');
+    const big = join(dir, 'big.log');
+    writeFileSync(big, `${log}\n`);
+    assert.ok(log.length > 64 * 1024, 'larger than a pipe buffer');
+    const cli = `"${process.execPath}" --import tsx "${BIN}" merge - --format json`;
+    for (const [how, shell] of [
+      ['a large pipe', `cat "${big}" | ${cli}`],
+      ['a slow writer', `(sleep 1; cat "${big}") | ${cli}`],
+    ] as const) {
+      const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn('/bin/sh', ['-c', shell], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+      assert.is(run.code, 0, `${how}: ${run.stderr}`);
+      assert.is(JSON.parse(run.stdout).result.maximum, 300, how);
+    }
+  });
+});
+
+test('merge names a record that is cut short, never "segment 1/3 is missing"', async () => {
+  await withDir(async (dir) => {
+    const cut = join(dir, 'cut.log');
+    const whole = readFileSync(files[1] as string, 'utf8').trim();
+    writeFileSync(cut, `progress line\n${whole.slice(0, Math.floor(whole.length / 2))}\n`);
+    const run = await runCliHere(['merge', files[0] as string, cut, files[2] as string]);
+    assert.is(run.code, 1);
+    assert.match(run.stderr, /cut\.log line 2 holds a goon-probe run record that is cut short or malformed/);
+    assert.not.match(run.stdout + run.stderr, /is missing/);
+  });
 });
 
 test.run();

@@ -94,4 +94,60 @@ test("a segment that hit the prober's own limit by the failing round: prober-lim
   assert.match(describeStop(out.record.result), /a segment hit the prober's own limit/);
 });
 
+// Issue 24: merge refuses what is not one run, and what is no measurement, naming the record.
+type Segmented = RunRecord & { segment: NonNullable<RunRecord['segment']> };
+const named = (records: RunRecord[]) =>
+  mergeRecords(records, { argv: ['merge'], names: records.map((_, i) => `seg-${i}.json`) });
+const refusal = (out: ReturnType<typeof mergeRecords>): string => (out.kind === 'refused' ? out.problem : 'merged');
+
+test('merge refuses a segment index outside 0..N-1, naming the record', () => {
+  const stray = segment(2) as Segmented;
+  const out = named([segment(0), segment(1), { ...stray, segment: { ...stray.segment, index: 4 } }]);
+  assert.match(refusal(out), /seg-2\.json says it is segment 4 of 3, outside 0\.\.2/);
+});
+
+test('merge refuses records under one run id that differ in start, plan or target, naming the field and the records', () => {
+  const late = segment(1) as Segmented;
+  const stale = { ...late, segment: { ...late.segment, startAt: '2026-11-27T16:51:13.000Z' } };
+  assert.match(
+    refusal(named([segment(0), stale, segment(2)])),
+    /seg-1\.json and seg-0\.json differ in the start \(--start-at\)/,
+  );
+  const faster = {
+    ...late,
+    config: { ...late.config, ramp: { ...(late.config.ramp as object), ratePerSec: 400 } },
+  } as RunRecord;
+  assert.match(refusal(named([segment(0), faster, segment(2)])), /differ in the ramp plan/);
+  const elsewhere = { ...late, target: { ...late.target, given: '127.0.0.2:1' } };
+  assert.match(refusal(named([segment(0), elsewhere, segment(2)])), /differ in the target/);
+});
+
+test('merge refuses a record that is no measurement: a hand-edited 1e308, a round twice, held above its target', () => {
+  const edit = (change: (rounds: Array<Record<string, unknown>>) => void): RunRecord => {
+    const r = JSON.parse(JSON.stringify(segment(1))) as RunRecord;
+    change((r.result as unknown as { rounds: Array<Record<string, unknown>> }).rounds);
+    return r;
+  };
+  const huge = edit((rounds) => {
+    (rounds[1] as Record<string, unknown>).held = 1e308;
+  });
+  assert.match(refusal(named([segment(0), huge, segment(2)])), /seg-1\.json holds result\.rounds\[1\]\.held = 1e\+308/);
+  const twice = edit((rounds) => {
+    rounds.push({ ...(rounds[0] as Record<string, unknown>) });
+  });
+  assert.match(refusal(named([segment(0), twice, segment(2)])), /seg-1\.json lists round 1 after round \d/);
+  const above = edit((rounds) => {
+    (rounds[0] as Record<string, unknown>).held = 1000;
+  });
+  assert.match(refusal(named([segment(0), above, segment(2)])), /seg-1\.json says round 1 held 1000, above its target/);
+});
+
+test('a segment with no rounds makes the merge inconclusive (exit 3), named', () => {
+  const empty = segment(1);
+  if (empty.result.mode !== 'ramp') return;
+  const out = merge([segment(0), { ...empty, result: { ...empty.result, rounds: [] } }, segment(2)]);
+  assert.ok(out.kind === 'merged' && out.record.result.exitCode === 3);
+  assert.match(out.kind === 'merged' ? out.problems.join('\n') : '', /segment 1\/3 has no round/);
+});
+
 test.run();
