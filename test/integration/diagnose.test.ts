@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { diagnoseResult } from '../../src/probe/diagnose.js';
 import { rampAgainst } from '../helpers/ramp.js';
-import { closedPort, withServer } from '../helpers/servers.js';
+import { closedPort, type withServer } from '../helpers/servers.js';
+import { withServeProcess } from '../helpers/serveProcess.js';
 
 // Real runs: each built-in behaviour produces its diagnosis.
 // Dials as dense as at 400/s in 1 s rounds: denser, and a busy server leaves more of them in its
@@ -54,10 +55,22 @@ const realCases: Array<[string, Parameters<typeof withServer>[0], Record<string,
     /connect timeouts after a plateau at ([4-9]\d|\d{3,}): the target's accept queue is full/,
   ],
 ];
+/** Returns `serve`'s flags for a built-in target's options. */
+function serveArgs(o: Parameters<typeof withServer>[0]): string[] {
+  return [
+    ...(o.maxConnections === undefined ? [] : ['--max-connections', String(o.maxConnections)]),
+    ...(o.overLimit === undefined ? [] : ['--over-limit', o.overLimit]),
+    ...(o.reply === 'echo' ? ['--reply', 'echo'] : []),
+    ...(o.backlog === undefined ? [] : ['--backlog', String(o.backlog)]),
+  ];
+}
+
+// Each target runs as a process of its own: in the prober's process, a busy machine delays its
+// accepts and closes enough to change what the prober sees (an eviction read as a limit of 151).
 for (const [name, server, flags, cause] of realCases) {
   test(`diagnosis from a real run: ${name}`, async () => {
-    await withServer(server, async (target) => {
-      const d = diagnoseResult(await rampAgainst(target.address, flags));
+    await withServeProcess(serveArgs(server), async (address) => {
+      const d = diagnoseResult(await rampAgainst(address, flags));
       assert.is(d.side, 'target');
       assert.match(d.cause, cause, `${d.cause} (max ${d.side})`);
     });
