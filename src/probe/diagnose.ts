@@ -49,6 +49,8 @@ export interface DiagnosisInput {
     readonly stopped: boolean;
     readonly late: string | null;
   } | null;
+  /** With --heartbeat: heartbeats answered in all (absent: no heartbeat). */
+  readonly heartbeatsAnswered?: number;
   /** With --slo: the objective that broke first, with how many were open then, and where every objective held again. */
   readonly objective?: {
     readonly text: string;
@@ -100,6 +102,7 @@ export function diagnoseResult(r: RampResult | FixedResult): Diagnosis {
     gone: targetGone(r.rounds),
     objective: brokeObjective(r),
     pace: paceOf(r),
+    ...(r.heartbeatsAnswered === undefined ? {} : { heartbeatsAnswered: r.heartbeatsAnswered }),
   });
 }
 
@@ -174,6 +177,17 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const prober = FAILURE_KINDS.find((k) => isProberKind(k) && (input.failures[k] ?? 0) > 0);
   if (prober) return proberDiagnosis(prober, n, input.evidence[prober]?.message);
   if (input.sourceRejection) return sourceDiagnosis(input.sourceRejection, input.servedBytes ?? null);
+  if (n === 0 && input.heartbeatsAnswered === 0 && !input.interrupted) {
+    const stale = input.evidence.stale;
+    return {
+      side: 'target',
+      cause: `nothing was served: no heartbeat was ever answered with its expected reply${stale?.bytes ? `; the target sent ${escapeBytes(stale.bytes, 120)}` : ''}${stale?.message ? ` (${stale.message})` : ''}`,
+      lookAt: [
+        '--heartbeat-send and --heartbeat-expect (or --send and --expect): is the heartbeat a request this server answers, and the reply what it sends?',
+        'is it the server you meant?',
+      ],
+    };
+  }
   if (n === 0 && input.expect && !input.interrupted) {
     const notServed = notServedDiagnosis(input);
     if (notServed) return notServed;

@@ -181,6 +181,13 @@ export interface RampResult {
   readonly segment?: SegmentRun;
   /** With --slo: the objectives, where one broke, and the search for the exact count (absent without). */
   readonly objectives?: ObjectivesOutcome;
+  /** With --heartbeat: heartbeats answered with the expected reply in all (absent without, and in older records). */
+  readonly heartbeatsAnswered?: number;
+  /**
+   * The target went away: every held connection dropped at once in the failing round (`refused`:
+   * new ones were refused after). The verdict is then inconclusive (absent in older records; null when not).
+   */
+  readonly targetGone?: { readonly held: number; readonly refused: boolean } | null;
   /** Where the ramp slowed down to the target's pace, in order (absent in older records). */
   readonly paceChanges?: readonly PaceChange[];
   /** The target's rate of new connections served, and whether it kept up with the ramp (absent in older records; null with no round). */

@@ -14,6 +14,7 @@ import {
 } from './rampRules.js';
 import type { RampPlan } from '../config/rampPlan.js';
 import { findSourceRejection } from './sourceRejection.js';
+import { targetGone } from './diagnose.js';
 import { activeCount, type FleetControl } from '../fleet/fleetControl.js';
 import type { FleetObservation } from '../fleet/fleetReading.js';
 import { histogramPercentile, histogramSince, histogramSummary } from '../stats/latencyHistogram.js';
@@ -228,9 +229,17 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   if (!searchFrom && finalMet && final.live.held > maximum)
     [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
   const failing = rounds.find((r) => r.failed);
+  // Held connections whose heartbeats were never once answered were never shown to be served.
+  const beatsAnswered = final.latency.heartbeat.count - first.latency.heartbeat.count;
+  const neverBeat = config.heartbeat !== undefined && beatsAnswered === 0 && (final.failures.stale ?? 0) > 0;
+  if (neverBeat) [maximum, maximumAtMs] = [0, 0];
   const sourceRejection = findSourceRejection(final.bySource);
   const reason: StopReason = stop ?? 'max-duration';
-  const { verdict, exitCode } = verdictFor(reason, maximum, config.minConcurrency, sourceRejection !== null);
+  // Every held connection dropped at once: the target went away (died, or restarted), no limit.
+  const gone = reason === 'round-failed' ? targetGone(rounds) : null;
+  let { verdict, exitCode } = verdictFor(reason, maximum, config.minConcurrency, sourceRejection !== null);
+  if (gone && maximum > 0 && !['prober-limited', 'interrupted'].includes(verdict))
+    [verdict, exitCode] = ['inconclusive', 3];
   const elapsedMs = final.atMs - startMs;
   return {
     mode: 'ramp',
@@ -275,6 +284,8 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     traffic: summarizeTraffic(first, final, config.latencyPercentiles),
     sourceRejection,
     servedBytes: final.servedBytes,
+    ...(config.heartbeat ? { heartbeatsAnswered: beatsAnswered } : {}),
+    targetGone: gone,
     paceChanges: pace.changes,
     servedRate: servedRate(rounds, plan.roundMs),
     lateAnswers: final.late,

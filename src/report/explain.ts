@@ -7,7 +7,12 @@ import type { RunRecord } from './runRecord.js';
 
 /** Returns why a ramp run stopped and what its maximum means, in one clause. */
 export function describeStop(r: RampResult): string {
-  if (r.verdict === 'not-served') return 'no connection was ever held as served, so there is no capacity to report';
+  if (r.verdict === 'not-served')
+    return r.heartbeatsAnswered === 0
+      ? 'no heartbeat was ever answered with its expected reply, so no held connection was shown to be served: there is no capacity to report'
+      : 'no connection was ever held as served, so there is no capacity to report';
+  if (r.verdict === 'inconclusive' && r.targetGone)
+    return `the target went away: all ${r.targetGone.held} held connections dropped at once${r.targetGone.refused ? ' and new ones were refused' : ''} (it died or restarted), which is no limit it enforces; inconclusive`;
   // A merge of segments can be inconclusive or prober-limited whatever round failed: say why.
   if (r.verdict === 'inconclusive' && !r.sourceRejection)
     return `the segments do not add up to one whole run (${r.warnings.at(-1) ?? 'see the warnings'}); inconclusive`;
