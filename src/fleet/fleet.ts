@@ -645,9 +645,10 @@ export class Fleet {
     this.moveTo(conn, 'failed');
     if (listen && conn.socket !== null) {
       // Its slot is vacated and the failure counted; the socket stays open only to see whether the
-      // target answers late (a slow target) or never (a full one): evidence, not capacity. The
-      // newest are kept: the last in the target's queue show when it has worked through all of them.
-      while (this.late.listening >= LATE_WATCH_MAX) this.evictOldestWatched();
+      // target answers late (a slow target) or never (a full one): evidence, not capacity. A spread
+      // of them is kept, the newest always: answers then come all the while a slow target works
+      // through its queue, and the last one when it is through.
+      if (this.late.listening >= LATE_WATCH_MAX) this.thinWatched();
       this.late.watched++;
       this.late.listening++;
       conn.verifiedAtMs = this.options.now();
@@ -670,14 +671,21 @@ export class Fleet {
     this.unwatch(conn);
   }
 
-  /** Stops listening on the oldest timed-out connection still listening, uncounted: it was not followed to the end. */
-  private evictOldestWatched(): void {
-    for (let conn = this.lateWatch.shift(); conn !== undefined; conn = this.lateWatch.shift()) {
-      if (conn.verifiedAtMs === 0) continue; // answered or closed already
-      this.late.watched--;
-      this.unwatch(conn);
-      return;
-    }
+  /**
+   * Lets every second timed-out connection still listening go (uncounted: not followed to the end),
+   * oldest first kept, so that those kept stay spread over the time they timed out.
+   */
+  private thinWatched(): void {
+    const listening: Conn[] = [];
+    for (let conn = this.lateWatch.shift(); conn !== undefined; conn = this.lateWatch.shift())
+      if (conn.verifiedAtMs !== 0) listening.push(conn);
+    listening.forEach((conn, i) => {
+      if (i % 2 === 0) this.lateWatch.push(conn);
+      else {
+        this.late.watched--;
+        this.unwatch(conn);
+      }
+    });
   }
 
   /** Stops listening on a timed-out connection and closes it. */

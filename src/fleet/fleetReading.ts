@@ -76,8 +76,8 @@ export interface FleetObservation {
 
 /**
  * What became of connections that timed out waiting for --expect and were kept listening for a
- * grace period (the newest LATE_WATCH_MAX at a time; an older one let go for a newer one is not
- * counted): answered late means the target was slow, not full.
+ * grace period (at most LATE_WATCH_MAX at a time, thinned to a spread over time that always keeps
+ * the newest; one let go is not counted): answered late means the target was slow, not full.
  */
 export interface LateAnswers {
   /** Timed-out connections kept listening, in all. */

@@ -35,8 +35,17 @@ export interface PaceSettings {
 export class RampPace {
   private current: Pace;
   private readonly rounds: PacedRound[] = [];
-  /** While holding still after a slowdown: until when at least, and at most. */
-  private hold: { readonly untilMs: number; readonly capMs: number } | null = null;
+  /**
+   * While holding still after a slowdown: until when at least, and at most; the late answers
+   * counted so far and when the last came; how long without one means the target answers none.
+   */
+  private hold: {
+    readonly untilMs: number;
+    readonly capMs: number;
+    readonly quietMs: number;
+    answered: number;
+    lastAnswerMs: number;
+  } | null = null;
   /** Late answers counted by the round before the last one: did the target still work through old ones? */
   private lateBefore: number;
   readonly changes: PaceChange[] = [];
@@ -56,19 +65,24 @@ export class RampPace {
 
   /**
    * Returns true when round `index` holds still (no dials, no reopens): after a slowdown, until the
-   * old pace's connections have had their dial and verification time, none of ours waits to be
-   * served or answered late (the newest timed-out ones are the last in the target's queue), and the
-   * target answered none late in the last round (it is no longer working through them); or
-   * LATE_GRACE_MS more at most. Then the new pace starts from the served level reached.
+   * old pace's connections have had their dial and verification time, and then until the target is
+   * through what waited (none of ours waiting, none kept listening unanswered, no late answer in the
+   * last round), or answers none of them for a while (it is full, not busy); LATE_GRACE_MS more at
+   * most. Then the new pace starts from the served level reached.
    */
   holdsStill(index: number, previous: FleetObservation, nowMs: number): boolean {
     const hold = this.hold;
     if (hold === null) return false;
-    // Ours still waiting: to be served, or (timed out, kept listening) to be answered late.
-    const waiting =
-      previous.live.queued + previous.live.dialing + previous.live.unverified + (previous.late.listening ?? 0);
+    const ours = previous.live.queued + previous.live.dialing + previous.live.unverified;
+    const listening = previous.late.listening ?? 0;
     const lateInRound = previous.late.answered - this.lateBefore;
-    if (nowMs < hold.capMs && (nowMs < hold.untilMs || waiting > 0 || lateInRound > 0)) return true;
+    if (previous.late.answered > hold.answered) hold.lastAnswerMs = nowMs;
+    hold.answered = previous.late.answered;
+    // Through: nothing of ours waits, none kept listening is still unanswered, none answered just now.
+    const through = ours === 0 && listening === 0 && lateInRound === 0;
+    // Or it answers none of them for a while: it is not working through a queue (it is full).
+    const silent = ours === 0 && nowMs - hold.lastAnswerMs >= hold.quietMs;
+    if (nowMs < hold.capMs && (nowMs < hold.untilMs || !(through || silent))) return true;
     this.current = { ...this.current, fromRound: index, base: previous.live.held + previous.live.settling };
     this.hold = null;
     return false;
@@ -113,7 +127,7 @@ export class RampPace {
    * Slows down after an outpaced round (0-based `index`): 80% of the best the target served since
    * the pace last changed (and at least of this round and the two before), then holds still.
    */
-  slowDown(index: number, rounds: readonly RoundRecord[], atMs: number): void {
+  slowDown(index: number, rounds: readonly RoundRecord[], atMs: number, lateAnswered: number): void {
     const round = rounds.at(-1) as RoundRecord;
     const since = Math.max(3, index - this.current.fromRound + 1);
     const servedPerSec = (Math.max(...rounds.slice(-since).map((r) => r.served ?? 0)) * 1000) / this.plan.roundMs;
@@ -129,7 +143,13 @@ export class RampPace {
       });
     this.current = next;
     const waitMs = this.settings.dialTimeoutMs + this.settings.verifyTimeoutMs;
-    this.hold = { untilMs: atMs + waitMs, capMs: atMs + waitMs + LATE_GRACE_MS };
+    this.hold = {
+      untilMs: atMs + waitMs,
+      capMs: atMs + waitMs + LATE_GRACE_MS,
+      quietMs: waitMs + 2 * this.plan.roundMs,
+      answered: lateAnswered,
+      lastAnswerMs: atMs,
+    };
   }
 }
 

@@ -156,7 +156,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       // Not the limit: the target takes on connections slower than asked. Keep what is held, drop
       // the dials not started, and go on at a pace it keeps up with.
       fleet.cancelQueued();
-      pace.slowDown(index, rounds, observation.atMs);
+      pace.slowDown(index, rounds, observation.atMs, observation.late.answered);
     }
     stop =
       outpaced && !config.adapt

@@ -213,12 +213,16 @@ export function simulatedServer(target: SimulatedTarget, clock: Clock): Simulate
     if (WAITING_KINDS.includes(kind) && owner.verified + owner.late.answered > conn.verifiedAtDial)
       owner.waitedWhileServed++;
     if (kind === 'verify-timeout') {
-      // The newest are kept listening: an older one is let go, uncounted, as the fleet does.
+      // Past the bound, every second one is let go, uncounted, as the fleet does (thinWatched).
       if (owner.late.listening >= LATE_WATCH_MAX) {
-        const oldest = watching.findIndex((w) => w.owner === owner);
-        watching.splice(oldest, 1);
-        owner.late.listening--;
-        owner.late.watched--;
+        let i = 0;
+        watching = watching.filter((w) => {
+          if (w.owner !== owner) return true;
+          if (i++ % 2 === 0) return true;
+          owner.late.listening--;
+          owner.late.watched--;
+          return false;
+        });
       }
       owner.late.watched++;
       owner.late.listening++;

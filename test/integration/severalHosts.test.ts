@@ -9,7 +9,9 @@ import * as assert from 'uvu/assert';
 import { makeTestHosts, whyNoNamespaces, type TestHosts } from '../helpers/netns.js';
 
 const LIMIT = 2500;
-const PORTS = '50000 50999'; // 1,000 ephemeral ports per prober host
+const PORTS = '50000 50999'; // 1,000 ephemeral ports for the host that runs alone
+// 2,000 for each segment's host: its share of a round's target (1000 at round 2) leaves room for reopens.
+const SEGMENT_PORTS = '50000 51999';
 const COMMON = ['--settle', '600ms', '--workers', '1', '-y', '--json', '-', '-q'];
 // Alone: rounds of 2 s leave a 600 ms settle room to see a late accept-and-close on a busy machine.
 const RAMP = ['--ramp', '500/s', '--round', '2s', ...COMMON];
@@ -34,7 +36,8 @@ test('several hosts: one host alone is prober-limited; three segments merge to t
   const [p0, p1, p2, alone] = hosts.probers as [string, string, string, string];
   const dir = mkdtempSync(join(tmpdir(), 'goon-probe-hosts-'));
   try {
-    for (const ns of hosts.probers) hosts.run(ns, ['sysctl', '-qw', `net.ipv4.ip_local_port_range=${PORTS}`]);
+    for (const ns of hosts.probers)
+      hosts.run(ns, ['sysctl', '-qw', `net.ipv4.ip_local_port_range=${ns === alone ? PORTS : SEGMENT_PORTS}`]);
     const serve = hosts.goonProbe(hosts.target, [
       'serve',
       '--host',
@@ -77,6 +80,7 @@ test('several hosts: one host alone is prober-limited; three segments merge to t
 
     const merge = (args: string[]) => hosts.goonProbe(hosts.target, ['merge', ...args]).done;
     const merged = await merge([...files, '--format', 'json']);
+    assert.is(merged.code === 1 ? merged.stderr : '', '', 'merge took the records');
     const record = JSON.parse(merged.stdout);
     assert.equal(
       [record.result.maximum, record.result.verdict, merged.code],
