@@ -100,12 +100,23 @@ export function buildServeConfig(raw: RawOptions, positionals: readonly string[]
       websocket: raw.websocket === true,
       ...(slowAfter === undefined || delay === undefined
         ? {}
-        : { slowAfter: parseCount(slowAfter, '--slow-after', 0), delayMs: parseDuration(delay, '--delay', 'ms') }),
+        : { slowAfter: parseCount(slowAfter, '--slow-after', 0), delayMs: timerDuration(delay, '--delay', 'ms') }),
     },
-    durationMs: duration === undefined ? null : parseDuration(duration, '--duration', 's'),
+    durationMs: duration === undefined ? null : timerDuration(duration, '--duration', 's'),
     certPath:
       raw.tls !== true ? null : typeof raw.cert === 'string' ? resolvePath(raw.cert) : fileURLToPath(TEST_CERT.cert),
   };
+}
+
+/** The longest wait a Node timer honours (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Returns a duration that goes into a timer, refusing one too long for it (it would fire at once). */
+function timerDuration(text: string, flag: string, bare: 'ms' | 's'): number {
+  const ms = parseDuration(text, flag, bare);
+  if (ms > MAX_TIMER_MS)
+    throw new UsageError(`${flag} ${JSON.stringify(text)} is too long; use at most 24d (a timer cannot wait longer)`);
+  return ms;
 }
 
 /** Returns the TLS certificate and key of `serve --tls`: --cert/--key, or the built-in test pair. */

@@ -4,6 +4,7 @@ import { renderChart, type ChartSeries } from './chart.js';
 import { describeStop } from './explain.js';
 import { capitalise, failureList, ms } from './format.js';
 import { rampSamples } from './rampSamples.js';
+import { code, escapeCell, fenced } from './markdownText.js';
 import type { RunRecord } from './runRecord.js';
 
 /** One of the two runs compared: the record and the name it goes by (its file's name). */
@@ -112,13 +113,13 @@ export function renderCompareText(c: Comparison, options: { width: number; color
 /** Returns the comparison as a Markdown page, for a postmortem or a pull request. */
 export function renderCompareMarkdown(c: Comparison): string {
   const chart = renderChart(compareSeries(c), { width: 80, color: false });
-  const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  const cell = escapeCell;
   return `${[
     `# ${cell(c.before.name)} → ${cell(c.after.name)}: ${c.measure} ${describeChange(c)}`,
     '',
     `| | ${cell(c.before.name)} | ${cell(c.after.name)} |`,
     '|---|---|---|',
-    ...c.rows.map(([k, x, y]) => `| ${k} | ${cell(x)} | ${cell(y)} |`),
+    ...c.rows.map(([k, x, y]) => `| ${cell(k)} | ${cell(x)} | ${cell(y)} |`),
     '',
     '## Settings that differ',
     '',
@@ -127,18 +128,18 @@ export function renderCompareMarkdown(c: Comparison): string {
       : [
           `| setting | ${cell(c.before.name)} | ${cell(c.after.name)} |`,
           '|---|---|---|',
-          ...c.settingsDiffer.map(([k, x, y]) => `| \`${k}\` | ${cell(x)} | ${cell(y)} |`),
+          ...c.settingsDiffer.map(([k, x, y]) => `| ${code(k)} | ${cell(x)} | ${cell(y)} |`),
         ]),
     ...(chart ? ['', '## Held connections over time', '', '```text', chart, '```'] : []),
     '',
     '## Commands',
     '',
-    '```sh',
-    `# ${c.before.name}`,
-    c.before.record.command.line,
-    `# ${c.after.name}`,
-    c.after.record.command.line,
-    '```',
+    ...fenced('sh', [
+      `# ${c.before.name.replace(/\r?\n/g, ' ')}`,
+      c.before.record.command.line,
+      `# ${c.after.name.replace(/\r?\n/g, ' ')}`,
+      c.after.record.command.line,
+    ]),
   ].join('\n')}\n`;
 }
 

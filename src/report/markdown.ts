@@ -20,6 +20,7 @@ import {
   resultLine,
   sustainedTerms,
 } from './explain.js';
+import { code, escapeCell, escapeText, fenced } from './markdownText.js';
 import { capitalise, failureList, minAvgMaxDev, ms } from './format.js';
 
 /** Returns a run record as a Markdown page for a postmortem or a GitHub step summary. */
@@ -191,20 +192,5 @@ function environmentSection(record: RunRecord): string[] {
 }
 
 function reproduceSection(record: RunRecord, r: RampResult | FixedResult): string[] {
-  return ['', '## Reproduce', '', '```sh', record.command.line, '```', '', resultLine(r)];
-}
-
-/** Returns text as an inline code span that survives a table cell. */
-function code(text: string): string {
-  const fence = text.includes('`') ? '``' : '`';
-  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}${pad}${fence}`;
-}
-
-function escapeCell(text: string): string {
-  return escapeText(text).replace(/\|/g, '\\|');
-}
-
-function escapeText(text: string): string {
-  return text.replace(/([\\`*_[\]<>])/g, '\\$1');
+  return ['', '## Reproduce', '', ...fenced('sh', [record.command.line]), '', resultLine(r)];
 }

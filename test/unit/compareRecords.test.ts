@@ -91,4 +91,28 @@ test('compare: runs are named by file, by path when the names are the same', () 
   assert.equal(runNames(['-', 'after.json']), ['stdin', 'after.json']);
 });
 
+test('compare as Markdown shows text from the records, never raw HTML or a broken fence (issue 24)', () => {
+  const base = load('records/ramp-limit-found.json');
+  const hostile = '<img src=x onerror=alert(1)>';
+  const after: RunRecord = {
+    ...withMaximum(base, 400),
+    target: { ...base.target, given: `${hostile}:1` },
+    config: { ...base.config, send: `${hostile}\n\`\`\`` },
+    command: { ...base.command, line: `goon-probe x --send '\`\`\`\n${hostile}'` },
+  };
+  const outcome = compareRecords({ name: 'before.json', record: base }, { name: `<b>after</b>.json`, record: after });
+  if (outcome.kind !== 'compared') throw new Error(outcome.problem);
+  const page = renderCompareMarkdown(outcome.comparison);
+  // Outside code blocks (where nothing is interpreted), every < from the records is escaped.
+  const prose = page.replace(/^(`{3,})[^\n]*\n[^]*?^\1$/gm, '');
+  assert.not.match(prose, /(^|[^\\])<(img|b)/m, 'no raw HTML from the records');
+  assert.match(page, /\\<img src=x onerror=alert\(1\)\\>/, 'shown, escaped');
+  // The command block's fence is longer than any backtick run inside it, so it cannot be closed early.
+  const fences = page.split('\n').filter((l) => /^`{3,}/.test(l));
+  assert.ok(
+    fences.some((l) => l.startsWith('````sh')),
+    fences.join(' '),
+  );
+});
+
 test.run();

@@ -163,6 +163,16 @@ test('serve config: defaults, behaviours and errors', () => {
     () => buildServeConfig({ tls: true, workers: '2' }, [], readFileSync),
     /--tls needs the one-process target/,
   );
+  // A wait a timer cannot honour (over 2^31 ms) is refused, not run at once (issue 24).
+  assert.throws(
+    () => buildServeConfig({ slowAfter: '1', delay: '30d', reply: 'echo' }, [], readFileSync),
+    /--delay "30d" is too long; use at most 24d/,
+  );
+  assert.throws(() => buildServeConfig({ duration: '25d' }, [], readFileSync), /--duration "25d" is too long/);
+  assert.is(
+    buildServeConfig({ slowAfter: '1', delay: '24d', reply: 'echo' }, [], readFileSync).server.delayMs,
+    24 * 86_400_000,
+  );
   // --no-adapt keeps the asked pace; by default the ramp adapts to a slower target.
   assert.is(buildProbeConfig({ ramp: '100/s' }, ['127.0.0.1:9'], readFileSync).adapt, true);
   assert.is(buildProbeConfig({ ramp: '100/s', adapt: false }, ['127.0.0.1:9'], readFileSync).adapt, false);
