@@ -10,7 +10,8 @@ import type { RunRecord } from '../report/runRecord.js';
 import { makeRecordValidator } from '../report/validateRunRecord.js';
 import { parseCount } from '../units.js';
 import { UsageError } from '../usageError.js';
-import { recordJson, writeWhole } from './recordOutputs.js';
+import { checkOutputPaths, recordJson, writeWhole } from './recordOutputs.js';
+import { checkDistinctOutputs } from '../config/probeConfig.js';
 import { REPORT_FORMATS } from './reportCommand.js';
 
 /**
@@ -37,6 +38,18 @@ export async function mergeCommand(
     if (value === true) throw new UsageError(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs a value`);
     return value === false ? undefined : value;
   };
+  // Every output is checked before any input is read, as a run checks them before its first dial.
+  const outputs = { jsonPath: text('json'), markdownPath: text('markdown'), htmlPath: text('html') };
+  checkDistinctOutputs([
+    ['--json', outputs.jsonPath],
+    ['--markdown', outputs.markdownPath],
+    ['--html', outputs.htmlPath],
+  ]);
+  if (format !== 'text' && Object.values(outputs).includes('-'))
+    throw new UsageError(
+      `--format ${format} and an output on - would put two documents on stdout; write one of them to a file`,
+    );
+  checkOutputPaths(outputs, io.env);
   const gateText = text('minConcurrency');
   const minConcurrency = gateText === undefined ? undefined : parseCount(gateText, '--min-concurrency', 1);
   const found: Array<{ record: RunRecord; name: string }> = [];

@@ -16,8 +16,11 @@ export function stdoutTaken(config: ProbeConfig): boolean {
   return config.jsonPath === '-' || config.markdownPath === '-' || config.htmlPath === '-';
 }
 
+/** Where a run (or a merge) writes its documents: a file, `-` for stdout, or nothing. */
+export type OutputPaths = Pick<ProbeConfig, 'jsonPath' | 'markdownPath' | 'htmlPath'>;
+
 /** Every file a run will write: the flag (or variable) that names it, and its path. */
-function outputFiles(config: ProbeConfig, env: CliIO['env']): Array<{ what: string; path: string }> {
+function outputFiles(config: OutputPaths, env: CliIO['env']): Array<{ what: string; path: string }> {
   const files: Array<{ what: string; path: string }> = [];
   if (config.jsonPath !== undefined && config.jsonPath !== '-') files.push({ what: '--json', path: config.jsonPath });
   if (config.markdownPath !== undefined && config.markdownPath !== '-')
@@ -33,7 +36,7 @@ function outputFiles(config: ProbeConfig, env: CliIO['env']): Array<{ what: stri
  * unwritable path. It opens what exists for appending (which changes nothing) and, for a file
  * still to be made, makes and removes a scratch file beside it, as the final write will.
  */
-export function checkOutputPaths(config: ProbeConfig, env: CliIO['env']): void {
+export function checkOutputPaths(config: OutputPaths, env: CliIO['env']): void {
   for (const { what, path } of outputFiles(config, env)) {
     const code = writeProblem(resolve(path));
     if (code)

@@ -513,7 +513,7 @@ function kebab(name: string): string {
 }
 
 /** Throws a UsageError when two report outputs want stdout, or name the same file. */
-function checkDistinctOutputs(outputs: readonly [string, string | undefined][]): void {
+export function checkDistinctOutputs(outputs: readonly [string, string | undefined][]): void {
   const given = outputs.filter((o): o is [string, string] => o[1] !== undefined);
   for (let i = 0; i < given.length; i++) {
     for (let j = i + 1; j < given.length; j++) {

@@ -146,4 +146,28 @@ test('merge names a record that is cut short, never "segment 1/3 is missing"', a
   });
 });
 
+test('merge checks every output before it reads any input, as a run does (issue 24)', async () => {
+  await withDir(async (dir) => {
+    const same = join(dir, 'same.out');
+    const run = (args: string[]) => runCliHere(['merge', ...args]);
+    const twice = await run([...files, '--json', same, '--markdown', same]);
+    assert.is(twice.code, 1);
+    assert.match(twice.stderr, /--json and --markdown both name/);
+    const bothOut = await run([...files, '--json', '-', '--markdown', '-']);
+    assert.match(bothOut.stderr, /both want stdout/);
+    const formatToo = await run([...files, '--format', 'json', '--json', '-']);
+    assert.match(formatToo.stderr, /two documents on stdout/);
+    // An unwritable output is named before the inputs are read (this input does not exist) ...
+    const unwritable = await run([join(dir, 'no-such-record.json'), '--html', join(dir, 'no-such-dir', 'r.html')]);
+    assert.is(unwritable.code, 1);
+    assert.match(unwritable.stderr, /--html .* cannot be written \(ENOENT\)/);
+    // ... and a good file written earlier is left as it was.
+    const good = join(dir, 'good.json');
+    writeFileSync(good, 'an earlier good file\n');
+    const failed = await run([...files, '--json', good, '--html', join(dir, 'no-such-dir', 'r.html')]);
+    assert.is(failed.code, 1);
+    assert.is(readFileSync(good, 'utf8'), 'an earlier good file\n');
+  });
+});
+
 test.run();
