@@ -17,6 +17,12 @@ test('refineConfig: from 80% of the first maximum, five times slower, same rules
   assert.equal([plan?.from, plan?.ratePerSec, plan?.maxDurationMs], [800, 200, 20_000]);
   const slow = buildProbeConfig({ ramp: '2/s', refine: true }, ['127.0.0.1:1'], () => Buffer.alloc(0));
   assert.is(refineConfig(slow, first).ramp?.ratePerSec, 1, 'never below 1/s');
+  // A first pass that slowed down to its target refines from the pace it ended at (issue 23).
+  const slowed = {
+    ...first,
+    paceChanges: [{ round: 3, fromPerSec: 1000, toPerSec: 40, servedPerSec: 50, held: 100 }],
+  } as RampResult;
+  assert.is(refineConfig(config, slowed).ramp?.ratePerSec, 8);
 });
 
 test.run();
