@@ -24,6 +24,7 @@ import { startMetricsSinks } from './metricsSinks.js';
 import { progressPrinter } from './progressPrinter.js';
 import { confirmOutside } from './confirmOutside.js';
 import { checkOutputPaths, stdoutTaken, writeRecordOutputs } from './recordOutputs.js';
+import { formatDuration } from '../units.js';
 
 /** What the probe command needs besides its options: the raw argv (for the record) and the version. */
 export interface ProbeContext {
@@ -83,6 +84,13 @@ export async function runProbe(config: ProbeConfig, io: CliIO, context: ProbeCon
     removeInterrupt();
     await sinks.close();
   }
+  // Interrupted while waiting for --start-at: nothing was measured. A record of nothing would
+  // overwrite an earlier good file, and merge would have to skip it: none is written.
+  if (result.mode === 'ramp' && result.rounds.length === 0 && result.stopReason === 'interrupted') {
+    last('interrupted before the first round: nothing was measured, so no record or report file was written\n');
+    last(`${resultLine(result, result.exitCode)}\n`);
+    return result.exitCode;
+  }
   const record = buildRunRecord({
     version: context.version,
     argv: context.argv,
@@ -116,6 +124,11 @@ async function rampRun(
     intervalMs: config.intervalMs,
     roundMs: config.ramp?.roundMs ?? 1000,
   });
+  // Waiting for a shared --start-at: say until when (the progress line counts down on a terminal).
+  if (config.startAtMs !== undefined && config.startAtMs > Date.now() && !config.quiet)
+    io.err(
+      `waiting until ${new Date(config.startAtMs).toISOString()} (in ${formatDuration(config.startAtMs - Date.now())}) for the shared start (--start-at)\n`,
+    );
   const measured = await runRampProbe(config, way, {
     signal,
     // --start-at is wall-clock time; the loop runs on the monotonic clock: convert once, here.

@@ -38,16 +38,38 @@ export function parseSegment(text: string): Segment {
  */
 export function parseStartAt(text: string, nowMs: number): number {
   const trimmed = text.trim();
-  if (trimmed.startsWith('+')) return nowMs + parseDuration(trimmed.slice(1), '--start-at', 's');
-  const utc = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]00:00)$/i.test(trimmed);
-  const ms = Date.parse(trimmed);
-  if (!utc || !Number.isFinite(ms)) {
-    throw new UsageError(
-      `--start-at ${JSON.stringify(text)} is not a time; use an RFC 3339 UTC time like 2026-11-27T17:00:00Z, or +30s from now`,
+  const shown = JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+  const notATime = (): UsageError =>
+    new UsageError(
+      `--start-at ${shown} is not a time; use an RFC 3339 UTC time like 2026-11-27T17:00:00Z, or +30s from now`,
     );
+  let ms: number;
+  if (trimmed.startsWith('+')) ms = nowMs + parseDuration(trimmed.slice(1), '--start-at', 's');
+  else {
+    const parts = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]00:00)$/i.exec(trimmed);
+    ms = Date.parse(trimmed);
+    if (!parts || !Number.isFinite(ms)) throw notATime();
+    // Date.parse rolls an impossible date over (February 30th becomes March 2nd): refuse it instead.
+    const back = new Date(ms);
+    const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number);
+    const same =
+      back.getUTCFullYear() === year &&
+      back.getUTCMonth() + 1 === month &&
+      back.getUTCDate() === day &&
+      back.getUTCHours() === hour &&
+      back.getUTCMinutes() === minute &&
+      back.getUTCSeconds() === second;
+    if (!same) throw notATime();
   }
+  if (!Number.isFinite(ms) || ms - nowMs > MAX_START_AHEAD_MS)
+    throw new UsageError(
+      `--start-at ${shown} is more than a day ahead; segments start together within minutes, so give a time within 24h`,
+    );
   return ms;
 }
+
+/** How far ahead `--start-at` may be: a shared start is minutes away, never months. */
+export const MAX_START_AHEAD_MS = 24 * 3_600_000;
 
 /** Returns the default run id: the same on every host given the same plan and start, different otherwise. */
 export function defaultRunId(plan: unknown, startAtMs: number): string {

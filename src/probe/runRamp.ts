@@ -109,7 +109,8 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     settleMs: config.settleMs,
   };
   const pace = new RampPace(plan, paceSettings, previous);
-  for (let index = joinedAtRound; ; index++) {
+  // Ctrl-C while waiting for a shared start: nothing was measured, and no round ran.
+  for (let index = joinedAtRound; !(signal.aborted && rounds.length === 0 && clock.now() < startMs); index++) {
     const roundStartMs = startMs + index * plan.roundMs;
     const still = pace.holdsStill(index, previous, clock.now());
     const target =
@@ -176,6 +177,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     holdingFromRound = index + 2;
   }
 
+  if (signal.aborted && rounds.length === 0) stop = 'interrupted';
   fleet.cancelQueued();
   // A latency objective broke (and nothing else did): search down from there for the exact count.
   const failingRound = rounds.find((r) => r.failed);
@@ -240,7 +242,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   let { verdict, exitCode } = verdictFor(reason, maximum, config.minConcurrency, sourceRejection !== null);
   if (gone && maximum > 0 && !['prober-limited', 'interrupted'].includes(verdict))
     [verdict, exitCode] = ['inconclusive', 3];
-  const elapsedMs = final.atMs - startMs;
+  const elapsedMs = Math.max(0, final.atMs - startMs);
   return {
     mode: 'ramp',
     target: config.target.display,
