@@ -18,6 +18,7 @@ import {
   parseRate,
   parseThreshold,
   type Threshold,
+  formatDuration,
 } from '../units.js';
 import { UsageError } from '../usageError.js';
 
@@ -219,6 +220,10 @@ export function buildProbeConfig(
       '--segment needs --start-at, so that round k is the same moment on every host; add --start-at with one RFC 3339 UTC time for all segments',
     );
   }
+  if (ramp && ramp.maxDurationMs < ramp.roundMs)
+    throw new UsageError(
+      `--max-duration ${formatDuration(ramp.maxDurationMs)} is shorter than one --round of ${formatDuration(ramp.roundMs)}; give a longer --max-duration or a shorter --round`,
+    );
   if (ramp?.segment && raw.refine === true)
     throw new UsageError('--refine cannot be split into segments; drop --refine, or --segment');
   const runIdText = text('runId');

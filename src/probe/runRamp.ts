@@ -53,6 +53,8 @@ export const UNVERIFIED_WARNING =
 
 /** The longest pause between pacing steps. */
 const TICK_MS = 20;
+/** A gap between pacing steps longer than this is a stall (a paused or starved loop), not a tick. */
+const STALL_MS = 4 * TICK_MS;
 
 /**
  * Runs the auto-incremental probe: raises the target concurrency round by round, pacing dials
@@ -110,7 +112,20 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   };
   const pace = new RampPace(plan, paceSettings, previous);
   // Ctrl-C while waiting for a shared start: nothing was measured, and no round ran.
+  const behind: string[] = [];
   for (let index = joinedAtRound; !(signal.aborted && rounds.length === 0 && clock.now() < startMs); index++) {
+    // A loop that fell behind (the prober paused, or starved of CPU) by more than a round skips the
+    // rounds it missed rather than dial them all at once: the rate stays the rate it states.
+    const late = Math.min(
+      lastRound - index,
+      Math.floor((clock.now() - (startMs + index * plan.roundMs)) / plan.roundMs),
+    );
+    if (late >= 1) {
+      behind.push(
+        `the prober fell behind by ${late} round${late === 1 ? '' : 's'} before round ${index + 1} (it was paused, or starved of CPU): ${late === 1 ? 'that round was' : 'those rounds were'} skipped, not dialed in a burst`,
+      );
+      index += late;
+    }
     const roundStartMs = startMs + index * plan.roundMs;
     const still = pace.holdsStill(index, previous, clock.now());
     const target =
@@ -122,14 +137,22 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
         ? Math.min(roundDialBudget(plan, index, pace.pace), Math.max(0, target - activeCount(await fleet.liveCounts())))
         : Math.max(0, target - created);
     let issued = 0;
+    // The dials' schedule moves with a stall (a round begun late, a paused or starved loop), so the
+    // dials due meanwhile are never sent in a burst; those the round's end leaves over lapse, and
+    // the next round's deficit asks for them again at its pace.
+    let seenMs = clock.now();
+    let shiftMs = seenMs - roundStartMs > STALL_MS ? seenMs - roundStartMs : 0;
     for (;;) {
-      const elapsedMs = clock.now() - roundStartMs;
-      const due = signal.aborted ? issued : dialsDue(elapsedMs, plan.roundMs, deficit);
+      const nowMs = clock.now();
+      if (nowMs - seenMs > STALL_MS) shiftMs += nowMs - seenMs - TICK_MS;
+      seenMs = nowMs;
+      const elapsedMs = nowMs - roundStartMs;
+      const due = signal.aborted ? issued : Math.max(issued, dialsDue(elapsedMs - shiftMs, plan.roundMs, deficit));
       if (due > issued) fleet.request(due - issued);
       issued = due;
       if (elapsedMs >= plan.roundMs || signal.aborted) break;
       await progress(index + 1, target);
-      const nextDueMs = issued < deficit ? (plan.roundMs * issued) / deficit : plan.roundMs;
+      const nextDueMs = issued < deficit ? (plan.roundMs * issued) / deficit + shiftMs : plan.roundMs;
       await clock.sleep(Math.min(TICK_MS, Math.max(1, nextDueMs - elapsedMs)), signal);
     }
     created += issued;
@@ -277,7 +300,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     stopReason: reason,
     verdict,
     exitCode,
-    warnings: config.expect ? [] : [UNVERIFIED_WARNING],
+    warnings: [...(config.expect ? [] : [UNVERIFIED_WARNING]), ...behind],
     gate:
       config.minConcurrency === undefined
         ? null

@@ -173,6 +173,11 @@ test('serve config: defaults, behaviours and errors', () => {
     buildServeConfig({ slowAfter: '1', delay: '24d', reply: 'echo' }, [], readFileSync).server.delayMs,
     24 * 86_400_000,
   );
+  // A --max-duration shorter than a round ran a whole round anyway (a 3 s run took 11 s): refused.
+  assert.throws(
+    () => buildProbeConfig({ ramp: '100/s', round: '10s', maxDuration: '3s' }, ['127.0.0.1:9'], readFileSync),
+    /--max-duration 3s is shorter than one --round of 10s/,
+  );
   // --no-adapt keeps the asked pace; by default the ramp adapts to a slower target.
   assert.is(buildProbeConfig({ ramp: '100/s' }, ['127.0.0.1:9'], readFileSync).adapt, true);
   assert.is(buildProbeConfig({ ramp: '100/s', adapt: false }, ['127.0.0.1:9'], readFileSync).adapt, false);

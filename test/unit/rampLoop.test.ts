@@ -265,4 +265,39 @@ test('without --start-at the run starts at once, at round 1, even on a clock tha
   assert.is(result.segment, undefined);
 });
 
+test('a loop that falls behind (the prober paused for 5 s) skips the rounds it missed: no burst, and the report says so (issue 24)', async () => {
+  const config = buildProbeConfig({ ramp: '100/s', settle: '100ms', maxDuration: '10s' }, ['127.0.0.1:9'], () =>
+    Buffer.alloc(0),
+  );
+  const clock = fakeClock();
+  const fleet = simulatedFleet({ settleMs: config.settleMs, limit: 10_000, overLimit: 'refuse' }, clock);
+  // SIGSTOP for 5 s, 1.5 s into the run: the next sleep returns 5 s late.
+  let paused = false;
+  const pausing = {
+    now: clock.now,
+    sleep: async (ms: number, signal?: AbortSignal) => {
+      if (!paused && clock.now() >= 1500) {
+        paused = true;
+        await clock.sleep(5000 + ms, signal);
+      } else await clock.sleep(ms, signal);
+    },
+  };
+  const result = await runRamp(config, {
+    fleet,
+    clock: pausing,
+    signal: new AbortController().signal,
+    dialed: '127.0.0.1:9',
+  });
+  // About a round's step (100) a second in any second, straddling two rounds' pacing at most; the
+  // burst this prevents was every missed round's dials at once (500 and more).
+  for (const [at] of fleet.requests) assert.ok(askedBetween(fleet, at, at + 1000) <= 150, `a burst at ${at} ms`);
+  assert.ok(
+    result.warnings.some((w) =>
+      /the prober fell behind by [45] rounds before round \d+ .*skipped, not dialed in a burst/.test(w),
+    ),
+    result.warnings.join('\n'),
+  );
+  assert.ok(result.rounds.length < 10, 'the missed rounds are not in the record');
+});
+
 test.run();
