@@ -7,15 +7,17 @@ import * as assert from 'uvu/assert';
 import { diagnoseResult } from '../../src/probe/diagnose.js';
 import { rampAgainst } from '../helpers/ramp.js';
 import { runCliHere } from '../helpers/runCliHere.js';
-import { startSshd } from '../helpers/realServers.js';
 import { withServeProcess } from '../helpers/serveProcess.js';
 
-// 40 new connections a second at most, 120 at once, and an accept queue of 64 (past it, SYNs are
-// dropped); a greeting is its service. A process of its own, so that its pace is its own, not the
-// prober's event loop's.
-const slow = [
+// 40 new connections a second at most, 120 at once (the first timeouts come well before that), and
+// an accept queue of 64 (past it, SYNs are dropped); a greeting is its service. A process of its
+// own, so that its pace is its own, not the prober's event loop's. Ramped five times faster than it
+// takes connections on: on a machine busy with other work it serves slower still, and the run has
+// time to get there at that pace.
+const LIMIT = 120;
+const slowTarget = (limit: number): string[] => [
   '--max-connections',
-  '120',
+  String(limit),
   '--over-limit',
   'close',
   '--banner',
@@ -25,22 +27,23 @@ const slow = [
   '--backlog',
   '64',
 ];
+const slow = slowTarget(LIMIT);
 const fast = {
-  ramp: '400/s',
+  ramp: '200/s',
   settle: '300ms',
   expect: 'HELLO',
   expectTimeout: '1s',
   dialTimeout: '2s',
-  maxDuration: '90s',
+  maxDuration: '150s',
 };
 
-test('serve --accept-rate 40/s, limit 120, at --ramp 400/s: exactly 120; the ramp slowed and says so', async () => {
+test(`serve --accept-rate 40/s, limit ${LIMIT}, at --ramp 200/s: exactly ${LIMIT}; the ramp slowed and says so`, async () => {
   await withServeProcess(slow, async (address) => {
     const r = await rampAgainst(address, fast);
-    assert.equal([r.maximum, r.verdict, r.exitCode], [120, 'limit-found', 0]);
+    assert.equal([r.maximum, r.verdict, r.exitCode], [LIMIT, 'limit-found', 0]);
     assert.ok((r.paceChanges ?? []).length >= 1, 'the ramp slowed down');
     const change = r.paceChanges?.[0];
-    assert.ok(change !== undefined && change.toPerSec < 400 && change.fromPerSec === 400);
+    assert.ok(change !== undefined && change.toPerSec < 200 && change.fromPerSec === 200);
     assert.ok(
       r.rounds.some((x) => x.outpaced && !x.failed),
       'the outpaced round is marked, and is no limit',
@@ -49,17 +52,18 @@ test('serve --accept-rate 40/s, limit 120, at --ramp 400/s: exactly 120; the ram
     // The timed-out connections kept listening were answered late: the target was slow, not full.
     assert.ok((r.lateAnswers?.answered ?? 0) > 0, JSON.stringify(r.lateAnswers));
     // Its breaking point is the limit's: the target closes what it cannot take.
-    assert.match(diagnoseResult(r).cause, /past 120 connections the target accepts, then closes/);
+    assert.match(diagnoseResult(r).cause, new RegExp(`past ${LIMIT} connections the target accepts, then closes`));
   });
 });
 
-test('serve --accept-rate 40/s at --ramp 400/s --no-adapt: rate-limited, exit 3, and the rerun pace named', async () => {
-  await withServeProcess(slow, async (address) => {
+test('serve --accept-rate 40/s at --ramp 200/s --no-adapt: rate-limited, exit 3, and the rerun pace named', async () => {
+  // A limit far above what it serves before the first timeouts: the run stops outpaced, not full.
+  await withServeProcess(slowTarget(1000), async (address) => {
     const r = await rampAgainst(address, { ...fast, adapt: false });
     assert.equal([r.verdict, r.exitCode, r.stopReason], ['rate-limited', 3, 'outpaced']);
-    assert.ok(r.maximum < 120, `the limit was not reached: ${r.maximum}`);
+    assert.ok(r.maximum < 1000, `the limit was not reached: ${r.maximum}`);
     const d = diagnoseResult(r);
-    assert.match(d.cause, /the target takes on about \d+\/s new connections, slower than the ramp's 400\/s/);
+    assert.match(d.cause, /the target takes on about \d+\/s new connections, slower than the ramp's 200\/s/);
     assert.not.match(d.cause, /stopped accepting/);
     assert.ok(d.lookAt.some((l) => /rerun with --ramp \d+\/s/.test(l)));
   });
@@ -94,25 +98,6 @@ test('a target that keeps up: no slowdown, and the served rate is the ramp', asy
     assert.equal(r.paceChanges, []);
     assert.equal(r.servedRate?.keptUp, true);
   });
-});
-
-test('sshd MaxStartups 300 (a fork per connection) at --ramp 500/s: exactly 300, "Exceeded MaxStartups" as the evidence', async () => {
-  const sshd = await startSshd(300);
-  try {
-    const r = await rampAgainst(sshd.address, {
-      ramp: '500/s',
-      settle: '500ms',
-      expect: 'SSH-',
-      maxDuration: '90s',
-    });
-    assert.equal([r.maximum, r.verdict, r.exitCode], [300, 'limit-found', 0]);
-    assert.match(
-      diagnoseResult(r).cause,
-      /past 300 connections the target accepts, then closes, saying "Exceeded MaxStartups/,
-    );
-  } finally {
-    await sshd.stop();
-  }
 });
 
 test.run();

@@ -1,0 +1,28 @@
+// Debian's sshd forks (and re-executes itself) for every connection: it takes on new connections
+// slower than a fast ramp asks. The answer is still its limit exactly (docs/ARCHITECTURE.md "Pace").
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { diagnoseResult } from '../../src/probe/diagnose.js';
+import { rampAgainst } from '../helpers/ramp.js';
+import { startSshd } from '../helpers/realServers.js';
+
+test('sshd MaxStartups 300 (a fork per connection) at --ramp 500/s: exactly 300, "Exceeded MaxStartups" as the evidence', async () => {
+  const sshd = await startSshd(300);
+  try {
+    const r = await rampAgainst(sshd.address, {
+      ramp: '500/s',
+      settle: '500ms',
+      expect: 'SSH-',
+      maxDuration: '90s',
+    });
+    assert.equal([r.maximum, r.verdict, r.exitCode], [300, 'limit-found', 0]);
+    assert.match(
+      diagnoseResult(r).cause,
+      /past 300 connections the target accepts, then closes, saying "Exceeded MaxStartups/,
+    );
+  } finally {
+    await sshd.stop();
+  }
+});
+
+test.run();
