@@ -108,7 +108,7 @@ export async function writeRecordOutputs(record: RunRecord, config: ProbeConfig,
       else writeWhole(path, text);
     } catch (err) {
       problems.push(
-        `${what} ${JSON.stringify(path)} could not be written (${(err as { code?: string }).code ?? 'error'}); the text report above has the result`,
+        `${what} ${JSON.stringify(path)} could not be written (${(err as { code?: string }).code ?? 'error'}); ${config.quiet ? 'the result line below has the answer' : 'the text report above has the result'}`,
       );
     }
   };

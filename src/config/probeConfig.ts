@@ -224,11 +224,24 @@ export function buildProbeConfig(
     throw new UsageError(
       `--max-duration ${formatDuration(ramp.maxDurationMs)} is shorter than one --round of ${formatDuration(ramp.roundMs)}; give a longer --max-duration or a shorter --round`,
     );
+  if (ramp?.segment) {
+    // The whole plan's most connections: a segment whose share of it is 0 would never dial.
+    const reach = Math.min(
+      ramp.from + Math.floor((ramp.ratePerSec * ramp.maxDurationMs) / 1000),
+      ramp.maxConnections ?? Number.POSITIVE_INFINITY,
+    );
+    if (reach < ramp.segment.count)
+      throw new UsageError(
+        `--segment ${ramp.segment.index}/${ramp.segment.count} splits a plan of at most ${reach} connections ${ramp.segment.count} ways, so some segments would never dial; use at most ${Math.max(1, reach)} segments, or a faster or longer ramp`,
+      );
+  }
   if (ramp?.segment && raw.refine === true)
     throw new UsageError('--refine cannot be split into segments; drop --refine, or --segment');
   const runIdText = text('runId');
   if (runIdText !== undefined && !/^[\w.-]{1,64}$/.test(runIdText))
-    throw new UsageError(`--run-id ${JSON.stringify(runIdText)} is not an id; use up to 64 letters, digits, . _ or -`);
+    throw new UsageError(
+      `--run-id ${JSON.stringify(runIdText.length > 70 ? `${runIdText.slice(0, 64)}…` : runIdText)} is not an id; use up to 64 letters, digits, . _ or -`,
+    );
   if (ramp && ramp.maxConnections !== undefined && ramp.from > ramp.maxConnections) {
     throw new UsageError(`--from ${ramp.from} is above --max-connections ${ramp.maxConnections}; lower --from`);
   }

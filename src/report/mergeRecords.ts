@@ -145,7 +145,7 @@ export function mergeRecords(records: readonly RunRecord[], options: MergeOption
     stopReason: reason,
     verdict,
     exitCode,
-    warnings: [...new Set([...parts.flatMap((r) => r.result.warnings), ...problems])],
+    warnings: [...new Set([...parts.flatMap((r) => r.result.warnings), ...problems, ...versionNote(parts)])],
     gate:
       gate === undefined
         ? null
@@ -181,6 +181,14 @@ export function mergeRecords(records: readonly RunRecord[], options: MergeOption
   };
   const { preflight: _preflight, ...withoutPreflight } = merged;
   return { kind: 'merged', record: withoutPreflight, problems };
+}
+
+/** Returns a note when the segments were measured by different goon-probe versions (they still add up). */
+function versionNote(parts: readonly SegmentRecord[]): string[] {
+  const versions = [...new Set(parts.map((r) => r.tool.version))];
+  return versions.length > 1
+    ? [`the segments were measured by different goon-probe versions (${versions.join(', ')}); compare their settings`]
+    : [];
 }
 
 /** Returns, in words, what differs between the records of two runs (what their run ids are made of). */

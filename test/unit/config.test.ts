@@ -173,6 +173,27 @@ test('serve config: defaults, behaviours and errors', () => {
     buildServeConfig({ slowAfter: '1', delay: '24d', reply: 'echo' }, [], readFileSync).server.delayMs,
     24 * 86_400_000,
   );
+  // A plan whose shares are empty for some segments is refused, not run to a not-served.
+  assert.throws(
+    () =>
+      buildProbeConfig(
+        { ramp: '50/s', maxDuration: '10s', segment: '0/10000', startAt: '+1s' },
+        ['127.0.0.1:9'],
+        readFileSync,
+      ),
+    /--segment 0\/10000 splits a plan of at most 500 connections 10000 ways/,
+  );
+  // A 10 KB --run-id is named in the error, not echoed whole.
+  const long = 'x'.repeat(10_000);
+  assert.throws(
+    () =>
+      buildProbeConfig(
+        { ramp: '10/s', segment: '0/2', startAt: '+1s', runId: `${long}!` },
+        ['127.0.0.1:9'],
+        readFileSync,
+      ),
+    (err: Error) => /--run-id "x{64}…" is not an id/.test(err.message) && err.message.length < 200,
+  );
   // A --max-duration shorter than a round ran a whole round anyway (a 3 s run took 11 s): refused.
   assert.throws(
     () => buildProbeConfig({ ramp: '100/s', round: '10s', maxDuration: '3s' }, ['127.0.0.1:9'], readFileSync),

@@ -150,4 +150,13 @@ test('a segment with no rounds makes the merge inconclusive (exit 3), named', ()
   assert.match(out.kind === 'merged' ? out.problems.join('\n') : '', /segment 1\/3 has no round/);
 });
 
+test('segments measured by different goon-probe versions merge with a note, not silently', () => {
+  const newer = { ...segment(2), tool: { name: 'goon-probe' as const, version: '0.2.0' } };
+  const out = merge([segment(0), segment(1), newer]);
+  assert.ok(out.kind === 'merged');
+  if (out.kind !== 'merged' || out.record.result.mode !== 'ramp') return;
+  assert.ok(out.record.result.warnings.some((w) => /different goon-probe versions \(0\.1\.0, 0\.2\.0\)/.test(w)));
+  assert.is(out.record.result.exitCode, 0, 'a note, not a reason to doubt the sums');
+});
+
 test.run();
