@@ -6,7 +6,7 @@ import { servedRate } from '../probe/pace.js';
 import { proberKinds, verdictFor, type StopReason, type Verdict } from '../probe/rampRules.js';
 import type { RampResult } from '../probe/result.js';
 import { sumCounts, sumSegments } from './sumSegments.js';
-import { recordProblem, whyNotOneRun, type NamedSegment } from './segmentChecks.js';
+import { recordProblem, whyNotOneRun, whyRunsDiffer, type NamedSegment } from './segmentChecks.js';
 import { parseThreshold } from '../units.js';
 import type { RecordSegment, RunRecord } from './runRecord.js';
 
@@ -189,23 +189,6 @@ function versionNote(parts: readonly SegmentRecord[]): string[] {
   return versions.length > 1
     ? [`the segments were measured by different goon-probe versions (${versions.join(', ')}); compare their settings`]
     : [];
-}
-
-/** Returns, in words, what differs between the records of two runs (what their run ids are made of). */
-function whyRunsDiffer(a: SegmentRecord, b: SegmentRecord): string {
-  const differs: string[] = [];
-  if (a.target.given !== b.target.given)
-    differs.push(`the segments dialed different targets (${a.target.given} and ${b.target.given})`);
-  if (JSON.stringify(a.config.ramp) !== JSON.stringify(b.config.ramp))
-    differs.push(
-      'their ramp plans differ (--ramp, --round, --from, --max-duration, --max-connections or --error-threshold)',
-    );
-  if (a.segment.startAt !== b.segment.startAt)
-    differs.push(
-      `they started at different times (--start-at ${a.segment.startAt ?? 'none'} and ${b.segment.startAt ?? 'none'})`,
-    );
-  if (a.segment.count !== b.segment.count) differs.push('they split the run differently (--segment I/N)');
-  return differs.length > 0 ? differs.join('; ') : 'each was given its own --run-id';
 }
 
 /** Returns the plan of the whole run, from a segment's record (its config holds the whole plan). */

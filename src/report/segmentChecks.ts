@@ -74,3 +74,20 @@ function oddNumber(value: unknown, path: string): string | null {
   }
   return null;
 }
+
+/** Returns, in words, what differs between the records of two runs (what their run ids are made of). */
+export function whyRunsDiffer(a: NamedSegment['record'], b: NamedSegment['record']): string {
+  const differs: string[] = [];
+  if (a.target.given !== b.target.given)
+    differs.push(`the segments dialed different targets (${a.target.given} and ${b.target.given})`);
+  if (JSON.stringify(a.config.ramp) !== JSON.stringify(b.config.ramp))
+    differs.push(
+      'their ramp plans differ (--ramp, --round, --from, --max-duration, --max-connections or --error-threshold)',
+    );
+  if (a.segment.startAt !== b.segment.startAt)
+    differs.push(
+      `they started at different times (--start-at ${a.segment.startAt ?? 'none'} and ${b.segment.startAt ?? 'none'})`,
+    );
+  if (a.segment.count !== b.segment.count) differs.push('they split the run differently (--segment I/N)');
+  return differs.length > 0 ? differs.join('; ') : 'each was given its own --run-id';
+}
