@@ -24,7 +24,7 @@ test('Ctrl-C while waiting for --start-at: exit 130, nothing written, an earlier
       json,
       '-y',
     ]);
-    await run.waitFor(/waiting until \d{4}-\d\d-\d\dT[\d:.]+Z \(in (59|1m)[^)]*\) for the shared start/);
+    await run.waitFor(/waiting until \d{4}-\d\d-\d\dT[\d:.]+Z \(in [^)]+\) for the shared start/);
     run.child.kill('SIGINT');
     const done = await run.done;
     assert.is(done.code, 130, done.stderr);
