@@ -4,9 +4,25 @@ import { k8sJob } from '../report/k8sJob.js';
 import { parseCount, parseDuration } from '../units.js';
 import { UsageError } from '../usageError.js';
 import { markValues, unmark, unmarkValues, PROBE_OPTIONS } from './cliOptions.js';
+import { closestOption, unknownOption } from './helpText.js';
 
 /** The flags of `goon-probe k8s` itself; every other flag goes to the probe in each pod. */
 const OWN_FLAGS = ['--segments', '--image', '--name', '--start-in'] as const;
+/** Flags that cannot work in a pod: what reads or writes this machine, or a page into the log merge reads. */
+const NOT_IN_A_POD: Readonly<Record<string, string>> = {
+  '--html':
+    'a pod writes its record to its log, which merge reads; render the page with goon-probe merge … --html FILE',
+  '--source-ip': "source addresses are this machine's, not a pod's; drop it (each pod dials from its own address)",
+  '--listen-port': "a pod's port is not this machine's; drop it",
+  '-l': "a pod's port is not this machine's; drop it",
+  '--send-file': "the file is on this machine, not in the pod's image; give the bytes with --send",
+  '--first-message-file': "the file is on this machine, not in the pod's image; give the bytes with --first-message",
+  '--message-file': "the file is on this machine, not in the pod's image; give the bytes with --message",
+  '--ca': "the file is on this machine, not in the pod's image; build an image that holds it, or use --insecure",
+  '--metrics-port': "a pod's port is not this machine's; drop it",
+  '--': 'the pods run goon-probe itself; nothing follows --',
+};
+
 /** Flags the Job sets in every pod, so they cannot be given. */
 const SET_BY_JOB = [
   '--segment',
@@ -45,7 +61,19 @@ export async function k8sCommand(
       own.set(flag, value);
     } else if (SET_BY_JOB.includes(flag)) {
       throw new UsageError(`${flag} is set by the Job in every pod; drop it from goon-probe k8s`);
+    } else if (NOT_IN_A_POD[flag] !== undefined) {
+      throw new UsageError(`${flag} cannot work in a pod: ${NOT_IN_A_POD[flag]}`);
     } else rest.push(arg);
+  }
+  // A mistyped flag would go into every pod and fail there: name it here, as a local run does.
+  const typo = unknownOption(rest, PROBE_OPTIONS);
+  if (typo !== null) {
+    const meant = closestOption(typo, [...PROBE_OPTIONS, ...OWN_FLAGS.map((f) => ({ flags: f, description: '' }))]);
+    throw new UsageError(
+      meant
+        ? `unknown option ${typo}; did you mean ${meant}? (goon-probe k8s --help lists the options)`
+        : `unknown option ${typo}; see goon-probe k8s --help for the options`,
+    );
   }
   const segmentsText = own.get('--segments');
   if (segmentsText === undefined)
@@ -79,7 +107,7 @@ export async function k8sCommand(
   });
   io.out(`${JSON.stringify(job, null, 2)}\n`);
   io.err(
-    `goon-probe: Job ${name}: ${segments} pods, round 1 at ${startAt}, run ${config.runId}; then: kubectl wait --for=condition=complete job/${name} --timeout=-1s; kubectl logs -l job-name=${name} --tail=-1 | goon-probe merge -\n`,
+    `goon-probe: Job ${name}: ${segments} pods, round 1 at ${startAt}, run ${config.runId}; then: kubectl wait --for=condition=complete job/${name} --timeout=${waitSeconds(config, startInMs)}s; kubectl logs -l job-name=${name} --tail=-1 | goon-probe merge -\n`,
   );
   return 0;
 }
@@ -92,4 +120,10 @@ export function probeArgvParser(
     const parsed = parse(markValues(argv, PROBE_OPTIONS));
     return { positionals: parsed.args.map(unmark), options: unmarkValues(parsed.options) };
   };
+}
+
+/** Returns how long to wait for the Job: the start, the whole plan, its settle, and two minutes for pods to start and end. */
+function waitSeconds(config: ReturnType<typeof buildProbeConfig>, startInMs: number): number {
+  const planMs = config.ramp?.maxDurationMs ?? 0;
+  return Math.ceil((startInMs + planMs + config.settleMs + config.expectTimeoutMs + 120_000) / 1000);
 }

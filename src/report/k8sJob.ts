@@ -58,8 +58,9 @@ export function k8sJob(plan: K8sJobPlan): Record<string, unknown> {
               name: 'goon-probe',
               image: plan.image,
               // JOB_COMPLETION_INDEX is set by Kubernetes in every pod of an Indexed Job.
+              // Kubernetes expands $(VAR) in args; a user's own $ is written $$ so that it arrives as typed.
               args: [
-                ...plan.probeArgs,
+                ...plan.probeArgs.map((arg) => arg.replaceAll('$', '$$$$')),
                 '--segment',
                 `$(JOB_COMPLETION_INDEX)/${plan.segments}`,
                 '--start-at',

@@ -88,4 +88,38 @@ test('bad input: one line naming the fix', async () => {
   }
 });
 
+// Issue 24: a Job whose pods are bound to fail is refused here, in one line, not in the cluster.
+const refused: Array<[string, string[], RegExp]> = [
+  // a typo goes into every pod: named here, with what was meant
+  ['a mistyped flag', ['--maxConections', '500'], /unknown option --maxConections; did you mean --max-connections\?/],
+  ['a mistyped own flag', ['--imgae', 'x'], /unknown option --imgae; did you mean --image\?/],
+  // a page into the log that merge reads, or a file the pod cannot have
+  ['--html', ['--html', 'report.html'], /--html cannot work in a pod: .*merge … --html FILE/],
+  ['--source-ip', ['--source-ip', '127.0.0.2'], /--source-ip cannot work in a pod/],
+  ['-l', ['-l', '8080'], /-l cannot work in a pod/],
+  ['--ca', ['--tls', '--ca', 'ca.pem'], /--ca cannot work in a pod: the file is on this machine/],
+  ['a trailing --', ['--', 'extra'], /-- cannot work in a pod/],
+];
+for (const [name, extra, message] of refused)
+  test(`k8s refuses ${name} in one line (exit 1)`, async () => {
+    const run = await k8s([...ARGS, ...extra]);
+    assert.is(run.code, 1);
+    assert.match(run.stderr, message);
+    assert.is(run.stderr.trim().split('\n').length, 1, run.stderr);
+  });
+
+test("k8s: a user's $ survives Kubernetes' $(VAR) expansion, and the printed wait is bounded", async () => {
+  const run = await k8s([...ARGS, '--send', 'PING $(HOME)\\r\\n']);
+  assert.is(run.code, 0, run.stderr);
+  const args = JSON.parse(run.stdout).spec.template.spec.containers[0].args as string[];
+  assert.ok(args.includes('PING $$(HOME)\\r\\n'), JSON.stringify(args));
+  assert.ok(
+    args.some((a) => a.startsWith('$(JOB_COMPLETION_INDEX)/')),
+    'the index stays an expansion',
+  );
+  const wait = /--timeout=(\d+)s/.exec(run.stderr);
+  // --start-in 60s + --max-duration 2m + settle and verification + 2 min for pods: about 5 min, never -1s.
+  assert.ok(wait && Number(wait[1]) > 180 && Number(wait[1]) < 600, run.stderr);
+});
+
 test.run();
