@@ -145,6 +145,14 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
+/** Options of `goon-probe k8s` itself; every other flag is the probe's, for every pod. */
+export const K8S_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--segments <n>', description: 'Pods (hosts) that share the plan, one segment each (required)' },
+  { flags: '--image <image>', description: 'The container image that runs goon-probe (default: goon-probe:VERSION)' },
+  { flags: '--name <name>', description: 'The Job name, a Kubernetes name (default: goon-probe)' },
+  { flags: '--start-in <time>', description: 'Round 1 starts this long after printing (default: 60s)' },
+];
+
 /** Options of `goon-probe serve`. */
 export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { flags: '--host <address>', description: 'Address to listen on (default: 127.0.0.1); any other asks first, or -y' },

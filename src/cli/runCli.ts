@@ -7,6 +7,7 @@ import {
   unmarkValues,
   DEMO_OPTIONS,
   MERGE_OPTIONS,
+  K8S_OPTIONS,
   PROBE_OPTIONS,
   REPORT_OPTIONS,
   SERVE_OPTIONS,
@@ -34,7 +35,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     report: REPORT_OPTIONS,
     merge: MERGE_OPTIONS,
     doctor: [],
-    k8s: [],
+    k8s: K8S_OPTIONS,
     probe: PROBE_OPTIONS,
   }[named ?? 'probe'];
   const cli = cac('goon-probe');
@@ -89,8 +90,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         m.mergeCommand(records.map(unmark), unmarkValues(options), io, argv),
       );
     });
-  cli
-    .command('k8s [...target]', 'Print a Kubernetes Indexed Job that runs a ramp split over N pods (--segments N)')
+  addOptions(
+    cli.command('k8s [...target]', 'Print a Kubernetes Indexed Job that runs a ramp split over N pods (--segments N)'),
+    K8S_OPTIONS,
+  )
     .allowUnknownOptions()
     .example(
       'goon-probe k8s redis.default.svc:6379 --ramp 3000/s --segments 3 --image REGISTRY/goon-probe:0.1.0 | kubectl apply -f -',

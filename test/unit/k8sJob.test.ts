@@ -122,4 +122,11 @@ test("k8s: a user's $ survives Kubernetes' $(VAR) expansion, and the printed wai
   assert.ok(wait && Number(wait[1]) > 180 && Number(wait[1]) < 600, run.stderr);
 });
 
+test('k8s --help lists its own options', async () => {
+  const run = await k8s(['--help']);
+  assert.is(run.code, 0);
+  for (const flag of ['--segments <n>', '--image <image>', '--name <name>', '--start-in <time>'])
+    assert.ok(run.stdout.includes(flag), `${flag} in:\n${run.stdout}`);
+});
+
 test.run();
