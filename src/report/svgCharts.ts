@@ -44,11 +44,11 @@ export function heldOverTimeChart(curve: HeldCurve): string {
       Plot.ruleY([0]),
       Plot.line(
         points.filter((p) => p.series === 'target'),
-        { x: 's', y: 'n', stroke: 'series', strokeWidth: 1.5, strokeDasharray: '6,4' },
+        { x: 's', y: 'n', stroke: 'series', z: 'series', strokeWidth: 1.5, strokeDasharray: '6,4' },
       ),
       Plot.line(
         points.filter((p) => p.series === 'held'),
-        { x: 's', y: 'n', stroke: 'series', strokeWidth: 2.5 },
+        { x: 's', y: 'n', stroke: 'series', z: 'series', strokeWidth: 2.5 },
       ),
       // The search's levels: hollow where an objective broke, filled where every one was met.
       Plot.dot(
@@ -88,6 +88,7 @@ export function heldCompareChart(curves: readonly HeldCurve[]): string {
             x: 's',
             y: 'n',
             stroke: 'series',
+            z: 'series',
             strokeWidth: 2.5,
             strokeDasharray: i === curves.length - 1 ? '7,4' : 'none',
           },
@@ -133,7 +134,7 @@ export function connectLatencyChart(rounds: readonly RoundRecord[]): string {
     color: { domain: ['p50', 'p99'], range: [HELD, OTHER], legend: true },
     marks: [
       Plot.ruleY([0]),
-      Plot.line(points, { x: 's', y: 'v', stroke: 'series', strokeWidth: 2, marker: 'circle-stroke' }),
+      Plot.line(points, { x: 's', y: 'v', stroke: 'series', z: 'series', strokeWidth: 2, marker: 'circle-stroke' }),
     ],
   });
 }
@@ -155,7 +156,7 @@ export function objectivesChart(rounds: readonly RoundRecord[], objectives: read
     marks: [
       Plot.ruleY([0]),
       Plot.ruleY(bounds, { y: 'v', stroke: 'series', strokeDasharray: '6,4' }),
-      Plot.line(points, { x: 's', y: 'v', stroke: 'series', strokeWidth: 2 }),
+      Plot.line(points, { x: 's', y: 'v', stroke: 'series', z: 'series', strokeWidth: 2 }),
       Plot.dot(points, {
         x: 's',
         y: 'v',
@@ -180,7 +181,7 @@ export function trafficChart(rounds: readonly RoundRecord[], roundMs: number): s
     height: 220,
     y: { label: 'bytes per second', grid: true, tickFormat: 's' },
     color: { domain: ['sent', 'received'], range: [HELD, OTHER], legend: true },
-    marks: [Plot.ruleY([0]), Plot.line(points, { x: 's', y: 'v', stroke: 'series', strokeWidth: 2 })],
+    marks: [Plot.ruleY([0]), Plot.line(points, { x: 's', y: 'v', stroke: 'series', z: 'series', strokeWidth: 2 })],
   });
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { connectLatencyChart } from '../../src/report/svgCharts.js';
 import type { RampResult } from '../../src/probe/result.js';
 import { esc, PAGE_POLICY } from '../../src/report/htmlPage.js';
 import { exitTone, renderHtml } from '../../src/report/htmlReport.js';
@@ -88,6 +89,34 @@ test('html: fixed mode has the status counts, no ramp charts; tones follow the e
   assert.is(exitTone(0), 'ok');
   assert.is(exitTone(2), 'bad');
   assert.is(exitTone(3), 'unsure');
+});
+
+test("a chart of one round draws without the chart library's warning leaking to stderr (issue 24)", () => {
+  const warn = console.warn;
+  let warned = '';
+  console.warn = (...args: unknown[]) => {
+    warned += args.join(' ');
+  };
+  try {
+    const round = {
+      round: 1,
+      atMs: 1000,
+      target: 10,
+      held: 10,
+      settling: 0,
+      unverified: 0,
+      dialing: 0,
+      attempts: 10,
+      failures: {},
+      failed: false,
+      connectP50Ms: 1,
+      connectP99Ms: 2,
+    };
+    assert.match(connectLatencyChart([round]), /<svg/);
+  } finally {
+    console.warn = warn;
+  }
+  assert.is(warned, '');
 });
 
 test.run();
