@@ -55,6 +55,8 @@ export const UNVERIFIED_WARNING =
 const TICK_MS = 20;
 /** A gap between pacing steps longer than this is a stall (a paused or starved loop), not a tick. */
 const STALL_MS = 4 * TICK_MS;
+/** A loop this late (and a round or more) skips the rounds it missed: a pause, not a busy moment. */
+const STALL_SKIP_MS = 1000;
 
 /**
  * Runs the auto-incremental probe: raises the target concurrency round by round, pacing dials
@@ -114,12 +116,11 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   // Ctrl-C while waiting for a shared start: nothing was measured, and no round ran.
   const behind: string[] = [];
   for (let index = joinedAtRound; !(signal.aborted && rounds.length === 0 && clock.now() < startMs); index++) {
-    // A loop that fell behind (the prober paused, or starved of CPU) by more than a round skips the
-    // rounds it missed rather than dial them all at once: the rate stays the rate it states.
-    const late = Math.min(
-      lastRound - index,
-      Math.floor((clock.now() - (startMs + index * plan.roundMs)) / plan.roundMs),
-    );
+    // A loop that fell behind (the prober paused, or starved of CPU) by more than a round, and by a
+    // second or more, skips the rounds it missed rather than dial them all at once: the rate stays
+    // the rate it states. A shorter stall only moves the dials' schedule (below).
+    const lagMs = clock.now() - (startMs + index * plan.roundMs);
+    const late = lagMs >= STALL_SKIP_MS ? Math.min(lastRound - index, Math.floor(lagMs / plan.roundMs)) : 0;
     if (late >= 1) {
       behind.push(
         `the prober fell behind by ${late} round${late === 1 ? '' : 's'} before round ${index + 1} (it was paused, or starved of CPU): ${late === 1 ? 'that round was' : 'those rounds were'} skipped, not dialed in a burst`,
