@@ -3,6 +3,7 @@ import { buildProbeConfig } from '../config/probeConfig.js';
 import { k8sJob } from '../report/k8sJob.js';
 import { parseCount, parseDuration } from '../units.js';
 import { UsageError } from '../usageError.js';
+import { MAX_SEGMENTS } from '../config/segmentPlan.js';
 import { markValues, unmark, unmarkValues, PROBE_OPTIONS } from './cliOptions.js';
 import { closestOption, unknownOption } from './helpText.js';
 
@@ -79,6 +80,13 @@ export async function k8sCommand(
   if (segmentsText === undefined)
     throw new UsageError('k8s needs --segments N: how many pods (hosts) share the plan, like --segments 3');
   const segments = parseCount(segmentsText, '--segments', 1);
+  if (segments > MAX_SEGMENTS)
+    throw new UsageError(`--segments ${segments} is too many; use at most ${MAX_SEGMENTS} pods`);
+  const image = own.get('--image');
+  if (image !== undefined && !/^[^\s]+$/.test(image))
+    throw new UsageError(
+      `--image ${JSON.stringify(image.slice(0, 80))} is not an image reference; give one like registry.example/goon-probe:0.1.0, with no spaces`,
+    );
   const name = own.get('--name') ?? 'goon-probe';
   if (!/^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$/.test(name))
     throw new UsageError(
@@ -98,7 +106,7 @@ export async function k8sCommand(
   );
   const job = k8sJob({
     name,
-    image: own.get('--image') ?? `goon-probe:${version}`,
+    image: image ?? `goon-probe:${version}`,
     segments,
     probeArgs: rest,
     startAt,

@@ -20,11 +20,14 @@ export function segmentShare(total: number, segment: Segment | undefined): numbe
 }
 
 /** Returns the segment of `--segment I/N` (0 <= I < N), or throws a UsageError naming the fix. */
+/** The most segments a plan splits into. */
+export const MAX_SEGMENTS = 10_000;
+
 export function parseSegment(text: string): Segment {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
-  if (!m || count < 1 || index >= count || count > 10_000) {
+  if (!m || count < 1 || index >= count || count > MAX_SEGMENTS) {
     throw new UsageError(
       `--segment ${JSON.stringify(text)} is not a segment; use I/N with 0 <= I < N, like 0/3 for the first of three`,
     );

@@ -99,6 +99,10 @@ const refused: Array<[string, string[], RegExp]> = [
   ['-l', ['-l', '8080'], /-l cannot work in a pod/],
   ['--ca', ['--tls', '--ca', 'ca.pem'], /--ca cannot work in a pod: the file is on this machine/],
   ['a trailing --', ['--', 'extra'], /-- cannot work in a pod/],
+  // named as typed, not as the --segment it becomes
+  ['too many segments', ['--segments', '10001'], /--segments 10001 is too many; use at most 10000 pods/],
+  ['an empty image', ['--image', ''], /--image "" is not an image reference/],
+  ['an image with a space', ['--image', 'a b'], /--image "a b" is not an image reference/],
 ];
 for (const [name, extra, message] of refused)
   test(`k8s refuses ${name} in one line (exit 1)`, async () => {
