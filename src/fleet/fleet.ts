@@ -573,11 +573,7 @@ export class Fleet {
     const expect = this.options.expect;
     const waiting = conn.state === 'unverified' && expect !== undefined;
     const cap = waiting ? EXPECT_BUFFER_BYTES : EVIDENCE_BYTES;
-    const kept = conn.received ? conn.received.length : 0;
-    if (kept < cap) {
-      const part = chunk.subarray(0, cap - kept);
-      conn.received = conn.received ? Buffer.concat([conn.received, part]) : Buffer.from(part);
-    }
+    gather(conn, chunk, cap);
     if (!waiting || !conn.received) return;
     if (expectMatches(expect, conn.received)) this.verify(conn, this.options.now());
     else if (conn.received.length >= EXPECT_BUFFER_BYTES) this.fail(conn, 'verify-mismatch');
@@ -660,11 +656,7 @@ export class Fleet {
   private onLateData(conn: Conn, chunk: Buffer): void {
     const expect = this.options.expect;
     if (!expect || conn.verifiedAtMs === 0 || conn.socket === null) return;
-    const kept = conn.received ? conn.received.length : 0;
-    if (kept < EXPECT_BUFFER_BYTES) {
-      const part = chunk.subarray(0, EXPECT_BUFFER_BYTES - kept);
-      conn.received = conn.received ? Buffer.concat([conn.received, part]) : Buffer.from(part);
-    }
+    gather(conn, chunk, EXPECT_BUFFER_BYTES);
     if (!expectMatches(expect, conn.received as Buffer)) return;
     this.late.answered++;
     if (this.late.delaysMs.length < LATE_DELAYS_KEPT) this.late.delaysMs.push(this.options.now() - conn.verifiedAtMs);
@@ -828,11 +820,7 @@ export class Fleet {
   /** Gathers a heartbeat's reply; once it matches, records the latency and gives the connection its next turn. */
   private onBeatReply(conn: Conn, chunk: Buffer): void {
     const beat = this.options.heartbeat as Heartbeat;
-    const kept = conn.received ? conn.received.length : 0;
-    if (kept < EXPECT_BUFFER_BYTES) {
-      const part = chunk.subarray(0, EXPECT_BUFFER_BYTES - kept);
-      conn.received = conn.received ? Buffer.concat([conn.received, part]) : Buffer.from(part);
-    }
+    gather(conn, chunk, EXPECT_BUFFER_BYTES);
     if (!expectMatches(beat.expect, conn.received as Buffer)) return;
     const now = this.options.now();
     recordLatency(this.latency.heartbeat, now - conn.beatAtMs);
@@ -859,6 +847,14 @@ export class Fleet {
     conn.socket?.destroy();
     if (!this.stopped) this.enqueue(conn.streak);
   }
+}
+
+/** Keeps a connection's received bytes, up to `cap` of them in all (a reply to match, or evidence). */
+function gather(conn: Conn, chunk: Buffer, cap: number): void {
+  const kept = conn.received ? conn.received.length : 0;
+  if (kept >= cap) return;
+  const part = chunk.subarray(0, cap - kept);
+  conn.received = conn.received ? Buffer.concat([conn.received, part]) : Buffer.from(part);
 }
 
 /** Returns true for the states of a connection whose handshake finished and that is still open. */

@@ -64,10 +64,10 @@ export function withoutWaiting(
  */
 export function isOutpaced(plan: RampPlan, round: PacedRound, before: readonly PacedRound[]): boolean {
   if (proberKinds(round.failures).length > 0) return false;
-  const waiting = totalFailures(round.failures) - totalFailures(withoutWaiting(round.failures));
+  const others = totalFailures(withoutWaiting(round.failures));
+  const waiting = totalFailures(round.failures) - others;
   if (waiting === 0) return false;
-  const allowed = allowedFailures(plan.threshold, round.attempts, plan.segment);
-  if (totalFailures(withoutWaiting(round.failures)) > allowed) return false;
+  if (others > allowedFailures(plan.threshold, round.attempts, plan.segment)) return false;
   if (2 * round.waitedWhileServed <= waiting) return false;
   const previous = before.at(-1);
   return previous === undefined || round.level >= previous.level;
