@@ -1,26 +1,40 @@
 /**
  * Runs the test suite: the unit tests in one uvu process, and every integration test file in its
  * own process, several at once (`--jobs N`, default: twice the CPU count; most of an integration
- * test's time is spent waiting on sockets and timers, not computing). Each process is bounded in
- * time (`--timeout`, default 180 s) and killed with its children past it. Prints each file's
- * result as it finishes and, at the end, one uvu-style summary for the whole suite.
+ * test's time is spent waiting on sockets and timers, not computing). The longest files start
+ * first (their times on a quiet machine are kept in scripts/testTimes.json; `--save-times`
+ * rewrites it), so the last to finish are short ones. dist/ is built once first when it is older
+ * than src/: the tests spawn the built bin. Each process is bounded in time (`--timeout`, default
+ * 180 s) and killed with its children past it. Prints each file's result as it finishes and, at
+ * the end, one uvu-style summary for the whole suite.
  *
- * Usage: node --import tsx scripts/runTests.ts [--jobs N] [--timeout S] [unit|integration ...] [part of a file name ...]
+ * Usage: node --import tsx scripts/runTests.ts [--jobs N] [--timeout S] [--save-times] [unit|integration ...] [part of a file name ...]
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtBin } from '../test/helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const UVU = join(ROOT, 'node_modules', 'uvu', 'bin.js');
+const TIMES = join(ROOT, 'scripts', 'testTimes.json');
+
+/** Seconds each job took on a quiet machine, by name; {} when the file is missing or unreadable. */
+function knownTimes(): Record<string, number> {
+  try {
+    return JSON.parse(readFileSync(TIMES, 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
 
 interface Job {
   readonly name: string;
   readonly dir: string;
   readonly pattern: string;
-  /** Bigger jobs start first, so the last one to finish is a short one. */
+  /** Longer jobs start first, so the last one to finish is a short one: seconds, known or guessed. */
   readonly weight: number;
 }
 
@@ -37,25 +51,31 @@ interface Outcome {
 function parseArgs(argv: readonly string[]): {
   jobs: number;
   timeoutS: number;
+  saveTimes: boolean;
   suites: string[];
   filters: string[];
 } {
   let jobs = availableParallelism() * 2;
   let timeoutS = 180;
+  let saveTimes = false;
   const suites: string[] = [];
   const filters: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--jobs') jobs = Math.max(1, Number(argv[++i]));
     else if (arg === '--timeout') timeoutS = Math.max(1, Number(argv[++i]));
+    else if (arg === '--save-times') saveTimes = true;
     else if (arg === 'unit' || arg === 'integration') suites.push(arg);
     else filters.push(arg);
   }
-  return { jobs, timeoutS, suites: suites.length > 0 ? suites : ['unit', 'integration'], filters };
+  return { jobs, timeoutS, saveTimes, suites: suites.length > 0 ? suites : ['unit', 'integration'], filters };
 }
 
 function jobsFor(suites: readonly string[], filters: readonly string[]): Job[] {
   const jobs: Job[] = [];
+  const times = knownTimes();
+  // A file not timed yet: a second for every 2 KB of it.
+  const weight = (name: string, path: string): number => times[name] ?? statSync(path).size / 2048;
   const files = (dir: string): string[] =>
     readdirSync(join(ROOT, dir))
       .filter((f) => f.endsWith('.test.ts') && (filters.length === 0 || filters.some((x) => f.includes(x))))
@@ -67,7 +87,7 @@ function jobsFor(suites: readonly string[], filters: readonly string[]): Job[] {
         name: 'unit',
         dir: 'test/unit',
         pattern: `^(${unit.map((f) => f.replace(/\./g, '\\.')).join('|')})$`,
-        weight: 0,
+        weight: times.unit ?? 10,
       });
   }
   if (suites.includes('integration')) {
@@ -77,7 +97,7 @@ function jobsFor(suites: readonly string[], filters: readonly string[]): Job[] {
         name: `integration/${f}`,
         dir: 'test/integration',
         pattern: `^${escaped}$`,
-        weight: statSync(join(ROOT, 'test/integration', f)).size,
+        weight: weight(`integration/${f}`, join(ROOT, 'test/integration', f)),
       });
     }
   }
@@ -125,8 +145,9 @@ function run(job: Job, timeoutS: number): Promise<Outcome> {
 }
 
 async function main(): Promise<number> {
-  const { jobs, timeoutS, suites, filters } = parseArgs(process.argv.slice(2));
+  const { jobs, timeoutS, saveTimes, suites, filters } = parseArgs(process.argv.slice(2));
   const queue = jobsFor(suites, filters);
+  if (suites.includes('integration')) builtBin();
   const startMs = performance.now();
   const outcomes: Outcome[] = [];
   const worker = async (): Promise<void> => {
@@ -148,6 +169,12 @@ async function main(): Promise<number> {
   process.stdout.write(
     `\n  Total:     ${sum((o) => o.total)}\n  Passed:    ${sum((o) => o.passed)}\n  Skipped:   ${sum((o) => o.skipped)}\n  Duration:  ${(performance.now() - startMs).toFixed(0)}ms\n\n`,
   );
+  if (saveTimes) {
+    const times = { ...knownTimes() };
+    for (const o of outcomes) times[o.job.name] = Math.round(o.ms / 100) / 10;
+    const sorted = Object.fromEntries(Object.entries(times).sort(([a], [b]) => a.localeCompare(b)));
+    writeFileSync(TIMES, `${JSON.stringify(sorted, null, 2)}\n`);
+  }
   return outcomes.every((o) => o.ok) ? 0 : 1;
 }
 

@@ -55,15 +55,18 @@ export interface CliOptions {
   readonly fdLimit?: number;
   /** Written to its stdin, which is then closed; without it, stdin is closed at once. */
   readonly input?: string;
-  /** Run the built bin (dist/, built first when stale) instead of the source through tsx: the process as installed. */
-  readonly built?: boolean;
+  /**
+   * Run the source through tsx instead of the built bin. The built bin (dist/, built first when
+   * stale) is the default: the process as installed, and a third of the start-up work.
+   */
+  readonly fromSource?: boolean;
 }
 
-/** Spawns the real CLI (from source, through tsx) with no TTY. */
+/** Spawns the real CLI (the built bin, or the source through tsx) with no TTY. */
 export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
-  const node = options.built
-    ? [process.execPath, builtBin(), ...args]
-    : [process.execPath, '--import', 'tsx', BIN, ...args];
+  const node = options.fromSource
+    ? [process.execPath, '--import', 'tsx', BIN, ...args]
+    : [process.execPath, builtBin(), ...args];
   const [command, ...argv] =
     options.fdLimit === undefined
       ? node

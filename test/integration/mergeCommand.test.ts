@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { makeRecordValidator } from '../../src/report/validateRunRecord.js';
 import { fixture } from '../helpers/golden.js';
 import { runCliHere } from '../helpers/runCliHere.js';
-import { BIN } from '../helpers/cli.js';
+import { builtBin } from '../helpers/cli.js';
 import { withDir } from '../helpers/tempDir.js';
 
 const files = [0, 1, 2].map((i) => fixture(`records/segments/segment-${i}.json`));
@@ -115,7 +115,7 @@ test('merge - through a shell pipe: over 64 KB of logs, a slow writer, kubectl p
     const big = join(dir, 'big.log');
     writeFileSync(big, `${log}\n`);
     assert.ok(log.length > 64 * 1024, 'larger than a pipe buffer');
-    const cli = `"${process.execPath}" --import tsx "${BIN}" merge - --format json`;
+    const cli = `"${process.execPath}" "${builtBin()}" merge - --format json`;
     for (const [how, shell] of [
       ['a large pipe', `cat "${big}" | ${cli}`],
       ['a slow writer', `(sleep 1; cat "${big}") | ${cli}`],

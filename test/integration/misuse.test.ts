@@ -193,9 +193,9 @@ test('report - reads a record from stdin', async () => {
 
 test('ulimit -n 30: one line with the fix, not a stack trace from the module loader', async () => {
   // --version loads no command, so it runs at this limit; a probe loads its command and cannot.
-  const version = await runCliProcess(['--version'], { fdLimit: 30, built: true });
+  const version = await runCliProcess(['--version'], { fdLimit: 30 });
   assert.is(version.code, 0, version.stderr);
-  const r = await runCliProcess(['127.0.0.1:9', '-c', '1'], { fdLimit: 30, built: true });
+  const r = await runCliProcess(['127.0.0.1:9', '-c', '1'], { fdLimit: 30 });
   assert.is(r.code, 1);
   assert.is(
     r.stderr,
