@@ -99,7 +99,8 @@ export function diagnoseResult(r: RampResult | FixedResult): Diagnosis {
     droppedOldest: r.droppedOldest ?? 0,
     interrupted: r.stopReason === 'interrupted',
     expect: r.settings.expect,
-    gone: targetGone(r.rounds),
+    // A record from before the run judged it itself: read from its rounds.
+    gone: r.targetGone === undefined ? targetGone(r.rounds) : r.targetGone,
     objective: brokeObjective(r),
     pace: paceOf(r),
     ...(r.heartbeatsAnswered === undefined ? {} : { heartbeatsAnswered: r.heartbeatsAnswered }),
@@ -133,20 +134,42 @@ function brokeObjective(r: RampResult): DiagnosisInput['objective'] {
   };
 }
 
+/** What the prober saw from the first failing round's start to the final settle's sample. */
+export interface AfterStop {
+  /** Held, settling and unverified at the final settle's sample. */
+  readonly left: number;
+  /** Held connections (past --settle) that closed or were reset over that time. */
+  readonly heldDropped: number;
+}
+
 /**
  * Returns how many the target held before it went away, when the first failing round lost (nearly)
  * every connection held in the round before it, all closed or reset at once; otherwise null. A
- * limit turns away new connections and keeps the old ones; eviction drops a few old ones at a time.
+ * limit turns away new connections and keeps the old ones; eviction drops old ones one for each
+ * new one it admits, and never refuses.
+ *
+ * A target that goes away in the round's last moments has its closes read after the round ends,
+ * and one that restarts at once takes reopened connections again within the round: `after`, to
+ * the final settle's sample, shows nearly every held connection dropped, with nothing left open,
+ * or with new connections refused in between (the port was closed for a moment).
  */
-export function targetGone(rounds: readonly RoundRecord[]): { held: number; refused: boolean } | null {
+export function targetGone(
+  rounds: readonly RoundRecord[],
+  after?: AfterStop,
+): { held: number; refused: boolean } | null {
   const b = rounds.findIndex((r) => r.failed);
   const before = rounds[b - 1];
   const breaking = rounds[b];
   if (!before || !breaking || before.held < 2) return null;
+  const most = 0.9 * before.held;
+  const few = 0.1 * before.held;
+  const refused = (breaking.failures.refused ?? 0) > 0;
   const dropped = (breaking.failures.closed ?? 0) + (breaking.failures.reset ?? 0);
   const left = breaking.held + breaking.settling + breaking.unverified;
-  if (dropped < 0.9 * before.held || left > 0.1 * before.held) return null;
-  return { held: before.held, refused: (breaking.failures.refused ?? 0) > 0 };
+  const gone =
+    (dropped >= most && left <= few) ||
+    (after !== undefined && after.heldDropped >= most && (after.left <= few || refused));
+  return gone ? { held: before.held, refused } : null;
 }
 
 /** Returns the diagnosis of a run whose failures came from a target slower than the ramp, not from a limit. */

@@ -82,6 +82,8 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   let stop: StopReason | null = null as StopReason | null;
   let progressAtMs = startMs;
   let failedSoFar = 0;
+  // Held connections dropped before the first failing round began: a target that went away drops the rest.
+  let heldDroppedBeforeBreak = 0;
   const progress = async (round: number, target: number): Promise<void> => {
     const now = clock.now();
     if (!deps.onProgress || now - progressAtMs < (deps.progressEveryMs ?? 250)) return;
@@ -163,6 +165,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     const measured = makeRound(index, target, previous, observation, startMs, plan, config);
     const round = pace.judge(measured, previous, observation, still, holding !== null);
     const outpaced = round.outpaced === true;
+    if (round.failed && !rounds.some((r) => r.failed)) heldDroppedBeforeBreak = previous.droppedHeld;
     previous = observation;
     rounds.push(round);
     failedSoFar += totalFailures(round.failures);
@@ -262,7 +265,13 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   const sourceRejection = findSourceRejection(final.bySource);
   const reason: StopReason = stop ?? 'max-duration';
   // Every held connection dropped at once: the target went away (died, or restarted), no limit.
-  const gone = reason === 'round-failed' ? targetGone(rounds) : null;
+  const gone =
+    reason === 'round-failed'
+      ? targetGone(rounds, {
+          left: final.live.held + final.live.settling + final.live.unverified,
+          heldDropped: final.droppedHeld - heldDroppedBeforeBreak,
+        })
+      : null;
   let { verdict, exitCode } = verdictFor(reason, maximum, config.minConcurrency, sourceRejection !== null);
   if (gone && maximum > 0 && !['prober-limited', 'interrupted'].includes(verdict))
     [verdict, exitCode] = ['inconclusive', 3];

@@ -69,6 +69,23 @@ test('targetGone: all held dropped at once after a plateau; a limit or eviction 
   );
   assert.is(targetGone([round(400, {}), round(380, { closed: 40 }, true)]), null, 'a few old ones dropped: eviction');
   assert.is(targetGone([round(0, { refused: 9 }, true)]), null, 'nothing held before');
+  // Gone in the round's last moments: its sample saw part of the closes, the settle after it all of them.
+  const late = [round(30, { closed: 2 }), round(81, {}), round(92, { closed: 58 }, true)];
+  assert.is(targetGone(late), null, 'the round alone shows a part');
+  assert.equal(targetGone(late, { left: 0, heldDropped: 81 }), { held: 81, refused: false });
+  // Restarted at once: the reopened ones are open again, but every held one dropped, and the closed port refused some.
+  const restarted = [round(81, {}), round(10, { closed: 150, refused: 19 }, true)];
+  assert.equal(targetGone(restarted, { left: 60, heldDropped: 80 }), { held: 81, refused: true });
+  assert.is(
+    targetGone(late, { left: 81, heldDropped: 0 }),
+    null,
+    'the held ones still open after the settle: a limit closing new ones',
+  );
+  assert.is(
+    targetGone([round(60, {}), round(60, { closed: 5 }, true)], { left: 60, heldDropped: 60 }),
+    null,
+    'eviction of every old one, one for each new one, with nothing refused: no restart',
+  );
 });
 
 test('backoff of a slot that keeps failing: none for the first reopen, then one round, doubling, capped', () => {
