@@ -17,6 +17,15 @@ function newestMs(dir: string): number {
   );
 }
 
+/**
+ * Returns this process's environment without NODE_V8_COVERAGE: c8 measures src/, so a process
+ * that runs dist/ (or npm) would only spend time writing coverage nobody reads.
+ */
+export function withoutCoverage(): NodeJS.ProcessEnv {
+  const { NODE_V8_COVERAGE: _coverage, ...env } = process.env;
+  return env;
+}
+
 /** Builds dist/ (as npm run build does) when it is missing or older than src/; returns the built bin. */
 export function builtBin(): string {
   const built = statSync(BUILT_BIN, { throwIfNoEntry: false })?.mtimeMs ?? 0;
@@ -74,7 +83,7 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
   const child = spawn(command as string, argv, {
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     // A CI's own step summary is never written by the tests' runs unless a test asks.
-    env: { ...process.env, GITHUB_STEP_SUMMARY: '', ...options.env },
+    env: { ...(options.fromSource ? process.env : withoutCoverage()), GITHUB_STEP_SUMMARY: '', ...options.env },
   });
   if (options.input !== undefined) child.stdin?.end(options.input);
   let stdout = '';

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { builtBin } from './cli.js';
+import { builtBin, withoutCoverage } from './cli.js';
 
 /**
  * Hosts for a test, made of network namespaces: one target host and several prober hosts, each
@@ -25,12 +25,6 @@ export interface HostProcess {
   output(): string;
   waitFor(pattern: RegExp): Promise<RegExpExecArray>;
   readonly done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-/** Returns this process's environment without NODE_V8_COVERAGE. */
-function withoutCoverage(): NodeJS.ProcessEnv {
-  const { NODE_V8_COVERAGE: _coverage, ...env } = process.env;
-  return env;
 }
 
 /** Returns why namespaces cannot be made here (not root, no `ip`), or null when they can. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { builtBin } from '../helpers/cli.js';
+import { builtBin, withoutCoverage } from '../helpers/cli.js';
 import { withServer } from '../helpers/servers.js';
 import { withDir } from '../helpers/tempDir.js';
 
@@ -32,7 +32,7 @@ async function runStep(
     cwd: dir,
     stdio: 'ignore',
     env: {
-      ...process.env,
+      ...withoutCoverage(),
       GITHUB_ACTION_PATH: ROOT,
       GITHUB_OUTPUT: outputs,
       GITHUB_STEP_SUMMARY: summary,

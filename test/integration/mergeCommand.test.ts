@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { makeRecordValidator } from '../../src/report/validateRunRecord.js';
 import { fixture } from '../helpers/golden.js';
 import { runCliHere } from '../helpers/runCliHere.js';
-import { builtBin } from '../helpers/cli.js';
+import { builtBin, withoutCoverage } from '../helpers/cli.js';
 import { withDir } from '../helpers/tempDir.js';
 
 const files = [0, 1, 2].map((i) => fixture(`records/segments/segment-${i}.json`));
@@ -121,7 +121,7 @@ test('merge - through a shell pipe: over 64 KB of logs, a slow writer, kubectl p
       ['a slow writer', `(sleep 1; cat "${big}") | ${cli}`],
     ] as const) {
       const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn('/bin/sh', ['-c', shell], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn('/bin/sh', ['-c', shell], { stdio: ['ignore', 'pipe', 'pipe'], env: withoutCoverage() });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -41,11 +41,12 @@ test('the same tree, built here: the packed package with production dependencies
       assert.not.ok(existsSync(join(app, 'node_modules', dev)), `${dev} is a development dependency`);
     assert.not.ok(existsSync(join(app, 'src')) || existsSync(join(app, 'test')), 'only the built code ships');
     const bin = join(app, 'dist', 'bin.js');
-    const version = execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
+    const version = execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8', env: plainEnv });
     assert.match(version, /^goon-probe\/\d+\.\d+\.\d+ /);
     const demo = execFileSync(process.execPath, [bin, 'demo', '--limit', '100', '--ramp', '1k/s'], {
       encoding: 'utf8',
       cwd: dir,
+      env: plainEnv,
     });
     assert.match(demo, /the probe found 100: exact match/);
   } finally {
