@@ -112,10 +112,11 @@ export async function k8sCommand(
     startAt,
     runId: config.runId as string,
     version,
+    deadlineSeconds: waitSeconds(config, startInMs),
   });
   io.out(`${JSON.stringify(job, null, 2)}\n`);
   io.err(
-    `goon-probe: Job ${name}: ${segments} pods, round 1 at ${startAt}, run ${config.runId}; then: kubectl wait --for=condition=complete job/${name} --timeout=${waitSeconds(config, startInMs)}s; kubectl logs -l job-name=${name} --tail=-1 | goon-probe merge -\n`,
+    `goon-probe: Job ${name}: ${segments} pods, round 1 at ${startAt}, run ${config.runId}; then:\n  ${k8sWaitCommand(name, waitSeconds(config, startInMs))}\n  kubectl logs -l job-name=${name} --tail=-1 | goon-probe merge -\n`,
   );
   return 0;
 }
@@ -128,6 +129,17 @@ export function probeArgvParser(
     const parsed = parse(markValues(argv, PROBE_OPTIONS));
     return { positionals: parsed.args.map(unmark), options: unmarkValues(parsed.options) };
   };
+}
+
+/**
+ * Returns a shell command that waits, at most `seconds`, until the Job has ended either way:
+ * Complete, or Failed (a segment that exited non-zero fails its index, and the Job, once every pod
+ * has ended). `kubectl wait --for=condition=complete` alone would wait out its whole timeout on a
+ * Job that failed.
+ */
+export function k8sWaitCommand(name: string, seconds: number): string {
+  const ended = `kubectl get job/${name} -o jsonpath='{.status.conditions[?(@.status=="True")].type}' | grep -qwE 'Complete|Failed'`;
+  return `timeout ${seconds} sh -c "until ${ended.replaceAll('"', '\\"')}; do sleep 5; done"`;
 }
 
 /** Returns how long to wait for the Job: the start, the whole plan, its settle, and two minutes for pods to start and end. */

@@ -9,6 +9,8 @@ export interface K8sJobPlan {
   readonly startAt: string;
   readonly runId: string;
   readonly version: string;
+  /** Seconds from the Job's start after which Kubernetes ends whatever still runs: start, plan and margin. */
+  readonly deadlineSeconds: number;
 }
 
 /** The label that ties a Job's pods together (anti-affinity, `kubectl logs -l`). */
@@ -17,8 +19,14 @@ export const JOB_LABEL = 'job-name';
 /**
  * Returns an Indexed Job (batch/v1) whose pod i runs segment i/N of the plan with one shared
  * --start-at and prints its run record as the last line of its log: completionMode Indexed, one
- * pod per segment at once, no retries (a retried segment would start late), spread over nodes by
- * hostname anti-affinity, non-root with a read-only root filesystem, with resource requests.
+ * pod per segment at once, spread over nodes by hostname anti-affinity, non-root with a read-only
+ * root filesystem, with resource requests.
+ *
+ * Failures are handled per index: a segment that exits non-zero (its own verdict: a share that
+ * found nothing, an inconclusive run) fails its index alone, is never retried (a retried segment
+ * would start late), and never ends the others, so every segment's record reaches the log that
+ * merge reads (backoffLimitPerIndex 0, maxFailedIndexes N; a Job-wide backoffLimit 0 would
+ * terminate every running pod at the first failure). activeDeadlineSeconds bounds a stuck pod.
  */
 export function k8sJob(plan: K8sJobPlan): Record<string, unknown> {
   const labels = { 'app.kubernetes.io/name': 'goon-probe', 'app.kubernetes.io/version': plan.version };
@@ -30,7 +38,10 @@ export function k8sJob(plan: K8sJobPlan): Record<string, unknown> {
       completionMode: 'Indexed',
       completions: plan.segments,
       parallelism: plan.segments,
-      backoffLimit: 0,
+      backoffLimitPerIndex: 0,
+      maxFailedIndexes: plan.segments,
+      podReplacementPolicy: 'Failed',
+      activeDeadlineSeconds: plan.deadlineSeconds,
       ttlSecondsAfterFinished: 86_400,
       template: {
         metadata: { labels: { ...labels, 'goon-probe/run-id': plan.runId } },

@@ -1,8 +1,13 @@
 // goon-probe k8s: the Job it prints is one Kubernetes accepts (checked against the API schemas by
 // kubernetes-models), and every pod runs its segment of one plan from one start.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Job } from 'kubernetes-models/batch/v1/Job';
+import { k8sWaitCommand } from '../../src/cli/k8sCommand.js';
 import { runCli } from '../../src/cli/runCli.js';
 import { recordingIO } from '../helpers/recordingIO.js';
 
@@ -43,9 +48,16 @@ test('the Job validates against the Kubernetes schemas, and a field it would rej
 test('an Indexed Job: one pod per segment at once, no retries, spread over nodes, non-root, read-only, with requests', async () => {
   const before = Date.now();
   const job = JSON.parse((await k8s([...ARGS, '--start-in', '90s'])).stdout);
+  assert.equal([job.spec.completionMode, job.spec.completions, job.spec.parallelism], ['Indexed', 3, 3]);
+  // A segment that exits non-zero fails its own index, unretried, and never ends the others: every record reaches the log.
   assert.equal(
-    [job.spec.completionMode, job.spec.completions, job.spec.parallelism, job.spec.backoffLimit],
-    ['Indexed', 3, 3, 0],
+    [job.spec.backoffLimitPerIndex, job.spec.maxFailedIndexes, job.spec.podReplacementPolicy, job.spec.backoffLimit],
+    [0, 3, 'Failed', undefined],
+    'no Job-wide backoffLimit, which ends every running pod at the first failure',
+  );
+  assert.ok(
+    job.spec.activeDeadlineSeconds > 90 + 120 && job.spec.activeDeadlineSeconds < 600,
+    'a stuck pod is bounded',
   );
   const pod = job.spec.template.spec;
   assert.is(pod.restartPolicy, 'Never');
@@ -121,9 +133,32 @@ test("k8s: a user's $ survives Kubernetes' $(VAR) expansion, and the printed wai
     args.some((a) => a.startsWith('$(JOB_COMPLETION_INDEX)/')),
     'the index stays an expansion',
   );
-  const wait = /--timeout=(\d+)s/.exec(run.stderr);
+  const wait = /timeout (\d+) sh -c/.exec(run.stderr);
   // --start-in 60s + --max-duration 2m + settle and verification + 2 min for pods: about 5 min, never -1s.
   assert.ok(wait && Number(wait[1]) > 180 && Number(wait[1]) < 600, run.stderr);
+});
+
+test('the printed wait ends when the Job completes or fails, and at its timeout when neither comes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'goon-probe-kubectl-'));
+  try {
+    // A kubectl that answers `get job/NAME -o jsonpath=…` with the Job's true condition types.
+    const kubectl = join(dir, 'kubectl');
+    writeFileSync(
+      kubectl,
+      '#!/bin/sh\n[ "$1 $2 $3" = "get job/redis-probe -o" ] || exit 9\ncase "$4" in *\'@.status=="True"\'*) printf %s "$CONDITIONS";; *) exit 8;; esac\n',
+    );
+    chmodSync(kubectl, 0o755);
+    const wait = (conditions: string, seconds: number) =>
+      spawnSync('/bin/sh', ['-c', k8sWaitCommand('redis-probe', seconds)], {
+        env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, CONDITIONS: conditions },
+        timeout: 20_000,
+      }).status;
+    assert.is(wait('SuccessCriteriaMet Complete', 60), 0, 'complete');
+    assert.is(wait('FailureTarget Failed', 60), 0, 'failed: a segment exited non-zero; the records are in the log');
+    assert.is(wait('', 1), 124, 'still running at the timeout');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('k8s --help lists its own options', async () => {
