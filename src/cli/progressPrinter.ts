@@ -1,6 +1,6 @@
 import type { CliIO } from './cliIO.js';
 import type { RampProgress, RoundRecord } from '../probe/result.js';
-import { formatProgressLine } from '../report/progressLine.js';
+import { formatProgressLine, formatWaitingLine } from '../report/progressLine.js';
 import { formatRoundLine, formatSearchLine } from '../report/roundLine.js';
 import type { SearchStep } from '../probe/objectiveSearch.js';
 
@@ -8,6 +8,8 @@ import type { SearchStep } from '../probe/objectiveSearch.js';
 export interface ProgressPrinter {
   readonly onRound: (round: RoundRecord) => void;
   readonly onProgress?: (progress: RampProgress) => void;
+  /** On a TTY: the countdown to a shared --start-at, rewritten in place. */
+  readonly onWaiting?: (msLeft: number) => void;
   /** Each level an --slo search measured: always a line of its own. */
   readonly onSearchStep: (step: SearchStep) => void;
   /** Clears the live line, if any, before the report. */
@@ -25,7 +27,7 @@ const CLEAR_LINE = '\r\u001b[2K';
  */
 export function progressPrinter(
   io: CliIO,
-  options: { quiet: boolean; intervalMs: number; roundMs: number },
+  options: { quiet: boolean; intervalMs: number; roundMs: number; startAtIso?: string | undefined },
 ): ProgressPrinter {
   if (options.quiet) return { onRound: () => {}, onSearchStep: () => {}, done: () => {} };
   if (io.stderrIsTTY) {
@@ -38,6 +40,9 @@ export function progressPrinter(
     };
     return {
       onProgress: (p) => show(formatProgressLine(p, width)),
+      ...(options.startAtIso === undefined
+        ? {}
+        : { onWaiting: (msLeft: number) => show(formatWaitingLine(options.startAtIso as string, msLeft, width)) }),
       onSearchStep: (step) => {
         io.err(`${CLEAR_LINE}${formatSearchLine(step)}\n`);
         live = false;

@@ -119,15 +119,17 @@ async function rampRun(
   preflightWarnings: readonly string[],
   onObservation: (obs: FleetObservation) => void,
 ): Promise<RampResult> {
+  const startAtIso = config.startAtMs === undefined ? undefined : new Date(config.startAtMs).toISOString();
   const progress = progressPrinter(io, {
     quiet: config.quiet,
     intervalMs: config.intervalMs,
     roundMs: config.ramp?.roundMs ?? 1000,
+    startAtIso,
   });
-  // Waiting for a shared --start-at: say until when (the progress line counts down on a terminal).
-  if (config.startAtMs !== undefined && config.startAtMs > Date.now() && !config.quiet)
+  // Waiting for a shared --start-at: say until when; on a terminal, the live line counts down.
+  if (config.startAtMs !== undefined && config.startAtMs > Date.now() && !config.quiet && !progress.onWaiting)
     io.err(
-      `waiting until ${new Date(config.startAtMs).toISOString()} (in ${formatDuration(config.startAtMs - Date.now())}) for the shared start (--start-at)\n`,
+      `waiting until ${startAtIso} (in ${formatDuration(config.startAtMs - Date.now())}) for the shared start (--start-at)\n`,
     );
   const measured = await runRampProbe(config, way, {
     signal,
@@ -136,6 +138,7 @@ async function rampRun(
     onObservation,
     onRound: progress.onRound,
     onSearchStep: progress.onSearchStep,
+    ...(progress.onWaiting ? { onWaiting: progress.onWaiting } : {}),
     ...(progress.onProgress ? { onProgress: progress.onProgress, progressEveryMs: 250 } : {}),
   });
   progress.done();

@@ -45,6 +45,8 @@ export interface ProbeDeps {
    * starts late joins at the next round boundary; before it, it waits.
    */
   readonly startAtMs?: number;
+  /** Called while it waits for `startAtMs`, about every second, with the milliseconds left. */
+  readonly onWaiting?: (msLeft: number) => void;
 }
 
 /** The warning every report carries when open counts as served. */
@@ -70,8 +72,13 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   const joinedAtRound =
     deps.startAtMs === undefined ? 0 : Math.max(0, Math.ceil((clock.now() - startMs) / plan.roundMs - 1e-9));
   const lastRound = roundCount(plan) - 1;
-  while (clock.now() < startMs + joinedAtRound * plan.roundMs && !signal.aborted)
-    await clock.sleep(Math.min(1000, startMs + joinedAtRound * plan.roundMs - clock.now()), signal);
+  const firstRoundMs = startMs + joinedAtRound * plan.roundMs;
+  while (clock.now() < firstRoundMs && !signal.aborted) {
+    const leftMs = firstRoundMs - clock.now();
+    deps.onWaiting?.(leftMs);
+    // Whole seconds left at each call, so a countdown shows 42 s, 41 s, ...
+    await clock.sleep(leftMs % 1000 || Math.min(1000, leftMs), signal);
+  }
   const rounds: RoundRecord[] = [];
   let previous = await fleet.observe();
   deps.onObservation?.(previous);

@@ -18,7 +18,14 @@ export async function runRampProbe(
   way: RampWay,
   options: Pick<
     ProbeDeps,
-    'signal' | 'onRound' | 'onSearchStep' | 'onProgress' | 'progressEveryMs' | 'onObservation' | 'startAtMs'
+    | 'signal'
+    | 'onRound'
+    | 'onSearchStep'
+    | 'onProgress'
+    | 'progressEveryMs'
+    | 'onObservation'
+    | 'startAtMs'
+    | 'onWaiting'
   >,
 ): Promise<RampResult> {
   const first = await onePass(config, way, options);
@@ -33,7 +40,14 @@ async function onePass(
   way: RampWay,
   options: Pick<
     ProbeDeps,
-    'signal' | 'onRound' | 'onSearchStep' | 'onProgress' | 'progressEveryMs' | 'onObservation' | 'startAtMs'
+    | 'signal'
+    | 'onRound'
+    | 'onSearchStep'
+    | 'onProgress'
+    | 'progressEveryMs'
+    | 'onObservation'
+    | 'startAtMs'
+    | 'onWaiting'
   >,
 ): Promise<RampResult> {
   const fleet = await startFleet(config, way.routes, way.workers);

@@ -14,3 +14,15 @@ export function formatProgressLine(p: RampProgress, width = Number.POSITIVE_INFI
     width,
   );
 }
+
+/** Returns the live line while a run waits for its shared start: when, and a countdown in whole seconds. */
+export function formatWaitingLine(startAtIso: string, msLeft: number, width = Number.POSITIVE_INFINITY): string {
+  return fitLine(
+    [
+      { text: `waiting until ${startAtIso}`, giveWay: 1 },
+      { text: `(in ${formatDuration(Math.ceil(msLeft / 1000) * 1000)})`, giveWay: 0 },
+      { text: 'for the shared start (--start-at)', giveWay: 2 },
+    ],
+    width,
+  );
+}

@@ -96,4 +96,35 @@ test('quiet: nothing', () => {
   assert.equal(io.written, []);
 });
 
+test('waiting for --start-at: on a TTY a countdown rewritten in place; elsewhere no live line', () => {
+  const io = recordingIO(true);
+  const printer = progressPrinter(io, {
+    quiet: false,
+    intervalMs: 1000,
+    roundMs: 1000,
+    startAtIso: '2026-12-02T10:00:00.000Z',
+  });
+  printer.onWaiting?.(42_000);
+  printer.onWaiting?.(40_600);
+  printer.done();
+  assert.equal(io.written, [
+    '\r\u001b[2Kwaiting until 2026-12-02T10:00:00.000Z  (in 42s)',
+    '\r\u001b[2Kwaiting until 2026-12-02T10:00:00.000Z  (in 41s)',
+    '\r\u001b[2K',
+  ]);
+  // At 30 columns the countdown stays; the time gives way.
+  const narrow = { ...recordingIO(true), columns: 30 };
+  progressPrinter(narrow, {
+    quiet: false,
+    intervalMs: 1000,
+    roundMs: 1000,
+    startAtIso: '2026-12-02T10:00:00.000Z',
+  }).onWaiting?.(5000);
+  assert.is(narrow.written[0], '\r\u001b[2K(in 5s)');
+  const plain = progressPrinter(recordingIO(false), { quiet: false, intervalMs: 1000, roundMs: 1000, startAtIso: 'x' });
+  assert.is(plain.onWaiting, undefined, 'a log gets the one line runProbe prints');
+  const quiet = progressPrinter(recordingIO(true), { quiet: true, intervalMs: 1000, roundMs: 1000, startAtIso: 'x' });
+  assert.is(quiet.onWaiting, undefined);
+});
+
 test.run();

@@ -237,6 +237,31 @@ test('segments: round k starts at --start-at + k x round; a late start joins at 
   );
 });
 
+test('waiting for --start-at: a countdown in whole seconds, then the first dial at the start', async () => {
+  const config = buildProbeConfig({ ramp: '100/s', maxDuration: '2s', settle: '100ms' }, ['127.0.0.1:9'], () =>
+    Buffer.alloc(0),
+  );
+  // The start is 3.5 s ahead of the fake clock.
+  const clock = fakeClock(0);
+  const fleet = simulatedFleet({ limit: 1000, overLimit: 'refuse', settleMs: 100 }, clock);
+  const waits: Array<[number, number]> = [];
+  await runRamp(config, {
+    fleet,
+    clock,
+    signal: new AbortController().signal,
+    dialed: 'x',
+    startAtMs: 3500,
+    onWaiting: (msLeft) => waits.push([clock.now(), msLeft]),
+  });
+  assert.equal(waits, [
+    [0, 3500],
+    [500, 3000],
+    [1500, 2000],
+    [2500, 1000],
+  ]);
+  assert.is(fleet.requests[0]?.[0], 3500, 'no dial before the start');
+});
+
 test('segments: one that meets its own stop rule holds what it holds until the plan ends', async () => {
   const { result } = await segmentRun({ ramp: '200/s', segment: '0/2' }, 150, 0);
   // Its share is 100 a round: round 2 asks 200 of a target that serves 150, fails, and from round 3 it holds.
