@@ -10,6 +10,10 @@ export interface CliIO {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Asks a yes/no question on the terminal; resolves true for yes. */
   confirm(question: string): Promise<boolean>;
-  /** Calls the handler on the first Ctrl-C (or SIGTERM); a second Ctrl-C exits at once. Returns the remover. */
-  onInterrupt(handler: () => void): () => void;
+  /**
+   * Calls the handler on every Ctrl-C (or SIGTERM, SIGHUP) with how many there have been. After the
+   * first, the process exits at once (130) unless the handler returns true: it is finishing
+   * something that must not be cut (the report files). Returns the remover.
+   */
+  onInterrupt(handler: (press: number) => boolean | undefined | void): () => void;
 }

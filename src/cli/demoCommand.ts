@@ -31,7 +31,7 @@ export async function demoCommand(raw: RawOptions, io: CliIO): Promise<number> {
       () => Buffer.alloc(0),
     );
     const controller = new AbortController();
-    const remove = io.onInterrupt(() => controller.abort());
+    const remove = io.onInterrupt(() => void controller.abort());
     try {
       const result = await runRampProbe(
         config,

@@ -223,8 +223,7 @@ export function processIO(): CliIO {
       let count = 0;
       const listener = (): void => {
         count++;
-        if (count === 1) handler();
-        else process.exit(130);
+        if (handler(count) !== true && count > 1) process.exit(130);
       };
       // A closed terminal (SIGHUP) stops the run like Ctrl-C: the report and the files are still written.
       for (const signal of STOP_SIGNALS) process.on(signal, listener);

@@ -69,45 +69,62 @@ export async function runProbe(config: ProbeConfig, io: CliIO, context: ProbeCon
   if (sinks.metricsUrl && !config.quiet) io.err(`metrics at ${sinks.metricsUrl}\n`);
   const startedAt = new Date();
   const controller = new AbortController();
-  const removeInterrupt = io.onInterrupt(() => {
+  // Once measured, the report files are written whole: a Ctrl-C then (a double Ctrl-C's second
+  // press, say) does not cut them short; one more exits without them.
+  let writing = false;
+  const removeInterrupt = io.onInterrupt((press) => {
+    if (writing) {
+      if (press <= 2) io.err('writing the report files; nearly done (Ctrl-C again to exit without them)\n');
+      return press <= 2;
+    }
+    if (press > 1) return false;
     // On a terminal the live status line (and the ^C the terminal echoed onto it) is cleared first.
     io.err(`${io.stderrIsTTY ? '\r\u001b[2K' : '\n'}interrupted: finishing the report (Ctrl-C again to exit now)\n`);
     controller.abort();
+    return false;
   });
-  let result: RampResult | FixedResult;
   try {
-    result =
-      config.mode === 'fixed'
-        ? await fixedRun(config, way, dialed, controller.signal, io, text, sinks.onObservation)
-        : await rampRun(config, way, controller.signal, io, text, check.warnings, sinks.onObservation);
+    return await measureAndReport();
   } finally {
     removeInterrupt();
-    await sinks.close();
   }
-  // Interrupted while waiting for --start-at: nothing was measured. A record of nothing would
-  // overwrite an earlier good file, and merge would have to skip it: none is written.
-  if (result.mode === 'ramp' && result.rounds.length === 0 && result.stopReason === 'interrupted') {
-    last('interrupted before the first round: nothing was measured, so no record or report file was written\n');
-    last(`${resultLine(result, result.exitCode)}\n`);
-    return result.exitCode;
+
+  async function measureAndReport(): Promise<number> {
+    let result: RampResult | FixedResult;
+    try {
+      result =
+        config.mode === 'fixed'
+          ? await fixedRun(config, way, dialed, controller.signal, io, text, sinks.onObservation)
+          : await rampRun(config, way, controller.signal, io, text, check.warnings, sinks.onObservation);
+      writing = true;
+    } finally {
+      await sinks.close();
+    }
+    // Interrupted while waiting for --start-at: nothing was measured. A record of nothing would
+    // overwrite an earlier good file, and merge would have to skip it: none is written.
+    if (result.mode === 'ramp' && result.rounds.length === 0 && result.stopReason === 'interrupted') {
+      last('interrupted before the first round: nothing was measured, so no record or report file was written\n');
+      last(`${resultLine(result, result.exitCode)}\n`);
+      return result.exitCode;
+    }
+    const record = buildRunRecord({
+      version: context.version,
+      argv: context.argv,
+      startedAt,
+      endedAt: new Date(),
+      config,
+      environment,
+      result,
+      preflight: check,
+      way: { workers, sourceAddresses: sources, destinations: endpoints.map(formatEndpoint) },
+      host: hostname(),
+    });
+    const problems = await writeRecordOutputs(record, config, io);
+    for (const problem of problems) io.err(`goon-probe: ${problem}\n`);
+    const exitCode = problems.length > 0 && result.exitCode === 0 ? 1 : result.exitCode;
+    last(`${resultLine(result, exitCode)}\n`);
+    return exitCode;
   }
-  const record = buildRunRecord({
-    version: context.version,
-    argv: context.argv,
-    startedAt,
-    endedAt: new Date(),
-    config,
-    environment,
-    result,
-    preflight: check,
-    way: { workers, sourceAddresses: sources, destinations: endpoints.map(formatEndpoint) },
-    host: hostname(),
-  });
-  const problems = await writeRecordOutputs(record, config, io);
-  for (const problem of problems) io.err(`goon-probe: ${problem}\n`);
-  const exitCode = problems.length > 0 && result.exitCode === 0 ? 1 : result.exitCode;
-  last(`${resultLine(result, exitCode)}\n`);
-  return exitCode;
 }
 
 async function rampRun(

@@ -30,7 +30,7 @@ export async function serveCommand(positionals: readonly string[], raw: RawOptio
     io.err(`TLS certificate: ${config.certPath} (a probe trusts it with --tls --ca ${config.certPath})\n`);
   await new Promise<void>((resolve) => {
     const timer = config.durationMs === null ? null : setTimeout(finish, config.durationMs);
-    const remove = io.onInterrupt(finish);
+    const remove = io.onInterrupt((press) => void (press === 1 && finish()));
     function finish(): void {
       if (timer) clearTimeout(timer);
       remove();

@@ -13,7 +13,8 @@ export interface RecordingIO extends CliIO {
 export function recordingIO(env: Record<string, string> = {}): RecordingIO {
   let out = '';
   let err = '';
-  const handlers = new Set<() => void>();
+  const handlers = new Set<Parameters<CliIO['onInterrupt']>[0]>();
+  let presses = 0;
   const listeners: Array<() => void> = [];
   const wrote = (): void => {
     for (const listener of listeners) listener();
@@ -34,7 +35,8 @@ export function recordingIO(env: Record<string, string> = {}): RecordingIO {
       return () => handlers.delete(handler);
     },
     interrupt() {
-      for (const handler of [...handlers]) handler();
+      presses++;
+      for (const handler of [...handlers]) handler(presses);
     },
     onWrite(listener) {
       listeners.push(listener);

@@ -194,7 +194,7 @@ test('Ctrl-C on a terminal clears the live status line before it says so', async
     const io = {
       ...base,
       stderrIsTTY: true,
-      onInterrupt: (handler: () => void) => {
+      onInterrupt: (handler: (press: number) => boolean | undefined | void) => {
         const remove = base.onInterrupt(handler);
         listening();
         return remove;

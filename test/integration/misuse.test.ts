@@ -1,6 +1,17 @@
 // Issue 14: the usual mistakes of a new user get a true answer, or one line naming the fix.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -180,6 +191,54 @@ test('SIGHUP (a closed terminal) keeps the report and the record, like Ctrl-C', 
       const record = JSON.parse(readFileSync(json, 'utf8')) as { result: { verdict: string; maximum: number } };
       assert.is(record.result.verdict, 'interrupted');
       assert.ok(record.result.maximum > 0);
+    });
+  });
+});
+
+test('a double Ctrl-C: the second, while the report files are written, does not cut them short', async () => {
+  await withServer({}, async (server) => {
+    await withDir(async (dir) => {
+      // The record goes to a FIFO, so the run waits in its write until this test reads it: the
+      // second Ctrl-C comes while the files are being written, every time.
+      const fifo = join(dir, 'record.fifo');
+      const html = join(dir, 'run.html');
+      execFileSync('mkfifo', [fifo]);
+      const cli = startCli([
+        server.address,
+        '--ramp',
+        '50/s',
+        '--round',
+        '200ms',
+        '--settle',
+        '0',
+        '-i',
+        '200ms',
+        '--json',
+        fifo,
+        '--html',
+        html,
+      ]);
+      await cli.waitFor(/^round 2 /m);
+      cli.child.kill('SIGINT');
+      // The text report is printed once measuring ends, before the files are written.
+      await cli.waitFor(/Verdict: interrupted/);
+      cli.child.kill('SIGINT');
+      const record = new Promise<string>((resolve) => {
+        let text = '';
+        const reader = createReadStream(fifo, 'utf8');
+        reader.on('data', (d) => void (text += d));
+        reader.on('end', () => resolve(text));
+        reader.on('error', () => resolve(text));
+      });
+      const r = await cli.done;
+      // A run killed before it opened the FIFO would leave the reader waiting: a writer of our own releases it.
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {}
+      assert.is(r.code, 130, r.stderr);
+      assert.match(r.stderr, /writing the report files; nearly done \(Ctrl-C again to exit without them\)/);
+      assert.is(JSON.parse(await record).result.verdict, 'interrupted');
+      assert.match(readFileSync(html, 'utf8'), /<\/html>\s*$/);
     });
   });
 });

@@ -52,7 +52,15 @@ test('several hosts: one host alone is prober-limited; three segments merge to t
 
     // One host alone: 1,000 ports to one ip:port, so the prober's own limit comes first.
     const aloneRun = await hosts.goonProbe(alone, [address, ...RAMP, '--max-duration', '6s']).done;
-    assert.is(aloneRun.code, 3, aloneRun.stderr);
+    const told = (run: { stdout: string; stderr: string }): string => {
+      try {
+        const r = lastJson(run.stdout).result as { rounds: Array<Record<string, unknown>>; failures: unknown };
+        return `${run.stderr}\n${JSON.stringify({ failures: r.failures, rounds: r.rounds.map((x) => [x.target, x.held, x.settling, x.unverified, x.attempts, x.failures]) })}`;
+      } catch {
+        return run.stderr + run.stdout.slice(-2000);
+      }
+    };
+    assert.is(aloneRun.code, 3, told(aloneRun));
     const single = lastJson(aloneRun.stdout).result;
     assert.is(single.verdict, 'prober-limited');
     assert.ok(
