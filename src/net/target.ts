@@ -83,8 +83,15 @@ export function parseTarget(positionals: readonly string[]): TargetSpec {
   return make(text.slice(0, colon), text.slice(colon + 1));
 }
 
+/** What a host name or IP literal is made of (an IPv6 zone after %); anything else was never a host. */
+const HOST_CHARS = /^[A-Za-z0-9._\-:%]+$/;
+
 function make(host: string, portText: string, v6 = false): TargetSpec {
   if (host.trim() === '') throw new UsageError(`the target's host is empty; ${USAGE_HINT}`);
+  if (!HOST_CHARS.test(host))
+    throw new UsageError(
+      `the target's host ${JSON.stringify(host.length > 80 ? `${host.slice(0, 80)}…` : host)} has ${/[\s\p{Cc}]/u.test(host) ? 'a space, newline or control character' : 'a character no host name has'}; give a host name or an IP address, like 127.0.0.1:6379`,
+    );
   const port = parsePort(portText, `target port`);
   return { host, port, display: v6 || host.includes(':') ? `[${host}]:${port}` : `${host}:${port}` };
 }

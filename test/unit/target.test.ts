@@ -15,6 +15,11 @@ test('parseTarget: accepted forms', () => {
     assert.equal(parseTarget(args), { host, port, display }, args.join(' '));
 });
 
+test('parseTarget: names with an underscore, and IPv6 with a zone, are hosts', () => {
+  assert.is(parseTarget(['redis_1:6379']).host, 'redis_1');
+  assert.is(parseTarget(['[fe80::1%eth0]:80']).host, 'fe80::1%eth0');
+});
+
 test('parseTarget: rejected forms name the problem and the fix', () => {
   const cases: Array<[string[], RegExp]> = [
     [[], /no target given.*host:port/], // nothing
@@ -26,6 +31,10 @@ test('parseTarget: rejected forms name the problem and the fix', () => {
     [['::1:80'], /brackets/], // ambiguous IPv6
     [['127.0.0.1:80', 'extra'], /unexpected argument "extra"/], // extra positional
     [['a:1', 'b:2', 'c:3'], /unexpected argument/], // more
+    [['exa\nmple.com:80'], /host "exa\\nmple\.com" has a space, newline or control character/], // a newline inside
+    [['127.0.0.1\n', '80'], /newline or control character/], // host port, with the newline kept
+    [['ex ample:80'], /a space/],
+    [['ex/ample.com:80'], /a character no host name has; give a host name or an IP address/],
   ];
   for (const [args, pattern] of cases) assert.throws(() => parseTarget(args), pattern, args.join(' '));
 });
