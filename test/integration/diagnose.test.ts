@@ -70,9 +70,16 @@ function serveArgs(o: Parameters<typeof withServer>[0]): string[] {
 for (const [name, server, flags, cause] of realCases) {
   test(`diagnosis from a real run: ${name}`, async () => {
     await withServeProcess(serveArgs(server), async (address) => {
-      const d = diagnoseResult(await rampAgainst(address, flags));
-      assert.is(d.side, 'target');
-      assert.match(d.cause, cause, `${d.cause} (max ${d.side})`);
+      const r = await rampAgainst(address, flags);
+      const d = diagnoseResult(r);
+      const seen = JSON.stringify({
+        droppedHeld: r.droppedHeld,
+        droppedOldest: r.droppedOldest,
+        failures: r.failures,
+        rounds: r.rounds.map((x) => [x.target, x.held, x.settling, x.unverified, x.failures]),
+      });
+      assert.is(d.side, 'target', `${d.cause} ${seen}`);
+      assert.match(d.cause, cause, `${d.cause} ${seen}`);
     });
   });
 }
