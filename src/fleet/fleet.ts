@@ -96,6 +96,8 @@ interface Conn {
   beatAtMs: number;
   /** The fleet's count of served connections (verified, or answered late) when its dial began: did the target serve others while it waited? */
   verifiedAtDial: number;
+  /** Its place in the order connections opened (1 for the first); 0 before it opens. */
+  openSeq: number;
 }
 
 /** How many times a failing slot's backoff doubles at most (base x 2^4 = 16 rounds in a ramp). */
@@ -134,6 +136,8 @@ const LIVE_STATES: readonly ConnState[] = ['queued', 'dialing', 'unverified', 's
  */
 export class Fleet {
   private readonly live = new Set<Conn>();
+  /** The established connections in the order they opened (the target accepted them in that order). */
+  private readonly opened = new Set<Conn>();
   private readonly counts: LiveCounts = { queued: 0, dialing: 0, unverified: 0, settling: 0, held: 0 };
   private readonly failures: Partial<Record<FailureKind, number>> = {};
   private readonly evidence: Partial<Record<FailureKind, Evidence>> = {};
@@ -188,6 +192,8 @@ export class Fleet {
   private dropped = 0;
   private droppedHeld = 0;
   private droppedOldest = 0;
+  /** How many connections have opened. */
+  private openedCount = 0;
   private recycled = 0;
   private shed = 0;
   private peakEstablished = 0;
@@ -353,6 +359,7 @@ export class Fleet {
       readyAtMs: 0,
       beatAtMs: 0,
       verifiedAtDial: 0,
+      openSeq: 0,
     };
     this.requested++;
     this.counts.queued++;
@@ -527,6 +534,8 @@ export class Fleet {
     conn.openAtMs = now;
     this.lastOpenAtMs = now;
     this.moveTo(conn, 'unverified');
+    conn.openSeq = ++this.openedCount;
+    this.opened.add(conn);
     if (this.options.lifetimeMs !== undefined) this.lifetimeDeadlines.push(conn);
     if (this.options.send) {
       socket.write(this.options.send);
@@ -608,7 +617,7 @@ export class Fleet {
     const kind: FailureKind = mismatch ? 'verify-mismatch' : conn.error ? classifyError(conn.error) : 'closed';
     this.dropped++;
     if (conn.state === 'held') this.droppedHeld++;
-    if (this.isOldestEstablished(conn)) this.droppedOldest++;
+    if (this.isAmongOldest(conn)) this.droppedOldest++;
     this.count(kind, conn);
     // A held connection that drops has failed once; one dropped before it was held, once more.
     this.vacate(conn.state === 'held' ? 1 : conn.streak + 1);
@@ -616,16 +625,18 @@ export class Fleet {
   }
 
   /**
-   * Returns true when no connection dialed before this one is still established. The live set keeps
-   * dial order and p-limit starts dials in that order, so this only steps past older connections
-   * still dialing: at most --max-inflight of them (64 in ramp mode).
+   * Returns true when the connection is among the oldest still established, in the order they
+   * opened (the order the target accepted them; dial order differs once reopens wait out a
+   * backoff): none that opened before it is still established, or it lies in the older half of the
+   * span from the oldest established one to the newest opened. A target that evicts old
+   * connections drops several at once, and their closes reach the prober in any order (a busy
+   * machine reads them in one batch): "none older" alone would count only the first. A target
+   * that closes new connections past its limit drops the newest, at the far end of the span.
    */
-  private isOldestEstablished(conn: Conn): boolean {
-    for (const other of this.live) {
-      if (other === conn) return true;
-      if (isEstablished(other.state)) return false;
-    }
-    return false;
+  private isAmongOldest(conn: Conn): boolean {
+    const oldest = this.opened.values().next().value;
+    if (oldest === undefined || oldest === conn) return oldest === conn;
+    return conn.openSeq - oldest.openSeq < this.openedCount - conn.openSeq;
   }
 
   /** Marks a connection failed before it was served, and closes it (or, with `listen`, keeps it listening for a late answer). */
@@ -719,7 +730,10 @@ export class Fleet {
     const from = conn.state;
     if (LIVE_STATES.includes(from)) this.counts[from as keyof LiveCounts]--;
     if (LIVE_STATES.includes(to)) this.counts[to as keyof LiveCounts]++;
-    else this.live.delete(conn);
+    else {
+      this.live.delete(conn);
+      this.opened.delete(conn);
+    }
     conn.state = to;
   }
 

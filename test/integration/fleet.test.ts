@@ -40,6 +40,53 @@ test('readings lose no connect latency: each connect recorded once, and readings
   });
 });
 
+test('a target evicting in the order it accepted: the oldest dropped is counted, though a reopen that waited out its backoff was dialed first', async () => {
+  // A target of its own: it closes the first two connections at once, holds the rest in accept order.
+  const held: Socket[] = [];
+  let accepts = 0;
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    if (++accepts <= 2) socket.destroy();
+    else held.push(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const fleet = new Fleet(
+    options((server.address() as { port: number }).port, { maxInflight: 1, settleMs: 60_000, reopenBackoffMs: 300 }),
+  );
+  const dropped = (n: number) =>
+    waitFor(
+      () => fleet.observe().dropped,
+      (d) => d >= n,
+      'drops',
+      3000,
+    );
+  try {
+    // One slot fails twice in a row: its third try waits out a backoff, first in dial order.
+    fleet.request(1);
+    await dropped(1);
+    fleet.request(1);
+    await dropped(2);
+    fleet.request(1);
+    // Three new ones open (and are accepted) before it does.
+    fleet.request(3);
+    await until(fleet, (live) => live.unverified + live.settling === 4);
+    assert.is(held.length, 4, 'the three, then the one that waited');
+    // The target evicts the oldest it accepted: the first of the three.
+    const before = fleet.observe().droppedOldest;
+    held[0]?.destroy();
+    await dropped(3);
+    assert.is(
+      fleet.observe().droppedOldest - before,
+      1,
+      'the oldest the target had, though not the first the prober dialed',
+    );
+  } finally {
+    await fleet.stop();
+    for (const socket of held) socket.destroy();
+    server.close();
+  }
+});
+
 test("lastOpenAt: when the newest connection opened, on the fleet's clock; null before any", async () => {
   await withServer({}, async (server) => {
     let nowMs = 500;
