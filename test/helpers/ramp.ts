@@ -15,3 +15,17 @@ export async function rampAgainst(
   const routes = sources.length === 0 ? [{ endpoint }] : sources.map((localAddress) => ({ endpoint, localAddress }));
   return runRampProbe(config, { routes, workers: typeof config.workers === 'number' ? config.workers : 1 }, { signal });
 }
+
+/** Returns what a ramp saw, round by round, for an assertion's message: why a number is not the one expected. */
+export function whatItSaw(r: RampResult): string {
+  return JSON.stringify({
+    verdict: r.verdict,
+    stop: r.stopReason,
+    maximum: r.maximum,
+    droppedHeld: r.droppedHeld,
+    droppedOldest: r.droppedOldest,
+    failures: r.failures,
+    pace: r.paceChanges,
+    rounds: r.rounds.map((x) => [x.target, x.held, x.settling, x.unverified, x.served, x.failures, x.outpaced]),
+  });
+}

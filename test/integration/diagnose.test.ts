@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { diagnoseResult } from '../../src/probe/diagnose.js';
-import { rampAgainst } from '../helpers/ramp.js';
+import { rampAgainst, whatItSaw } from '../helpers/ramp.js';
 import { closedPort, type withServer } from '../helpers/servers.js';
 import { withServeProcess } from '../helpers/serveProcess.js';
 
@@ -72,12 +72,7 @@ for (const [name, server, flags, cause] of realCases) {
     await withServeProcess(serveArgs(server), async (address) => {
       const r = await rampAgainst(address, flags);
       const d = diagnoseResult(r);
-      const seen = JSON.stringify({
-        droppedHeld: r.droppedHeld,
-        droppedOldest: r.droppedOldest,
-        failures: r.failures,
-        rounds: r.rounds.map((x) => [x.target, x.held, x.settling, x.unverified, x.failures]),
-      });
+      const seen = whatItSaw(r);
       assert.is(d.side, 'target', `${d.cause} ${seen}`);
       assert.match(d.cause, cause, `${d.cause} ${seen}`);
     });

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { diagnoseResult } from '../../src/probe/diagnose.js';
-import { rampAgainst } from '../helpers/ramp.js';
+import { rampAgainst, whatItSaw } from '../helpers/ramp.js';
 import { startSshd } from '../helpers/realServers.js';
 
 test('sshd MaxStartups 300 (a fork per connection) at --ramp 500/s: exactly 300, "Exceeded MaxStartups" as the evidence', async () => {
@@ -15,10 +15,11 @@ test('sshd MaxStartups 300 (a fork per connection) at --ramp 500/s: exactly 300,
       expect: 'SSH-',
       maxDuration: '90s',
     });
-    assert.equal([r.maximum, r.verdict, r.exitCode], [300, 'limit-found', 0]);
+    assert.equal([r.maximum, r.verdict, r.exitCode], [300, 'limit-found', 0], whatItSaw(r));
     assert.match(
       diagnoseResult(r).cause,
       /past 300 connections the target accepts, then closes, saying "Exceeded MaxStartups/,
+      `${diagnoseResult(r).cause} ${whatItSaw(r)}`,
     );
   } finally {
     await sshd.stop();
