@@ -96,8 +96,6 @@ interface Conn {
   beatAtMs: number;
   /** The fleet's count of served connections (verified, or answered late) when its dial began: did the target serve others while it waited? */
   verifiedAtDial: number;
-  /** Its place in the order connections opened (1 for the first); 0 before it opens. */
-  openSeq: number;
 }
 
 /** How many times a failing slot's backoff doubles at most (base x 2^4 = 16 rounds in a ramp). */
@@ -127,6 +125,8 @@ const MAX_PENDING_MARKERS = 1024;
 export const EXPECT_BUFFER_BYTES = 4096;
 /** Bytes of a server's first words kept as evidence. */
 export const EVIDENCE_BYTES = 200;
+/** How far into the oldest established connections a drop still counts as one of them (a burst of evictions). */
+const OLDEST_WALK = 64;
 const LIVE_STATES: readonly ConnState[] = ['queued', 'dialing', 'unverified', 'settling', 'held'];
 
 /**
@@ -192,8 +192,6 @@ export class Fleet {
   private dropped = 0;
   private droppedHeld = 0;
   private droppedOldest = 0;
-  /** How many connections have opened. */
-  private openedCount = 0;
   private recycled = 0;
   private shed = 0;
   private peakEstablished = 0;
@@ -359,7 +357,6 @@ export class Fleet {
       readyAtMs: 0,
       beatAtMs: 0,
       verifiedAtDial: 0,
-      openSeq: 0,
     };
     this.requested++;
     this.counts.queued++;
@@ -534,7 +531,6 @@ export class Fleet {
     conn.openAtMs = now;
     this.lastOpenAtMs = now;
     this.moveTo(conn, 'unverified');
-    conn.openSeq = ++this.openedCount;
     this.opened.add(conn);
     if (this.options.lifetimeMs !== undefined) this.lifetimeDeadlines.push(conn);
     if (this.options.send) {
@@ -627,16 +623,24 @@ export class Fleet {
   /**
    * Returns true when the connection is among the oldest still established, in the order they
    * opened (the order the target accepted them; dial order differs once reopens wait out a
-   * backoff): none that opened before it is still established, or it lies in the older half of the
-   * span from the oldest established one to the newest opened. A target that evicts old
-   * connections drops several at once, and their closes reach the prober in any order (a busy
-   * machine reads them in one batch): "none older" alone would count only the first. A target
-   * that closes new connections past its limit drops the newest, at the far end of the span.
+   * backoff). Measured against the held ones: fewer than half of them opened before it. A target
+   * that evicts old connections drops several at once, and their closes reach the prober in any
+   * order (a busy machine reads a burst in one batch), so "none older" would count only the first.
+   * A target that closes new connections past its limit drops ones that every held connection
+   * opened before, however many others are still waiting to be closed. With nothing held yet, only
+   * the very oldest counts. The walk stops after OLDEST_WALK, so a drop costs the same with 100k
+   * connections held.
    */
   private isAmongOldest(conn: Conn): boolean {
-    const oldest = this.opened.values().next().value;
-    if (oldest === undefined || oldest === conn) return oldest === conn;
-    return conn.openSeq - oldest.openSeq < this.openedCount - conn.openSeq;
+    const held = this.counts.held;
+    let older = 0;
+    let olderHeld = 0;
+    for (const other of this.opened) {
+      if (other === conn) return held === 0 ? older === 0 : olderHeld < held / 2;
+      if (++older >= OLDEST_WALK) return false;
+      if (other.state === 'held' && ++olderHeld >= held / 2) return false;
+    }
+    return false;
   }
 
   /** Marks a connection failed before it was served, and closes it (or, with `listen`, keeps it listening for a late answer). */

@@ -243,7 +243,11 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
       ],
     };
   }
-  const kind = dominant(input.breaking ?? input.failures);
+  let kind = dominant(input.breaking ?? input.failures);
+  // A target that stops listening at its limit resets what waited in its accept queue and refuses
+  // what comes after. When the breaking round saw only the resets (a busy prober dialed the rest
+  // after it ended), the run's refusals tell which limit it was.
+  if (kind === 'reset' && (input.failures.refused ?? 0) > (input.failures.reset ?? 0)) kind = 'refused';
   if (!kind) {
     return input.interrupted
       ? {

@@ -87,6 +87,35 @@ test('a target evicting in the order it accepted: the oldest dropped is counted,
   }
 });
 
+test('a target that closes new connections past its limit: none of them counts as the oldest dropped', async () => {
+  // Holds the first 20 it accepts; closes every later one as soon as it arrives (a limit of 20).
+  const held: Socket[] = [];
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    if (held.length < 20) held.push(socket);
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const fleet = new Fleet(options((server.address() as { port: number }).port, { maxInflight: 4, settleMs: 100 }));
+  try {
+    fleet.request(20);
+    await until(fleet, (live) => live.held === 20);
+    fleet.request(100);
+    await waitFor(
+      () => fleet.observe().dropped,
+      (d) => d >= 100,
+      'drops',
+      5000,
+    );
+    const obs = fleet.observe();
+    assert.equal([obs.live.held, obs.droppedHeld, obs.droppedOldest], [20, 0, 0]);
+  } finally {
+    await fleet.stop();
+    for (const socket of held) socket.destroy();
+    server.close();
+  }
+});
+
 test("lastOpenAt: when the newest connection opened, on the fleet's clock; null before any", async () => {
   await withServer({}, async (server) => {
     let nowMs = 500;
