@@ -1,7 +1,7 @@
 /**
  * Runs the test suite: the unit tests in one uvu process, and every integration test file in its
- * own process, several at once (`--jobs N`, default: twice the CPU count; most of an integration
- * test's time is spent waiting on sockets and timers, not computing). The longest files start
+ * own process, several at once (`--jobs N`, default: three times the CPU count; most of an
+ * integration test's time is spent waiting on sockets, timers and other processes, not computing). The longest files start
  * first (their times on a quiet machine are kept in scripts/testTimes.json; `--save-times`
  * rewrites it), so the last to finish are short ones. dist/ is built once first when it is older
  * than src/: the tests spawn the built bin. Each process is bounded in time (`--timeout`, default
@@ -55,7 +55,7 @@ function parseArgs(argv: readonly string[]): {
   suites: string[];
   filters: string[];
 } {
-  let jobs = availableParallelism() * 2;
+  let jobs = availableParallelism() * 3;
   let timeoutS = 180;
   let saveTimes = false;
   const suites: string[] = [];
