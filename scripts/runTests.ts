@@ -20,6 +20,9 @@ import { builtBin } from '../test/helpers/cli.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const UVU = join(ROOT, 'node_modules', 'uvu', 'bin.js');
 const TIMES = join(ROOT, 'scripts', 'testTimes.json');
+/** Integration files shorter than this (seconds, on a quiet machine) run together in one process. */
+const SHORT_S = 4;
+const escape = (file: string): string => file.replace(/\./g, '\\.');
 
 /** Seconds each job took on a quiet machine, by name; {} when the file is missing or unreadable. */
 function knownTimes(): Record<string, number> {
@@ -86,20 +89,25 @@ function jobsFor(suites: readonly string[], filters: readonly string[]): Job[] {
       jobs.push({
         name: 'unit',
         dir: 'test/unit',
-        pattern: `^(${unit.map((f) => f.replace(/\./g, '\\.')).join('|')})$`,
+        pattern: `^(${unit.map(escape).join('|')})$`,
         weight: times.unit ?? 10,
       });
   }
   if (suites.includes('integration')) {
+    // The shortest files share one process: a process's start (Node, tsx) costs more than they do.
+    const short: Array<{ file: string; weight: number }> = [];
     for (const f of files('test/integration')) {
-      const escaped = f.replace(/\./g, '\\.');
-      jobs.push({
-        name: `integration/${f}`,
-        dir: 'test/integration',
-        pattern: `^${escaped}$`,
-        weight: weight(`integration/${f}`, join(ROOT, 'test/integration', f)),
-      });
+      const w = weight(`integration/${f}`, join(ROOT, 'test/integration', f));
+      if (w < SHORT_S) short.push({ file: f, weight: w });
+      else jobs.push({ name: `integration/${f}`, dir: 'test/integration', pattern: `^${escape(f)}$`, weight: w });
     }
+    if (short.length > 0)
+      jobs.push({
+        name: `integration/{${short.map((x) => x.file).join(',')}}`,
+        dir: 'test/integration',
+        pattern: `^(${short.map((x) => escape(x.file)).join('|')})$`,
+        weight: short.reduce((n, x) => n + x.weight, 0),
+      });
   }
   return jobs.sort((a, b) => b.weight - a.weight);
 }
@@ -171,7 +179,8 @@ async function main(): Promise<number> {
   );
   if (saveTimes) {
     const times = { ...knownTimes() };
-    for (const o of outcomes) times[o.job.name] = Math.round(o.ms / 100) / 10;
+    // A shared process's time is its files' own times, kept by name.
+    for (const o of outcomes) if (!o.job.name.includes('{')) times[o.job.name] = Math.round(o.ms / 100) / 10;
     const sorted = Object.fromEntries(Object.entries(times).sort(([a], [b]) => a.localeCompare(b)));
     writeFileSync(TIMES, `${JSON.stringify(sorted, null, 2)}\n`);
   }

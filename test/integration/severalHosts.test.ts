@@ -8,17 +8,17 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeTestHosts, whyNoNamespaces, type TestHosts } from '../helpers/netns.js';
 
-const LIMIT = 2500;
-const PORTS = '50000 50999'; // 1,000 ephemeral ports for the host that runs alone
-// 2,000 for each segment's host: its share of a round's target (1000 at round 2) leaves room for reopens.
-const SEGMENT_PORTS = '50000 51999';
+const LIMIT = 1250;
+const PORTS = '50000 50499'; // 500 ephemeral ports for the host that runs alone
+// 1,000 for each segment's host: its share of a round's target (500 at round 2) leaves room for reopens.
+const SEGMENT_PORTS = '50000 50999';
 const COMMON = ['--settle', '600ms', '--workers', '1', '-y', '--json', '-', '-q'];
 // Alone: rounds of 2 s leave a 600 ms settle room to see a late accept-and-close on a busy machine.
-const RAMP = ['--ramp', '500/s', '--round', '2s', ...COMMON];
-// Split three ways, at 1500/s in rounds of 1 s: the limit falls two thirds into round 2, and the last
+const RAMP = ['--ramp', '250/s', '--round', '2s', ...COMMON];
+// Split three ways, at 750/s in rounds of 1 s: the limit falls two thirds into round 2, and the last
 // connections before it settle only after that round's end. The merge counts the settle sample
 // after the failing round, as a single run counts its final settle (issue 23).
-const SPLIT = ['--ramp', '1500/s', ...COMMON];
+const SPLIT = ['--ramp', '750/s', ...COMMON];
 
 const lastJson = (stdout: string): { result: Record<string, unknown> } & Record<string, unknown> =>
   JSON.parse(stdout.trim().split('\n').at(-1) as string);
@@ -50,7 +50,7 @@ test('several hosts: one host alone is prober-limited; three segments merge to t
     ]);
     const address = (await serve.waitFor(/listening on (198\.18\.0\.1:\d+)/))[1] as string;
 
-    // One host alone: 1,000 ports to one ip:port, so the prober's own limit comes first.
+    // One host alone: 500 ports to one ip:port, so the prober's own limit comes first.
     const aloneRun = await hosts.goonProbe(alone, [address, ...RAMP, '--max-duration', '6s']).done;
     const told = (run: { stdout: string; stderr: string }): string => {
       try {
@@ -96,13 +96,13 @@ test('several hosts: one host alone is prober-limited; three segments merge to t
       merged.stderr + JSON.stringify(record.result.rounds.map((r: { held: number }) => r.held)),
     );
     assert.is(record.diagnosis.side, 'target');
-    assert.match(record.diagnosis.cause, /past 2500 connections the target accepts, then closes/);
+    assert.match(record.diagnosis.cause, new RegExp(`past ${LIMIT} connections the target accepts, then closes`));
     assert.equal(
       record.segment.segments.map((s: { index: number }) => s.index),
       [0, 1, 2],
     );
-    assert.is((await merge([...files, '--min-concurrency', '2000'])).code, 0);
-    assert.is((await merge([...files, '--min-concurrency', '3000'])).code, 2);
+    assert.is((await merge([...files, '--min-concurrency', '1000'])).code, 0);
+    assert.is((await merge([...files, '--min-concurrency', '1500'])).code, 2);
 
     // One segment's record left out: inconclusive, naming it.
     const short = await merge([files[0] as string, files[2] as string]);
