@@ -192,6 +192,9 @@ export class Fleet {
   private dropped = 0;
   private droppedHeld = 0;
   private droppedOldest = 0;
+  /** Held connections dropped since a connection last opened, and the most of that since the last reading. */
+  private heldDropStreak = 0;
+  private heldDropBurst = 0;
   private recycled = 0;
   private shed = 0;
   private peakEstablished = 0;
@@ -272,6 +275,7 @@ export class Fleet {
       dropped: this.dropped,
       droppedHeld: this.droppedHeld,
       droppedOldest: this.droppedOldest,
+      heldDropBurst: this.heldDropBurst,
       recycled: this.recycled,
       shed: this.shed,
       failures: { ...this.failures },
@@ -292,6 +296,8 @@ export class Fleet {
       },
     };
     this.errorMs = [];
+    // A run of drops still going on carries into the next reading's window.
+    this.heldDropBurst = this.heldDropStreak;
     return observation;
   }
 
@@ -532,6 +538,7 @@ export class Fleet {
     this.lastOpenAtMs = now;
     this.moveTo(conn, 'unverified');
     this.opened.add(conn);
+    this.heldDropStreak = 0;
     if (this.options.lifetimeMs !== undefined) this.lifetimeDeadlines.push(conn);
     if (this.options.send) {
       socket.write(this.options.send);
@@ -612,7 +619,10 @@ export class Fleet {
     const mismatch = conn.state === 'unverified' && this.options.expect !== undefined && conn.received !== null;
     const kind: FailureKind = mismatch ? 'verify-mismatch' : conn.error ? classifyError(conn.error) : 'closed';
     this.dropped++;
-    if (conn.state === 'held') this.droppedHeld++;
+    if (conn.state === 'held') {
+      this.droppedHeld++;
+      this.heldDropBurst = Math.max(this.heldDropBurst, ++this.heldDropStreak);
+    }
     if (this.isAmongOldest(conn)) this.droppedOldest++;
     this.count(kind, conn);
     // A held connection that drops has failed once; one dropped before it was held, once more.

@@ -49,6 +49,12 @@ export interface FleetObservation {
   readonly droppedHeld: number;
   /** Of those, connections that were the oldest one open when dropped: eviction's sign. */
   readonly droppedOldest: number;
+  /**
+   * The longest run of held connections dropped with no connection opening in between, reached
+   * since the previous reading (shards: summed). A target that went away drops every held one at
+   * once; eviction drops one for each new connection it admits. Absent in older readings.
+   */
+  readonly heldDropBurst?: number;
   /** Connections the prober itself closed at the end of their --channel-lifetime (and replaced). */
   readonly recycled: number;
   /** Connections the prober itself closed to step down (an --slo search); absent in older readings. */

@@ -52,6 +52,7 @@ export function mergeObservations(
     dropped: 0,
     droppedHeld: 0,
     droppedOldest: 0,
+    heldDropBurst: 0,
     recycled: 0,
     shed: 0,
     peakEstablished: 0,

@@ -140,6 +140,8 @@ export interface AfterStop {
   readonly left: number;
   /** Held connections (past --settle) that closed or were reset over that time. */
   readonly heldDropped: number;
+  /** The longest run of held connections dropped over that time with none opening in between. */
+  readonly heldDropBurst?: number;
 }
 
 /**
@@ -151,7 +153,9 @@ export interface AfterStop {
  * A target that goes away in the round's last moments has its closes read after the round ends,
  * and one that restarts at once takes reopened connections again within the round: `after`, to
  * the final settle's sample, shows nearly every held connection dropped, with nothing left open,
- * or with new connections refused in between (the port was closed for a moment).
+ * or with new connections refused in between (the port was closed for a moment), or in one run
+ * with no connection opening in between (however fast it came back). Eviction drops one old
+ * connection for each new one it admits.
  */
 export function targetGone(
   rounds: readonly RoundRecord[],
@@ -168,7 +172,9 @@ export function targetGone(
   const left = breaking.held + breaking.settling + breaking.unverified;
   const gone =
     (dropped >= most && left <= few) ||
-    (after !== undefined && after.heldDropped >= most && (after.left <= few || refused));
+    (after !== undefined &&
+      after.heldDropped >= most &&
+      (after.left <= few || refused || (after.heldDropBurst ?? 0) >= most));
   return gone ? { held: before.held, refused } : null;
 }
 

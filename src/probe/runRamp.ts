@@ -91,6 +91,8 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   let failedSoFar = 0;
   // Held connections dropped before the first failing round began: a target that went away drops the rest.
   let heldDroppedBeforeBreak = 0;
+  // The longest run of held connections dropped with none opening between, from the first failing round on.
+  let heldDropBurst = 0;
   const progress = async (round: number, target: number): Promise<void> => {
     const now = clock.now();
     if (!deps.onProgress || now - progressAtMs < (deps.progressEveryMs ?? 250)) return;
@@ -173,6 +175,8 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     const round = pace.judge(measured, previous, observation, still, holding !== null);
     const outpaced = round.outpaced === true;
     if (round.failed && !rounds.some((r) => r.failed)) heldDroppedBeforeBreak = previous.droppedHeld;
+    if (round.failed || rounds.some((r) => r.failed))
+      heldDropBurst = Math.max(heldDropBurst, observation.heldDropBurst ?? 0);
     previous = observation;
     rounds.push(round);
     failedSoFar += totalFailures(round.failures);
@@ -277,6 +281,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       ? targetGone(rounds, {
           left: final.live.held + final.live.settling + final.live.unverified,
           heldDropped: final.droppedHeld - heldDroppedBeforeBreak,
+          heldDropBurst: Math.max(heldDropBurst, final.heldDropBurst ?? 0),
         })
       : null;
   let { verdict, exitCode } = verdictFor(reason, maximum, config.minConcurrency, sourceRejection !== null);

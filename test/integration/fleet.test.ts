@@ -116,6 +116,34 @@ test('a target that closes new connections past its limit: none of them counts a
   }
 });
 
+test('held connections dropped in one run with none opening between: the burst a target that went away leaves', async () => {
+  const held: Socket[] = [];
+  const server = createServer((socket) => void held.push(socket.on('error', () => {})));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const fleet = new Fleet(options((server.address() as { port: number }).port, { maxInflight: 4, settleMs: 0 }));
+  try {
+    fleet.request(20);
+    await until(fleet, (live) => live.held === 20);
+    assert.is(fleet.observe().heldDropBurst, 0);
+    // Evicting: one old one closed for each new one that opens.
+    for (let i = 0; i < 3; i++) {
+      held.shift()?.destroy();
+      await until(fleet, (live) => live.held + live.settling + live.unverified === 19);
+      fleet.request(1);
+      await until(fleet, (live) => live.held === 20);
+    }
+    assert.is(fleet.observe().heldDropBurst, 1, 'one at a time');
+    // Gone: every connection closed at once.
+    for (const socket of held.splice(0)) socket.destroy();
+    await until(fleet, (live) => live.held + live.settling + live.unverified === 0);
+    assert.is(fleet.observe().heldDropBurst, 20);
+  } finally {
+    await fleet.stop();
+    for (const socket of held) socket.destroy();
+    server.close();
+  }
+});
+
 test("lastOpenAt: when the newest connection opened, on the fleet's clock; null before any", async () => {
   await withServer({}, async (server) => {
     let nowMs = 500;

@@ -86,6 +86,22 @@ test('targetGone: all held dropped at once after a plateau; a limit or eviction 
     null,
     'eviction of every old one, one for each new one, with nothing refused: no restart',
   );
+  // Back so fast that no dial met the closed port: every held one dropped in one run, none opening between.
+  assert.equal(
+    targetGone(
+      restarted.map((r) => ({ ...r, failures: { closed: 150 } })),
+      { left: 60, heldDropped: 81, heldDropBurst: 81 },
+    ),
+    {
+      held: 81,
+      refused: false,
+    },
+  );
+  assert.is(
+    targetGone([round(60, {}), round(60, { closed: 5 }, true)], { left: 60, heldDropped: 60, heldDropBurst: 3 }),
+    null,
+    'eviction: a few at a time between the new ones it admits',
+  );
 });
 
 test('backoff of a slot that keeps failing: none for the first reopen, then one round, doubling, capped', () => {
