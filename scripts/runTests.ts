@@ -1,6 +1,6 @@
 /**
  * Runs the test suite: the unit tests in one uvu process, and every integration test file in its
- * own process, several at once (`--jobs N`, default: three times the CPU count; most of an
+ * own process, several at once (`--jobs N`, default: four times the CPU count; most of an
  * integration test's time is spent waiting on sockets, timers and other processes, not computing). The longest files start
  * first (their times on a quiet machine are kept in scripts/testTimes.json; `--save-times`
  * rewrites it), so the last to finish are short ones. dist/ is built once first when it is older
@@ -58,7 +58,7 @@ function parseArgs(argv: readonly string[]): {
   suites: string[];
   filters: string[];
 } {
-  let jobs = availableParallelism() * 3;
+  let jobs = availableParallelism() * 4;
   let timeoutS = 180;
   let saveTimes = false;
   const suites: string[] = [];
