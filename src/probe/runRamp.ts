@@ -259,6 +259,12 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
       rounds[at] = { ...judged, failed: true };
     }
   }
+  // A failing round that dropped open connections may be a target going away: its kernel closes
+  // them over a moment that a busy machine stretches. The final sample waits until the open count
+  // has stopped falling, so that a death is read whole (bounded).
+  const breaking = rounds.find((r) => r.failed);
+  if (stop === 'round-failed' && breaking && (breaking.failures.closed ?? 0) + (breaking.failures.reset ?? 0) > 0)
+    await untilSteady(deps);
   await ioTurn();
   const final = await fleet.observe();
   deps.onObservation?.(final);
@@ -376,6 +382,27 @@ function ioTurn(): Promise<void> {
 }
 
 /** Waits, with no new dials, until every live connection is held or gone, or the settle deadline passes. */
+/** How long the open count must stay the same, and how long to wait for that at most. */
+const STEADY_MS = 300;
+const STEADY_WAIT_MS = 1500;
+
+/** Waits until the fleet's open count has not changed for STEADY_MS (at most STEADY_WAIT_MS). */
+async function untilSteady(deps: ProbeDeps): Promise<void> {
+  const { fleet, clock, signal } = deps;
+  const deadline = clock.now() + STEADY_WAIT_MS;
+  const open = async (): Promise<number> => {
+    const live = await fleet.liveCounts();
+    return live.unverified + live.settling + live.held;
+  };
+  let last = await open();
+  let since = clock.now();
+  while (!signal.aborted && clock.now() < deadline && clock.now() - since < STEADY_MS) {
+    await clock.sleep(TICK_MS, signal);
+    const now = await open();
+    if (now !== last) [last, since] = [now, clock.now()];
+  }
+}
+
 function settle(config: ProbeConfig, deps: ProbeDeps, progress: () => Promise<void>): Promise<void> {
   return untilHeld(deps, config.settleMs + (config.expect ? config.expectTimeoutMs : 0) + 50, progress);
 }
