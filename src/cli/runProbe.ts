@@ -84,12 +84,6 @@ export async function runProbe(config: ProbeConfig, io: CliIO, context: ProbeCon
     return false;
   });
   try {
-    return await measureAndReport();
-  } finally {
-    removeInterrupt();
-  }
-
-  async function measureAndReport(): Promise<number> {
     let result: RampResult | FixedResult;
     try {
       result =
@@ -124,6 +118,8 @@ export async function runProbe(config: ProbeConfig, io: CliIO, context: ProbeCon
     const exitCode = problems.length > 0 && result.exitCode === 0 ? 1 : result.exitCode;
     last(`${resultLine(result, exitCode)}\n`);
     return exitCode;
+  } finally {
+    removeInterrupt();
   }
 }
 

@@ -89,8 +89,8 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   let stop: StopReason | null = null as StopReason | null;
   let progressAtMs = startMs;
   let failedSoFar = 0;
-  // Held connections dropped before the first failing round began: a target that went away drops the rest.
-  let heldDroppedBeforeBreak = 0;
+  // The reading at the first failing round's start: a target that went away drops the rest from there.
+  let breakFrom: FleetObservation | null = null;
   // The longest run of held connections dropped with none opening between, from the first failing round on.
   let heldDropBurst = 0;
   const progress = async (round: number, target: number): Promise<void> => {
@@ -174,9 +174,8 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     const measured = makeRound(index, target, previous, observation, startMs, plan, config);
     const round = pace.judge(measured, previous, observation, still, holding !== null);
     const outpaced = round.outpaced === true;
-    if (round.failed && !rounds.some((r) => r.failed)) heldDroppedBeforeBreak = previous.droppedHeld;
-    if (round.failed || rounds.some((r) => r.failed))
-      heldDropBurst = Math.max(heldDropBurst, observation.heldDropBurst ?? 0);
+    if (round.failed && breakFrom === null) breakFrom = previous;
+    if (breakFrom !== null) heldDropBurst = Math.max(heldDropBurst, observation.heldDropBurst ?? 0);
     previous = observation;
     rounds.push(round);
     failedSoFar += totalFailures(round.failures);
@@ -262,8 +261,8 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   // A failing round that dropped open connections may be a target going away: its kernel closes
   // them over a moment that a busy machine stretches. The final sample waits until the open count
   // has stopped falling, so that a death is read whole (bounded).
-  const breaking = rounds.find((r) => r.failed);
-  if (stop === 'round-failed' && breaking && (breaking.failures.closed ?? 0) + (breaking.failures.reset ?? 0) > 0)
+  const failing = rounds.find((r) => r.failed);
+  if (stop === 'round-failed' && failing && (failing.failures.closed ?? 0) + (failing.failures.reset ?? 0) > 0)
     await untilSteady(deps);
   await ioTurn();
   const final = await fleet.observe();
@@ -274,7 +273,6 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
   );
   if (!searchFrom && finalMet && final.live.held > maximum)
     [maximum, maximumAtMs] = [final.live.held, final.atMs - startMs];
-  const failing = rounds.find((r) => r.failed);
   // Held connections whose heartbeats were never once answered were never shown to be served.
   const beatsAnswered = final.latency.heartbeat.count - first.latency.heartbeat.count;
   const neverBeat = config.heartbeat !== undefined && beatsAnswered === 0 && (final.failures.stale ?? 0) > 0;
@@ -286,7 +284,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     reason === 'round-failed'
       ? targetGone(rounds, {
           left: final.live.held + final.live.settling + final.live.unverified,
-          heldDropped: final.droppedHeld - heldDroppedBeforeBreak,
+          heldDropped: final.droppedHeld - (breakFrom?.droppedHeld ?? 0),
           heldDropBurst: Math.max(heldDropBurst, final.heldDropBurst ?? 0),
         })
       : null;

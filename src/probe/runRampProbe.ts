@@ -12,22 +12,11 @@ export interface RampWay {
   readonly workers: number;
 }
 
+/** What a caller gives a ramp: everything of ProbeDeps but the fleet, the clock and the route names, which this module supplies. */
+export type RampProbeOptions = Omit<ProbeDeps, 'fleet' | 'clock' | 'dialed'>;
+
 /** Returns the result of a ramp over the routes on the real clock; its connections are always closed after. */
-export async function runRampProbe(
-  config: ProbeConfig,
-  way: RampWay,
-  options: Pick<
-    ProbeDeps,
-    | 'signal'
-    | 'onRound'
-    | 'onSearchStep'
-    | 'onProgress'
-    | 'progressEveryMs'
-    | 'onObservation'
-    | 'startAtMs'
-    | 'onWaiting'
-  >,
-): Promise<RampResult> {
+export async function runRampProbe(config: ProbeConfig, way: RampWay, options: RampProbeOptions): Promise<RampResult> {
   const first = await onePass(config, way, options);
   if (!shouldRefine(config, first) || options.signal.aborted) return first;
   // Every connection of the first pass is closed before the second starts: the target backs off.
@@ -35,21 +24,7 @@ export async function runRampProbe(
   return withFirstPass(second, first);
 }
 
-async function onePass(
-  config: ProbeConfig,
-  way: RampWay,
-  options: Pick<
-    ProbeDeps,
-    | 'signal'
-    | 'onRound'
-    | 'onSearchStep'
-    | 'onProgress'
-    | 'progressEveryMs'
-    | 'onObservation'
-    | 'startAtMs'
-    | 'onWaiting'
-  >,
-): Promise<RampResult> {
+async function onePass(config: ProbeConfig, way: RampWay, options: RampProbeOptions): Promise<RampResult> {
   const fleet = await startFleet(config, way.routes, way.workers);
   try {
     return await runRamp(config, { ...options, fleet, clock: systemClock, dialed: describeRoutes(way.routes) });

@@ -20,6 +20,29 @@ const options = (port: number, over: Partial<FleetOptions> = {}): FleetOptions =
   ...over,
 });
 
+/**
+ * Starts a target of the test's own on 127.0.0.1 port 0 that holds each accepted socket `keep`
+ * says to (in accept order, in `held`) and closes the others at once.
+ */
+async function holdingTarget(keep: (accepted: number, held: readonly Socket[]) => boolean) {
+  const held: Socket[] = [];
+  let accepted = 0;
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    if (keep(++accepted, held)) held.push(socket);
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    held,
+    port: (server.address() as { port: number }).port,
+    close: (): void => {
+      for (const socket of held) socket.destroy();
+      server.close();
+    },
+  };
+}
+
 /** Resolves once the fleet's live counts satisfy the predicate (bounded). */
 const until = (fleet: Fleet, ok: (live: ReturnType<Fleet['liveCounts']>) => boolean) =>
   waitFor(() => fleet.liveCounts(), ok, 'fleet live counts', 3000);
@@ -41,18 +64,10 @@ test('readings lose no connect latency: each connect recorded once, and readings
 });
 
 test('a target evicting in the order it accepted: the oldest dropped is counted, though a reopen that waited out its backoff was dialed first', async () => {
-  // A target of its own: it closes the first two connections at once, holds the rest in accept order.
-  const held: Socket[] = [];
-  let accepts = 0;
-  const server = createServer((socket) => {
-    socket.on('error', () => {});
-    if (++accepts <= 2) socket.destroy();
-    else held.push(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const fleet = new Fleet(
-    options((server.address() as { port: number }).port, { maxInflight: 1, settleMs: 60_000, reopenBackoffMs: 300 }),
-  );
+  // It closes the first two connections at once, and holds the rest.
+  const target = await holdingTarget((accepted) => accepted > 2);
+  const { held } = target;
+  const fleet = new Fleet(options(target.port, { maxInflight: 1, settleMs: 60_000, reopenBackoffMs: 300 }));
   const dropped = (n: number) =>
     waitFor(
       () => fleet.observe().dropped,
@@ -82,22 +97,15 @@ test('a target evicting in the order it accepted: the oldest dropped is counted,
     );
   } finally {
     await fleet.stop();
-    for (const socket of held) socket.destroy();
-    server.close();
+    target.close();
   }
 });
 
 test('a target that closes new connections past its limit: none of them counts as the oldest dropped', async () => {
   // Holds the first 20 it accepts; closes every later one as soon as it arrives (a limit of 20).
-  const held: Socket[] = [];
-  const server = createServer((socket) => {
-    socket.on('error', () => {});
-    if (held.length < 20) held.push(socket);
-    else socket.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const target = await holdingTarget((_, held) => held.length < 20);
   // A settle of a second: a closed new connection is never held first, however late a busy machine reads its close.
-  const fleet = new Fleet(options((server.address() as { port: number }).port, { maxInflight: 4, settleMs: 1000 }));
+  const fleet = new Fleet(options(target.port, { maxInflight: 4, settleMs: 1000 }));
   try {
     fleet.request(20);
     await waitFor(
@@ -117,16 +125,14 @@ test('a target that closes new connections past its limit: none of them counts a
     assert.equal([obs.live.held, obs.droppedHeld, obs.droppedOldest], [20, 0, 0], JSON.stringify(obs.live));
   } finally {
     await fleet.stop();
-    for (const socket of held) socket.destroy();
-    server.close();
+    target.close();
   }
 });
 
 test('held connections dropped in one run with none opening between: the burst a target that went away leaves', async () => {
-  const held: Socket[] = [];
-  const server = createServer((socket) => void held.push(socket.on('error', () => {})));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const fleet = new Fleet(options((server.address() as { port: number }).port, { maxInflight: 4, settleMs: 0 }));
+  const target = await holdingTarget(() => true);
+  const { held } = target;
+  const fleet = new Fleet(options(target.port, { maxInflight: 4, settleMs: 0 }));
   try {
     fleet.request(20);
     await until(fleet, (live) => live.held === 20);
@@ -145,8 +151,7 @@ test('held connections dropped in one run with none opening between: the burst a
     assert.is(fleet.observe().heldDropBurst, 20);
   } finally {
     await fleet.stop();
-    for (const socket of held) socket.destroy();
-    server.close();
+    target.close();
   }
 });
 

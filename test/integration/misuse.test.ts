@@ -166,23 +166,14 @@ test('a directory removed during the run: exit 1 stated on the last line, no hal
   });
 });
 
+/** A ramp slow enough to interrupt by its second round, with a status line every round. */
+const SLOW_RAMP = ['--ramp', '50/s', '--round', '200ms', '--settle', '0', '-i', '200ms'];
+
 test('SIGHUP (a closed terminal) keeps the report and the record, like Ctrl-C', async () => {
   await withServer({}, async (server) => {
     await withDir(async (dir) => {
       const json = join(dir, 'run.json');
-      const cli = startCli([
-        server.address,
-        '--ramp',
-        '50/s',
-        '--round',
-        '200ms',
-        '--settle',
-        '0',
-        '-i',
-        '200ms',
-        '--json',
-        json,
-      ]);
+      const cli = startCli([server.address, ...SLOW_RAMP, '--json', json]);
       await cli.waitFor(/^round 2 /m);
       cli.child.kill('SIGHUP');
       const r = await cli.done;
@@ -203,21 +194,7 @@ test('a double Ctrl-C: the second, while the report files are written, does not 
       const fifo = join(dir, 'record.fifo');
       const html = join(dir, 'run.html');
       execFileSync('mkfifo', [fifo]);
-      const cli = startCli([
-        server.address,
-        '--ramp',
-        '50/s',
-        '--round',
-        '200ms',
-        '--settle',
-        '0',
-        '-i',
-        '200ms',
-        '--json',
-        fifo,
-        '--html',
-        html,
-      ]);
+      const cli = startCli([server.address, ...SLOW_RAMP, '--json', fifo, '--html', html]);
       await cli.waitFor(/^round 2 /m);
       cli.child.kill('SIGINT');
       // The text report is printed once measuring ends, before the files are written.
