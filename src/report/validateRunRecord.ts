@@ -10,9 +10,19 @@ export function runRecordSchema(): object {
 /** A run record checker: returns null for a valid record, or the first problem as one line. */
 export type RecordValidator = (value: unknown) => string | null;
 
-/** Returns a validator compiled from the repository's schema (compile once, check many). */
+/**
+ * Returns a validator compiled from the repository's schema (compile once, check many). A record is
+ * checked once per command, so compiling fast matters more than checking fast: the generated code is
+ * not optimised, which saves about a quarter of the compile time for the same checks. (Not inlining
+ * each `$ref` would save more, but then a wrong key no longer names itself in the error.)
+ */
 export function makeRecordValidator(): RecordValidator {
-  const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+  const ajv = new Ajv({
+    allErrors: false,
+    strict: true,
+    allowUnionTypes: true,
+    code: { optimize: false },
+  });
   const check = ajv.compile<RunRecord>(runRecordSchema());
   return (value) => (check(value) ? null : describe(check.errors?.[0]));
 }

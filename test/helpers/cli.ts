@@ -1,10 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoPath } from './repoPath.js';
 
-export const BIN = fileURLToPath(new URL('../../src/bin.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = repoPath('src', 'bin.ts');
+const ROOT = repoPath();
 const BUILT_BIN = join(ROOT, 'dist', 'bin.js');
 
 /** Returns the newest modification time of the files under a folder. */

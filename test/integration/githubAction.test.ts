@@ -3,15 +3,15 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { builtBin, withoutCoverage } from '../helpers/cli.js';
 import { withServer } from '../helpers/servers.js';
 import { withDir } from '../helpers/tempDir.js';
+import { repoPath } from '../helpers/repoPath.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = repoPath();
 const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
   runs: { steps: Array<{ id?: string; run: string }> };
 };

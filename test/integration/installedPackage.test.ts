@@ -4,12 +4,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { builtBin } from '../helpers/cli.js';
+import { repoPath } from '../helpers/repoPath.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = repoPath();
 /** The environment without coverage collection: npm and the installed copy are not what c8 measures. */
 const { NODE_V8_COVERAGE: _coverage, ...plainEnv } = process.env;
 const run = (file: string, args: string[], cwd: string): string =>

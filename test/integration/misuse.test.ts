@@ -22,6 +22,7 @@ import { startCliHere } from '../helpers/runCliHere.js';
 import { recordingIO } from '../helpers/recordingIO.js';
 import { withServer } from '../helpers/servers.js';
 import { withDir } from '../helpers/tempDir.js';
+import { repoPath } from '../helpers/repoPath.js';
 
 /** Runs the CLI in this process; returns its exit code and what it wrote. */
 async function run(
@@ -221,7 +222,7 @@ test('a double Ctrl-C: the second, while the report files are written, does not 
 });
 
 test('report - reads a record from stdin', async () => {
-  const record = readFileSync(new URL('../../fixtures/records/fixed.json', import.meta.url), 'utf8');
+  const record = readFileSync(repoPath('fixtures', 'records', 'fixed.json'), 'utf8');
   const r = await runCliProcess(['report', '-'], { input: record });
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Result: established \d+ of \d+/m);

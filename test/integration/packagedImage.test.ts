@@ -4,12 +4,12 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { builtBin } from '../helpers/cli.js';
+import { repoPath } from '../helpers/repoPath.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = repoPath();
 /** The environment without coverage collection: npm itself is not under test, and c8 would record all of it. */
 const { NODE_V8_COVERAGE: _coverage, ...plainEnv } = process.env;
 const npm = (args: string[], cwd: string): string =>

@@ -1,16 +1,16 @@
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer as createTlsServer } from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCliHere, startCliHere } from '../helpers/runCliHere.js';
 import { withServer } from '../helpers/servers.js';
+import { repoPath } from '../helpers/repoPath.js';
 
-const CERT_PATH = fileURLToPath(new URL('../../fixtures/tls/localhost-cert.pem', import.meta.url));
+const CERT_PATH = repoPath('fixtures', 'tls', 'localhost-cert.pem');
 const TLS = {
   cert: readFileSync(CERT_PATH),
-  key: readFileSync(fileURLToPath(new URL('../../fixtures/tls/localhost-key.pem', import.meta.url))),
+  key: readFileSync(repoPath('fixtures', 'tls', 'localhost-key.pem')),
 };
 
 const json = (stdout: string): { result: Record<string, any>; config: Record<string, any> } => JSON.parse(stdout);

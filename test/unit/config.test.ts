@@ -5,6 +5,7 @@ import { buildProbeConfig, DEFAULTS } from '../../src/config/probeConfig.js';
 import { expectMatches } from '../../src/fleet/expectMatcher.js';
 import { EXPECT_BUFFER_BYTES } from '../../src/fleet/fleet.js';
 import { buildServeConfig } from '../../src/config/serveConfig.js';
+import { repoPath } from '../helpers/repoPath.js';
 
 const none = (): Buffer => Buffer.alloc(0);
 
@@ -118,7 +119,7 @@ test('bad combinations and values get one line naming the fix', () => {
 });
 
 test('--ca takes a file holding a PEM certificate; --expect regexes match in linear time', () => {
-  const pem = readFileSync(new URL('../../fixtures/tls/localhost-cert.pem', import.meta.url));
+  const pem = readFileSync(repoPath('fixtures', 'tls', 'localhost-cert.pem'));
   const c = buildProbeConfig({ tls: true, ca: 'cert.pem', expect: '/^\\+pong/im' }, ['127.0.0.1:80'], () => pem);
   assert.ok(c.transport.kind === 'tls' && c.transport.tls.ca?.equals(pem));
   assert.ok(c.expect && expectMatches(c.expect, Buffer.from('hello\r\n+PONG\r\n')), 'i and m flags');

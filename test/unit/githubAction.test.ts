@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
+import { repoPath } from '../helpers/repoPath.js';
 
-const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+const read = (path: string): string => readFileSync(repoPath(path), 'utf8');
 const action = parse(read('action.yml')) as {
   inputs: Record<string, { required?: boolean }>;
   outputs: Record<string, unknown>;
@@ -65,12 +66,12 @@ test("the README's workflows are workflows, and they give the action only its ow
 });
 
 test('package.json names one repository: repository, homepage, bugs and the action the README uses agree', () => {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8'));
   const repo = /^git\+https:\/\/github\.com\/([\w.-]+\/[\w.-]+)\.git$/.exec(pkg.repository?.url ?? '')?.[1];
   assert.ok(repo, `repository.url is a GitHub git URL: ${pkg.repository?.url}`);
   assert.is(pkg.homepage, `https://github.com/${repo}#readme`);
   assert.is(pkg.bugs?.url, `https://github.com/${repo}/issues`);
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const readme = readFileSync(repoPath('README.md'), 'utf8');
   const used = [...readme.matchAll(/uses: ([\w.-]+\/goon-probe)@/g)].map((m) => m[1]);
   assert.ok(used.length > 0 && used.every((u) => u === repo), `the README uses ${repo}: ${used.join(', ')}`);
   const redis = (workflows[0]?.jobs as Record<string, { services?: Record<string, { options?: string }> }>).capacity

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { repoPath } from '../helpers/repoPath.js';
 
-const SRC = fileURLToPath(new URL('../../src', import.meta.url));
+const SRC = repoPath('src');
 
 /**
  * The layers, top first: a file may import from its own folder and from any layer below its own.

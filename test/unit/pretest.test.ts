@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { repoPath } from '../helpers/repoPath.js';
 
-const script = readFileSync(new URL('../../scripts/ensure-test-servers.sh', import.meta.url), 'utf8');
+const script = readFileSync(repoPath('scripts', 'ensure-test-servers.sh'), 'utf8');
 const commands = script
   .split('\n')
   .filter((line) => !line.trimStart().startsWith('#'))
