@@ -3,7 +3,7 @@ import type { CliIO } from './cliIO.js';
 import { systemClock } from '../clock.js';
 import type { ProbeConfig } from '../config/probeConfig.js';
 import { readEnvironment } from '../probe/environment.js';
-import { readTimeWait } from '../probe/timeWait.js';
+import { readHostTimeWait, readTimeWait } from '../probe/timeWait.js';
 import { preflight, runReach, workersFor } from '../probe/preflight.js';
 import { fixedStatus, runFixed } from '../probe/fixedProbe.js';
 import { resolveSources } from '../net/localSources.js';
@@ -62,7 +62,8 @@ export async function runProbe(config: ProbeConfig, io: CliIO, context: ProbeCon
     destinations: endpoints.length,
     sources: sources.length,
     workers,
-    timeWait: readTimeWait(endpoints),
+    readTimeWait: () => readTimeWait(endpoints),
+    timeWaitAtMost: readHostTimeWait(),
   });
   if (!config.quiet) for (const warning of check.warnings) io.err(`warning: ${warning}\n`);
   const sinks = await startMetricsSinks(config, (message) => io.err(`warning: ${message}\n`));

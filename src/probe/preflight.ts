@@ -31,6 +31,9 @@ export interface PreflightOptions {
   readonly workers?: number;
   /** This machine's sockets to the destinations still in TIME_WAIT from an earlier run; default 0. */
   readonly timeWait?: number;
+  /** Without `timeWait`: reads it, called only when `timeWaitAtMost` (the host's TIME_WAIT total) says it could matter. */
+  readonly readTimeWait?: () => number;
+  readonly timeWaitAtMost?: number | null;
 }
 
 /** The most shard processes `--workers auto` starts. */
@@ -109,7 +112,12 @@ export function preflight(env: ProberEnvironment, options: PreflightOptions): Pr
       `the run can reach ${reach} connections on ${describePairs(pairs, sources > 0)}; past about ${pairBudget} on each the kernel's port search slows dials sharply; fix: spread over more ${sources > 0 ? 'source addresses (--source-ip)' : 'destination ports or source addresses (--source-ip auto)'}`,
     );
   }
-  const timeWait = options.timeWait ?? 0;
+  // Listing every socket (/proc/net/tcp) costs time with many of them: only when the host's own
+  // TIME_WAIT total says the count could leave the run short of ports.
+  const mayRunShort =
+    portCapacity !== null &&
+    (reach === null || reach > portCapacity - (options.timeWaitAtMost ?? Number.POSITIVE_INFINITY));
+  const timeWait = options.timeWait ?? (mayRunShort && options.readTimeWait ? options.readTimeWait() : 0);
   if (timeWait > 0 && portCapacity !== null && (reach === null || reach > portCapacity - timeWait)) {
     const free = Math.max(0, portCapacity - timeWait);
     warnings.push(

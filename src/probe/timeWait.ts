@@ -25,6 +25,16 @@ export function parseTimeWait(text: string | null, destinations: readonly Destin
   return count;
 }
 
+/**
+ * Returns how many TCP sockets of this machine (its network namespace) are in TIME_WAIT in all, from
+ * /proc/net/sockstat's `tw` (a few bytes, where /proc/net/tcp lists every socket), or null where it
+ * cannot be read. It bounds the count to any one destination from above.
+ */
+export function readHostTimeWait(read: ReadText = readText): number | null {
+  const tw = /^TCP:.*\btw (\d+)/m.exec(read('/proc/net/sockstat') ?? '')?.[1];
+  return tw === undefined ? null : Number(tw);
+}
+
 /** Returns the TIME_WAIT sockets to the destinations, from /proc (0 where it cannot be read). */
 export function readTimeWait(destinations: readonly Destination[], read: ReadText = readText): number {
   return parseTimeWait(read('/proc/net/tcp'), destinations) + parseTimeWait(read('/proc/net/tcp6'), destinations);

@@ -5,7 +5,7 @@ import { workersFor, preflight, runReach } from '../../src/probe/preflight.js';
 import { renderDoctor } from '../../src/report/doctorText.js';
 import type { ProberEnvironment } from '../../src/probe/environment.js';
 import { buildProbeConfig } from '../../src/config/probeConfig.js';
-import { parseTimeWait, procAddress } from '../../src/probe/timeWait.js';
+import { parseTimeWait, procAddress, readHostTimeWait } from '../../src/probe/timeWait.js';
 
 const env = (over: Partial<ProberEnvironment> = {}): ProberEnvironment => ({
   node: 'v20.0.0',
@@ -142,6 +142,33 @@ test('preflight: ports still in TIME_WAIT from an earlier run are named before t
   );
   const roomy = preflight(small, { reach: 300, destinations: 1, sources: 1, timeWait: 600 });
   assert.equal(roomy.warnings, [], 'enough ports are free for this run: nothing to say');
+});
+
+test("preflight: every socket is listed only when the host's TIME_WAIT total says the run could run short", () => {
+  const small = env({ ephemeralPorts: { low: 40000, high: 40999 } });
+  let reads = 0;
+  const read = (): number => {
+    reads++;
+    return 600;
+  };
+  assert.equal(
+    preflight(small, { reach: 300, destinations: 1, sources: 1, readTimeWait: read, timeWaitAtMost: 700 }).warnings,
+    [],
+  );
+  assert.is(reads, 0, '300 + 700 fit in 1000 ports: /proc/net/tcp is not read');
+  const tight = preflight(small, { reach: 900, destinations: 1, sources: 1, readTimeWait: read, timeWaitAtMost: 700 });
+  assert.is(reads, 1);
+  assert.match(tight.warnings.join('\n'), /600 ephemeral ports to the target are still in TIME_WAIT/);
+  preflight(small, { reach: 300, destinations: 1, sources: 1, readTimeWait: read, timeWaitAtMost: null });
+  assert.is(reads, 2, 'no host total known: read');
+  assert.is(
+    readHostTimeWait(() => 'sockets: used 7\nTCP: inuse 1 orphan 0 tw 10225 alloc 1 mem 344\n'),
+    10225,
+  );
+  assert.is(
+    readHostTimeWait(() => null),
+    null,
+  );
 });
 
 test.run();

@@ -1,0 +1,137 @@
+// The package as users get it, from one `npm pack` (dist/ built first, as the Dockerfile's first
+// stage builds it), installed from the tarball into a temporary prefix: the installed bin runs the
+// demo, a TLS target and a probe that trusts it, and report (text and HTML); the tree holds the
+// production dependencies only, as the image does, and its entrypoint runs.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { builtBin } from '../helpers/cli.js';
+import { repoPath } from '../helpers/repoPath.js';
+
+const ROOT = repoPath();
+/** The environment without coverage collection: npm and the installed copy are not what c8 measures. */
+const { NODE_V8_COVERAGE: _coverage, ...plainEnv } = process.env;
+const run = (file: string, args: string[], cwd: string): string =>
+  execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: plainEnv });
+const npm = (args: string[], cwd: string): string => run('npm', args, cwd);
+
+/**
+ * One tarball for every test here, installed once as a user installs it: `npm pack` into a
+ * temporary folder and `npm install` of the tarball into a prefix there, removed at the end.
+ */
+const test = suite('packaging', { dir: '', tarball: '', prefix: '' });
+
+test.before((packed) => {
+  builtBin();
+  packed.dir = mkdtempSync(join(tmpdir(), 'goon-probe-package-'));
+  packed.tarball = npm(['pack', '--ignore-scripts', '--silent', '--pack-destination', packed.dir], ROOT)
+    .trim()
+    .split('\n')
+    .at(-1) as string;
+  packed.prefix = join(packed.dir, 'prefix');
+  npm(
+    [
+      'install',
+      '--prefix',
+      packed.prefix,
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      join(packed.dir, packed.tarball),
+    ],
+    packed.dir,
+  );
+});
+
+test.after(({ dir }) => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('the Dockerfile: two stages on Node 20 slim, production dependencies only, non-root, goon-probe as entrypoint', () => {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  assert.is(dockerfile.match(/^FROM node:20-slim/gm)?.length, 2);
+  assert.match(dockerfile, /npm pack --ignore-scripts/);
+  assert.match(dockerfile, /npm ci --omit=dev --ignore-scripts/);
+  assert.match(dockerfile, /^USER 10001:10001$/m);
+  assert.match(dockerfile, /^ENTRYPOINT \["node", "\/app\/dist\/bin\.js"\]$/m);
+  assert.match(readFileSync(join(ROOT, '.dockerignore'), 'utf8'), /^node_modules$/m);
+});
+
+test('installed from the packed tarball: a LICENSE and no source maps; demo, serve --tls with a probe over TLS, report', async ({
+  dir,
+  tarball,
+  prefix,
+}) => {
+  {
+    const listing = run('tar', ['-tzf', join(dir, tarball)], dir);
+    assert.match(listing, /^package\/LICENSE$/m);
+    assert.not.match(listing, /\.map$/m, 'no source maps without their sources');
+    const bin = join(prefix, 'node_modules', '.bin', 'goon-probe');
+    assert.ok(existsSync(bin), 'the bin is linked');
+    assert.match(run(bin, ['demo', '--limit', '100', '--ramp', '1k/s'], dir), /the probe found 100: exact match/);
+
+    const serve = spawn(bin, ['serve', '--tls', '--banner', 'hi\\n', '--duration', '20s'], { cwd: dir, env: plainEnv });
+    const closed = new Promise((resolve) => serve.once('close', resolve));
+    let said = '';
+    const ready = new Promise<RegExpExecArray>((resolve, reject) => {
+      const look = (d: Buffer): void => {
+        said += d.toString();
+        const m = /listening on (127\.0\.0\.1:\d+)[^]*TLS certificate: (\S+) /.exec(said);
+        if (m) resolve(m);
+      };
+      serve.stdout.on('data', look);
+      serve.stderr.on('data', look);
+      serve.on('close', () => reject(new Error(`serve ended: ${said}`)));
+    });
+    try {
+      const [, address, cert] = (await ready) as unknown as [string, string, string];
+      assert.ok(cert.startsWith(prefix), `the certificate ships with the package: ${cert}`);
+      const record = join(dir, 'run.json');
+      const probe = run(
+        bin,
+        [address, '-c', '3', '-s', '0', '--tls', '--ca', cert, '--expect', 'hi', '--json', record, '-q'],
+        dir,
+      );
+      assert.match(probe, /established 3 of 3, all established, exit 0/);
+      assert.match(run(bin, ['report', record], dir), /tcp test statistics/);
+      // The HTML report loads its chart library: it must be among the package's dependencies.
+      assert.match(
+        run(bin, ['report', record, '--format', 'html'], dir),
+        /^<!doctype html>[^]*3 of 3 connections established/,
+      );
+    } finally {
+      serve.kill('SIGINT');
+      await closed;
+    }
+  }
+});
+
+// The image's second stage holds the same: the packed package with its production dependencies
+// only (there from the lockfile by `npm ci --omit=dev`, here by installing the tarball).
+test('the same tree: the packed package with production dependencies only runs its entrypoint', ({ dir, prefix }) => {
+  {
+    const app = join(prefix, 'node_modules', 'goon-probe');
+    for (const dev of ['typescript', 'uvu', 'c8', 'tsx', '@biomejs', 'kubernetes-models', 'esbuild'])
+      assert.not.ok(existsSync(join(prefix, 'node_modules', dev)), `${dev} is a development dependency`);
+    assert.not.ok(existsSync(join(app, 'src')) || existsSync(join(app, 'test')), 'only the built code ships');
+    const bin = join(app, 'dist', 'bin.js');
+    const version = execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8', env: plainEnv });
+    assert.match(version, /^goon-probe\/\d+\.\d+\.\d+ /);
+    // The HTML report loads the heaviest production dependencies (the chart library, the DOM).
+    const page = execFileSync(
+      process.execPath,
+      [bin, 'report', repoPath('fixtures', 'records', 'ramp-limit-found.json'), '--format', 'html'],
+      {
+        encoding: 'utf8',
+        cwd: dir,
+        env: plainEnv,
+      },
+    );
+    assert.match(page, /^<!doctype html>[^]*<svg/);
+  }
+});
+
+test.run();
