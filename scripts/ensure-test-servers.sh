@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the real servers the tests probe (redis-server, lighttpd, sshd), ip(8) and sysctl(8) for the
+# Installs the real servers the tests probe (redis-server, lighttpd, sshd, and PostgreSQL, MariaDB,
+# nginx, mosquitto, nats-server, memcached for the URL targets), ip(8) and sysctl(8) for the
 # several-hosts test, and Chromium for the HTML report test, from Debian when they are missing.
 # Runs before every `npm test` (npm's pretest). Without root or apt-get it only says what is
 # missing; the tests that need them then fail and name it.
@@ -13,6 +14,13 @@ command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missi
 command -v sysctl >/dev/null 2>&1 || [ -x /usr/sbin/sysctl ] || [ -x /sbin/sysctl ] || missing="$missing procps"
 # The HTML report test opens the pages in Debian's Chromium, headless (playwright-core drives it; no browser download).
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
+# The URL-target tests (issue 25): one real server per protocol, each started by its test on a loopback port.
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$missing postgresql"
+[ -x /usr/sbin/mariadbd ] || missing="$missing mariadb-server"
+[ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
+[ -x /usr/sbin/mosquitto ] || missing="$missing mosquitto"
+command -v nats-server >/dev/null 2>&1 || missing="$missing nats-server"
+[ -x /usr/bin/memcached ] || missing="$missing memcached"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   SUDO=""

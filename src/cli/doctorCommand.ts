@@ -5,7 +5,8 @@ import { sourceAddressFor } from '../net/dialer.js';
 import { formatEndpoint, resolveTarget } from '../net/resolve.js';
 import { preflight } from '../probe/preflight.js';
 import { renderDoctor } from '../report/doctorText.js';
-import { parseTarget } from '../net/target.js';
+import { parseTarget, type TargetSpec } from '../net/target.js';
+import { isUrlTarget, parseUrlTarget } from '../protocols/urlTarget.js';
 
 /** Prints what this machine can hold as a prober, with tuning advice; sends no traffic. Returns 0. */
 export async function doctorCommand(positionals: readonly string[], _raw: RawOptions, io: CliIO): Promise<number> {
@@ -13,7 +14,11 @@ export async function doctorCommand(positionals: readonly string[], _raw: RawOpt
   const environment = readEnvironment();
   let target = null;
   if (positionals.length > 0) {
-    const spec = parseTarget(positionals);
+    const first = positionals[0] as string;
+    const url = isUrlTarget(first) ? parseUrlTarget(first, {}) : null;
+    const spec: TargetSpec = url
+      ? { host: url.host, port: url.ports[0] as number, display: url.display }
+      : parseTarget(positionals);
     const endpoint = await resolveTarget(spec);
     target = { given: spec.display, dialed: formatEndpoint(endpoint), source: await sourceAddressFor(endpoint) };
   }

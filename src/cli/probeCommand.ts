@@ -7,6 +7,7 @@ import type { TargetServer } from '../servers/targetServer.js';
 import type { ProbeContext } from './runProbe.js';
 import { parsePort } from '../units.js';
 import { UsageError } from '../usageError.js';
+import type { CredentialEnv } from '../protocols/urlTarget.js';
 
 /** Runs the probe command (fixed or ramp mode), writes every requested output, and returns the exit code. */
 export async function probeCommand(
@@ -23,7 +24,7 @@ export async function probeCommand(
       listener && raw.tls === true && raw.ca === undefined && raw.insecure === undefined
         ? { ...raw, ca: fileURLToPath(TEST_CERT.cert) }
         : raw;
-    const config = buildProbeConfig(trusted, destinations, (path) => readFileSync(path));
+    const config = buildProbeConfig(trusted, destinations, (path) => readFileSync(path), Date.now(), credentialEnv());
     // The run itself (sockets, TLS, WebSocket, shards, reports) is loaded only once the options are valid.
     const { runProbe } = await import('./runProbe.js');
     return await runProbe(config, io, context);
@@ -48,4 +49,18 @@ async function startListener(raw: RawOptions, io: CliIO): Promise<TargetServer |
       `-l/--listen-port ${port} cannot be used (${(err as { code?: string }).code ?? 'error'}); choose a free port, or 0 for any`,
     );
   }
+}
+
+/** The environment variables URL targets take credentials from (the URL's own come first). */
+export function credentialEnv(): CredentialEnv {
+  const e = process.env;
+  return {
+    PGUSER: e.PGUSER,
+    PGPASSWORD: e.PGPASSWORD,
+    PGDATABASE: e.PGDATABASE,
+    REDISCLI_AUTH: e.REDISCLI_AUTH,
+    NATS_USER: e.NATS_USER,
+    NATS_PASSWORD: e.NATS_PASSWORD,
+    NATS_TOKEN: e.NATS_TOKEN,
+  };
 }

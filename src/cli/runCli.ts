@@ -45,9 +45,14 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     return cmd;
   };
   addOptions(
-    cli.command('[...target]', 'Probe host:port (fixed mode with -c, capacity probe with --ramp)'),
+    cli.command(
+      '[...target]',
+      'Probe host:port, or a server by URL (redis://, postgres://, mysql://, https://, …) (fixed mode with -c, capacity probe with --ramp)',
+    ),
     PROBE_OPTIONS,
   )
+    .example('goon-probe redis://127.0.0.1:6379 --ramp 200/s --max-duration 60s')
+    .example('goon-probe postgres://probe@127.0.0.1:5432/app --ramp 100/s --heartbeat 1s')
     .example('goon-probe 127.0.0.1:6379 --ramp 100/s --max-duration 60s')
     .example('goon-probe 127.0.0.1 6379 -c 500 -s 0')
     .example("goon-probe 127.0.0.1:6379 --ramp 200/s --send 'PING\\r\\n' --expect +PONG --min-concurrency 1000")

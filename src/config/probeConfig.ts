@@ -3,6 +3,8 @@ import { resolve as resolvePath } from 'node:path';
 import type { RampPlan } from './rampPlan.js';
 import { defaultRunId, parseSegment, parseStartAt } from './segmentPlan.js';
 import { parseExpect, type ExpectMatcher } from '../fleet/expectMatcher.js';
+import type { CredentialEnv } from '../protocols/urlTarget.js';
+import { hasUrlTargets, planProtocol } from './protocolPlan.js';
 import type { Heartbeat } from '../fleet/fleet.js';
 import { parseObjectives, type Objective } from './objectives.js';
 import type { TrafficOptions } from '../fleet/trafficOptions.js';
@@ -47,6 +49,8 @@ export interface ProbeConfig extends TrafficOptions {
   readonly targets: readonly TargetSpec[];
   /** The first destination, with `display` naming them all, for reports. */
   readonly target: TargetSpec;
+  /** The protocol of URL targets (`redis://…`) by name (`Redis`); absent for host:port. */
+  readonly protocol?: string | undefined;
   /** Shard processes: a count (1 runs in this process) or `auto` (enough for the fd limit and the cores). */
   readonly workers: number | 'auto';
   /** `--source-ip`: addresses to dial from, or auto; absent, the kernel picks one. */
@@ -152,6 +156,8 @@ export function buildProbeConfig(
   readFile: ReadFile,
   /** The wall clock, for `--start-at +30s`. */
   nowMs: number = Date.now(),
+  /** Credentials for URL targets without their own (PGUSER, PGPASSWORD, REDISCLI_AUTH, …). */
+  env: CredentialEnv = {},
 ): ProbeConfig {
   const text = (name: string): string | undefined => {
     const value = raw[name];
@@ -159,8 +165,9 @@ export function buildProbeConfig(
       throw new UsageError(`--${kebab(name)} needs a value; see goon-probe --help`);
     return value;
   };
-  const targets = parseTargets(positionals);
-  const target = { ...(targets[0] as TargetSpec), display: describeTargets(positionals) };
+  const urlPlan = hasUrlTargets(positionals) ? planProtocol(positionals, raw, env) : undefined;
+  const targets = urlPlan ? [...urlPlan.targets] : parseTargets(positionals);
+  const target = { ...(targets[0] as TargetSpec), display: urlPlan ? urlPlan.display : describeTargets(positionals) };
   const rampText = text('ramp');
   const mode = rampText === undefined ? 'fixed' : 'ramp';
   if (mode === 'ramp' && text('connections') !== undefined) {
@@ -263,7 +270,9 @@ export function buildProbeConfig(
     ['--markdown', markdownPath],
     ['--html', htmlPath],
   ]);
-  const firstMessage = oneOf(raw, ['send', 'sendFile', 'firstMessage', 'firstMessageFile'], readFile);
+  const firstMessage = urlPlan
+    ? urlPlan.send
+    : oneOf(raw, ['send', 'sendFile', 'firstMessage', 'firstMessageFile'], readFile);
   const message = oneOf(raw, ['message', 'messageFile'], readFile);
   if (message?.length === 0)
     throw new UsageError('--message is empty; give the bytes every connection sends repeatedly');
@@ -280,8 +289,10 @@ export function buildProbeConfig(
   if (markerText === '')
     throw new UsageError('--latency-marker is empty; give the bytes a reply to --message contains');
   const expectText = text('expect');
-  const expect = expectText === undefined ? undefined : parseExpectFlag(expectText);
-  const heartbeat = parseHeartbeat(raw, text, firstMessage, expect);
+  const expect = urlPlan ? urlPlan.expect : expectText === undefined ? undefined : parseExpectFlag(expectText);
+  const heartbeat = urlPlan
+    ? parseHeartbeat(raw, text, urlPlan.heartbeat?.bytes, urlPlan.heartbeat?.expect)
+    : parseHeartbeat(raw, text, firstMessage, expect);
   const sloText = text('slo');
   if (sloText !== undefined && ramp?.segment)
     throw new UsageError(
@@ -302,6 +313,7 @@ export function buildProbeConfig(
     mode,
     targets,
     target,
+    protocol: urlPlan?.protocol.name,
     workers: workersText === undefined ? 1 : workersText.trim() === 'auto' ? 'auto' : parseWorkers(workersText),
     sources: sourceText === undefined ? undefined : parseSourceSpec(sourceText),
     lifetimeMs: lifetimeText === undefined ? undefined : duration('channelLifetime', 0, 's'),
@@ -336,7 +348,7 @@ export function buildProbeConfig(
       raw.latencyPercentiles === undefined
         ? DEFAULT_PERCENTILES
         : parsePercentiles(text('latencyPercentiles') as string),
-    transport: parseTransport(raw, targets, readFile),
+    transport: parseTransport(raw, targets, readFile, urlPlan?.tls === true),
     statsd: parseStatsd(raw),
     metricsPort:
       raw.metricsPort === undefined ? undefined : parsePort(text('metricsPort') as string, '--metrics-port', true),
@@ -461,9 +473,17 @@ export function parsePercentiles(text: string): number[] {
   return [...new Set(numbers)].sort((a, b) => a - b);
 }
 
-function parseTransport(raw: RawOptions, targets: readonly TargetSpec[], readFile: ReadFile): Transport {
+function parseTransport(
+  raw: RawOptions,
+  targets: readonly TargetSpec[],
+  readFile: ReadFile,
+  /** A URL target's scheme asks for TLS (`rediss://`, `https://`). */
+  tlsByUrl = false,
+): Transport {
+  const tlsOn = raw.tls === true || tlsByUrl;
   const tlsOnly = (['insecure', 'ca', 'sni'] as const).find((name) => raw[name] !== undefined);
-  if (tlsOnly && raw.tls !== true) throw new UsageError(`${flagName(tlsOnly)} applies to TLS; add --tls`);
+  if (tlsOnly && !tlsOn)
+    throw new UsageError(`${flagName(tlsOnly)} applies to TLS; add --tls (or use a TLS scheme such as rediss://)`);
   if (raw.wsPath !== undefined && raw.websocket !== true)
     throw new UsageError('--ws-path applies to WebSocket; add --websocket');
   const host = targets[0]?.host ?? '';
@@ -484,7 +504,7 @@ function parseTransport(raw: RawOptions, targets: readonly TargetSpec[], readFil
     }
   }
   const sni = typeof raw.sni === 'string' ? raw.sni : named ? host : undefined;
-  const tls = raw.tls === true ? { servername: sni, insecure: raw.insecure === true, ca } : undefined;
+  const tls = tlsOn ? { servername: sni, insecure: raw.insecure === true, ca } : undefined;
   if (raw.websocket === true) {
     const path = typeof raw.wsPath === 'string' ? raw.wsPath : '/';
     if (!path.startsWith('/'))

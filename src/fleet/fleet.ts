@@ -1,5 +1,5 @@
 import pLimit, { type LimitFunction } from 'p-limit';
-import { expectMatches, type ExpectMatcher } from './expectMatcher.js';
+import { judgeReply, type ExpectMatcher } from './expectMatcher.js';
 import { Fifo } from './fifo.js';
 import { recordLatency, type LatencyHistogram } from '../stats/latencyHistogram.js';
 import { scanForMarker } from './markerScanner.js';
@@ -587,8 +587,12 @@ export class Fleet {
     const cap = waiting ? EXPECT_BUFFER_BYTES : EVIDENCE_BYTES;
     gather(conn, chunk, cap);
     if (!waiting || !conn.received) return;
-    if (expectMatches(expect, conn.received)) this.verify(conn, this.options.now());
-    else if (conn.received.length >= EXPECT_BUFFER_BYTES) this.fail(conn, 'verify-mismatch');
+    const judged = judgeReply(expect, conn.received);
+    if (judged.kind === 'served') this.verify(conn, this.options.now());
+    else if (judged.kind === 'denied') this.fail(conn, 'denied', new Error(judged.said));
+    else if (judged.kind === 'mismatch') this.fail(conn, 'verify-mismatch', new Error(judged.why));
+    else if (conn.received.length >= EXPECT_BUFFER_BYTES)
+      this.fail(conn, 'verify-mismatch', new Error(`no whole reply within ${EXPECT_BUFFER_BYTES} bytes`));
   }
 
   private verify(conn: Conn, now: number): void {
@@ -682,7 +686,7 @@ export class Fleet {
     const expect = this.options.expect;
     if (!expect || conn.verifiedAtMs === 0 || conn.socket === null) return;
     gather(conn, chunk, EXPECT_BUFFER_BYTES);
-    if (!expectMatches(expect, conn.received as Buffer)) return;
+    if (judgeReply(expect, conn.received as Buffer).kind !== 'served') return;
     this.late.answered++;
     if (this.late.delaysMs.length < LATE_DELAYS_KEPT) this.late.delaysMs.push(this.options.now() - conn.verifiedAtMs);
     this.unwatch(conn);
@@ -845,11 +849,19 @@ export class Fleet {
     }
   }
 
-  /** Gathers a heartbeat's reply; once it matches, records the latency and gives the connection its next turn. */
+  /**
+   * Gathers a heartbeat's reply; once it matches, records the latency and gives the connection its
+   * next turn. A reply a protocol judges wrong (a refusal, garbage) makes it stale at once.
+   */
   private onBeatReply(conn: Conn, chunk: Buffer): void {
     const beat = this.options.heartbeat as Heartbeat;
     gather(conn, chunk, EXPECT_BUFFER_BYTES);
-    if (!expectMatches(beat.expect, conn.received as Buffer)) return;
+    const judged = judgeReply(beat.expect, conn.received as Buffer);
+    if (judged.kind === 'denied' || judged.kind === 'mismatch') {
+      this.stale(conn, this.options.now(), judged.kind === 'denied' ? judged.said : judged.why);
+      return;
+    }
+    if (judged.kind !== 'served') return;
     const now = this.options.now();
     recordLatency(this.latency.heartbeat, now - conn.beatAtMs);
     conn.beatAtMs = 0;
@@ -857,10 +869,12 @@ export class Fleet {
     this.beatTurns.push(conn);
   }
 
-  /** Counts a held connection whose heartbeat went unanswered as stale, and closes it. */
-  private stale(conn: Conn, now: number): void {
+  /** Counts a held connection whose heartbeat went unanswered (or was answered wrong: `said`) as stale, and closes it. */
+  private stale(conn: Conn, now: number, said?: string): void {
     conn.error = new Error(
-      `no reply to the heartbeat within ${Math.round(now - conn.beatAtMs)}ms (--expect-timeout ${this.options.expectTimeoutMs}ms) on a held connection`,
+      said === undefined
+        ? `no reply to the heartbeat within ${Math.round(now - conn.beatAtMs)}ms (--expect-timeout ${this.options.expectTimeoutMs}ms) on a held connection`
+        : `the heartbeat was answered wrong on a held connection: ${said}`,
     );
     this.count('stale', conn);
     this.vacate(1);

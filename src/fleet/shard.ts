@@ -4,7 +4,7 @@
  * commands into Fleet calls and readings into replies; it exits when its parent goes away.
  */
 import { systemClock } from '../clock.js';
-import { parseExpect } from './expectMatcher.js';
+import { reviveMatcher } from './expectMatcher.js';
 import { Fleet } from './fleet.js';
 import type { ShardCommand, ShardFleetOptions, ShardReply } from './shardProtocol.js';
 
@@ -55,7 +55,7 @@ function runShard(send: ((reply: ShardReply) => boolean) | undefined): void {
 /** Returns the options with the byte fields as Buffers again (structured clone delivers Uint8Arrays) and --expect compiled. */
 function withBuffers(options: ShardFleetOptions): ShardFleetOptions {
   // A compiled regex does not survive the structured clone: compile it again from its source.
-  const expect = options.expect && parseExpect(options.expect.source);
+  const expect = options.expect && reviveMatcher(options.expect);
   const buffer = (bytes: Buffer | undefined): Buffer | undefined => bytes && Buffer.from(bytes);
   let transport = options.transport;
   if (transport?.kind === 'tls') transport = { ...transport, tls: { ...transport.tls, ca: buffer(transport.tls.ca) } };
@@ -71,7 +71,7 @@ function withBuffers(options: ShardFleetOptions): ShardFleetOptions {
     heartbeat: options.heartbeat && {
       everyMs: options.heartbeat.everyMs,
       bytes: Buffer.from(options.heartbeat.bytes),
-      expect: parseExpect(options.heartbeat.expect.source),
+      expect: reviveMatcher(options.heartbeat.expect),
     },
   };
 }

@@ -10,10 +10,15 @@ export type ErrorKind =
   | 'dns'
   | 'verify-timeout'
   | 'verify-mismatch'
+  | 'denied'
   | 'handshake'
   | 'other';
 
 /**
+ * `denied`: a URL target's server answered in its protocol that it will not serve the connection
+ * (Redis `-ERR max number of clients reached`, PostgreSQL 53300, MySQL 1040, HTTP 503, an MQTT
+ * CONNACK code); its words are the evidence.
+ *
  * How a connection was lost: an ErrorKind, `closed` when the peer closed an open connection
  * cleanly (FIN; no errno, but a failure all the same), `stale` when a held connection did not
  * answer its --heartbeat in time (the prober closes it), or `shard-lost` when the prober's own
@@ -30,6 +35,7 @@ export const FAILURE_KINDS: readonly FailureKind[] = [
   'unreachable',
   'verify-timeout',
   'verify-mismatch',
+  'denied',
   'stale',
   'handshake',
   'dns',

@@ -1,5 +1,6 @@
 import { objectiveParts } from '../config/objectives.js';
 import type { Evidence } from '../fleet/fleetReading.js';
+import { protocolOfScheme } from '../protocols/protocols.js';
 import { FAILURE_KINDS, isProberKind, type FailureKind } from '../net/errors.js';
 import type { FailureCounts, FixedResult, RampResult, RoundRecord } from './result.js';
 import type { SourceRejection } from './sourceRejection.js';
@@ -51,6 +52,8 @@ export interface DiagnosisInput {
   } | null;
   /** With --heartbeat: heartbeats answered in all (absent: no heartbeat). */
   readonly heartbeatsAnswered?: number;
+  /** A URL target's protocol: its name and the server setting that limits connections (absent: host:port). */
+  readonly protocol?: { readonly name: string; readonly limitSetting: string } | null;
   /** With --slo: the objective that broke first, with how many were open then, and where every objective held again. */
   readonly objective?: {
     readonly text: string;
@@ -62,6 +65,13 @@ export interface DiagnosisInput {
 
 const APP_LIMIT =
   "the server's client limit (Redis maxclients, HAProxy maxconn, nginx worker_connections, PostgreSQL max_connections)";
+
+/** Returns the protocol of a target named by URL (`postgres://…`), for the diagnosis; null for host:port. */
+function protocolOfTarget(target: string): DiagnosisInput['protocol'] {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(target)?.[1];
+  const found = scheme === undefined ? undefined : protocolOfScheme(scheme);
+  return found ? { name: found.protocol.name, limitSetting: found.protocol.limitSetting } : null;
+}
 const SERVER_FDS = "the server process's own open-file limit (ulimit -n, LimitNOFILE in its systemd unit)";
 
 /** Returns the diagnosis of a ramp or fixed-mode result. */
@@ -71,6 +81,7 @@ export function diagnoseResult(r: RampResult | FixedResult): Diagnosis {
     servedBytes: r.servedBytes ?? null,
     evidence: r.evidence,
     failures: r.failures,
+    protocol: protocolOfTarget(r.target),
   };
   if (r.mode === 'fixed') {
     const droppedHeld = r.droppedHeld ?? 0;
@@ -203,6 +214,8 @@ function paceDiagnosis(pace: NonNullable<DiagnosisInput['pace']>, n: number): Di
  */
 export function diagnose(input: DiagnosisInput): Diagnosis {
   const n = input.maximum;
+  // The limit to look at first: the protocol's own setting when the target is a URL.
+  const appLimit = input.protocol?.limitSetting ?? APP_LIMIT;
   const prober = FAILURE_KINDS.find((k) => isProberKind(k) && (input.failures[k] ?? 0) > 0);
   if (prober) return proberDiagnosis(prober, n, input.evidence[prober]?.message);
   if (input.sourceRejection) return sourceDiagnosis(input.sourceRejection, input.servedBytes ?? null);
@@ -245,7 +258,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
       lookAt: [
         'idle and client timeouts of the server',
         'a limit that closes the oldest connection (proxy LRU, client eviction)',
-        APP_LIMIT,
+        appLimit,
       ],
     };
   }
@@ -280,7 +293,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
         : {
             side: 'target',
             cause: `${past} the target refuses new ones: it stops listening at its limit, or its listen backlog is full on a system that refuses (tcp_abort_on_overflow)`,
-            lookAt: [APP_LIMIT, 'the listen backlog and net.core.somaxconn', 'net.ipv4.tcp_abort_on_overflow'],
+            lookAt: [appLimit, 'the listen backlog and net.core.somaxconn', 'net.ipv4.tcp_abort_on_overflow'],
           };
     case 'timeout':
       return n === 0
@@ -295,33 +308,58 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
             lookAt: [
               "the listen backlog (the server's listen() argument) and net.core.somaxconn",
               'net.ipv4.tcp_max_syn_backlog and SYN cookies (net.ipv4.tcp_syncookies)',
-              `why the application stopped accepting: ${APP_LIMIT}`,
+              `why the application stopped accepting: ${appLimit}`,
             ],
           };
+    case 'denied': {
+      const words = input.evidence.denied?.message ?? 'no words';
+      const who = input.protocol?.name ?? 'the server';
+      return n === 0
+        ? {
+            side: 'target',
+            cause: `from the first connection ${who} refuses, saying ${JSON.stringify(words)}: it served no connection from this prober`,
+            lookAt: [
+              "the server's access rules and the credentials given (the URL's user and password, or PGUSER/PGPASSWORD, REDISCLI_AUTH)",
+              appLimit,
+            ],
+          }
+        : {
+            side: 'target',
+            cause: `${past} ${who} refuses new ones, saying ${JSON.stringify(words)}: its connection limit`,
+            lookAt: [appLimit, SERVER_FDS],
+          };
+    }
     case 'closed':
     case 'verify-mismatch':
       if (said)
         return {
           side: 'target',
           cause: `${past} the target accepts, then closes, saying ${said}: an application connection limit`,
-          lookAt: [APP_LIMIT, SERVER_FDS],
+          lookAt: [appLimit, SERVER_FDS],
         };
       return kind === 'closed'
         ? {
             side: 'target',
             cause: `${past} the target accepts, then closes without a word: an application connection limit, or the server out of file descriptors`,
-            lookAt: [APP_LIMIT, SERVER_FDS],
+            lookAt: [appLimit, SERVER_FDS],
           }
-        : {
-            side: 'target',
-            cause: `${past} replies do not match --expect`,
-            lookAt: ['--expect: is it what a served connection receives?'],
-          };
+        : input.protocol
+          ? {
+              side: 'target',
+              cause: `${past} replies are not ${input.protocol.name}${input.evidence['verify-mismatch']?.message ? `: ${input.evidence['verify-mismatch']?.message}` : ''}`,
+              lookAt: [`is every port a ${input.protocol.name} server?`, appLimit],
+            }
+          : {
+              side: 'target',
+              cause: `${past} replies do not match --expect`,
+              lookAt: ['--expect: is it what a served connection receives?'],
+            };
     case 'reset':
       return {
         side: 'target',
         cause: `${past} the target accepts, then resets (RST)${said ? ` after saying ${said}` : ''}: a limit enforced by aborting connections`,
         lookAt: [
+          ...(input.protocol ? [appLimit] : []),
           SERVER_FDS,
           'a connection limit closed with SO_LINGER 0',
           'a proxy or middlebox limit, such as a full conntrack table (nf_conntrack_max)',
@@ -342,13 +380,13 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
         ? {
             side: 'target',
             cause: `${past} the target answers, but not with --expect: it said ${said}`,
-            lookAt: ['--expect and --send: is the request right for this server?', APP_LIMIT],
+            lookAt: ['--expect and --send: is the request right for this server?', appLimit],
           }
         : {
             side: 'target',
             cause: `${past} new ones open but are never served: the application stopped accepting, and they wait in the kernel's accept queue`,
             lookAt: [
-              `the application's connection limit (${APP_LIMIT}; lighttpd server.max-connections)`,
+              `the application's connection limit (${appLimit}; lighttpd server.max-connections)`,
               'its listen backlog, which holds the unserved connections',
             ],
           };
@@ -359,7 +397,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
         lookAt:
           n === 0
             ? ['--tls/--insecure/--ca/--sni and --websocket: do they match the server?']
-            : [APP_LIMIT, 'a TLS or WebSocket layer (proxy, worker pool) with its own connection limit'],
+            : [appLimit, 'a TLS or WebSocket layer (proxy, worker pool) with its own connection limit'],
       };
     case 'unreachable':
       return {
@@ -443,6 +481,21 @@ function notServedDiagnosis(input: DiagnosisInput): Diagnosis | null {
     .map((k) => input.evidence[k]?.bytes)
     .find((b) => b !== undefined && b.length > 0);
   const expected = JSON.stringify(input.expect);
+  const protocol = input.protocol;
+  if (protocol) {
+    const why = input.evidence['verify-mismatch']?.message;
+    return {
+      side: 'target',
+      cause:
+        bytes === undefined
+          ? `nothing was served: no connection received a single byte of ${protocol.name}; the target stayed silent`
+          : `nothing was served: the target does not answer as ${protocol.name}${why ? ` (${why})` : ''}; it sent ${escapeBytes(bytes, 120)}`,
+      lookAt: [
+        `is it a ${protocol.name} server on that port, and does the URL's scheme match (TLS or not)?`,
+        'is it the server you meant? a silent server may have stopped accepting (its accept queue holds the connections)',
+      ],
+    };
+  }
   return bytes === undefined
     ? {
         side: 'target',

@@ -130,9 +130,11 @@ export interface RampSettings {
   readonly settleMs: number;
   readonly maxInflight: number;
   readonly reopen: boolean;
-  /** The --expect given, or null when open counts as verified. */
+  /** The --expect given (or what a URL target's protocol counts as served), or null when open counts as verified. */
   readonly expect: string | null;
   readonly send: string | null;
+  /** A URL target's protocol by name (`PostgreSQL`); absent for host:port. */
+  readonly protocol?: string;
   /** --heartbeat's period, or null without (absent in older records). */
   readonly heartbeatMs?: number | null;
   /** False with --no-adapt (absent in older records: true). */

@@ -122,6 +122,8 @@ export function roundLabel(x: { round: number; failed: boolean; outpaced?: boole
 export function describeVerification(r: RampResult): string {
   const { expect, send } = r.settings;
   if (expect === null) return 'open counts as served (no --expect)';
+  // A URL target's expect is the protocol's own words: `Redis: PING answered +PONG, …`.
+  if (r.settings.protocol) return `the protocol says served (${expect.replace(/`/g, '')})`;
   return `reply contains ${JSON.stringify(expect)}${send === null ? ' (server speaks first)' : ` after sending ${JSON.stringify(send)}`}`;
 }
 
@@ -203,7 +205,9 @@ export function sustainedTerms(r: RampResult): { term: string; text: string }[] 
       text:
         s.expect === null
           ? 'an open connection counts as served (no --expect)'
-          : `a reply contains ${JSON.stringify(s.expect)}${s.send === null ? ' (the server speaks first)' : ` after sending ${JSON.stringify(s.send)}`}`,
+          : s.protocol
+            ? `${s.expect.replace(/`/g, '')}`
+            : `a reply contains ${JSON.stringify(s.expect)}${s.send === null ? ' (the server speaks first)' : ` after sending ${JSON.stringify(s.send)}`}`,
     },
     {
       term: 'Held',

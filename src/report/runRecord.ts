@@ -3,6 +3,7 @@ import { diagnoseResult, type Diagnosis } from '../probe/diagnose.js';
 import type { ProberEnvironment } from '../probe/environment.js';
 import type { Preflight } from '../probe/preflight.js';
 import type { FixedResult, RampResult } from '../probe/result.js';
+import { redactUrl } from '../protocols/urlTarget.js';
 
 /** The version of the run record's shape; see src/report/runRecord.schema.json. */
 export const SCHEMA_VERSION = 2;
@@ -128,7 +129,8 @@ export function buildRunRecord(inputs: RecordInputs): RunRecord {
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'goon-probe', version: inputs.version },
-    command: { argv: [...inputs.argv], line: commandLine(inputs.argv) },
+    // A URL's password is never written: redis://:secret@host becomes redis://:***@host.
+    command: { argv: inputs.argv.map(redactUrl), line: commandLine(inputs.argv.map(redactUrl)) },
     startedAt: inputs.startedAt.toISOString(),
     endedAt: inputs.endedAt.toISOString(),
     target: { given: config.target.display, resolved: result.dialed },
@@ -188,7 +190,8 @@ export function recordConfig(config: ProbeConfig, way?: RunWay): RecordConfig {
     reopen: config.reopen,
     adapt: config.adapt,
     leanSockets: config.leanSockets,
-    send: config.send ? config.send.toString('latin1') : null,
+    // A URL target's bytes are the protocol's, and may carry its credentials: not written.
+    send: config.send && !config.protocol ? config.send.toString('latin1') : null,
     expect: config.expect?.source ?? null,
     expectTimeoutMs: config.expectTimeoutMs,
     settleMs: config.settleMs,
@@ -208,7 +211,7 @@ export function recordConfig(config: ProbeConfig, way?: RunWay): RecordConfig {
     heartbeat: config.heartbeat
       ? {
           everyMs: config.heartbeat.everyMs,
-          send: config.heartbeat.bytes.toString('latin1'),
+          send: config.protocol ? '' : config.heartbeat.bytes.toString('latin1'),
           expect: config.heartbeat.expect.source,
         }
       : null,

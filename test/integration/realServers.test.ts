@@ -2,17 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { diagnoseResult } from '../../src/probe/diagnose.js';
 import { rampAgainst } from '../helpers/ramp.js';
-import { startLighttpd, startRedis, type RealServer } from '../helpers/realServers.js';
-
-/** Runs `fn` against a real server, always stopped by its PID. */
-async function withReal<T>(start: Promise<RealServer>, fn: (server: RealServer) => Promise<T>): Promise<T> {
-  const server = await start;
-  try {
-    return await fn(server);
-  } finally {
-    await server.stop();
-  }
-}
+import { startLighttpd, startRedis, withReal } from '../helpers/realServers.js';
 
 const L = 150;
 

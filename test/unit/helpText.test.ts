@@ -29,7 +29,8 @@ test('--help: topics, exit codes, loopback examples, and no "(default: true)" on
   assert.not.match(help.stdout, /example\.com/);
   const examples = help.stdout.split('Examples:\n')[1]?.split('\n\n')[0] ?? '';
   assert.not.match(examples, / -y\b|--assume-yes/, 'no example skips the safety prompt');
-  for (const line of examples.split('\n')) assert.match(line, /^ {2}\$ goon-probe 127\.0\.0\.1/);
+  for (const line of examples.split('\n'))
+    assert.match(line, /^ {2}\$ goon-probe ([a-z]+:\/\/([a-z]+@)?)?127\.0\.0\.1/);
 });
 
 test("a command's help: its description, only the arguments it takes, an example, the exit codes", async () => {

@@ -11,7 +11,7 @@ const SRC = repoPath('src');
  * Files directly in src/ are leaf helpers (clock, units, usageError) every layer may use; bin.ts
  * is the one entry point and may import anything.
  */
-const LAYERS = ['cli', 'report', 'probe', 'config', 'fleet', 'servers', 'net', 'stats', '.'];
+const LAYERS = ['cli', 'report', 'probe', 'config', 'fleet', 'servers', 'protocols', 'net', 'stats', '.'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
