@@ -6,6 +6,7 @@ import { UsageError } from '../usageError.js';
 import { MAX_SEGMENTS } from '../config/segmentPlan.js';
 import { markValues, unmark, unmarkValues, PROBE_OPTIONS } from './cliOptions.js';
 import { closestOption, unknownOption } from './helpText.js';
+import { redactUrl } from '../protocols/urlTarget.js';
 
 /** The flags of `goon-probe k8s` itself; every other flag goes to the probe in each pod. */
 const OWN_FLAGS = ['--segments', '--image', '--name', '--start-in'] as const;
@@ -96,6 +97,11 @@ export async function k8sCommand(
   const startAt = new Date(Math.ceil((nowMs + startInMs) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
   // The probe's flags are checked here, as each pod will read them: a mistake fails now, not in the cluster.
   const { positionals, options } = parseProbe(rest);
+  const secret = positionals.find((p) => redactUrl(p) !== p);
+  if (secret !== undefined)
+    throw new UsageError(
+      `${redactUrl(secret)} has a password, which would be written into the Job for anyone who can read it; drop it from the URL and give it to the pods from a Secret as PGPASSWORD, REDISCLI_AUTH or NATS_PASSWORD`,
+    );
   if (options.ramp === undefined)
     throw new UsageError('k8s splits a capacity probe over pods; add --ramp RATE (like --ramp 1000/s)');
   const config = buildProbeConfig(

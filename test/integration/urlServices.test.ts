@@ -1,10 +1,11 @@
 // Issue 25: URL targets against real web servers and brokers, each at a limit it is configured with.
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { diagnoseResult } from '../../src/probe/diagnose.js';
 import { rampAgainst, whatItSaw } from '../helpers/ramp.js';
 import { startMemcached, startMosquitto, startNats, startNginx, withReal } from '../helpers/realServers.js';
+import { withServer } from '../helpers/servers.js';
 import { waitFor } from '../helpers/waitUntil.js';
 
 const FAST = { ramp: '200/s', settle: '300ms', maxDuration: '20s' };
@@ -112,6 +113,97 @@ test('memcached:// (-c 40, one thread): exactly what memcached serves one by one
     assert.equal([r.maximum, r.verdict, r.exitCode], [capacity, 'limit-found', 0], whatItSaw(r));
     assert.is(r.evidence.denied?.message, 'ERROR Too many open connections');
     assert.match(diagnoseResult(r).lookAt[0] as string, /memcached -c/);
+  });
+});
+
+test('ws:// (the built-in WebSocket target, 30 at once): exactly 30; ping frames answered by pongs', async () => {
+  await withServer({ websocket: true, reply: 'echo', maxConnections: 30, overLimit: 'close' }, async (server) => {
+    const r = await rampAgainst(`ws://127.0.0.1:${server.port}/`, { ...FAST, heartbeat: '200ms' });
+    assert.equal([r.maximum, r.verdict, r.exitCode], [30, 'limit-found', 0], whatItSaw(r));
+    assert.ok((r.heartbeatsAnswered ?? 0) > 0, 'pongs came back');
+  });
+});
+
+/**
+ * A server written here for the protocols the suite has no Debian server for (SMTP, AMQP): on
+ * 127.0.0.1 port 0, it answers the first `limit` connections with `welcome` (when `hello` comes,
+ * or at once without one) and the rest with `refusal`, then closes them; `reply` answers later
+ * requests (a heartbeat).
+ */
+async function withSpeaker<T>(
+  options: { limit: number; hello?: Buffer; welcome: Buffer; refusal: Buffer; reply?: Buffer },
+  fn: (address: string) => Promise<T>,
+): Promise<T> {
+  let open = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    const admitted = open < options.limit;
+    if (admitted) open++;
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      sockets.delete(socket);
+      if (admitted) open--;
+    });
+    const answer = (): void => {
+      if (admitted) socket.write(options.welcome);
+      else socket.end(options.refusal);
+    };
+    let greeted = false;
+    if (!options.hello) {
+      greeted = true;
+      answer();
+    }
+    socket.on('data', () => {
+      if (!greeted) {
+        greeted = true;
+        answer();
+      } else if (admitted && options.reply) socket.write(options.reply);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    return await fn(`127.0.0.1:${(server.address() as { port: number }).port}`);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+test('smtp:// (a server written here, 25 at once): exactly 25, "421 … Too many connections" named; NOOP answered', async () => {
+  const smtp = {
+    limit: 25,
+    welcome: Buffer.from('220-test.local ESMTP\r\n220 ready\r\n'),
+    refusal: Buffer.from('421 4.3.2 Too many connections, try again later\r\n'),
+    reply: Buffer.from('250 2.0.0 OK\r\n'),
+  };
+  await withSpeaker(smtp, async (address) => {
+    const r = await rampAgainst(`smtp://${address}`, { ...FAST, heartbeat: '200ms' });
+    assert.equal([r.maximum, r.verdict, r.exitCode], [25, 'limit-found', 0], whatItSaw(r));
+    assert.is(r.evidence.denied?.message, '421 4.3.2 Too many connections, try again later');
+    assert.ok((r.heartbeatsAnswered ?? 0) > 0, 'NOOP answered 250');
+  });
+});
+
+test('amqp:// (a server written here, 25 at once): exactly 25, Connection.Close 320 named', async () => {
+  const frame = (classId: number, methodId: number, args: Buffer): Buffer => {
+    const payload = Buffer.concat([Buffer.from([0, classId, 0, methodId]), args]);
+    const head = Buffer.from([1, 0, 0, 0, 0, 0, 0]);
+    head.writeUInt32BE(payload.length, 3);
+    return Buffer.concat([head, payload, Buffer.from([0xce])]);
+  };
+  const text = Buffer.from('CONNECTION_FORCED - too many connections');
+  const amqp = {
+    limit: 25,
+    hello: Buffer.from('AMQP\x00\x00\x09\x01', 'latin1'),
+    welcome: frame(10, 10, Buffer.from([0, 9, 0, 0, 0, 0, 0, 0, 0, 5, 0x50, 0x4c, 0x41, 0x49, 0x4e])),
+    refusal: frame(10, 50, Buffer.concat([Buffer.from([1, 64, text.length]), text, Buffer.from([0, 0, 0, 0])])),
+  };
+  await withSpeaker(amqp, async (address) => {
+    const r = await rampAgainst(`amqp://${address}`, FAST);
+    assert.equal([r.maximum, r.verdict, r.exitCode], [25, 'limit-found', 0], whatItSaw(r));
+    assert.is(r.evidence.denied?.message, '320 CONNECTION_FORCED - too many connections');
+    assert.match(diagnoseResult(r).lookAt[0] as string, /RabbitMQ connection_max/);
   });
 });
 

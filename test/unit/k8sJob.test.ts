@@ -91,6 +91,11 @@ test('bad input: one line naming the fix', async () => {
     [[...ARGS, '--segment', '1/3'], /--segment is set by the Job/],
     [['redis.example.svc:6379', '--ramp', 'fast', '--segments', '3'], /--ramp "fast" is not a rate/],
     [[...ARGS.slice(0, -2), '--name', 'Bad_Name'], /not a Kubernetes name/],
+    // A URL's password would be readable in the Job: refused, and not echoed in the refusal.
+    [
+      ['redis://:hunter2@redis.example.svc:6379', '--ramp', '100/s', '--segments', '3'],
+      /redis:\/\/:\*\*\*@redis\.example\.svc:6379 has a password, .* from a Secret as PGPASSWORD, REDISCLI_AUTH/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     const run = await k8s(args);
