@@ -88,6 +88,11 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   },
   { flags: '--expect-timeout <time>', description: 'How long to wait for --expect (default: 2s)' },
   {
+    flags: '--http-status <list>',
+    description:
+      'http:// and https:// targets: the statuses that count as served, like 200-299,304; any other is the server refusing (default: all but 503)',
+  },
+  {
     flags: '--settle <time>',
     description: 'A verified connection counts as held after this long open; fixed mode waits it out (default: 1s)',
   },

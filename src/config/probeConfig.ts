@@ -166,6 +166,10 @@ export function buildProbeConfig(
     return value;
   };
   const urlPlan = hasUrlTargets(positionals) ? planProtocol(positionals, raw, env) : undefined;
+  if (!urlPlan && raw.httpStatus !== undefined)
+    throw new UsageError(
+      '--http-status applies to http:// and https:// targets; give the target as a URL, like http://127.0.0.1:8080/',
+    );
   const targets = urlPlan ? [...urlPlan.targets] : parseTargets(positionals);
   const target = { ...(targets[0] as TargetSpec), display: urlPlan ? urlPlan.display : describeTargets(positionals) };
   const rampText = text('ramp');

@@ -32,6 +32,21 @@ const DECIDED_BY_URL = {
   wsPath: '--ws-path',
 } as const;
 
+/** Returns `200-299,304` as ranges ([[200, 299], [304, 304]]), or throws a UsageError naming the fix. */
+export function parseStatusRanges(text: string): Array<[number, number]> {
+  const ranges = text.split(',').map((part) => {
+    const m = /^\s*([1-5]\d\d)\s*(?:-\s*([1-5]\d\d)\s*)?$/.exec(part);
+    const low = Number(m?.[1]);
+    const high = Number(m?.[2] ?? m?.[1]);
+    if (!m || high < low)
+      throw new UsageError(
+        `--http-status ${JSON.stringify(text)} is not a list of HTTP statuses; give them like 200-299,304 (100 to 599, low-high)`,
+      );
+    return [low, high] as [number, number];
+  });
+  return ranges;
+}
+
 /** Returns true when the positional arguments name URL targets (`redis://…`) rather than host:port. */
 export function hasUrlTargets(positionals: readonly string[]): boolean {
   return positionals.some(isUrlTarget);
@@ -75,8 +90,12 @@ export function planProtocol(
     throw new UsageError(
       `--heartbeat: ${'none' in protocol.heartbeat ? protocol.heartbeat.none : 'no heartbeat'}; drop --heartbeat for ${protocol.name}`,
     );
+  const statusText = raw.httpStatus;
+  if (statusText !== undefined && protocol.name !== 'HTTP')
+    throw new UsageError(`--http-status applies to http:// and https:// targets; drop it for ${protocol.name}`);
   const params: ProtocolParams = {
     ...first.params,
+    ...(typeof statusText === 'string' ? { servedStatus: parseStatusRanges(statusText) } : {}),
     host: first.host,
     port: first.ports[0] as number,
     session: heartbeatAsked,

@@ -64,15 +64,20 @@ export function readHead(received: Buffer, afterBody = false): ResponseHead | nu
 
 const isJudgement = (x: ResponseHead | Judgement): x is Judgement => 'kind' in x;
 
+/** Returns true when the status counts as served: one of --http-status's ranges, or by default any but 503 (the server saying it is full). */
+function isServedStatus(status: number, p: ProtocolParams): boolean {
+  return p.servedStatus ? p.servedStatus.some(([low, high]) => status >= low && status <= high) : status !== 503;
+}
+
 /**
- * Judges an HTTP response: a whole status line and headers is served, unless the status is 503
- * (the server saying it is full), which is its refusal, with the first line of the body when it came.
+ * Judges an HTTP response: a whole status line and headers with a served status is served; any
+ * other status is the server's refusal, with the first line of the body when it came.
  */
-function judgeResponse(received: Buffer, afterBody = false): Judgement {
+function judgeResponse(received: Buffer, p: ProtocolParams, afterBody = false): Judgement {
   const head = readHead(received, afterBody);
   if (head === null) return MORE;
   if (isJudgement(head)) return head;
-  if (head.status !== 503) return SERVED;
+  if (isServedStatus(head.status, p)) return SERVED;
   const body = received
     .toString('latin1', head.bodyAt)
     .split(/\r?\n/)
@@ -91,8 +96,8 @@ export const http: Protocol = {
   served: 'a whole status line and headers to a keep-alive `GET` (503 is a refusal)',
   limitSetting:
     "the server's connection limit (nginx worker_connections and worker_rlimit_nofile, Apache MaxRequestWorkers, HAProxy maxconn)",
-  open: { send: (p) => Buffer.from(httpRequest(p)), judge: (received) => judgeResponse(received) },
-  heartbeat: { send: (p) => Buffer.from(httpRequest(p)), judge: (received) => judgeResponse(received, true) },
+  open: { send: (p) => Buffer.from(httpRequest(p)), judge: (received, p) => judgeResponse(received, p) },
+  heartbeat: { send: (p) => Buffer.from(httpRequest(p)), judge: (received, p) => judgeResponse(received, p, true) },
 };
 
 export { isJudgement };

@@ -29,6 +29,8 @@ export interface ProtocolParams {
   readonly path: string;
   /** MQTT: '5' for MQTT 5 (`?version=5`); otherwise 3.1.1. */
   readonly version?: string | undefined;
+  /** HTTP: the statuses that count as served, as [low, high] ranges (--http-status); absent: all but 503. */
+  readonly servedStatus?: ReadonlyArray<readonly [number, number]> | undefined;
   /**
    * The connection must end authenticated, not merely answered: with --heartbeat, a protocol whose
    * heartbeat needs a session (PostgreSQL's Sync) counts a password request as a mismatch.

@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildProbeConfig } from '../../src/config/probeConfig.js';
+import { judgeReply } from '../../src/fleet/expectMatcher.js';
 import { parseUrlTarget, redactUrl } from '../../src/protocols/urlTarget.js';
 import { buildRunRecord } from '../../src/report/runRecord.js';
 import { UsageError } from '../../src/usageError.js';
@@ -103,6 +104,44 @@ test('config: flags the protocol decides, mixed targets, and a heartbeat the pro
   usage(() => config(['redis://127.0.0.1', 'nats://127.0.0.1']), /one run probes one protocol/);
   usage(() => config(['ssh://127.0.0.1'], { heartbeat: '1s' }), /--heartbeat: SSH has no request .*; drop --heartbeat/);
   usage(() => config(['mysql://127.0.0.1'], { heartbeat: '1s' }), /--heartbeat: MySQL/);
+  usage(
+    () => config(['redis://127.0.0.1'], { httpStatus: '200' }),
+    /--http-status applies to http:\/\/ and https:\/\/ targets; drop it for Redis/,
+  );
+  usage(
+    () => config(['127.0.0.1:80'], { httpStatus: '200' }),
+    /--http-status applies to http:\/\/ .* give the target as a URL/,
+  );
+  usage(
+    () => config(['http://127.0.0.1'], { httpStatus: '2xx' }),
+    /--http-status "2xx" is not a list of HTTP statuses; give them like 200-299,304/,
+  );
+  usage(() => config(['http://127.0.0.1'], { httpStatus: '299-200' }), /low-high/);
+});
+
+test('--http-status: the statuses that count as served; any other is the refusal', () => {
+  const c = config(['http://127.0.0.1:8080/health'], { httpStatus: '200-299, 304' });
+  const expect = c.expect;
+  assert.ok(expect?.kind === 'protocol');
+  if (expect?.kind !== 'protocol') return;
+  assert.equal(expect.params.servedStatus, [
+    [200, 299],
+    [304, 304],
+  ]);
+  const judge = (head: string) => judgeReply(expect, Buffer.from(head));
+  assert.is(judge('HTTP/1.1 204 No Content\r\n\r\n').kind, 'served');
+  assert.is(judge('HTTP/1.1 304 Not Modified\r\n\r\n').kind, 'served');
+  const notFound = judge('HTTP/1.1 404 Not Found\r\n\r\n');
+  assert.equal(notFound, { kind: 'denied', said: '404 Not Found' });
+  const byDefault = config(['http://127.0.0.1:8080/']).expect;
+  assert.ok(byDefault);
+  if (!byDefault) return;
+  assert.is(
+    judgeReply(byDefault, Buffer.from('HTTP/1.1 404 Not Found\r\n\r\n')).kind,
+    'served',
+    'by default any status but 503',
+  );
+  assert.is(judgeReply(byDefault, Buffer.from('HTTP/1.1 503 Busy\r\n\r\n')).kind, 'denied');
 });
 
 test('records: the URL password is never written, not in argv, the command line, or the bytes sent', () => {
