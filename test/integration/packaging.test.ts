@@ -111,7 +111,7 @@ test('installed from the packed tarball: a LICENSE and no source maps; demo, ser
 
 // The image's second stage holds the same: the packed package with its production dependencies
 // only (there from the lockfile by `npm ci --omit=dev`, here by installing the tarball).
-test('the same tree: the packed package with production dependencies only runs its entrypoint', ({ dir, prefix }) => {
+test('the same tree: the packed package with production dependencies only runs its entrypoint', ({ prefix }) => {
   {
     const app = join(prefix, 'node_modules', 'goon-probe');
     for (const dev of ['typescript', 'uvu', 'c8', 'tsx', '@biomejs', 'kubernetes-models', 'esbuild'])
@@ -120,17 +120,7 @@ test('the same tree: the packed package with production dependencies only runs i
     const bin = join(app, 'dist', 'bin.js');
     const version = execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8', env: plainEnv });
     assert.match(version, /^goon-probe\/\d+\.\d+\.\d+ /);
-    // The HTML report loads the heaviest production dependencies (the chart library, the DOM).
-    const page = execFileSync(
-      process.execPath,
-      [bin, 'report', repoPath('fixtures', 'records', 'ramp-limit-found.json'), '--format', 'html'],
-      {
-        encoding: 'utf8',
-        cwd: dir,
-        env: plainEnv,
-      },
-    );
-    assert.match(page, /^<!doctype html>[^]*<svg/);
+    // The installed test above renders an HTML report from this same tree: the heaviest production dependencies load.
   }
 });
 
