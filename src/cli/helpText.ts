@@ -17,7 +17,10 @@ export const PROBE_GROUPS: ReadonlyArray<readonly [string, readonly string[]]> =
       '--no-adapt',
     ],
   ],
-  ['Verification (what "served" means)', ['--send', '--send-file', '--expect', '--expect-timeout', '--http-status', '--settle']],
+  [
+    'Verification (what "served" means)',
+    ['--send', '--send-file', '--expect', '--expect-timeout', '--http-status', '--settle'],
+  ],
   ['Latency objectives (served in time)', ['--heartbeat', '--heartbeat-send', '--heartbeat-expect', '--slo']],
   [
     'Connections',
