@@ -1,5 +1,6 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { judgeReply, type ExpectMatcher } from './expectMatcher.js';
+import { protocolNamed } from '../protocols/protocols.js';
 import { Fifo } from './fifo.js';
 import { recordLatency, type LatencyHistogram } from '../stats/latencyHistogram.js';
 import { scanForMarker } from './markerScanner.js';
@@ -177,6 +178,8 @@ export class Fleet {
   private readonly batch: Buffer | null;
   /** Each write is a message of its own (WebSocket), so copies are not joined. */
   private readonly framed: boolean;
+  /** A URL target's answer to its server's own liveness checks (NATS PING, WebSocket ping); absent for host:port. */
+  private readonly answer: ((chunk: Buffer) => Buffer | null) | undefined;
   private readonly limit: LimitFunction;
   private readonly handlers: SocketHandlers;
   private readonly dialOptions: DialOptions;
@@ -224,6 +227,7 @@ export class Fleet {
         ? Buffer.concat(Array.from({ length: Math.max(1, Math.floor(16384 / message.length)) }, () => message))
         : null;
     this.framed = options.transport?.kind === 'websocket';
+    this.answer = options.expect?.kind === 'protocol' ? protocolNamed(options.expect.protocol)?.answer : undefined;
     this.handlers = this.makeHandlers();
     const sends = options.send !== undefined || this.plan !== null || options.heartbeat !== undefined;
     this.dialOptions = {
@@ -565,6 +569,12 @@ export class Fleet {
     if (conn.state === 'failed') {
       this.onLateData(conn, chunk);
       return;
+    }
+    // A URL target's server checking that its client is alive (NATS PING, a WebSocket ping): answer it.
+    const reply = this.answer?.(chunk);
+    if (reply && conn.socket) {
+      conn.socket.write(reply);
+      this.bytesSent += reply.length;
     }
     if (!conn.gotByte) {
       conn.gotByte = true;

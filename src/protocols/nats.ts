@@ -56,4 +56,11 @@ export const nats: Protocol = {
   limitSetting: 'nats-server max_connections (its configuration file; 64K by default)',
   open: { send: hello, judge: judgePong },
   heartbeat: { send: () => Buffer.from('PING\r\n'), judge: judgePong },
+  answer: answerPings,
 };
+
+/** Answers each `PING` line the server sends (every 2 minutes by default; two unanswered close the connection). */
+function answerPings(chunk: Buffer): Buffer | null {
+  const pings = chunk.toString('latin1').match(/(?<=^|\n)PING\r\n/g)?.length ?? 0;
+  return pings === 0 ? null : Buffer.from('PONG\r\n'.repeat(pings));
+}

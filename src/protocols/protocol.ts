@@ -61,6 +61,12 @@ export interface Protocol {
   readonly open: Exchange;
   /** The heartbeat, or why there is none. */
   readonly heartbeat: Exchange | { readonly none: string };
+  /**
+   * The answer to what a server sends on its own to check its clients are alive (NATS `PING`, a
+   * WebSocket ping frame), given one chunk as it came; null when the chunk asks nothing. A client
+   * that does not answer is closed by the server after a few of them.
+   */
+  readonly answer?: (chunk: Buffer) => Buffer | null;
 }
 
 export const MORE: Judgement = { kind: 'more' };

@@ -75,4 +75,19 @@ export const websocket: Protocol = {
     "the server's connection limit (its WebSocket server's maximum, and the proxy's: nginx worker_connections, HAProxy maxconn)",
   open: { send: upgrade, judge: judgeUpgrade },
   heartbeat: { send: ping, judge: judgePong },
+  answer: answerPing,
 };
+
+/**
+ * Answers a ping frame the server sends (opcode 9, unmasked, at most 125 bytes of payload, whole in
+ * the chunk) with a pong carrying the same payload, masked as every client frame must be.
+ */
+function answerPing(chunk: Buffer): Buffer | null {
+  if (chunk.length < 2 || ((chunk[0] as number) & 0x0f) !== 0x9) return null;
+  const length = (chunk[1] as number) & 0x7f;
+  if (length > 125 || chunk.length < 2 + length) return null;
+  const mask = randomBytes(4);
+  const payload = Buffer.from(chunk.subarray(2, 2 + length));
+  for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] as number) ^ (mask[i % 4] as number);
+  return Buffer.concat([Buffer.from([0x8a, 0x80 | length]), mask, payload]);
+}

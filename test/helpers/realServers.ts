@@ -330,12 +330,16 @@ export async function startMosquitto(maxConnections: number): Promise<RealServer
   return { address: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child, cleanup) };
 }
 
-/** Starts nats-server on 127.0.0.1 with `max_connections`. */
-export async function startNats(maxConnections: number): Promise<RealServer> {
+/** Starts nats-server on 127.0.0.1 with `max_connections`, asking its clients PING every `pingEverySeconds`. */
+export async function startNats(maxConnections: number, pingEverySeconds = 120): Promise<RealServer> {
   const nats = binary('nats-server', ['/usr/sbin/nats-server', '/usr/bin/nats-server']);
   const port = await closedPort();
   const dir = mkdtempSync(join(tmpdir(), 'goon-probe-nats-'));
-  writeFileSync(join(dir, 'nats.conf'), `listen: 127.0.0.1:${port}\nmax_connections: ${maxConnections}\n`);
+  // ping_interval and ping_max: how often the server asks its clients PING, and how many may go unanswered.
+  writeFileSync(
+    join(dir, 'nats.conf'),
+    `listen: 127.0.0.1:${port}\nmax_connections: ${maxConnections}\nping_interval: "${pingEverySeconds}s"\nping_max: 1\n`,
+  );
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   const child = await startUnder(
     maxConnections * 2 + 256,

@@ -12,6 +12,7 @@ import {
   startNginx,
   withReal,
 } from '../helpers/realServers.js';
+import { runCliHere } from '../helpers/runCliHere.js';
 import { withServer } from '../helpers/servers.js';
 import { waitFor } from '../helpers/waitUntil.js';
 
@@ -118,6 +119,15 @@ async function memcachedCapacity(address: string): Promise<number> {
   );
   return served;
 }
+
+test("nats://: the server's own PINGs are answered, so a hold longer than its ping limit keeps every connection", async () => {
+  // One PING a second, and one unanswered is the limit: a client that does not answer is closed within 3 s.
+  await withReal(startNats(100, 1), async (nats) => {
+    const run = await runCliHere([`nats://${nats.address}`, '-c', '10', '-s', '0', '-T', '4s', '--json', '-', '-q']);
+    const result = JSON.parse(run.stdout).result;
+    assert.equal([run.code, result.status.established, result.failures], [0, 10, {}], run.stdout.slice(0, 2000));
+  });
+});
 
 test('memcached:// (-c 40, one thread): exactly what memcached serves one by one, "ERROR Too many open connections"', async () => {
   await withReal(startMemcached(40), async (mc) => {

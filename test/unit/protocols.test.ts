@@ -243,6 +243,21 @@ test('SMTP: a 220 greeting (multi-line too) is served; 421 is the refusal; NOOP 
   assert.match(mismatch('SMTP', 'hello\r\n'), /not an SMTP reply/);
 });
 
+test("servers' own liveness checks are answered: NATS PING with PONG, a WebSocket ping with a masked pong", () => {
+  const answer = (name: string, chunk: Buffer | string): Buffer | null =>
+    PROTOCOLS.find((p) => p.name === name)?.answer?.(typeof chunk === 'string' ? Buffer.from(chunk) : chunk) ?? null;
+  assert.is(answer('NATS', 'PING\r\n')?.toString(), 'PONG\r\n');
+  assert.is(answer('NATS', 'INFO {}\r\nPING\r\nPING\r\n')?.toString(), 'PONG\r\nPONG\r\n');
+  assert.is(answer('NATS', 'PONG\r\n'), null);
+  assert.is(answer('NATS', '+OK\r\n'), null);
+  const pong = answer('WebSocket', Buffer.from([0x89, 0x02, 0x68, 0x69])) as Buffer;
+  assert.equal([pong[0], pong[1]], [0x8a, 0x82], 'a pong, masked, two bytes of payload');
+  const mask = pong.subarray(2, 6);
+  assert.is(Buffer.from(pong.subarray(6).map((b, i) => b ^ (mask[i % 4] as number))).toString(), 'hi');
+  assert.is(answer('WebSocket', Buffer.from([0x81, 0x02, 0x68, 0x69])), null, 'a text message asks nothing');
+  assert.is(answer('Redis', '+PONG\r\n'), null, 'Redis never checks its clients');
+});
+
 test('what each protocol sends: Redis AUTH as a RESP array, a StartupMessage, MQTT CONNECT with an empty client id', () => {
   const send = (name: string, params: ProtocolParams = PARAMS): Buffer => {
     const p = PROTOCOLS.find((x) => x.name === name);
