@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { OverLimit } from '../../src/servers/targetOptions.js';
-import { rampAgainst } from '../helpers/ramp.js';
+import { rampAgainst, whatItSaw } from '../helpers/ramp.js';
 import { withServer } from '../helpers/servers.js';
 import { withServeProcess } from '../helpers/serveProcess.js';
 
@@ -30,10 +30,16 @@ for (const c of matrix) {
     await withServeProcess(serve, async (address) => {
       const verify = c.verify ? { send: 'ping\\n', expect: 'ping' } : {};
       const result = await rampAgainst(address, { ramp: c.ramp, ...FAST, ...verify });
-      assert.is(result.maximum, LIMIT, JSON.stringify(result.rounds.map((r) => [r.target, r.held, r.failures])));
-      assert.is(result.verdict, 'limit-found');
+      assert.is(result.maximum, LIMIT, whatItSaw(result));
+      assert.is(result.verdict, 'limit-found', whatItSaw(result));
       assert.is(result.exitCode, 0);
-      assert.ok(result.breakingPoint !== null && result.breakingPoint.target > LIMIT, 'breaks above the limit');
+      // It breaks above the limit; unless a busy machine made a round look outpaced and the ramp
+      // slowed down: then connections answered late fill the target past the ramp's level, and the
+      // round that fails may be at a level at or below it. The maximum above is exact either way.
+      assert.ok(
+        result.breakingPoint !== null && (result.breakingPoint.target > LIMIT || (result.paceChanges?.length ?? 0) > 0),
+        `breaks above the limit: ${JSON.stringify(result.breakingPoint)} ${whatItSaw(result)}`,
+      );
       assert.is(result.warnings.length, c.verify ? 0 : 1);
       if (c.overLimit === 'error-close') {
         const kind = c.verify ? 'verify-mismatch' : 'closed';
