@@ -79,7 +79,20 @@ export function parseUrlTarget(text: string, env: CredentialEnv): UrlTarget {
       throw new UsageError(`port range ${low}-${high} has ${high - low + 1} ports; use at most ${MAX_RANGE}`);
     ports = Array.from({ length: high - low + 1 }, (_, i) => low + i);
   } else ports = [url.port === '' ? defaultPort : Number(url.port)];
-  const decode = (s: string): string | undefined => (s === '' ? undefined : decodeURIComponent(s));
+  if (ports[0] === 0)
+    throw new UsageError(
+      `port 0 in ${JSON.stringify(redactUrl(trimmed))} is not a port to dial; give the server's port, or none for ${defaultPort}`,
+    );
+  const decode = (s: string): string | undefined => {
+    if (s === '') return undefined;
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw new UsageError(
+        `${JSON.stringify(redactUrl(trimmed))} has a % that is not a percent-encoded byte; write % as %25 in a user, password or path`,
+      );
+    }
+  };
   const name = found.protocol.name;
   let user = decode(url.username);
   let password = decode(url.password);

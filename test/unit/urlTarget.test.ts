@@ -59,6 +59,12 @@ test('URLs: bad ones get one line naming the fix', () => {
   usage(() => parseUrlTarget('redis://127.0.0.1:1-2000', {}), /2000 ports; use at most 1024/);
   usage(() => parseUrlTarget('redis://:pw@127.0.0.1:99999', {}), /not a URL this tool can read/);
   usage(() => parseUrlTarget('mqtt://127.0.0.1?version=4', {}), /\?version=5 or \?version=3\.1\.1/);
+  usage(() => parseUrlTarget('redis://:50%zz@127.0.0.1', {}), /a % that is not a percent-encoded byte; write % as %25/);
+  usage(
+    () => parseUrlTarget('redis://127.0.0.1:0', {}),
+    /port 0 in "redis:\/\/127\.0\.0\.1:0" is not a port to dial; give the server's port, or none for 6379/,
+  );
+  usage(() => parseUrlTarget('redis://', {}), /not a URL this tool can read|has no host/);
   try {
     parseUrlTarget('redis://:hunter2@127.0.0.1:99999', {});
   } catch (err) {
