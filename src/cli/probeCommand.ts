@@ -7,7 +7,7 @@ import type { TargetServer } from '../servers/targetServer.js';
 import type { ProbeContext } from './runProbe.js';
 import { parsePort } from '../units.js';
 import { UsageError } from '../usageError.js';
-import type { CredentialEnv } from '../protocols/urlTarget.js';
+import { CREDENTIAL_VARIABLES, type CredentialEnv } from '../protocols/urlTarget.js';
 
 /** Runs the probe command (fixed or ramp mode), writes every requested output, and returns the exit code. */
 export async function probeCommand(
@@ -53,14 +53,5 @@ async function startListener(raw: RawOptions, io: CliIO): Promise<TargetServer |
 
 /** The environment variables URL targets take credentials from (the URL's own come first). */
 export function credentialEnv(): CredentialEnv {
-  const e = process.env;
-  return {
-    PGUSER: e.PGUSER,
-    PGPASSWORD: e.PGPASSWORD,
-    PGDATABASE: e.PGDATABASE,
-    REDISCLI_AUTH: e.REDISCLI_AUTH,
-    NATS_USER: e.NATS_USER,
-    NATS_PASSWORD: e.NATS_PASSWORD,
-    NATS_TOKEN: e.NATS_TOKEN,
-  };
+  return Object.fromEntries(CREDENTIAL_VARIABLES.map((name) => [name, process.env[name]]));
 }

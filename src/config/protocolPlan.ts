@@ -81,7 +81,7 @@ export function planProtocol(
         ? `the URL's scheme decides TLS: write ${first.protocol.tlsSchemes[0] ?? 'a TLS scheme'}:// for ${first.protocol.name} over TLS`
         : name === 'websocket' || name === 'wsPath'
           ? 'the URL decides WebSocket: write ws:// or wss:// with the path'
-          : `${first.protocol.name} (${first.display.split('://')[0]}://) decides what to send and what counts as served; give host:port to use ${flag}`;
+          : `${first.protocol.name} (${first.scheme}://) decides what to send and what counts as served; give host:port to use ${flag}`;
     throw new UsageError(`${flag} cannot be combined with a URL target; ${why}`);
   }
   const heartbeatAsked = raw.heartbeat !== undefined;
@@ -112,7 +112,7 @@ export function planProtocol(
     u.ports.map((port) => ({
       host: u.host,
       port,
-      display: `${u.display.split('://')[0]}://${u.host.includes(':') ? `[${u.host}]` : u.host}:${port}`,
+      display: `${u.scheme}://${u.host.includes(':') ? `[${u.host}]` : u.host}:${port}`,
     })),
   );
   return {

@@ -1,6 +1,7 @@
 import { objectiveParts } from '../config/objectives.js';
 import type { Evidence } from '../fleet/fleetReading.js';
 import { protocolOfScheme } from '../protocols/protocols.js';
+import { schemeOf } from '../protocols/urlTarget.js';
 import { FAILURE_KINDS, isProberKind, type FailureKind } from '../net/errors.js';
 import type { FailureCounts, FixedResult, RampResult, RoundRecord } from './result.js';
 import type { SourceRejection } from './sourceRejection.js';
@@ -68,8 +69,8 @@ const APP_LIMIT =
 
 /** Returns the protocol of a target named by URL (`postgres://…`), for the diagnosis; null for host:port. */
 function protocolOfTarget(target: string): DiagnosisInput['protocol'] {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(target)?.[1];
-  const found = scheme === undefined ? undefined : protocolOfScheme(scheme);
+  const scheme = schemeOf(target);
+  const found = scheme === null ? undefined : protocolOfScheme(scheme);
   return found ? { name: found.protocol.name, limitSetting: found.protocol.limitSetting } : null;
 }
 const SERVER_FDS = "the server process's own open-file limit (ulimit -n, LimitNOFILE in its systemd unit)";

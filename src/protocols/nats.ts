@@ -61,6 +61,8 @@ export const nats: Protocol = {
 
 /** Answers each `PING` line the server sends (every 2 minutes by default; two unanswered close the connection). */
 function answerPings(chunk: Buffer): Buffer | null {
+  // Called on every chunk a connection receives: look for the bytes before making any text.
+  if (chunk.indexOf('PING\r\n') < 0) return null;
   const pings = chunk.toString('latin1').match(/(?<=^|\n)PING\r\n/g)?.length ?? 0;
   return pings === 0 ? null : Buffer.from('PONG\r\n'.repeat(pings));
 }

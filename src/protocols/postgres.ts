@@ -45,50 +45,52 @@ function errorText(body: Buffer): string {
 }
 
 /**
- * Walks the backend messages: an ErrorResponse is the server's refusal (its SQLSTATE and message);
- * ReadyForQuery is served; so is an authentication request, unless the connection must end in a
- * session (--heartbeat), which this tool cannot open with a password.
+ * Walks the whole backend messages at the start of `received`, handing each one's type and body to
+ * `judge` until it decides; `more` when the bytes run out first, a mismatch on a length that is no
+ * message's.
  */
-function judgeStartup(received: Buffer, p: ProtocolParams): Judgement {
-  let at = 0;
-  while (received.length - at >= 5) {
+function walkMessages(received: Buffer, judge: (type: string, body: Buffer) => Judgement | null): Judgement {
+  for (let at = 0; received.length - at >= 5; ) {
     const type = String.fromCharCode(received[at] as number);
     const length = received.readInt32BE(at + 1);
     if (length < 4 || length > MAX_MESSAGE)
       return mismatch(`not a PostgreSQL message (type ${JSON.stringify(type)}, length ${length})`);
     if (received.length - at < 1 + length) return MORE;
-    const body = received.subarray(at + 5, at + 1 + length);
-    if (type === 'E') return denied(errorText(body));
-    if (type === 'Z') return SERVED;
-    if (type === 'R') {
-      const code = body.length >= 4 ? body.readInt32BE(0) : -1;
-      if (code !== 0) {
-        if (!p.session) return SERVED;
-        return mismatch(
-          `the server asks for ${AUTH_NAMES[code] ?? `authentication ${code}`}; --heartbeat needs a session, and this tool sends no password: let the probing user in with trust, or drop --heartbeat`,
-        );
-      }
-    } else if (!'NSK'.includes(type))
-      return mismatch(`an unexpected PostgreSQL message ${JSON.stringify(type)} at startup`);
+    const decided = judge(type, received.subarray(at + 5, at + 1 + length));
+    if (decided) return decided;
     at += 1 + length;
   }
   return MORE;
 }
 
+/**
+ * Judges the replies to the StartupMessage: an ErrorResponse is the server's refusal (its SQLSTATE
+ * and message); ReadyForQuery is served; so is an authentication request, unless the connection
+ * must end in a session (--heartbeat), which this tool cannot open with a password.
+ */
+function judgeStartup(received: Buffer, p: ProtocolParams): Judgement {
+  return walkMessages(received, (type, body) => {
+    if (type === 'E') return denied(errorText(body));
+    if (type === 'Z') return SERVED;
+    if (type === 'R') {
+      const code = body.length >= 4 ? body.readInt32BE(0) : -1;
+      if (code === 0) return null;
+      if (!p.session) return SERVED;
+      return mismatch(
+        `the server asks for ${AUTH_NAMES[code] ?? `authentication ${code}`}; --heartbeat needs a session, and this tool sends no password: let the probing user in with trust, or drop --heartbeat`,
+      );
+    }
+    return 'NSK'.includes(type)
+      ? null
+      : mismatch(`an unexpected PostgreSQL message ${JSON.stringify(type)} at startup`);
+  });
+}
+
 /** Judges the reply to Sync: ReadyForQuery is served; an ErrorResponse is the server's refusal. */
 function judgeSync(received: Buffer): Judgement {
-  let at = 0;
-  while (received.length - at >= 5) {
-    const type = String.fromCharCode(received[at] as number);
-    const length = received.readInt32BE(at + 1);
-    if (length < 4 || length > MAX_MESSAGE)
-      return mismatch(`not a PostgreSQL message (type ${JSON.stringify(type)}, length ${length})`);
-    if (received.length - at < 1 + length) return MORE;
-    if (type === 'Z') return SERVED;
-    if (type === 'E') return denied(errorText(received.subarray(at + 5, at + 1 + length)));
-    at += 1 + length;
-  }
-  return MORE;
+  return walkMessages(received, (type, body) =>
+    type === 'Z' ? SERVED : type === 'E' ? denied(errorText(body)) : null,
+  );
 }
 
 export const postgres: Protocol = {

@@ -26,9 +26,12 @@ export const PROTOCOLS: readonly Protocol[] = [
   smtp,
 ];
 
+/** The protocols by name: a matcher names its protocol, and is judged on every chunk received. */
+const BY_NAME: ReadonlyMap<string, Protocol> = new Map(PROTOCOLS.map((p) => [p.name, p]));
+
 /** Returns the protocol by its name (`PostgreSQL`), as a matcher or a record names it, or undefined. */
 export function protocolNamed(name: string): Protocol | undefined {
-  return PROTOCOLS.find((p) => p.name === name);
+  return BY_NAME.get(name);
 }
 
 /** Returns the protocol of a URL scheme and whether the scheme means TLS, or undefined. */

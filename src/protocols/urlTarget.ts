@@ -4,17 +4,23 @@ import { allSchemes, protocolOfScheme } from './protocols.js';
 import type { Protocol } from './protocol.js';
 
 /** The environment variables a URL target reads credentials from when the URL has none. */
-export type CredentialEnv = Readonly<
-  Partial<
-    Record<
-      'PGUSER' | 'PGPASSWORD' | 'PGDATABASE' | 'REDISCLI_AUTH' | 'NATS_USER' | 'NATS_PASSWORD' | 'NATS_TOKEN',
-      string
-    >
-  >
->;
+export const CREDENTIAL_VARIABLES = [
+  'PGUSER',
+  'PGPASSWORD',
+  'PGDATABASE',
+  'REDISCLI_AUTH',
+  'NATS_USER',
+  'NATS_PASSWORD',
+  'NATS_TOKEN',
+] as const;
+
+/** Their values, as the CLI reads them from the environment. */
+export type CredentialEnv = Readonly<Partial<Record<(typeof CREDENTIAL_VARIABLES)[number], string>>>;
 
 /** One URL target: its protocol, whether over TLS, each destination port, and what the protocol needs. */
 export interface UrlTarget {
+  /** The scheme as given, in lower case: `rediss`. */
+  readonly scheme: string;
   readonly protocol: Protocol;
   readonly tls: boolean;
   readonly host: string;
@@ -26,9 +32,14 @@ export interface UrlTarget {
   readonly display: string;
 }
 
+/** Returns the scheme of a URL (`scheme://…`) in lower case, or null for anything else (host:port). */
+export function schemeOf(text: string): string | null {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(text.trim())?.[1]?.toLowerCase() ?? null;
+}
+
 /** Returns true when the argument is a URL (`scheme://…`) rather than host:port. */
 export function isUrlTarget(text: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim());
+  return schemeOf(text) !== null;
 }
 
 const MAX_RANGE = 1024;
@@ -40,7 +51,7 @@ const MAX_RANGE = 1024;
  */
 export function parseUrlTarget(text: string, env: CredentialEnv): UrlTarget {
   const trimmed = text.trim();
-  const scheme = (/^([a-z][a-z0-9+.-]*):\/\//i.exec(trimmed)?.[1] ?? '').toLowerCase();
+  const scheme = schemeOf(trimmed) ?? '';
   const found = protocolOfScheme(scheme);
   if (!found)
     throw new UsageError(
@@ -119,6 +130,7 @@ export function parseUrlTarget(text: string, env: CredentialEnv): UrlTarget {
   const shownPorts = range ? `${range[2]}-${range[3]}` : String(ports[0]);
   const shownPath = name === 'PostgreSQL' ? (path ? `/${path}` : '') : name === 'MQTT' ? url.search : path;
   return {
+    scheme,
     protocol: found.protocol,
     tls: found.tls,
     host,

@@ -20,8 +20,22 @@ function binary(name: string, paths: readonly string[]): string {
   return found;
 }
 
-/** Spawns `command` under its own open-file limit and resolves once its output says it is ready. */
-function startUnder(
+/**
+ * Spawns `command` under its own open-file limit and resolves once its output says it is ready, as
+ * the server on 127.0.0.1:`port`, stopped by its PID; `cleanup` runs once it has exited.
+ */
+async function startReal(
+  port: number,
+  fdLimit: number,
+  command: readonly string[],
+  ready: RegExp,
+  cleanup: () => void = () => {},
+): Promise<RealServer> {
+  const child = await spawnUntilReady(fdLimit, command, ready, cleanup);
+  return { address: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child, cleanup) };
+}
+
+function spawnUntilReady(
   fdLimit: number,
   command: readonly string[],
   ready: RegExp,
@@ -78,8 +92,7 @@ export async function startRedis(maxclients: number): Promise<RealServer> {
     'no',
   ];
   // Redis keeps 32 descriptors for itself and lowers maxclients to fit the limit: leave room.
-  const child = await startUnder(maxclients + 96, args, /Ready to accept connections/, () => {});
-  return { address: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child, () => {}) };
+  return startReal(port, maxclients + 96, args, /Ready to accept connections/);
 }
 
 /** Starts lighttpd on 127.0.0.1 with `server.max-connections`, keep-alive long enough to hold. */
@@ -103,13 +116,13 @@ export async function startLighttpd(maxConnections: number): Promise<RealServer>
     ].join('\n'),
   );
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
-  const child = await startUnder(
+  return startReal(
+    port,
     maxConnections * 4 + 128,
     [lighttpd, '-D', '-f', join(dir, 'lighttpd.conf')],
     /server started/,
     cleanup,
   );
-  return { address: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child, cleanup) };
 }
 
 /**
@@ -140,13 +153,13 @@ export async function startSshd(maxStartups: number): Promise<RealServer> {
   );
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   // -D: stay in the foreground; -e: log to stderr, where "Server listening" says it is ready.
-  const child = await startUnder(
+  return startReal(
+    port,
     maxStartups * 4 + 256,
     [sshd, '-D', '-e', '-f', join(dir, 'sshd_config')],
     /Server listening on/,
     cleanup,
   );
-  return { address: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child, cleanup) };
 }
 
 /** Runs `fn` against a real server, always stopped by its PID. */
@@ -210,13 +223,13 @@ export async function startPostgres(maxConnections: number): Promise<RealServer>
     'shared_buffers=8MB',
     'autovacuum=off',
   ].flatMap((s) => ['-c', s]);
-  const child = await startUnder(
+  return startReal(
+    port,
     maxConnections * 2 + 256,
     asNobody([bin('postgres'), '-D', data, '-k', dir, '-h', '127.0.0.1', '-p', String(port), ...settings]),
     /ready to accept connections/,
     cleanup,
   );
-  return { address: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child, cleanup) };
 }
 
 /**
@@ -229,7 +242,8 @@ export async function startMariadb(maxConnections: number): Promise<RealServer> 
   const dir = mkdtempSync(join(tmpdir(), 'goon-probe-mariadb-'));
   mkdirSync(join(dir, 'data'));
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
-  const child = await startUnder(
+  return startReal(
+    port,
     maxConnections * 2 + 256,
     [
       mariadbd,
@@ -249,7 +263,6 @@ export async function startMariadb(maxConnections: number): Promise<RealServer> 
     /ready for connections/,
     cleanup,
   );
-  return { address: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child, cleanup) };
 }
 
 /**
@@ -290,18 +303,14 @@ export async function startNginx(workerConnections: number): Promise<RealServer 
     ].join('\n'),
   );
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
-  const child = await startUnder(
+  const server = await startReal(
+    port,
     workerConnections * 2 + 256,
     [nginx, '-p', dir, '-c', join(dir, 'nginx.conf')],
     /start worker process|getrlimit/,
     cleanup,
   );
-  return {
-    address: `127.0.0.1:${port}`,
-    tlsAddress: `localhost:${tlsPort}`,
-    pid: child.pid as number,
-    stop: stopper(child, cleanup),
-  };
+  return { ...server, tlsAddress: `localhost:${tlsPort}` };
 }
 
 /** Starts mosquitto on 127.0.0.1 with `max_connections`, anonymous clients allowed, no persistence. */
@@ -321,13 +330,7 @@ export async function startMosquitto(maxConnections: number): Promise<RealServer
     ].join('\n'),
   );
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
-  const child = await startUnder(
-    maxConnections * 2 + 256,
-    [mosquitto, '-c', join(dir, 'mosquitto.conf')],
-    / running/,
-    cleanup,
-  );
-  return { address: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child, cleanup) };
+  return startReal(port, maxConnections * 2 + 256, [mosquitto, '-c', join(dir, 'mosquitto.conf')], / running/, cleanup);
 }
 
 /** Starts nats-server on 127.0.0.1 with `max_connections`, asking its clients PING every `pingEverySeconds`. */
@@ -341,13 +344,7 @@ export async function startNats(maxConnections: number, pingEverySeconds = 120):
     `listen: 127.0.0.1:${port}\nmax_connections: ${maxConnections}\nping_interval: "${pingEverySeconds}s"\nping_max: 1\n`,
   );
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
-  const child = await startUnder(
-    maxConnections * 2 + 256,
-    [nats, '-c', join(dir, 'nats.conf')],
-    /Server is ready/,
-    cleanup,
-  );
-  return { address: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child, cleanup) };
+  return startReal(port, maxConnections * 2 + 256, [nats, '-c', join(dir, 'nats.conf')], /Server is ready/, cleanup);
 }
 
 /**
@@ -359,11 +356,10 @@ export async function startMemcached(maxconns: number): Promise<RealServer> {
   const memcached = binary('memcached', ['/usr/bin/memcached']);
   const port = await closedPort();
   const root = process.getuid?.() === 0 ? ['-u', 'root'] : [];
-  const child = await startUnder(
+  return startReal(
+    port,
     maxconns * 2 + 256,
     [memcached, '-l', '127.0.0.1', '-p', String(port), '-c', String(maxconns), '-t', '1', '-U', '0', ...root, '-vv'],
     /server listening/,
-    () => {},
   );
-  return { address: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child, () => {}) };
 }
