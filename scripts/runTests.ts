@@ -39,7 +39,7 @@ const TIMES = join(ROOT, 'scripts', 'testTimes.json');
 const TYPECHECK = 'typecheck';
 /** Integration files shorter than this (seconds, on a quiet machine) run together in one process. */
 const SHORT_S = 4;
-const escape = (file: string): string => file.replace(/\./g, '\\.');
+const escapeDots = (file: string): string => file.replace(/\./g, '\\.');
 
 /** Seconds each job took on a quiet machine, by name; {} when the file is missing or unreadable. */
 function knownTimes(): Record<string, number> {
@@ -133,7 +133,7 @@ function jobsFor({ suites, filters, tsx }: Options): Job[] {
     ...(tsx ? ['--import', 'tsx'] : []),
     UVU,
     join(tsx ? ROOT : BUILD, dir),
-    `^(${files.map((f) => escape(f.replace(/\.ts$/, ext))).join('|')})$`,
+    `^(${files.map((f) => escapeDots(f.replace(/\.ts$/, ext))).join('|')})$`,
     '--no-color',
   ];
   if (filters.length === 0)
@@ -187,8 +187,12 @@ function run(job: Job, timeoutS: number): Promise<Outcome> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => void (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => void (output += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;

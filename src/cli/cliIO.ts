@@ -15,5 +15,5 @@ export interface CliIO {
    * first, the process exits at once (130) unless the handler returns true: it is finishing
    * something that must not be cut (the report files). Returns the remover.
    */
-  onInterrupt(handler: (press: number) => boolean | undefined | void): () => void;
+  onInterrupt(handler: (press: number) => boolean | undefined): () => void;
 }

@@ -399,7 +399,10 @@ export class Fleet {
   /** Returns the tally of a source address, made on first use. */
   private tally(address: string): Tally {
     let tally = this.bySource.get(address);
-    if (!tally) this.bySource.set(address, (tally = { attempts: 0, served: 0, failed: 0 }));
+    if (!tally) {
+      tally = { attempts: 0, served: 0, failed: 0 };
+      this.bySource.set(address, tally);
+    }
     return tally;
   }
 
@@ -422,7 +425,8 @@ export class Fleet {
       const conn = this.stopped ? undefined : this.waiting.shift();
       if (conn === undefined) {
         this.dialers--;
-        return dialer();
+        dialer();
+        return;
       }
       if (conn.state !== 'queued') continue; // cancelled while waiting
       conn.dialer = dialer;

@@ -14,7 +14,7 @@ const SHARD_TIMEOUT_MS = 60_000;
  * V8 settings of a shard process: a small young generation. A shard's heap is mostly long-lived
  * sockets; with the default one, V8 keeps a heap after the dialing burst that is larger than the
  * sockets themselves. `--optimize-for-size` as well saved no memory and cost speed. The figures
- * behind both choices are in bench-results/ (`npm run bench -- 10k 100k`).
+ * behind both choices are in bench/results/ (`npm run bench -- 10k 100k`).
  */
 export const SHARD_V8_FLAGS: readonly string[] = (process.env.GOON_PROBE_SHARD_V8 ?? '--max-semi-space-size=1')
   .split(' ')

@@ -64,7 +64,10 @@ export class LeanSocket implements Channel {
   /** The handshake finished (status 0) or failed. */
   onConnect(status: number): void {
     if (this.closing) return; // destroyed while dialing: the close reports it
-    if (status < 0) return this.fail(status, 'connect');
+    if (status < 0) {
+      this.fail(status, 'connect');
+      return;
+    }
     this.handlers.connect.call(this);
     // Closed by its handler (a --channel-lifetime of 0 recycles at open): no keepalive, no reads.
     if (this.closing) return;

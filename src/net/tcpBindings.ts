@@ -65,6 +65,7 @@ export const TCP_BINDINGS: TcpBindings | null = loadBindings();
 
 function loadBindings(): TcpBindings | null {
   try {
+    // biome-ignore lint/suspicious/noExplicitAny: Node's internal bindings have no published types
     const binding = (process as unknown as { binding(name: string): Record<string, any> }).binding;
     const tcp = binding('tcp_wrap');
     const stream = binding('stream_wrap');

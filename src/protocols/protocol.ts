@@ -96,7 +96,6 @@ export function completeLines(received: Buffer, maxLine: number): { lines: strin
 
 /** Returns printable text for a server's words: control bytes dropped, at most `max` characters. */
 export function printable(text: string, max = 160): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control bytes are what this removes
   const clean = text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').trim();
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }

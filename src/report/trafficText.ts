@@ -33,8 +33,8 @@ export function trafficLines(
     ['heartbeat', t.heartbeat ?? null],
   ];
   const shown = latencies.filter(([name, stats]) => stats !== null || (name === 'connect' && options.connect));
-  shown.forEach(([name, stats], i) =>
-    lines.push(`${i === 0 ? 'Latency percentiles: ' : '  '}${name} ${formatLatency(stats, t.percentiles)}`),
-  );
+  for (const [i, [name, stats]] of shown.entries()) {
+    lines.push(`${i === 0 ? 'Latency percentiles: ' : '  '}${name} ${formatLatency(stats, t.percentiles)}`);
+  }
   return lines;
 }

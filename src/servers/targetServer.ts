@@ -63,10 +63,8 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
       this.write(reply);
       return;
     }
-    // Past --slow-after, every reply waits: the server still holds the connection, but late.
-    const stream = this;
     setTimeout(() => {
-      if (!stream.destroyed) stream.write(reply);
+      if (!this.destroyed) this.write(reply);
     }, delayMs).unref();
   }
 

@@ -67,7 +67,7 @@ export async function lookAtPage(file: string, screenshot?: string): Promise<Pag
       }),
     );
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
-    return { consoleErrors, requests, title: await page.title(), charts, text: await page.innerText('body') };
+    return { consoleErrors, requests, title: await page.title(), charts, text: (await page.textContent('body')) ?? '' };
   } finally {
     await browser.close();
   }

@@ -98,8 +98,14 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
       }
     }
   };
-  child.stdout?.on('data', (d: Buffer) => ((stdout += d.toString()), check()));
-  child.stderr?.on('data', (d: Buffer) => ((stderr += d.toString()), check()));
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    check();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    check();
+  });
   const done = new Promise<CliRun>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });

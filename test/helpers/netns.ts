@@ -98,8 +98,14 @@ export function makeTestHosts(probers: number): TestHosts {
           }
         }
       };
-      child.stdout?.on('data', (d: Buffer) => ((stdout += d.toString()), check()));
-      child.stderr?.on('data', (d: Buffer) => ((stderr += d.toString()), check()));
+      child.stdout?.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        check();
+      });
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        check();
+      });
       const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
         child.on('close', (code) => {
           children.delete(child);

@@ -20,8 +20,14 @@ export function recordingIO(env: Record<string, string> = {}): RecordingIO {
     for (const listener of listeners) listener();
   };
   return {
-    out: (text) => void ((out += text), wrote()),
-    err: (text) => void ((err += text), wrote()),
+    out: (text) => {
+      out += text;
+      wrote();
+    },
+    err: (text) => {
+      err += text;
+      wrote();
+    },
     stdout: () => out,
     stderr: () => err,
     stdoutIsTTY: false,

@@ -110,7 +110,7 @@ test('ramp via the CLI: report, chart, verdict line, exit 0', async () => {
       'hi',
     ]);
     assert.is(run.code, 0, run.stderr);
-    assert.match(run.stderr, /^round 1  target 300  held \d+/m);
+    assert.match(run.stderr, /^round 1 {2}target 300 {2}held \d+/m);
     assert.match(run.stdout, /Maximum sustainable concurrency: 150 /);
     assert.match(run.stdout, /Verdict: limit-found/);
     assert.match(run.stdout, /verify-mismatch x\d+: server sent "-ERR max number of clients reached\\r\\n"/);
@@ -194,7 +194,7 @@ test('Ctrl-C on a terminal clears the live status line before it says so', async
     const io = {
       ...base,
       stderrIsTTY: true,
-      onInterrupt: (handler: (press: number) => boolean | undefined | void) => {
+      onInterrupt: (handler: (press: number) => boolean | undefined) => {
         const remove = base.onInterrupt(handler);
         listening();
         return remove;

@@ -35,7 +35,7 @@ test('merge from files: the text report, the gate, the record and the page', asy
     assert.is(makeRecordValidator()(record), null);
     assert.equal([record.result.maximum, record.segment.count, record.segment.segments.length], [300, 3, 3]);
     assert.match(readFileSync(md as string, 'utf8'), /sustains 300 concurrent connections/);
-    assert.match(readFileSync(html as string, 'utf8'), /^<!doctype html>[^]*sustains 300 concurrent connections/);
+    assert.match(readFileSync(html as string, 'utf8'), /^<!doctype html>[\s\S]*sustains 300 concurrent connections/);
     assert.match(
       readFileSync(summary as string, 'utf8'),
       /sustains 300 concurrent connections/,

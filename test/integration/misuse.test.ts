@@ -204,7 +204,9 @@ test('a double Ctrl-C: the second, while the report files are written, does not 
       const record = new Promise<string>((resolve) => {
         let text = '';
         const reader = createReadStream(fifo, 'utf8');
-        reader.on('data', (d) => void (text += d));
+        reader.on('data', (d) => {
+          text += d;
+        });
         reader.on('end', () => resolve(text));
         reader.on('error', () => resolve(text));
       });

@@ -79,7 +79,7 @@ test('installed from the packed tarball: a LICENSE and no source maps; demo, ser
     const ready = new Promise<RegExpExecArray>((resolve, reject) => {
       const look = (d: Buffer): void => {
         said += d.toString();
-        const m = /listening on (127\.0\.0\.1:\d+)[^]*TLS certificate: (\S+) /.exec(said);
+        const m = /listening on (127\.0\.0\.1:\d+)[\s\S]*TLS certificate: (\S+) /.exec(said);
         if (m) resolve(m);
       };
       serve.stdout.on('data', look);
@@ -100,7 +100,7 @@ test('installed from the packed tarball: a LICENSE and no source maps; demo, ser
       // The HTML report loads its chart library: it must be among the package's dependencies.
       assert.match(
         run(bin, ['report', record, '--format', 'html'], dir),
-        /^<!doctype html>[^]*3 of 3 connections established/,
+        /^<!doctype html>[\s\S]*3 of 3 connections established/,
       );
     } finally {
       serve.kill('SIGINT');

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import { waitFor } from '../helpers/waitUntil.js';
 import * as assert from 'uvu/assert';
 import { systemClock } from '../../src/clock.js';
-import { type LiveCounts } from '../../src/fleet/fleetReading.js';
+import type { LiveCounts } from '../../src/fleet/fleetReading.js';
 import type { FleetControl } from '../../src/fleet/fleetControl.js';
 import { buildRoutes } from '../../src/net/routes.js';
 import { ShardedFleet } from '../../src/fleet/shardedFleet.js';

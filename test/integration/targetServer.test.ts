@@ -49,12 +49,12 @@ test('no limit: echo, fixed reply and greeting', async () => {
     const { seen, sockets } = await openClients(server.port, 2, 'ping');
     await until(() => seen.every((s) => s.data === 'hello\nping'), 'greeting then echo');
     assert.is(server.stats().active, 2);
-    sockets.forEach((s) => s.destroy());
+    for (const s of sockets) s.destroy();
   });
   await withServer({ reply: Buffer.from('+PONG\r\n') }, async (server) => {
     const { seen, sockets } = await openClients(server.port, 1, 'PING\r\n');
     await until(() => seen[0]?.data === '+PONG\r\n', 'fixed reply');
-    sockets.forEach((s) => s.destroy());
+    for (const s of sockets) s.destroy();
   });
 });
 
@@ -71,7 +71,7 @@ test('over the limit: close, error-close, reset', async () => {
       await until(() => seen.slice(0, 3).every((s) => s.data === 'x' && !s.closed), 'the first three served');
       assert.is(server.stats().overLimit, 2, c.overLimit);
       assert.is(server.stats().active, 3);
-      sockets.forEach((s) => s.destroy());
+      for (const s of sockets) s.destroy();
     });
   }
 });
@@ -83,7 +83,7 @@ test('over the limit: evict-oldest closes the oldest to admit the newest', async
     await until(() => seen[3]?.data === 'x', 'the newest served');
     assert.not.ok(seen[2]?.closed || seen[3]?.closed, 'the newest stay open');
     assert.equal([server.stats().active, server.stats().served, server.stats().overLimit], [2, 4, 2]);
-    sockets.forEach((s) => s.destroy());
+    for (const s of sockets) s.destroy();
   });
 });
 
@@ -108,7 +108,7 @@ test('over the limit: queue leaves connections in the kernel accept queue, silen
     sockets[first[0] as number]?.destroy();
     await until(() => waiting.some((i) => seen[i]?.data === 'x'), 'a queued one served once a slot frees');
     assert.is(waiting.filter((i) => seen[i]?.data === 'x').length, 1, 'the other one still waits');
-    sockets.forEach((s) => s.destroy());
+    for (const s of sockets) s.destroy();
   });
 });
 

@@ -13,6 +13,7 @@ const TLS = {
   key: readFileSync(repoPath('fixtures', 'tls', 'localhost-key.pem')),
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, read loosely
 const json = (stdout: string): { result: Record<string, any>; config: Record<string, any> } => JSON.parse(stdout);
 
 test('--message at --message-rate to several destinations: counted both ways, paced per connection', async () => {
@@ -227,8 +228,15 @@ test('--tls: trusted with --ca, refused (handshake) without it, --insecure, and 
 
 test('--tls sends SNI: the target host name, or --sni', async () => {
   const names: string[] = [];
-  const server = createTlsServer({ ...TLS, SNICallback: (name, cb) => (names.push(name), cb(null)) }, (socket) =>
-    socket.on('error', () => {}),
+  const server = createTlsServer(
+    {
+      ...TLS,
+      SNICallback: (name, cb) => {
+        names.push(name);
+        cb(null);
+      },
+    },
+    (socket) => socket.on('error', () => {}),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;

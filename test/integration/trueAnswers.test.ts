@@ -130,7 +130,7 @@ test('a fixed run whose target dies after all N opened: the target went away', a
   const address = (/listening on (\S+)/.exec(serve.output()) as RegExpExecArray)[1] as string;
   const cli = startCliHere([address, '-c', '50', '-s', '0', '-T', '2s', '-i', '100ms', '--settle', '100ms']);
   // Three status lines with all 50 established: at least 200 ms, past the 100 ms settle, so all are held.
-  await cli.waitFor(/(Established: 50,[^\n]*\n[^]*){3}/);
+  await cli.waitFor(/(Established: 50,[^\n]*\n[\s\S]*){3}/);
   serve.child.kill('SIGKILL');
   const run = await cli.done;
   await serve.done;
@@ -187,9 +187,9 @@ test("reopens go through the round's pacing: dials per round never pass the ramp
     });
     const plan = buildProbeConfig({ ramp: '100/s', round: '500ms' }, ['127.0.0.1:1'], () => Buffer.alloc(0)).ramp;
     assert.ok(plan);
-    r.rounds.forEach((round, i) =>
-      assert.ok(round.attempts <= roundDialBudget(plan, i), `round ${round.round}: ${round.attempts} dials`),
-    );
+    for (const [i, round] of r.rounds.entries()) {
+      assert.ok(round.attempts <= roundDialBudget(plan, i), `round ${round.round}: ${round.attempts} dials`);
+    }
     const attempts = r.rounds.reduce((n, round) => n + round.attempts, 0);
     assert.ok(attempts <= 4 * 50 + 5, `${attempts} dials in 2s at 100/s`);
     assert.ok((r.failures.closed ?? 0) <= 120, `closed ${r.failures.closed}: about the excess, not a storm`);

@@ -104,7 +104,7 @@ test('compare as Markdown shows text from the records, never raw HTML or a broke
   if (outcome.kind !== 'compared') throw new Error(outcome.problem);
   const page = renderCompareMarkdown(outcome.comparison);
   // Outside code blocks (where nothing is interpreted), every < from the records is escaped.
-  const prose = page.replace(/^(`{3,})[^\n]*\n[^]*?^\1$/gm, '');
+  const prose = page.replace(/^(`{3,})[^\n]*\n[\s\S]*?^\1$/gm, '');
   assert.not.match(prose, /(^|[^\\])<(img|b)/m, 'no raw HTML from the records');
   assert.match(page, /\\<img src=x onerror=alert\(1\)\\>/, 'shown, escaped');
   // The command block's fence is longer than any backtick run inside it, so it cannot be closed early.

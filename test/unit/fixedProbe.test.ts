@@ -14,14 +14,22 @@ const reading = (atMs: number, live: LiveCounts): FleetObservation =>
 test('time to N: from the first dial to the newest open the fleet reports, not to the poll that saw it', async () => {
   // A fake clock that only moves when the loop sleeps or the fleet takes time to answer.
   let t = 1000;
-  const clock: Clock = { now: () => t, sleep: async (ms) => void (t += ms) };
+  const clock: Clock = {
+    now: () => t,
+    sleep: async (ms) => {
+      t += ms;
+    },
+  };
   const dialing: LiveCounts = { queued: 0, dialing: 10, unverified: 0, settling: 0, held: 0 };
   const held: LiveCounts = { queued: 0, dialing: 0, unverified: 0, settling: 0, held: 10 };
   const asked: number[] = [];
   const fleet: FixedFleet = {
     request: (count) => void asked.push(t, count),
     // The first reading comes 5 ms late (a shard's first answer): the clock runs before any dial.
-    observe: async () => ((t += 5), reading(t, t >= 1100 ? held : dialing)),
+    observe: async () => {
+      t += 5;
+      return reading(t, t >= 1100 ? held : dialing);
+    },
     liveCounts: async () => (t >= 1100 ? held : dialing),
     // All ten were open by 1087; the loop's polls see it at 1100 or later.
     lastOpenAtMs: async () => 1087,
@@ -35,12 +43,20 @@ test('time to N: from the first dial to the newest open the fleet reports, not t
 
 test("time to N: a fleet that cannot say (null) leaves the poll's time, and never less than 0", async () => {
   let t = 0;
-  const clock: Clock = { now: () => t, sleep: async (ms) => void (t += ms) };
+  const clock: Clock = {
+    now: () => t,
+    sleep: async (ms) => {
+      t += ms;
+    },
+  };
   const held: LiveCounts = { queued: 0, dialing: 0, unverified: 0, settling: 0, held: 3 };
   const fleet: FixedFleet = {
     request: () => undefined,
     observe: async () => reading(t, held),
-    liveCounts: async () => ((t += 7), held),
+    liveCounts: async () => {
+      t += 7;
+      return held;
+    },
     lastOpenAtMs: async () => null,
   };
   const config = buildProbeConfig({ connections: '3', sleep: '0' }, ['127.0.0.1:9'], none);
@@ -51,7 +67,12 @@ test("time to N: a fleet that cannot say (null) leaves the poll's time, and neve
 test('without -T the run waits out --settle: connections the target closes late are not established', async () => {
   // Ten open at once; the target closes two of them 300 ms later, within the 1 s settle window.
   let t = 1000;
-  const clock: Clock = { now: () => t, sleep: async (ms) => void (t += ms) };
+  const clock: Clock = {
+    now: () => t,
+    sleep: async (ms) => {
+      t += ms;
+    },
+  };
   const settling: LiveCounts = { queued: 0, dialing: 0, unverified: 0, settling: 10, held: 0 };
   const afterClose: LiveCounts = { queued: 0, dialing: 0, unverified: 0, settling: 0, held: 8 };
   const live = (): LiveCounts => (t >= 1300 ? afterClose : settling);
@@ -70,7 +91,12 @@ test('without -T the run waits out --settle: connections the target closes late 
 
 test('without -T, connections that never settle end the run at the settle deadline', async () => {
   let t = 0;
-  const clock: Clock = { now: () => t, sleep: async (ms) => void (t += ms) };
+  const clock: Clock = {
+    now: () => t,
+    sleep: async (ms) => {
+      t += ms;
+    },
+  };
   const settling: LiveCounts = { queued: 0, dialing: 0, unverified: 0, settling: 3, held: 0 };
   const fleet: FixedFleet = {
     request: () => undefined,

@@ -13,7 +13,7 @@ const action = parse(read('action.yml')) as {
   runs: { using: string; steps: Array<{ run?: string; env?: Record<string, string>; shell?: string }> };
 };
 /** The README's YAML blocks that are GitHub workflows. */
-const workflows = [...read('README.md').matchAll(/```yaml\n([^]*?)```/g)]
+const workflows = [...read('README.md').matchAll(/```yaml\n([\s\S]*?)```/g)]
   .map((m) => parse(m[1] as string) as Record<string, unknown>)
   .filter((doc) => doc && typeof doc === 'object' && 'jobs' in doc);
 
@@ -74,8 +74,8 @@ test('package.json names one repository: repository, homepage, bugs and the acti
   const readme = readFileSync(repoPath('README.md'), 'utf8');
   const used = [...readme.matchAll(/uses: ([\w.-]+\/goon-probe)@/g)].map((m) => m[1]);
   assert.ok(used.length > 0 && used.every((u) => u === repo), `the README uses ${repo}: ${used.join(', ')}`);
-  const redis = (workflows[0]?.jobs as Record<string, { services?: Record<string, { options?: string }> }>).capacity
-    ?.services?.redis;
+  const redis = (workflows[0]?.jobs as Record<string, { services?: Record<string, { options?: string }> }> | undefined)
+    ?.capacity?.services?.redis;
   assert.match(redis?.options ?? '', /--health-cmd/, 'the service is healthy before the gate probes it');
 });
 

@@ -109,8 +109,8 @@ test('doctor text: the numbers, what holds the capacity back, and fixes only whe
     /Capacity: +about 28232 connections to 127\.0\.0\.1:6379 from one source address, held back by the ephemeral ports/,
   );
   assert.match(text, /ok {3}ulimit -n \(hard\) = 1048576/);
-  assert.match(text, /fix  net\.ipv4\.ip_local_port_range = 28232: sysctl -w/);
-  assert.match(text, /fix  net\.ipv4\.tcp_tw_reuse = 2: sysctl -w net\.ipv4\.tcp_tw_reuse=1/);
+  assert.match(text, /fix {2}net\.ipv4\.ip_local_port_range = 28232: sysctl -w/);
+  assert.match(text, /fix {2}net\.ipv4\.tcp_tw_reuse = 2: sysctl -w net\.ipv4\.tcp_tw_reuse=1/);
   assert.match(text, /ok {3}net\.netfilter\.nf_conntrack_max: conntrack not loaded/);
 });
 

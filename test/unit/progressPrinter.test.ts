@@ -76,7 +76,7 @@ test('no TTY: rounds are spaced by their schedule, not by when they ended', () =
   const io = recordingIO(false);
   const printer = progressPrinter(io, { quiet: false, intervalMs: 100, roundMs: 100 });
   const late = [0, 35, 0, 60, 0, 0, 80, 0, 0, 0];
-  late.forEach((lateMs, i) => printer.onRound({ ...round(i + 1), atMs: (i + 1) * 100 + lateMs }));
+  for (const [i, lateMs] of late.entries()) printer.onRound({ ...round(i + 1), atMs: (i + 1) * 100 + lateMs });
   assert.is(io.written.length, 10);
   // 100 ms rounds, one line per 500 ms: rounds 1, 6.
   const sparse = recordingIO(false);

@@ -277,7 +277,13 @@ test('segments: one that meets its own stop rule holds what it holds until the p
 test('without --start-at the run starts at once, at round 1, even on a clock that moves while it looks', async () => {
   const base = fakeClock();
   let drift = 0;
-  const clock = { ...base, now: () => base.now() + (drift += 0.001) };
+  const clock = {
+    ...base,
+    now: () => {
+      drift += 0.001;
+      return base.now() + drift;
+    },
+  };
   const config = buildProbeConfig({ ramp: '100/s', maxDuration: '2s', settle: '100ms' }, ['127.0.0.1:9'], () =>
     Buffer.alloc(0),
   );

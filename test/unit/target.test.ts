@@ -57,7 +57,10 @@ test('isLoopback: only 127/8 and ::1', () => {
 test('resolveTarget: literals as they are, names once, .invalid without a query', async () => {
   assert.equal(await resolveTarget(parseTarget(['[::1]:9'])), { host: '::1', port: 9, family: 6 });
   let asked = 0;
-  const lookup = async () => ((asked += 1), { address: '127.0.0.5', family: 4 });
+  const lookup = async () => {
+    asked += 1;
+    return { address: '127.0.0.5', family: 4 };
+  };
   assert.equal(await resolveTarget(parseTarget(['svc.local:9']), lookup), { host: '127.0.0.5', port: 9, family: 4 });
   assert.is(asked, 1);
   try {

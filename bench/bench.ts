@@ -2,7 +2,7 @@
  * `npm run bench`: how fast goon-probe opens connections, how many it holds and what they cost,
  * against the built-in multi-process hold target on loopback. Every scenario runs the built CLI
  * (dist/bin.js) as its own process tree, several times; the medians are printed and all runs are
- * written as JSON to bench-results/. Traffic goes to 127.0.0.1 only.
+ * written as JSON to bench/results/. Traffic goes to 127.0.0.1 only.
  *
  *   npm run bench                 startup, then open-and-hold 10k, 50k, 100k and churn, 3 runs each
  *   npm run bench -- 10k churn    only those scenarios
@@ -22,6 +22,9 @@ import { readEnvironment } from '../src/probe/environment.js';
 import { FD_RESERVE, workersFor } from '../src/probe/preflight.js';
 import { startHoldServer, type HoldServer } from '../src/servers/holdServer.js';
 import { benchStartup, startupTable, type StartupResult } from './benchStartup.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: a run record read back from the CLI's JSON, read loosely
+type RunRecordJson = Record<string, any>;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = `${ROOT}dist/bin.js`;
@@ -143,14 +146,14 @@ async function runProber(
   args: readonly string[],
   sampleEveryMs: number,
 ): Promise<{
-  record: Record<string, any>;
+  record: RunRecordJson;
   peakRss: number;
   cpuSeconds: number;
   processes: number;
   samples: Sample[];
   exitCode: number | null;
 }> {
-  const out = `${ROOT}bench-results/.run.json`;
+  const out = `${ROOT}bench/results/.run.json`;
   const child = spawn(process.execPath, [BIN, ...args, '--json', out, '-q'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -176,7 +179,7 @@ async function runProber(
   const timer = setInterval(sample, sampleEveryMs);
   const exitCode = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   clearInterval(timer);
-  const record = JSON.parse(readFileSync(out, 'utf8')) as Record<string, any>;
+  const record = JSON.parse(readFileSync(out, 'utf8')) as RunRecordJson;
   rmSync(out, { force: true });
   const cpuSeconds = [...ticks.values()].reduce((a, b) => a + b, 0) / TICKS_PER_SEC;
   return { record, peakRss, cpuSeconds, processes, samples, exitCode };
@@ -242,16 +245,16 @@ const CHURN_PEER_SECONDS = 5;
 
 /**
  * The peers: net.Socket and bare-handle clients opening 10k and a bare-handle churn loop
- * (scripts/benchPeer.mjs), and the same open and churn in C on epoll (scripts/benchPeer.c), when
+ * (bench/benchPeer.mjs), and the same open and churn in C on epoll (bench/benchPeer.c), when
  * this machine has a C compiler.
  */
 type PeerKind = 'net' | 'handle' | 'churn' | 'c-open' | 'c-churn';
 
-const C_PEER = `${ROOT}bench-results/.benchPeer`;
+const C_PEER = `${ROOT}bench/results/.benchPeer`;
 
 /** Builds the C peer; returns false (the C peers are left out) when there is no working cc. */
 function buildCPeer(): boolean {
-  const built = spawnSync('cc', ['-O2', '-o', C_PEER, `${ROOT}scripts/benchPeer.c`], {
+  const built = spawnSync('cc', ['-O2', '-o', C_PEER, `${ROOT}bench/benchPeer.c`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   if (built.status === 0) return true;
@@ -268,7 +271,7 @@ async function runPeer(target: HoldServer, kind: PeerKind): Promise<number> {
   const [command, mode] =
     kind === 'c-open' ? [C_PEER, 'open'] : kind === 'c-churn' ? [C_PEER, 'churn'] : [process.execPath, kind];
   const args = [
-    ...(command === C_PEER ? [] : [`${ROOT}scripts/benchPeer.mjs`]),
+    ...(command === C_PEER ? [] : [`${ROOT}bench/benchPeer.mjs`]),
     mode,
     target.ports.join(','),
     ...sizes.map(String),
@@ -301,8 +304,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${startupTable(startup)}\n\n`);
   }
   if (chosen.length === 0 && withStartup) {
-    const file = `${ROOT}bench-results/startup-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-    mkdirSync(`${ROOT}bench-results`, { recursive: true });
+    const file = `${ROOT}bench/results/startup-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+    mkdirSync(`${ROOT}bench/results`, { recursive: true });
     writeFileSync(
       file,
       `${JSON.stringify({ node: process.version, cores: availableParallelism(), startup }, null, 2)}\n`,
@@ -315,7 +318,7 @@ async function main(): Promise<void> {
       `no scenario named ${words.join(' ')}; choose from startup, ${SCENARIOS.map((s) => s.name).join(', ')}`,
     );
   const fdSoft = readEnvironment().fdLimit?.soft ?? 1024;
-  mkdirSync(`${ROOT}bench-results`, { recursive: true });
+  mkdirSync(`${ROOT}bench/results`, { recursive: true });
   const results: RunResult[] = [];
   const peers: Record<PeerKind, number[]> = { net: [], handle: [], churn: [], 'c-open': [], 'c-churn': [] };
   const withC = chosen.some((s) => s.name === '10k' || s.name === 'churn') && buildCPeer();
@@ -407,7 +410,7 @@ async function main(): Promise<void> {
   const soak = results.find((r) => r.samples);
   if (soak?.samples) lines.push('', soakVerdict(soak.samples));
   process.stdout.write(`${lines.join('\n')}\n`);
-  const file = `${ROOT}bench-results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  const file = `${ROOT}bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(
     file,
     `${JSON.stringify({ node: process.version, cores: availableParallelism(), startup, fdSoft, listeners: LISTENERS, targetWorkers, peer: { connections: PEER_CONNECTIONS, inflight: PEER_INFLIGHT, netMs: peers.net, handleMs: peers.handle, churnPerSec: peers.churn, cOpenMs: peers['c-open'], cChurnPerSec: peers['c-churn'] }, results, medians: rows.map(({ scenario, of, ...m }) => ({ scenario: scenario.name, runs: of.length, ...m })) }, null, 2)}\n`,

@@ -4,7 +4,7 @@
  *   benchPeer open PORTS N INFLIGHT        open N over the loopback ports, at most INFLIGHT
  *                                          connecting, keepalive on, reading; prints {"ms": time to N}
  *   benchPeer churn PORTS CONCURRENCY SECS connect, close, reconnect for SECS; prints {"perSec": ...}
- * Every connection goes to 127.0.0.1. Built by scripts/bench.ts with the system's cc when it has one.
+ * Every connection goes to 127.0.0.1. Built by bench/bench.ts with the system's cc when it has one.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
