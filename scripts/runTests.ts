@@ -121,7 +121,7 @@ async function compileForTests(): Promise<void> {
     logLevel: 'error',
   });
   for (const name of ['package.json', 'fixtures']) symlinkSync(join('..', name), join(BUILD, name));
-  const schema = join('src', 'report', 'runRecord.schema.json');
+  const schema = join('src', 'record', 'runRecord.schema.json');
   copyFileSync(join(ROOT, schema), join(BUILD, schema));
 }
 

@@ -1,6 +1,6 @@
 import type { CliIO } from './cliIO.js';
 import { buildProbeConfig } from '../config/probeConfig.js';
-import { k8sJob } from '../report/k8sJob.js';
+import { k8sJob } from '../deploy/k8sJob.js';
 import { parseCount, parseDuration } from '../units.js';
 import { UsageError } from '../usageError.js';
 import { MAX_SEGMENTS } from '../config/segmentPlan.js';

@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { CliIO } from './cliIO.js';
 import type { ProbeConfig } from '../config/probeConfig.js';
 import { renderMarkdown } from '../report/markdown.js';
-import type { RunRecord } from '../report/runRecord.js';
+import type { RunRecord } from '../record/runRecord.js';
 import { UsageError } from '../usageError.js';
 
 /** Returns the record as the JSON text `--json` writes. */

@@ -6,9 +6,9 @@ import { renderFixedReport } from '../report/fixedText.js';
 import { compareRecords, renderCompareMarkdown, renderCompareText } from '../report/compareRecords.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderRampReport } from '../report/rampText.js';
-import { SCHEMA_VERSION, type RunRecord } from '../report/runRecord.js';
+import { SCHEMA_VERSION, type RunRecord } from '../record/runRecord.js';
 import { UsageError } from '../usageError.js';
-import { makeRecordValidator } from '../report/validateRunRecord.js';
+import { makeRecordValidator } from '../record/validateRunRecord.js';
 import { readInput } from './readInput.js';
 import { recordJson } from './recordOutputs.js';
 

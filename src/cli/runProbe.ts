@@ -15,7 +15,7 @@ import { renderRampReport } from '../report/rampText.js';
 import { formatStatusLine } from '../report/statusLine.js';
 import { formatTraffic } from '../report/trafficText.js';
 import type { FixedResult, RampResult } from '../probe/result.js';
-import { buildRunRecord } from '../report/runRecord.js';
+import { buildRunRecord } from '../record/runRecord.js';
 import { buildRoutes, describeRoutes } from '../net/routes.js';
 import { runRampProbe, type RampWay } from '../probe/runRampProbe.js';
 import { startFleet } from '../probe/startFleet.js';
@@ -50,7 +50,8 @@ export async function runProbe(config: ProbeConfig, io: CliIO, context: ProbeCon
   const ports = environment.ephemeralPorts;
   const sources = await resolveSources(config.sources, endpoints, reach, ports ? ports.high - ports.low + 1 : null);
   const workers = config.workers === 'auto' ? workersFor(reach, environment) : config.workers;
-  const way: RampWay = { routes: buildRoutes(endpoints, sources), workers };
+  const shardV8Flags = io.env.GOON_PROBE_SHARD_V8?.split(' ').filter(Boolean);
+  const way: RampWay = { routes: buildRoutes(endpoints, sources), workers, ...(shardV8Flags ? { shardV8Flags } : {}) };
   const dialed = describeRoutes(way.routes);
   if (config.debug)
     io.err(`debug: ${config.mode} mode, ${config.target.display} resolved to ${dialed}, ${workers} worker(s)\n`);
@@ -170,7 +171,7 @@ async function fixedRun(
   text: (s: string) => void,
   onObservation: (obs: FleetObservation) => void,
 ): Promise<FixedResult> {
-  const fleet = await startFleet(config, way.routes, way.workers);
+  const fleet = await startFleet(config, way.routes, way.workers, way.shardV8Flags);
   try {
     const result = await runFixed(config, {
       fleet,

@@ -1,6 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { entryScript } from '../entryScript.js';
 import type { FleetObservation, LiveCounts } from './fleetReading.js';
 import type { FleetControl } from './fleetControl.js';
 import { mergeObservations, type LostShard } from './mergeObservations.js';
@@ -16,9 +15,7 @@ const SHARD_TIMEOUT_MS = 60_000;
  * sockets themselves. `--optimize-for-size` as well saved no memory and cost speed. The figures
  * behind both choices are in bench/results/ (`npm run bench -- 10k 100k`).
  */
-export const SHARD_V8_FLAGS: readonly string[] = (process.env.GOON_PROBE_SHARD_V8 ?? '--max-semi-space-size=1')
-  .split(' ')
-  .filter(Boolean);
+export const SHARD_V8_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
 
 interface Shard {
   readonly index: number;
@@ -50,15 +47,19 @@ export class ShardedFleet implements FleetControl {
   ) {}
 
   /** Starts `count` shard processes and resolves once every one is ready. */
-  static async start(options: ShardFleetOptions, count: number, now: () => number): Promise<ShardedFleet> {
-    const here = fileURLToPath(import.meta.url);
-    const script = fileURLToPath(new URL(`./shard${extname(here)}`, import.meta.url));
+  static async start(
+    options: ShardFleetOptions,
+    count: number,
+    now: () => number,
+    v8Flags: readonly string[] = SHARD_V8_FLAGS,
+  ): Promise<ShardedFleet> {
+    const script = entryScript('shard');
     const shards: Shard[] = [];
     for (let index = 0; index < count; index++) {
       const child = fork(script, [], {
         serialization: 'advanced',
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-        execArgv: [...process.execArgv, ...SHARD_V8_FLAGS],
+        execArgv: [...process.execArgv, ...v8Flags],
       });
       shards.push({
         index,

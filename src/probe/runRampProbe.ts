@@ -10,6 +10,8 @@ import { startFleet } from './startFleet.js';
 export interface RampWay {
   readonly routes: readonly Route[];
   readonly workers: number;
+  /** V8 flags of the shard processes, when not the default (the bench tries others). */
+  readonly shardV8Flags?: readonly string[];
 }
 
 /** What a caller gives a ramp: everything of ProbeDeps but the fleet, the clock and the route names, which this module supplies. */
@@ -25,7 +27,7 @@ export async function runRampProbe(config: ProbeConfig, way: RampWay, options: R
 }
 
 async function onePass(config: ProbeConfig, way: RampWay, options: RampProbeOptions): Promise<RampResult> {
-  const fleet = await startFleet(config, way.routes, way.workers);
+  const fleet = await startFleet(config, way.routes, way.workers, way.shardV8Flags);
   try {
     return await runRamp(config, { ...options, fleet, clock: systemClock, dialed: describeRoutes(way.routes) });
   } finally {

@@ -38,6 +38,7 @@ export async function startFleet(
   config: ProbeConfig,
   routes: readonly Route[],
   workers: number,
+  shardV8Flags?: readonly string[],
 ): Promise<FleetControl> {
   const options = fleetOptions(config, routes);
   if (workers <= 1) return localControl(new Fleet({ ...options, now: systemClock.now }));
@@ -45,5 +46,10 @@ export async function startFleet(
     ? Math.max(1, Math.ceil(options.maxInflight / workers))
     : options.maxInflight;
   const connectRatePerSec = options.connectRatePerSec === undefined ? undefined : options.connectRatePerSec / workers;
-  return ShardedFleet.start({ ...options, maxInflight: perShard, connectRatePerSec }, workers, systemClock.now);
+  return ShardedFleet.start(
+    { ...options, maxInflight: perShard, connectRatePerSec },
+    workers,
+    systemClock.now,
+    shardV8Flags,
+  );
 }

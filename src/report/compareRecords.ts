@@ -5,7 +5,7 @@ import { describeStop } from './explain.js';
 import { capitalise, failureList, ms } from './format.js';
 import { rampSamples } from './rampSamples.js';
 import { code, escapeCell, fenced } from './markdownText.js';
-import type { RunRecord } from './runRecord.js';
+import type { RunRecord } from '../record/runRecord.js';
 
 /** One of the two runs compared: the record and the name it goes by (its file's name). */
 export interface ComparedRun {

@@ -3,7 +3,7 @@ import type { FixedResult, RampResult } from '../probe/result.js';
 import { FAILURE_KINDS, isProberKind, type FailureKind } from '../net/errors.js';
 import { formatDuration } from '../units.js';
 import { failureList as failureText, ms as formatMs } from './format.js';
-import type { RunRecord } from './runRecord.js';
+import type { RunRecord } from '../record/runRecord.js';
 
 /** Returns why a ramp run stopped and what its maximum means, in one clause. */
 export function describeStop(r: RampResult): string {

@@ -18,7 +18,7 @@ import {
 } from './explain.js';
 import { capitalise, failureList, minAvgMaxDev, ms } from './format.js';
 import { esc, htmlChart, htmlPage, htmlStat, htmlTable } from './htmlPage.js';
-import type { RunRecord } from './runRecord.js';
+import type { RunRecord } from '../record/runRecord.js';
 import { rampSamples } from './rampSamples.js';
 import { connectLatencyChart, failuresChart, heldOverTimeChart, objectivesChart, trafficChart } from './svgCharts.js';
 

@@ -1,6 +1,6 @@
 import { diagnoseResult } from '../probe/diagnose.js';
 import type { FixedResult, RampResult } from '../probe/result.js';
-import type { RunRecord } from './runRecord.js';
+import type { RunRecord } from '../record/runRecord.js';
 import { formatDuration } from '../units.js';
 import { rampSeries, renderChart } from './chart.js';
 import { rampSamples } from './rampSamples.js';

@@ -1,6 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { entryScript, type EntryPoint } from '../entryScript.js';
 
 /** One child process to start: its argv and the listening descriptors it inherits (as fd 4, 5, …). */
 export interface ListenerChild {
@@ -15,11 +14,11 @@ export interface ListenerChild {
  * called on each child before it starts listening, to attach its own message handlers.
  */
 export async function forkListeners(
-  name: string,
+  name: EntryPoint,
   children: readonly ListenerChild[],
   wire?: (child: ChildProcess) => void,
 ): Promise<ChildProcess[]> {
-  const script = fileURLToPath(new URL(`./${name}${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+  const script = entryScript(name);
   const started: ChildProcess[] = [];
   try {
     await Promise.all(

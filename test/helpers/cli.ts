@@ -35,7 +35,7 @@ export function builtBin(): string {
       [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
       { stdio: 'inherit' },
     );
-    cpSync(join(ROOT, 'src', 'report', 'runRecord.schema.json'), join(ROOT, 'dist', 'report', 'runRecord.schema.json'));
+    cpSync(join(ROOT, 'src', 'record', 'runRecord.schema.json'), join(ROOT, 'dist', 'record', 'runRecord.schema.json'));
   }
   return BUILT_BIN;
 }

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { makeRecordValidator } from '../../src/report/validateRunRecord.js';
+import { makeRecordValidator } from '../../src/record/validateRunRecord.js';
 import { runCliProcess, startCli } from '../helpers/cli.js';
 import { runCliHere } from '../helpers/runCliHere.js';
 import { closedPort, withServer } from '../helpers/servers.js';

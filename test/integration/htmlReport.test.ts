@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RampResult } from '../../src/probe/result.js';
-import type { RunRecord } from '../../src/report/runRecord.js';
+import type { RunRecord } from '../../src/record/runRecord.js';
 import { lookAtPage, whyNoBrowser } from '../helpers/browser.js';
 import { runCliHere } from '../helpers/runCliHere.js';
 import { withServer } from '../helpers/servers.js';

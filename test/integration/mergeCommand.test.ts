@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { makeRecordValidator } from '../../src/report/validateRunRecord.js';
+import { makeRecordValidator } from '../../src/record/validateRunRecord.js';
 import { fixture } from '../helpers/golden.js';
 import { runCliHere } from '../helpers/runCliHere.js';
 import { builtBin, withoutCoverage } from '../helpers/cli.js';

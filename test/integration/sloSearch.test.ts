@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RampResult } from '../../src/probe/result.js';
-import { makeRecordValidator } from '../../src/report/validateRunRecord.js';
+import { makeRecordValidator } from '../../src/record/validateRunRecord.js';
 import { rampAgainst } from '../helpers/ramp.js';
 import { runCliHere } from '../helpers/runCliHere.js';
 import { withServer } from '../helpers/servers.js';

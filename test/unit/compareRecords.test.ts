@@ -11,7 +11,7 @@ import {
   type Comparison,
 } from '../../src/report/compareRecords.js';
 import type { RampResult } from '../../src/probe/result.js';
-import type { RunRecord } from '../../src/report/runRecord.js';
+import type { RunRecord } from '../../src/record/runRecord.js';
 import { fixture } from '../helpers/golden.js';
 
 const load = (name: string): RunRecord => JSON.parse(readFileSync(fixture(name), 'utf8')) as RunRecord;

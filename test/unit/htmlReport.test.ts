@@ -5,7 +5,7 @@ import { connectLatencyChart } from '../../src/report/svgCharts.js';
 import type { RampResult } from '../../src/probe/result.js';
 import { esc, PAGE_POLICY } from '../../src/report/htmlPage.js';
 import { exitTone, renderHtml } from '../../src/report/htmlReport.js';
-import type { RunRecord } from '../../src/report/runRecord.js';
+import type { RunRecord } from '../../src/record/runRecord.js';
 import { fixture } from '../helpers/golden.js';
 
 const load = (name: string): RunRecord => JSON.parse(readFileSync(fixture(name), 'utf8')) as RunRecord;

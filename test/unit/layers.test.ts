@@ -8,10 +8,25 @@ const SRC = repoPath('src');
 
 /**
  * The layers, top first: a file may import from its own folder and from any layer below its own.
- * Files directly in src/ are leaf helpers (clock, units, usageError) every layer may use; bin.ts
- * is the one entry point and may import anything.
+ * Files directly in src/ are leaf helpers (clock, units, usageError, entryScript) every layer may
+ * use. The process entry points (bin.ts and the files of entries/) may import anything, and
+ * nothing imports them: a parent forks an entry by path (entryScript.ts).
  */
-const LAYERS = ['cli', 'report', 'probe', 'config', 'fleet', 'servers', 'protocols', 'net', 'stats', '.'];
+const LAYERS = [
+  'cli',
+  'deploy',
+  'report',
+  'record',
+  'probe',
+  'config',
+  'fleet',
+  'servers',
+  'protocols',
+  'net',
+  'stats',
+  '.',
+];
+const ENTRIES = 'entries';
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -27,15 +42,20 @@ function importsOf(file: string): string[] {
 }
 
 const layerOf = (path: string): string => (path.includes('/') ? (path.split('/')[0] as string) : '.');
+const isEntry = (path: string): boolean => path === 'bin.ts' || layerOf(path) === ENTRIES;
 
 /** Returns every import that points up or sideways across layers, as `from -> to`, from a map of src-relative paths to what each imports. */
 function upwardImports(graph: ReadonlyMap<string, readonly string[]>): string[] {
   const bad: string[] = [];
   for (const [from, imports] of graph) {
-    if (from === 'bin.ts') continue;
-    const rank = LAYERS.indexOf(layerOf(from));
+    const rank = isEntry(from) ? -1 : LAYERS.indexOf(layerOf(from));
     for (const to of imports) {
       const toLayer = layerOf(to);
+      if (isEntry(to)) {
+        bad.push(`${from} -> ${to}`);
+        continue;
+      }
+      if (rank < 0) continue;
       if (toLayer !== layerOf(from) && LAYERS.indexOf(toLayer) <= rank) bad.push(`${from} -> ${to}`);
     }
   }
@@ -49,7 +69,7 @@ test('every folder of src/ is a known layer', () => {
     .filter((e) => e.isDirectory())
     .map((e) => e.name);
   assert.equal(
-    folders.filter((f) => !LAYERS.includes(f)),
+    folders.filter((f) => !LAYERS.includes(f) && f !== ENTRIES),
     [],
   );
 });
@@ -66,11 +86,16 @@ test('the rule flags upward and sideways imports, and allows downward ones', () 
     ['fleet/fleet.ts', ['servers/targetServer.ts']], // down past servers: fine
     ['bin.ts', ['cli/runCli.ts']], // the entry point: fine
     ['report/chart.ts', ['cli/cliIO.ts']], // up into the CLI: flagged
+    ['record/runRecord.ts', ['report/format.ts', 'probe/result.ts']], // the record reaching into renderers: flagged
+    ['entries/shard.ts', ['fleet/fleet.ts', 'cli/runCli.ts']], // an entry point: anything
+    ['fleet/shardedFleet.ts', ['entries/shard.ts']], // importing an entry point runs it: flagged
   ]);
   assert.equal(upwardImports(graph), [
     'net/dialer.ts -> fleet/fleet.ts',
     'units.ts -> stats/summarize.ts',
     'report/chart.ts -> cli/cliIO.ts',
+    'record/runRecord.ts -> report/format.ts',
+    'fleet/shardedFleet.ts -> entries/shard.ts',
   ]);
 });
 
@@ -90,6 +115,37 @@ test('no import cycles in src/', () => {
   };
   for (const node of graph.keys()) visit(node, []);
   assert.equal(cycles, []);
+});
+
+/** Returns the files outside cli/ and the entry points that print, exit, or read the environment or argv. */
+function processTouches(files: ReadonlyMap<string, string>): string[] {
+  const touch = /\bprocess\.(exit|exitCode|env|argv|stdout|stderr|stdin|on|once|send)\b|\bconsole\./;
+  return [...files]
+    .filter(
+      ([path, text]) =>
+        !isEntry(path) && layerOf(path) !== 'cli' && touch.test(text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')),
+    )
+    .map(([path]) => path);
+}
+
+test('only the CLI and the entry points print, exit, or read the environment', () => {
+  const files = new Map(sourceFiles(SRC).map((f) => [relative(SRC, f), readFileSync(f, 'utf8')]));
+  assert.equal(processTouches(files), []);
+  const planted = new Map([
+    ['fleet/shardedFleet.ts', 'const flags = process.env.X;'],
+    ['servers/holdServer.ts', '// process.exit(1) in a comment is fine'],
+    ['entries/shard.ts', 'process.on("disconnect", () => process.exit(0));'],
+    ['report/chart.ts', 'console.log(1)'],
+  ]);
+  assert.equal(processTouches(planted), ['fleet/shardedFleet.ts', 'report/chart.ts']);
+});
+
+test('entries/ holds exactly the entry points entryScript names', async () => {
+  const { ENTRY_POINTS } = await import('../../src/entryScript.js');
+  const files = readdirSync(join(SRC, ENTRIES))
+    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+    .map((f) => f.replace(/\.(ts|js)$/, ''));
+  assert.equal(files.sort(), [...ENTRY_POINTS].sort());
 });
 
 test.run();

@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mergeRecords } from '../../src/report/mergeRecords.js';
+import { mergeRecords } from '../../src/record/mergeRecords.js';
 import { describeStop } from '../../src/report/explain.js';
-import type { RunRecord } from '../../src/report/runRecord.js';
-import { makeRecordValidator } from '../../src/report/validateRunRecord.js';
+import type { RunRecord } from '../../src/record/runRecord.js';
+import { makeRecordValidator } from '../../src/record/validateRunRecord.js';
 import { fixture } from '../helpers/golden.js';
 
 const segment = (i: number): RunRecord =>

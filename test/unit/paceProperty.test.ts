@@ -9,7 +9,7 @@ import { buildProbeConfig } from '../../src/config/probeConfig.js';
 import type { RampPlan } from '../../src/config/rampPlan.js';
 import type { RampResult } from '../../src/probe/result.js';
 import { runRamp } from '../../src/probe/runRamp.js';
-import { sumSegments } from '../../src/report/sumSegments.js';
+import { sumSegments } from '../../src/record/sumSegments.js';
 import { sharedFakeClock, simulatedServer, type SimulatedTarget } from '../helpers/simulatedFleet.js';
 
 interface Case {

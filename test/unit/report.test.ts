@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
-import { makeRecordValidator } from '../../src/report/validateRunRecord.js';
+import { makeRecordValidator } from '../../src/record/validateRunRecord.js';
 import * as assert from 'uvu/assert';
 import { columnsOf, rampSeries, renderChart, tickLabel, tickStep } from '../../src/report/chart.js';
 import { describeGate, resultLine } from '../../src/report/explain.js';
@@ -10,7 +10,7 @@ import { formatProgressLine } from '../../src/report/progressLine.js';
 import { renderRampReport } from '../../src/report/rampText.js';
 import { formatRoundLine } from '../../src/report/roundLine.js';
 import type { FixedResult, RampResult } from '../../src/probe/result.js';
-import type { RunRecord } from '../../src/report/runRecord.js';
+import type { RunRecord } from '../../src/record/runRecord.js';
 
 import { fixture, golden } from '../helpers/golden.js';
 

@@ -4,8 +4,8 @@ import * as assert from 'uvu/assert';
 import { buildProbeConfig } from '../../src/config/probeConfig.js';
 import { parseFdLimit, parsePortRange, readEnvironment } from '../../src/probe/environment.js';
 import type { RampResult } from '../../src/probe/result.js';
-import { buildRunRecord, commandLine, recordConfig } from '../../src/report/runRecord.js';
-import { makeRecordValidator } from '../../src/report/validateRunRecord.js';
+import { buildRunRecord, commandLine, recordConfig } from '../../src/record/runRecord.js';
+import { makeRecordValidator } from '../../src/record/validateRunRecord.js';
 import { fixture } from '../helpers/golden.js';
 
 const load = (name: string): unknown => JSON.parse(readFileSync(fixture(name), 'utf8'));

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { buildProbeConfig } from '../../src/config/probeConfig.js';
 import { judgeReply } from '../../src/fleet/expectMatcher.js';
 import { parseUrlTarget, redactUrl } from '../../src/protocols/urlTarget.js';
-import { buildRunRecord } from '../../src/report/runRecord.js';
+import { buildRunRecord } from '../../src/record/runRecord.js';
 import { UsageError } from '../../src/usageError.js';
 
 const noFile = (): Buffer => Buffer.alloc(0);

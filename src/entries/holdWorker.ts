@@ -8,7 +8,7 @@
 import { createServer, type Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { TCP_BINDINGS } from '../net/tcpBindings.js';
-import { listenLean } from './leanAcceptor.js';
+import { listenLean } from '../servers/leanAcceptor.js';
 
 interface WorkerArgs {
   readonly listeners: number;

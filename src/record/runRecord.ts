@@ -5,7 +5,7 @@ import type { Preflight } from '../probe/preflight.js';
 import type { FixedResult, RampResult } from '../probe/result.js';
 import { redactUrl } from '../protocols/urlTarget.js';
 
-/** The version of the run record's shape; see src/report/runRecord.schema.json. */
+/** The version of the run record's shape; see src/record/runRecord.schema.json. */
 export const SCHEMA_VERSION = 2;
 
 /** The effective configuration of a run, as plain JSON (durations in ms, no bound as null). */

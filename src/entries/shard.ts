@@ -4,9 +4,9 @@
  * commands into Fleet calls and readings into replies; it exits when its parent goes away.
  */
 import { systemClock } from '../clock.js';
-import { reviveMatcher } from './expectMatcher.js';
-import { Fleet } from './fleet.js';
-import type { ShardCommand, ShardFleetOptions, ShardReply } from './shardProtocol.js';
+import { reviveMatcher } from '../fleet/expectMatcher.js';
+import { Fleet } from '../fleet/fleet.js';
+import type { ShardCommand, ShardFleetOptions, ShardReply } from '../fleet/shardProtocol.js';
 
 runShard(process.send?.bind(process) as ((reply: ShardReply) => boolean) | undefined);
 
