@@ -1,4 +1,4 @@
-import type { OptionSpec } from './cliOptions.js';
+import { describeOption, type OptionSpec } from '../config/optionSpecs.js';
 
 /** Topics of the probe's options, in the order the help shows them; each lists long flag names. */
 export const PROBE_GROUPS: ReadonlyArray<readonly [string, readonly string[]]> = [
@@ -86,7 +86,7 @@ export function longName(spec: OptionSpec): string {
 /** Returns the lines of a list of options, aligned: `  -c, --connections <n>  what it does`. */
 function optionLines(specs: readonly OptionSpec[]): string[] {
   const width = Math.max(...specs.map((s) => s.flags.length));
-  return specs.map((s) => `  ${s.flags.padEnd(width)}  ${s.description}`);
+  return specs.map((s) => `  ${s.flags.padEnd(width)}  ${describeOption(s)}`);
 }
 
 /**

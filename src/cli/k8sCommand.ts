@@ -4,7 +4,8 @@ import { k8sJob } from '../deploy/k8sJob.js';
 import { parseCount, parseDuration } from '../units.js';
 import { UsageError } from '../usageError.js';
 import { MAX_SEGMENTS } from '../config/segmentPlan.js';
-import { markValues, unmark, unmarkValues, PROBE_OPTIONS } from './cliOptions.js';
+import { markValues, unmark, unmarkValues } from './cliOptions.js';
+import { PROBE_OPTIONS } from '../config/optionSpecs.js';
 import { closestOption, unknownOption } from './helpText.js';
 import { redactUrl } from '../protocols/urlTarget.js';
 

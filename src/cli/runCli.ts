@@ -1,18 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import cac from 'cac';
+import { markValues, unmark, unmarkValues } from './cliOptions.js';
 import {
-  markValues,
-  unmark,
-  unmarkValues,
   DEMO_OPTIONS,
   MERGE_OPTIONS,
   K8S_OPTIONS,
   PROBE_OPTIONS,
   REPORT_OPTIONS,
   SERVE_OPTIONS,
+  describeOption,
   type OptionSpec,
-} from './cliOptions.js';
+} from '../config/optionSpecs.js';
 import type { CliIO } from './cliIO.js';
 import { closestOption, EXIT_CODES, optionsHelp, PROBE_GROUPS, unknownOption } from './helpText.js';
 import { loadFailureLine } from '../loadFailure.js';
@@ -41,7 +40,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   const cli = cac('goon-probe');
   let action: Promise<number> | null = null;
   const addOptions = (cmd: ReturnType<typeof cli.command>, list: readonly OptionSpec[]) => {
-    for (const spec of list) cmd.option(spec.flags, spec.description);
+    for (const spec of list) cmd.option(spec.flags, describeOption(spec));
     return cmd;
   };
   addOptions(

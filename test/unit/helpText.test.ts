@@ -3,8 +3,25 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from '../../src/cli/runCli.js';
-import { PROBE_OPTIONS, SERVE_OPTIONS } from '../../src/cli/cliOptions.js';
-import { closestOption, editDistance, longName, PROBE_GROUPS, unknownOption } from '../../src/cli/helpText.js';
+import {
+  DEMO_OPTIONS,
+  K8S_OPTIONS,
+  MERGE_OPTIONS,
+  optionKey,
+  PROBE_OPTIONS,
+  REPORT_OPTIONS,
+  SERVE_OPTIONS,
+} from '../../src/config/optionSpecs.js';
+import { DEFAULTS } from '../../src/config/probeConfig.js';
+import { formatDuration } from '../../src/units.js';
+import {
+  closestOption,
+  editDistance,
+  longName,
+  optionsHelp,
+  PROBE_GROUPS,
+  unknownOption,
+} from '../../src/cli/helpText.js';
 import { recordingIO } from '../helpers/recordingIO.js';
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -72,6 +89,22 @@ test('edit distance, the closest option, and the first unknown argument (values 
     'negations and negative values',
   );
   assert.is(unknownOption(['--tls', '--ca=x'], SERVE_OPTIONS), '--ca', 'serve has no --ca');
+});
+
+test("defaults live in one table: the help reads the config's DEFAULTS, no description writes its own", () => {
+  const all = [PROBE_OPTIONS, SERVE_OPTIONS, K8S_OPTIONS, DEMO_OPTIONS, REPORT_OPTIONS, MERGE_OPTIONS].flat();
+  assert.equal(
+    all.filter((spec) => /\(default/.test(spec.description)).map((spec) => spec.flags),
+    [],
+  );
+  const byKey = new Map(PROBE_OPTIONS.map((spec) => [optionKey(spec), spec]));
+  assert.is(byKey.get('round')?.default, formatDuration(DEFAULTS.roundMs));
+  assert.is(byKey.get('settle')?.default, formatDuration(DEFAULTS.settleMs));
+  assert.is(byKey.get('errorThreshold')?.default, DEFAULTS.threshold);
+  assert.is(byKey.get('connections')?.default, String(DEFAULTS.connections));
+  assert.ok(optionsHelp(PROBE_OPTIONS).includes(`(default: ${formatDuration(DEFAULTS.expectTimeoutMs)})`));
+  assert.is(optionKey({ flags: '--no-reopen', description: '' }), 'reopen');
+  assert.is(optionKey({ flags: '-c, --connections <n>', description: '' }), 'connections');
 });
 
 test.run();

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { markValues, unmarkValues, PROBE_OPTIONS, VALUE_MARK } from '../../src/cli/cliOptions.js';
+import { markValues, unmarkValues, VALUE_MARK } from '../../src/cli/cliOptions.js';
+import { PROBE_OPTIONS } from '../../src/config/optionSpecs.js';
 import { expectMatches, parseExpect } from '../../src/fleet/expectMatcher.js';
 import { Fifo } from '../../src/fleet/fifo.js';
 import { summarize } from '../../src/stats/summarize.js';
