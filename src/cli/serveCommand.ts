@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { CliIO } from './cliIO.js';
 import type { RawOptions } from '../config/probeConfig.js';
-import { buildServeConfig, type ServeConfig } from '../config/serveConfig.js';
-import { readEnvironment } from '../probe/environment.js';
-import { FD_RESERVE } from '../probe/preflight.js';
-import { startHoldServer } from '../servers/holdServer.js';
-import { startTargetServer, type TargetServer, type TargetServerStats } from '../servers/targetServer.js';
+import { startServe, type Target } from '../api/serve.js';
+import { buildServeConfig } from '../config/serveConfig.js';
 import { isLoopbackName } from '../net/loopback.js';
 import { UsageError } from '../usageError.js';
 import { confirmOutside } from './confirmOutside.js';
@@ -18,9 +15,9 @@ export async function serveCommand(positionals: readonly string[], raw: RawOptio
     const what = `--host ${host} is not a loopback address, so other machines could reach the server`;
     if (!(await confirmOutside(what, 'Listen there', io))) return 1;
   }
-  let server: Awaited<ReturnType<typeof holdTarget>> | TargetServer;
+  let server: Target;
   try {
-    server = config.hold ? await holdTarget(config) : await startTargetServer(config.server);
+    server = await startServe(config);
   } catch (err) {
     throw listenError(err, host, config.server.port ?? 0);
   }
@@ -65,29 +62,4 @@ function listenError(err: unknown, host: string, port: number): Error {
       `serve --host ${JSON.stringify(host)} does not resolve (${code}); give an IP address, like 127.0.0.1`,
     );
   return err as Error;
-}
-
-/** Starts the multi-process hold target and gives it the one-process target's face. */
-async function holdTarget(
-  config: ServeConfig,
-): Promise<{ address: string; stats(): Promise<TargetServerStats>; close(): Promise<void> }> {
-  const hold = config.hold as NonNullable<ServeConfig['hold']>;
-  const soft = readEnvironment().fdLimit?.soft ?? 1024;
-  const server = await startHoldServer({
-    host: config.server.host,
-    port: config.server.port,
-    listeners: hold.listeners,
-    workers: hold.workers,
-    perWorkerCap: Math.max(1, soft - FD_RESERVE),
-    backlog: config.server.backlog,
-    echo: config.server.reply === 'echo',
-  });
-  return {
-    address: server.addresses.join(' '),
-    async stats() {
-      const s = await server.stats();
-      return { active: s.active, peakActive: s.active, served: s.served, overLimit: 0, waiting: 0 };
-    },
-    close: () => server.close(),
-  };
 }

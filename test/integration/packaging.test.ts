@@ -3,7 +3,7 @@
 // demo, a TLS target and a probe that trusts it, and report (text and HTML); the tree holds the
 // production dependencies only, as the image does, and its entrypoint runs.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -122,6 +122,64 @@ test('the same tree: the packed package with production dependencies only runs i
     assert.match(version, /^goon-probe\/\d+\.\d+\.\d+ /);
     // The installed test above renders an HTML report from this same tree: the heaviest production dependencies load.
   }
+});
+
+test("the library from the packed install: the README's gate test passes, and its declarations type-check a caller", ({
+  prefix,
+}) => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const example = /```js\n(\/\/ capacity\.test\.mjs[\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(example, 'the README shows a test that gates on probe()');
+  writeFileSync(join(prefix, 'capacity.test.mjs'), example);
+  const passed = run(process.execPath, ['--test', '--test-reporter=tap', 'capacity.test.mjs'], prefix);
+  assert.match(passed, /^# pass 1$/m);
+  assert.match(passed, /^# fail 0$/m);
+  // A TypeScript caller: the shipped declarations type the options and the record.
+  writeFileSync(
+    join(prefix, 'caller.ts'),
+    [
+      "import { probe, serve, UsageError, type RunRecord, type ProbeOptions } from 'goon-probe';",
+      "const options: ProbeOptions = { target: '127.0.0.1:1', ramp: '100/s', maxConnections: 10 };",
+      'export async function gate(): Promise<number> {',
+      '  const target = await serve({ maxConnections: 5 });',
+      '  const record: RunRecord = await probe({ ...options, target: target.address });',
+      '  await target.close();',
+      "  return record.result.mode === 'ramp' ? record.result.maximum : record.result.status.established;",
+      '}',
+      'export const isUsage = (e: unknown): boolean => e instanceof UsageError;',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(prefix, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        target: 'ES2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        typeRoots: [join(ROOT, 'node_modules', '@types')],
+        types: ['node'],
+      },
+      files: ['caller.ts'],
+    }),
+  );
+  const tsgo = join(ROOT, 'node_modules', '.bin', 'tsgo');
+  run(tsgo, ['-p', 'tsconfig.json'], prefix);
+  writeFileSync(join(prefix, 'wrong.ts'), "import { probe } from 'goon-probe';\nawait probe({ ramp: '1/s' });\n");
+  writeFileSync(
+    join(prefix, 'tsconfig.wrong.json'),
+    JSON.stringify({ extends: './tsconfig.json', compilerOptions: { module: 'NodeNext' }, files: ['wrong.ts'] }),
+  );
+  let complaint = '';
+  try {
+    run(tsgo, ['-p', 'tsconfig.wrong.json'], prefix);
+  } catch (err) {
+    complaint = String((err as { stdout?: string }).stdout);
+  }
+  assert.match(complaint, /wrong\.ts[\s\S]*'target'/, 'a call without a target does not type-check');
 });
 
 test.run();

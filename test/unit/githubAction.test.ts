@@ -1,6 +1,6 @@
-// The GitHub Action and the README's workflows: they parse, the workflows are workflows (`on:`,
+// The GitHub Action and the documentation's workflows: they parse, the workflows are workflows (`on:`,
 // jobs with steps), and every `with:` given to the action names an input the action has.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
@@ -12,8 +12,19 @@ const action = parse(read('action.yml')) as {
   outputs: Record<string, unknown>;
   runs: { using: string; steps: Array<{ run?: string; env?: Record<string, string>; shell?: string }> };
 };
-/** The README's YAML blocks that are GitHub workflows. */
-const workflows = [...read('README.md').matchAll(/```yaml\n([\s\S]*?)```/g)]
+/** The documentation: the README and the pages of docs/. */
+const DOCS = [
+  'README.md',
+  ...readdirSync(repoPath('docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
+/** The YAML blocks of the documentation that are GitHub workflows. */
+const workflows = [
+  ...DOCS.map(read)
+    .join('\n')
+    .matchAll(/```yaml\n([\s\S]*?)```/g),
+]
   .map((m) => parse(m[1] as string) as Record<string, unknown>)
   .filter((doc) => doc && typeof doc === 'object' && 'jobs' in doc);
 
@@ -71,7 +82,7 @@ test('package.json names one repository: repository, homepage, bugs and the acti
   assert.ok(repo, `repository.url is a GitHub git URL: ${pkg.repository?.url}`);
   assert.is(pkg.homepage, `https://github.com/${repo}#readme`);
   assert.is(pkg.bugs?.url, `https://github.com/${repo}/issues`);
-  const readme = readFileSync(repoPath('README.md'), 'utf8');
+  const readme = DOCS.map(read).join('\n');
   const used = [...readme.matchAll(/uses: ([\w.-]+\/goon-probe)@/g)].map((m) => m[1]);
   assert.ok(used.length > 0 && used.every((u) => u === repo), `the README uses ${repo}: ${used.join(', ')}`);
   const redis = (workflows[0]?.jobs as Record<string, { services?: Record<string, { options?: string }> }> | undefined)

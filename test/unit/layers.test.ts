@@ -9,11 +9,12 @@ const SRC = repoPath('src');
 /**
  * The layers, top first: a file may import from its own folder and from any layer below its own.
  * Files directly in src/ are leaf helpers (clock, units, usageError, entryScript) every layer may
- * use. The process entry points (bin.ts and the files of entries/) may import anything, and
- * nothing imports them: a parent forks an entry by path (entryScript.ts).
+ * use. The entry points (bin.ts, the library's index.ts, and the forked children of entries/) may
+ * import anything, and nothing imports them: a parent forks an entry by path (entryScript.ts).
  */
 const LAYERS = [
   'cli',
+  'api',
   'deploy',
   'report',
   'record',
@@ -42,7 +43,8 @@ function importsOf(file: string): string[] {
 }
 
 const layerOf = (path: string): string => (path.includes('/') ? (path.split('/')[0] as string) : '.');
-const isEntry = (path: string): boolean => path === 'bin.ts' || layerOf(path) === ENTRIES;
+/** The entry points: the CLI's (bin.ts), the library's (index.ts), and the forked children's (entries/). */
+const isEntry = (path: string): boolean => path === 'bin.ts' || path === 'index.ts' || layerOf(path) === ENTRIES;
 
 /** Returns every import that points up or sideways across layers, as `from -> to`, from a map of src-relative paths to what each imports. */
 function upwardImports(graph: ReadonlyMap<string, readonly string[]>): string[] {
@@ -89,6 +91,8 @@ test('the rule flags upward and sideways imports, and allows downward ones', () 
     ['record/runRecord.ts', ['report/format.ts', 'probe/result.ts']], // the record reaching into renderers: flagged
     ['entries/shard.ts', ['fleet/fleet.ts', 'cli/runCli.ts']], // an entry point: anything
     ['fleet/shardedFleet.ts', ['entries/shard.ts']], // importing an entry point runs it: flagged
+    ['index.ts', ['api/probe.ts', 'record/runRecord.ts']], // the library's entry: anything
+    ['api/probe.ts', ['cli/runProbe.ts']], // the library reaching into the CLI: flagged
   ]);
   assert.equal(upwardImports(graph), [
     'net/dialer.ts -> fleet/fleet.ts',
@@ -96,6 +100,7 @@ test('the rule flags upward and sideways imports, and allows downward ones', () 
     'report/chart.ts -> cli/cliIO.ts',
     'record/runRecord.ts -> report/format.ts',
     'fleet/shardedFleet.ts -> entries/shard.ts',
+    'api/probe.ts -> cli/runProbe.ts',
   ]);
 });
 
