@@ -8,6 +8,7 @@ import type { ObjectiveReading } from './objectiveReadings.js';
 import type { SearchStep } from './objectiveSearch.js';
 import type { PaceChange } from './pace.js';
 import type { LateAnswers } from '../fleet/fleetReading.js';
+import type { LatencyDistributions } from './latencyDistributions.js';
 
 /** Failures counted by kind. */
 export type FailureCounts = Partial<Record<FailureKind, number>>;
@@ -31,6 +32,8 @@ export interface FixedResult {
   readonly totalEstablished: number;
   readonly maxConcurrent: number;
   readonly connect: Summary | null;
+  /** The latency distributions of the whole run, mergeable across records (HdrHistogram; absent in older records). */
+  readonly distributions?: LatencyDistributions;
   readonly timeToError: Summary | null;
   readonly failures: FailureCounts;
   readonly evidence: Partial<Record<FailureKind, Evidence>>;
@@ -163,6 +166,8 @@ export interface RampResult {
   readonly droppedOldest?: number;
   readonly achievedRatePerSec: number;
   readonly connect: Summary | null;
+  /** The latency distributions of the whole run, mergeable across records (HdrHistogram; absent in older records). */
+  readonly distributions?: LatencyDistributions;
   readonly stopReason: StopReason;
   readonly verdict: Verdict;
   readonly exitCode: number;

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { latencyDistributions } from './latencyDistributions.js';
 import type { ProbeConfig } from '../config/probeConfig.js';
 import {
   dialsDue,
@@ -324,6 +325,7 @@ export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<Ram
     droppedOldest: final.droppedOldest,
     achievedRatePerSec: rounds.length > 0 ? (created * 1000) / (rounds.length * plan.roundMs) : 0,
     connect: histogramSummary(histogramSince(final.latency.connect, first.latency.connect)),
+    distributions: latencyDistributions(first, final),
     stopReason: reason,
     verdict,
     exitCode,

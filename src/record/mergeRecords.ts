@@ -6,6 +6,8 @@ import { servedRate } from '../probe/pace.js';
 import { proberKinds, verdictFor, type StopReason, type Verdict } from '../probe/rampRules.js';
 import type { RampResult } from '../probe/result.js';
 import { sumCounts, sumSegments } from './sumSegments.js';
+import type { LatencyDistributions } from '../probe/latencyDistributions.js';
+import { distributionSummary, mergeDistributions } from '../stats/latencyDistribution.js';
 import { recordProblem, whyNotOneRun, whyRunsDiffer, type NamedSegment } from './segmentChecks.js';
 import { parseThreshold } from '../units.js';
 import type { RecordSegment, RunRecord } from './runRecord.js';
@@ -140,8 +142,8 @@ export function mergeRecords(records: readonly RunRecord[], options: MergeOption
       answered: parts.reduce((n, r) => n + (r.result.lateAnswers?.answered ?? 0), 0),
       delaysMs: parts.flatMap((r) => r.result.lateAnswers?.delaysMs ?? []).slice(0, 200),
     },
-    // Percentiles of different hosts cannot be added up exactly; each segment's record keeps its own.
-    connect: null,
+    // Percentiles do not add up; distributions do: the segments' HdrHistograms are summed.
+    ...mergedLatency(parts.map((r) => r.result.distributions)),
     stopReason: reason,
     verdict,
     exitCode,
@@ -184,6 +186,18 @@ export function mergeRecords(records: readonly RunRecord[], options: MergeOption
 }
 
 /** Returns a note when the segments were measured by different goon-probe versions (they still add up). */
+/** Returns the run's connect summary and distributions from its segments' distributions (none from older records). */
+function mergedLatency(
+  all: readonly (LatencyDistributions | undefined)[],
+): Pick<RampResult, 'connect' | 'distributions'> {
+  const distributions: LatencyDistributions = {};
+  for (const name of ['connect', 'firstByte', 'marker', 'heartbeat'] as const) {
+    const merged = mergeDistributions(all.map((d) => d?.[name]));
+    if (merged) distributions[name] = merged;
+  }
+  return { connect: distributionSummary(distributions.connect), distributions };
+}
+
 function versionNote(parts: readonly SegmentRecord[]): string[] {
   const versions = [...new Set(parts.map((r) => r.tool.version))];
   return versions.length > 1

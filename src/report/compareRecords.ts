@@ -1,5 +1,6 @@
 import type { FixedResult, RampResult } from '../probe/result.js';
 import { formatDuration } from '../units.js';
+import { DISTRIBUTION_PERCENTILES, distributionPercentiles } from '../stats/latencyDistribution.js';
 import { renderChart, type ChartSeries } from './chart.js';
 import { describeStop } from './explain.js';
 import { capitalise, failureList, ms } from './format.js';
@@ -50,6 +51,7 @@ export function compareRecords(
       rows: [
         ['Target', a.target, b.target],
         ...(a.mode === 'ramp' && b.mode === 'ramp' ? rampRows(a, b) : fixedRows(a as FixedResult, b as FixedResult)),
+        ...distributionRows(a, b),
         ['Failures', failureList(a.failures), failureList(b.failures)],
         ['Exit code', String(a.exitCode), String(b.exitCode)],
         ['Started', before.record.startedAt, after.record.startedAt],
@@ -141,6 +143,33 @@ export function renderCompareMarkdown(c: Comparison): string {
       c.after.record.command.line,
     ]),
   ].join('\n')}\n`;
+}
+
+const LATENCY_NAMES = [
+  ['connect', 'Connect'],
+  ['firstByte', 'First byte'],
+  ['marker', 'Marker'],
+  ['heartbeat', 'Heartbeat'],
+] as const;
+
+/**
+ * Returns the latency distributions of both runs side by side, percentile by percentile (p50 to
+ * p99.9 and the ratio after/before), for every latency both records carry as a distribution.
+ */
+export function distributionRows(a: RampResult | FixedResult, b: RampResult | FixedResult): [string, string, string][] {
+  const rows: [string, string, string][] = [];
+  for (const [name, label] of LATENCY_NAMES) {
+    const before = a.distributions?.[name];
+    const after = b.distributions?.[name];
+    if (!before || !after) continue;
+    const x = distributionPercentiles(before, DISTRIBUTION_PERCENTILES);
+    const y = distributionPercentiles(after, DISTRIBUTION_PERCENTILES);
+    DISTRIBUTION_PERCENTILES.forEach((p, i) => {
+      const [was, now] = [x[i] as number, y[i] as number];
+      rows.push([`${label} p${p}`, ms(was), `${ms(now)}${was > 0 ? ` (×${(now / was).toFixed(2)})` : ''}`]);
+    });
+  }
+  return rows;
 }
 
 function headline(r: RampResult | FixedResult): number {

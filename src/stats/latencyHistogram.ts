@@ -34,7 +34,7 @@ export function bucketOf(ms: number): number {
 }
 
 /** Returns the value a bucket stands for: the middle of its range (ms). */
-function bucketValue(index: number): number {
+export function bucketValue(index: number): number {
   if (index === 0) return FLOOR_MS;
   const low = FLOOR_MS * GROWTH ** (index - 1);
   return (low + low * GROWTH) / 2;

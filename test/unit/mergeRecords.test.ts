@@ -8,6 +8,8 @@ import { describeStop } from '../../src/report/explain.js';
 import type { RunRecord } from '../../src/record/runRecord.js';
 import { makeRecordValidator } from '../../src/record/validateRunRecord.js';
 import { fixture } from '../helpers/golden.js';
+import { encodeDistribution } from '../../src/stats/latencyDistribution.js';
+import { emptyHistogram, recordLatency } from '../../src/stats/latencyHistogram.js';
 
 const segment = (i: number): RunRecord =>
   JSON.parse(readFileSync(fixture(`records/segments/segment-${i}.json`), 'utf8')) as RunRecord;
@@ -35,6 +37,28 @@ test('three segments: the rounds add up, the first failing round is found on the
   );
   assert.is(makeRecordValidator()(out.record), null, 'the merged record is a valid run record');
   assert.equal(out.problems, []);
+});
+
+test("merge reports global connect percentiles from the segments' distributions; older records give none", () => {
+  const withConnect = (r: RunRecord, values: number[]): RunRecord => {
+    const h = emptyHistogram();
+    for (const v of values) recordLatency(h, v);
+    return { ...r, result: { ...r.result, distributions: { connect: encodeDistribution(h) as string } } } as RunRecord;
+  };
+  // Two fast hosts and one slow one: the global p99 is the slow host's, which no segment's p50 shows.
+  const fast = Array.from({ length: 450 }, (_, i) => 0.2 + i / 1000);
+  const slow = Array.from({ length: 100 }, (_, i) => 20 + i / 10);
+  const out = merge([withConnect(segment(0), fast), withConnect(segment(1), fast), withConnect(segment(2), slow)]);
+  if (out.kind !== 'merged') return assert.unreachable(out.kind);
+  const connect = out.record.result.connect;
+  assert.is(connect?.count, 1000);
+  assert.ok((connect?.p50 as number) < 1, `p50 ${connect?.p50}`);
+  assert.ok((connect?.p99 as number) >= 20, `p99 ${connect?.p99}: the slow host's tail`);
+  assert.match(out.record.result.distributions?.connect ?? '', /^HISTF/, 'the merged record keeps the sum');
+  assert.is(makeRecordValidator()(out.record), null);
+  const old = merge(all());
+  if (old.kind === 'merged')
+    assert.is(old.record.result.connect, null, 'segments without distributions: no percentiles');
 });
 
 test('the gate applies to the global maximum', () => {
