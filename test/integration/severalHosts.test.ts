@@ -100,7 +100,11 @@ test('several hosts: one host alone is prober-limited; three segments merge to t
     assert.is(record.diagnosis.side, 'target');
     // The segments' connect distributions add up to the run's: every connect of every host counts.
     const connects = segments.map((run) => (lastJson(run.stdout).result.connect as { count: number }).count);
-    assert.is(record.result.connect?.count, connects.reduce((a, b) => a + b, 0), JSON.stringify(connects));
+    assert.is(
+      record.result.connect?.count,
+      connects.reduce((a, b) => a + b, 0),
+      JSON.stringify(connects),
+    );
     assert.match(record.diagnosis.cause, new RegExp(`past ${LIMIT} connections the target accepts, then closes`));
     assert.equal(
       record.segment.segments.map((s: { index: number }) => s.index),
