@@ -2,6 +2,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { judgeReply, type ExpectMatcher } from './expectMatcher.js';
 import { protocolNamed } from '../protocols/protocols.js';
 import { Fifo } from './fifo.js';
+import { copyCounters, zeroCounters } from './runCounters.js';
 import { recordLatency, type LatencyHistogram } from '../stats/latencyHistogram.js';
 import { scanForMarker } from './markerScanner.js';
 import { messagesDue, type MessagePlan } from './messagePlan.js';
@@ -185,29 +186,16 @@ export class Fleet {
   private readonly dialOptions: DialOptions;
   private readonly sweeper: NodeJS.Timeout;
   private stopped = false;
-  private requested = 0;
-  private started = 0;
-  private reopened = 0;
-  private established = 0;
-  private verified = 0;
-  private waitedWhileServed = 0;
-  private failed = 0;
-  private dropped = 0;
-  private droppedHeld = 0;
-  private droppedOldest = 0;
+  private readonly counters = zeroCounters();
   /** Held connections dropped since a connection last opened, and the most of that since the last reading. */
   private heldDropStreak = 0;
   private heldDropBurst = 0;
-  private recycled = 0;
-  private shed = 0;
   private peakEstablished = 0;
   /** When the newest connection established (the fleet's clock); null before any. */
   private lastOpenAtMs: number | null = null;
   private unclosed = 0;
   private readonly sourceAddresses: string[] = [];
   private errorMs: number[] = [];
-  private bytesSent = 0;
-  private bytesReceived = 0;
   private readonly latency = emptyLatency();
   private onAllClosed: (() => void) | null = null;
 
@@ -247,7 +235,7 @@ export class Fleet {
   request(count: number): void {
     for (let i = 0; i < count && !this.stopped; i++) {
       const streak = this.vacant.shift();
-      if (streak !== undefined) this.reopened++;
+      if (streak !== undefined) this.counters.reopened++;
       this.enqueue(streak ?? 0);
     }
   }
@@ -269,26 +257,13 @@ export class Fleet {
     const observation: FleetObservation = {
       atMs: this.options.now(),
       live: { ...this.counts },
-      requested: this.requested,
-      started: this.started,
-      reopened: this.reopened,
-      established: this.established,
-      verified: this.verified,
-      waitedWhileServed: this.waitedWhileServed,
-      failed: this.failed,
-      dropped: this.dropped,
-      droppedHeld: this.droppedHeld,
-      droppedOldest: this.droppedOldest,
+      ...copyCounters(this.counters),
       heldDropBurst: this.heldDropBurst,
-      recycled: this.recycled,
-      shed: this.shed,
       failures: { ...this.failures },
       evidence: { ...this.evidence },
       peakEstablished: this.peakEstablished,
       errorMs: this.errorMs,
       sourceAddresses: [...this.sourceAddresses],
-      bytesSent: this.bytesSent,
-      bytesReceived: this.bytesReceived,
       latency: cloneLatency(this.latency),
       bySource: Object.fromEntries([...this.bySource].map(([address, tally]) => [address, { ...tally }])),
       servedBytes: this.servedBytes,
@@ -328,7 +303,7 @@ export class Fleet {
       conn.socket?.destroy();
       closed++;
     }
-    this.shed += closed;
+    this.counters.shed += closed;
     return closed;
   }
 
@@ -368,7 +343,7 @@ export class Fleet {
       beatAtMs: 0,
       verifiedAtDial: 0,
     };
-    this.requested++;
+    this.counters.requested++;
     this.counts.queued++;
     this.live.add(conn);
     const waitMs = backoffMs(streak, this.options.reopenBackoffMs ?? 0);
@@ -450,13 +425,13 @@ export class Fleet {
 
   /** Starts a queued connection's dial; returns false when it failed at once (its dialer is free again). */
   private startDial(conn: Conn): boolean {
-    const route = this.options.routes[this.started % this.options.routes.length] as Route;
-    this.started++;
+    const route = this.options.routes[this.counters.started % this.options.routes.length] as Route;
+    this.counters.started++;
     conn.source = route.localAddress;
     if (conn.source !== undefined) this.tally(conn.source).attempts++;
     this.moveTo(conn, 'dialing');
     conn.startedAtMs = this.options.now();
-    conn.verifiedAtDial = this.verified + this.late.answered;
+    conn.verifiedAtDial = this.counters.verified + this.late.answered;
     this.dialDeadlines.push(conn);
     try {
       const socket = dial(route, this.dialOptions, this.handlers) as TaggedSocket;
@@ -521,7 +496,7 @@ export class Fleet {
       return;
     }
     conn.sent += n;
-    this.bytesSent += n * size;
+    this.counters.bytesSent += n * size;
     if (this.options.latencyMarker) {
       conn.markerPending ??= [];
       for (let i = 0; i < n; i++) conn.markerPending.push(now);
@@ -538,7 +513,7 @@ export class Fleet {
 
   private onOpen(conn: Conn, socket: Channel): void {
     const now = this.options.now();
-    this.established++;
+    this.counters.established++;
     recordLatency(this.latency.connect, now - conn.startedAtMs);
     // One getsockname per run, not per connection: the kernel picks the same source for one route.
     if (this.sourceAddresses.length === 0 && socket.localAddress) this.sourceAddresses.push(socket.localAddress);
@@ -550,7 +525,7 @@ export class Fleet {
     if (this.options.lifetimeMs !== undefined) this.lifetimeDeadlines.push(conn);
     if (this.options.send) {
       socket.write(this.options.send);
-      this.bytesSent += this.options.send.length;
+      this.counters.bytesSent += this.options.send.length;
     }
     if (this.plan) this.sendMessages(conn, now);
     if (this.options.expect) this.verifyDeadlines.push(conn);
@@ -569,7 +544,7 @@ export class Fleet {
   }
 
   private onData(conn: Conn, chunk: Buffer): void {
-    this.bytesReceived += chunk.length;
+    this.counters.bytesReceived += chunk.length;
     if (conn.state === 'failed') {
       this.onLateData(conn, chunk);
       return;
@@ -578,7 +553,7 @@ export class Fleet {
     const reply = this.answer?.(chunk);
     if (reply && conn.socket) {
       conn.socket.write(reply);
-      this.bytesSent += reply.length;
+      this.counters.bytesSent += reply.length;
     }
     if (!conn.gotByte) {
       conn.gotByte = true;
@@ -610,7 +585,7 @@ export class Fleet {
   }
 
   private verify(conn: Conn, now: number): void {
-    this.verified++;
+    this.counters.verified++;
     if (conn.source !== undefined) this.tally(conn.source).served++;
     conn.verifiedAtMs = now;
     this.moveTo(conn, 'settling');
@@ -636,12 +611,12 @@ export class Fleet {
   private drop(conn: Conn): void {
     const mismatch = conn.state === 'unverified' && this.options.expect !== undefined && conn.received !== null;
     const kind: FailureKind = mismatch ? 'verify-mismatch' : conn.error ? classifyError(conn.error) : 'closed';
-    this.dropped++;
+    this.counters.dropped++;
     if (conn.state === 'held') {
-      this.droppedHeld++;
+      this.counters.droppedHeld++;
       this.heldDropBurst = Math.max(this.heldDropBurst, ++this.heldDropStreak);
     }
-    if (this.isAmongOldest(conn)) this.droppedOldest++;
+    if (this.isAmongOldest(conn)) this.counters.droppedOldest++;
     this.count(kind, conn);
     // A held connection that drops has failed once; one dropped before it was held, once more.
     this.vacate(conn.state === 'held' ? 1 : conn.streak + 1);
@@ -674,10 +649,10 @@ export class Fleet {
   /** Marks a connection failed before it was served, and closes it (or, with `listen`, keeps it listening for a late answer). */
   private fail(conn: Conn, kind: FailureKind, err?: Error, listen = false): void {
     if (err && !conn.error) conn.error = err;
-    this.failed++;
+    this.counters.failed++;
     this.errorMs.push(this.options.now() - conn.startedAtMs);
-    if (WAITING_KINDS.includes(kind) && this.verified + this.late.answered > conn.verifiedAtDial)
-      this.waitedWhileServed++;
+    if (WAITING_KINDS.includes(kind) && this.counters.verified + this.late.answered > conn.verifiedAtDial)
+      this.counters.waitedWhileServed++;
     this.count(kind, conn);
     this.vacate(conn.streak + 1);
     this.releaseDial(conn);
@@ -858,7 +833,7 @@ export class Fleet {
       conn.beatAtMs = now;
       conn.received = null;
       conn.socket.write(beat.bytes);
-      this.bytesSent += beat.bytes.length;
+      this.counters.bytesSent += beat.bytes.length;
       this.beatDeadlines.push(conn);
     }
   }
@@ -898,7 +873,7 @@ export class Fleet {
 
   /** Closes a connection whose lifetime is over and opens its replacement. */
   private recycle(conn: Conn): void {
-    this.recycled++;
+    this.counters.recycled++;
     this.moveTo(conn, 'closed');
     conn.socket?.destroy();
     if (!this.stopped) this.enqueue(conn.streak);

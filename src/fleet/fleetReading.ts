@@ -1,5 +1,6 @@
 import { emptyHistogram, type LatencyHistogram } from '../stats/latencyHistogram.js';
 import type { FailureKind } from '../net/errors.js';
+import type { RunCounters } from './runCounters.js';
 
 /** Where a connection is in its life (docs/ARCHITECTURE.md "Connection lifecycle"). */
 export type ConnState = 'queued' | 'dialing' | 'unverified' | 'settling' | 'held' | 'closed' | 'failed' | 'stopped';
@@ -21,44 +22,19 @@ export interface LiveCounts {
   held: number;
 }
 
-/** A plain, serialisable reading of a fleet (docs/ARCHITECTURE.md "Layers"). Totals are cumulative. */
-export interface FleetObservation {
+/**
+ * A plain, serialisable reading of a fleet (docs/ARCHITECTURE.md "Layers"). Totals are cumulative:
+ * the run's counters (`RunCounters`), failures by kind, latency histograms.
+ */
+export interface FleetObservation extends Readonly<RunCounters> {
   readonly atMs: number;
   readonly live: Readonly<LiveCounts>;
-  /** Connections asked for, including reopens. */
-  readonly requested: number;
-  /** Dials begun (queued ones not yet). */
-  readonly started: number;
-  readonly reopened: number;
-  readonly established: number;
-  /**
-   * Connections served: verified (by --expect, or open without it). Per round, the target's rate of
-   * taking on new connections (docs/ARCHITECTURE.md "Pace").
-   */
-  readonly verified: number;
-  /**
-   * Failures of the waiting kinds (connect, verification and handshake timeouts) during whose wait
-   * this fleet saw other connections served, or answered late: the sign of a slow target, not a full one.
-   */
-  readonly waitedWhileServed: number;
-  /** Failures before open, or of verification. */
-  readonly failed: number;
-  /** Open connections the peer closed or reset. */
-  readonly dropped: number;
-  /** Of those, connections that had been held. */
-  readonly droppedHeld: number;
-  /** Of those, connections that were the oldest one open when dropped: eviction's sign. */
-  readonly droppedOldest: number;
   /**
    * The longest run of held connections dropped with no connection opening in between, reached
    * since the previous reading (shards: summed). A target that went away drops every held one at
    * once; eviction drops one for each new connection it admits. Absent in older readings.
    */
   readonly heldDropBurst?: number;
-  /** Connections the prober itself closed at the end of their --channel-lifetime (and replaced). */
-  readonly recycled: number;
-  /** Connections the prober itself closed to step down (an --slo search); absent in older readings. */
-  readonly shed?: number;
   readonly failures: Readonly<Partial<Record<FailureKind, number>>>;
   readonly evidence: Readonly<Partial<Record<FailureKind, Evidence>>>;
   /** The most connections established (open, verified or held) at one moment. */
@@ -67,9 +43,6 @@ export interface FleetObservation {
   readonly errorMs: readonly number[];
   /** Local addresses connections were dialed from (the first one seen per run, for the record). */
   readonly sourceAddresses: readonly string[];
-  /** Bytes written to and received from connections, in all. */
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
   /** Latency histograms of the whole run so far (cumulative; see latencyHistogram.ts). */
   readonly latency: LatencyReadings;
   /** Dials, served connections and failures per bound source address (only with --source-ip). */

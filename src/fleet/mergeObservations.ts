@@ -7,6 +7,7 @@ import {
   type SourceTally,
 } from './fleetReading.js';
 import { activeCount } from './fleetControl.js';
+import { addCounters, zeroCounters } from './runCounters.js';
 import { mergeHistograms } from '../stats/latencyHistogram.js';
 import type { FailureKind } from '../net/errors.js';
 
@@ -39,24 +40,9 @@ export function mergeObservations(
   const live: LiveCounts = { ...ZERO_LIVE };
   const failures: Partial<Record<FailureKind, number>> = {};
   const evidence: Partial<Record<FailureKind, Evidence>> = {};
-  const totals = {
-    bytesSent: 0,
-    bytesReceived: 0,
-    requested: 0,
-    started: 0,
-    reopened: 0,
-    established: 0,
-    verified: 0,
-    waitedWhileServed: 0,
-    failed: 0,
-    dropped: 0,
-    droppedHeld: 0,
-    droppedOldest: 0,
-    heldDropBurst: 0,
-    recycled: 0,
-    shed: 0,
-    peakEstablished: 0,
-  };
+  const totals = zeroCounters();
+  let heldDropBurst = 0;
+  let peakEstablished = 0;
   const errorMs: number[] = [];
   const sources = new Set<string>();
   const bySource: Record<string, SourceTally> = {};
@@ -66,7 +52,9 @@ export function mergeObservations(
   const add = (obs: FleetObservation, withLive: boolean): void => {
     readings.push(obs);
     if (withLive) for (const key of Object.keys(live) as (keyof LiveCounts)[]) live[key] += obs.live[key];
-    for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += obs[key] ?? 0;
+    addCounters(totals, obs);
+    heldDropBurst += obs.heldDropBurst ?? 0;
+    peakEstablished += obs.peakEstablished;
     for (const [kind, n] of Object.entries(obs.failures) as [FailureKind, number][])
       failures[kind] = (failures[kind] ?? 0) + n;
     for (const [kind, e] of Object.entries(obs.evidence) as [FailureKind, Evidence][]) evidence[kind] ??= e;
@@ -105,6 +93,8 @@ export function mergeObservations(
     atMs,
     live,
     ...totals,
+    heldDropBurst,
+    peakEstablished,
     failures,
     evidence,
     errorMs,

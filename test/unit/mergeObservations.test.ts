@@ -1,5 +1,6 @@
 // Merging shard readings and splitting routes, on plain values.
 import { test } from 'uvu';
+import { addCounters, RUN_COUNTERS, zeroCounters } from '../../src/fleet/runCounters.js';
 import { reading } from '../helpers/reading.js';
 import * as assert from 'uvu/assert';
 import { mergeObservations } from '../../src/fleet/mergeObservations.js';
@@ -115,6 +116,17 @@ test('merge: served counts, waits served for others and late answers add up over
   const m = mergeObservations(1, [a, b]);
   assert.equal([m.verified, m.waitedWhileServed], [95, 10]);
   assert.equal(m.late, { watched: 52, answered: 42, listening: 10, delaysMs: [100, 200, 300] });
+});
+
+test('every run counter is summed across shards, one list for the fleet, its readings and the merge', () => {
+  const a = reading(Object.fromEntries(RUN_COUNTERS.map((name, i) => [name, i + 1])));
+  const b = reading(Object.fromEntries(RUN_COUNTERS.map((name, i) => [name, 100 * (i + 1)])));
+  const merged = mergeObservations(0, [a, b]);
+  for (const [i, name] of RUN_COUNTERS.entries()) assert.is(merged[name], 101 * (i + 1), name);
+  const sum = zeroCounters();
+  addCounters(sum, { requested: 3 });
+  assert.is(sum.requested, 3);
+  assert.is(sum.shed, 0, 'a counter an older reading lacks counts 0');
 });
 
 test.run();
