@@ -5,7 +5,7 @@ import { defaultRunId, parseSegment, parseStartAt } from './segmentPlan.js';
 import { parseExpect, type ExpectMatcher } from '../fleet/expectMatcher.js';
 import type { CredentialEnv } from '../protocols/urlTarget.js';
 import { hasUrlTargets, planProtocol } from './protocolPlan.js';
-import type { Heartbeat } from '../fleet/fleet.js';
+import type { Heartbeat } from '../fleet/heartbeats.js';
 import { parseObjectives, type Objective } from './objectives.js';
 import type { TrafficOptions } from '../fleet/trafficOptions.js';
 import type { Transport } from '../net/dialer.js';

@@ -3,6 +3,11 @@
  * their deadlines fall (dial, verify, settle), so one sweep looks only at the expired head.
  */
 export class Fifo<T> {
+  /** Takes the items from the head while `due` says so, and hands each to `act`: a sweep of expired deadlines. */
+  expire(due: (item: T) => boolean, act: (item: T) => void): void {
+    for (let head = this.peek(); head !== undefined && due(head); head = this.peek()) act(this.shift() as T);
+  }
+
   private items: T[] = [];
   private head = 0;
 

@@ -2,6 +2,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { judgeReply, type ExpectMatcher } from './expectMatcher.js';
 import { protocolNamed } from '../protocols/protocols.js';
 import { Fifo } from './fifo.js';
+import { Heartbeats, type Heartbeat } from './heartbeats.js';
 import { copyCounters, zeroCounters } from './runCounters.js';
 import { recordLatency, type LatencyHistogram } from '../stats/latencyHistogram.js';
 import { scanForMarker } from './markerScanner.js';
@@ -64,12 +65,6 @@ export interface FleetOptions extends TrafficOptions {
 }
 
 /** What a held connection sends to show it is still served, how often, and what must come back. */
-export interface Heartbeat {
-  readonly everyMs: number;
-  readonly bytes: Buffer;
-  readonly expect: ExpectMatcher;
-}
-
 interface Conn {
   state: ConnState;
   socket: Channel | null;
@@ -151,10 +146,8 @@ export class Fleet {
   private readonly late = { watched: 0, answered: 0, delaysMs: [] as number[], listening: 0 };
   private readonly lifetimeDeadlines = new Fifo<Conn>();
   private readonly paced = new Fifo<Conn>();
-  /** Held connections waiting for their next heartbeat, in turn; and those waiting for its reply. */
-  private readonly beatTurns = new Fifo<Conn>();
-  private readonly beatDeadlines = new Fifo<Conn>();
-  private beatPacer: Pacer = { nextAtMs: Number.NEGATIVE_INFINITY };
+  /** --heartbeat: the held connections' beats, their turns and deadlines; null without. */
+  private readonly heartbeats: Heartbeats<Conn> | null;
   /** Slots whose connection failed or was closed by the peer, oldest first, as their failures in a row: `request` fills these first. */
   private readonly vacant = new Fifo<number>();
   /** Queued connections of slots in backoff, not yet handed to a dialer. */
@@ -217,6 +210,17 @@ export class Fleet {
     this.framed = options.transport?.kind === 'websocket';
     this.answer = options.expect?.kind === 'protocol' ? protocolNamed(options.expect.protocol)?.answer : undefined;
     this.handlers = this.makeHandlers();
+    this.heartbeats = options.heartbeat
+      ? new Heartbeats<Conn>(options.heartbeat, options.expectTimeoutMs, {
+          held: () => this.counts.held,
+          gather: (conn, chunk) => gather(conn, chunk, EXPECT_BUFFER_BYTES),
+          sent: (bytes) => {
+            this.counters.bytesSent += bytes;
+          },
+          answered: (latencyMs) => recordLatency(this.latency.heartbeat, latencyMs),
+          stale: (conn, why) => this.stale(conn, why),
+        })
+      : null;
     const sends = options.send !== undefined || this.plan !== null || options.heartbeat !== undefined;
     this.dialOptions = {
       keepaliveMs: options.keepaliveMs,
@@ -567,8 +571,8 @@ export class Fleet {
       for (let i = 0; i < scan.found && conn.markerPending.length > 0; i++)
         recordLatency(this.latency.marker, now - (conn.markerPending.shift() as number));
     }
-    if (conn.beatAtMs > 0 && conn.state === 'held') {
-      this.onBeatReply(conn, chunk);
+    if (this.heartbeats?.awaiting(conn)) {
+      this.heartbeats.onReply(conn, chunk, this.options.now());
       return;
     }
     const expect = this.options.expect;
@@ -751,8 +755,7 @@ export class Fleet {
     this.releasePaced(now);
     if (this.plan) for (const conn of this.live) if (isEstablished(conn.state)) this.sendMessages(conn, now);
     const { dialTimeoutMs, expectTimeoutMs, settleMs } = this.options;
-    expire(
-      this.dialDeadlines,
+    this.dialDeadlines.expire(
       (c) => c.state !== 'dialing' || now - c.startedAtMs >= dialTimeoutMs,
       (c) => {
         if (c.state !== 'dialing') return;
@@ -768,30 +771,26 @@ export class Fleet {
         else this.fail(c, 'timeout');
       },
     );
-    expire(
-      this.verifyDeadlines,
+    this.verifyDeadlines.expire(
       (c) => c.state !== 'unverified' || now - c.openAtMs >= expectTimeoutMs,
       (c) => {
         if (c.state === 'unverified') this.fail(c, 'verify-timeout', undefined, true);
       },
     );
-    expire(
-      this.lateWatch,
+    this.lateWatch.expire(
       (c) => c.verifiedAtMs === 0 || now - c.verifiedAtMs >= LATE_GRACE_MS,
       (c) => this.unwatch(c),
     );
-    expire(
-      this.settleDeadlines,
+    this.settleDeadlines.expire(
       (c) => c.state !== 'settling' || now - c.verifiedAtMs >= settleMs,
       (c) => {
         if (c.state === 'settling') this.hold(c);
       },
     );
-    if (this.options.heartbeat) this.sweepHeartbeats(now, this.options.heartbeat);
+    this.heartbeats?.sweep(now);
     const lifetimeMs = this.options.lifetimeMs;
     if (lifetimeMs === undefined) return;
-    expire(
-      this.lifetimeDeadlines,
+    this.lifetimeDeadlines.expire(
       (c) => !isEstablished(c.state) || now - c.openAtMs >= lifetimeMs,
       (c) => {
         if (isEstablished(c.state)) this.recycle(c);
@@ -805,66 +804,12 @@ export class Fleet {
     if (this.servedBytes === null && conn.received !== null)
       this.servedBytes = conn.received.subarray(0, EVIDENCE_BYTES).toString('latin1');
     this.moveTo(conn, 'held');
-    if (this.options.heartbeat) this.beatTurns.push(conn);
+    this.heartbeats?.add(conn);
   }
 
-  /**
-   * Sends the heartbeats now due, paced so that the held connections beat about once every
-   * `everyMs` in all (the pacer's rate is held / everyMs), and marks those unanswered in time as
-   * stale: a failure, with the wait as evidence; the prober closes the connection and the ramp
-   * may reopen its slot.
-   */
-  private sweepHeartbeats(now: number, beat: Heartbeat): void {
-    expire(
-      this.beatDeadlines,
-      (c) => c.beatAtMs === 0 || c.state !== 'held' || now - c.beatAtMs >= this.options.expectTimeoutMs,
-      (c) => {
-        if (c.beatAtMs > 0 && c.state === 'held') this.stale(c, now);
-      },
-    );
-    const held = this.counts.held;
-    if (held === 0 || this.beatTurns.size === 0) return;
-    const { release, pacer } = pace(this.beatPacer, now, (held * 1000) / beat.everyMs, this.beatTurns.size);
-    this.beatPacer = pacer;
-    for (let sent = 0; sent < release && this.beatTurns.size > 0; ) {
-      const conn = this.beatTurns.shift() as Conn;
-      if (conn.state !== 'held' || conn.socket === null) continue; // gone since: uses no turn
-      sent++;
-      conn.beatAtMs = now;
-      conn.received = null;
-      conn.socket.write(beat.bytes);
-      this.counters.bytesSent += beat.bytes.length;
-      this.beatDeadlines.push(conn);
-    }
-  }
-
-  /**
-   * Gathers a heartbeat's reply; once it matches, records the latency and gives the connection its
-   * next turn. A reply a protocol judges wrong (a refusal, garbage) makes it stale at once.
-   */
-  private onBeatReply(conn: Conn, chunk: Buffer): void {
-    const beat = this.options.heartbeat as Heartbeat;
-    gather(conn, chunk, EXPECT_BUFFER_BYTES);
-    const judged = judgeReply(beat.expect, conn.received as Buffer);
-    if (judged.kind === 'denied' || judged.kind === 'mismatch') {
-      this.stale(conn, this.options.now(), judged.kind === 'denied' ? judged.said : judged.why);
-      return;
-    }
-    if (judged.kind !== 'served') return;
-    const now = this.options.now();
-    recordLatency(this.latency.heartbeat, now - conn.beatAtMs);
-    conn.beatAtMs = 0;
-    conn.received = null;
-    this.beatTurns.push(conn);
-  }
-
-  /** Counts a held connection whose heartbeat went unanswered (or was answered wrong: `said`) as stale, and closes it. */
-  private stale(conn: Conn, now: number, said?: string): void {
-    conn.error = new Error(
-      said === undefined
-        ? `no reply to the heartbeat within ${Math.round(now - conn.beatAtMs)}ms (--expect-timeout ${this.options.expectTimeoutMs}ms) on a held connection`
-        : `the heartbeat was answered wrong on a held connection: ${said}`,
-    );
+  /** Counts a held connection whose heartbeat went unanswered or was answered wrong (`why`) as stale, and closes it. */
+  private stale(conn: Conn, why: string): void {
+    conn.error = new Error(why);
     this.count('stale', conn);
     this.vacate(1);
     this.moveTo(conn, 'closed');
@@ -902,9 +847,4 @@ function cloneLatency(latency: LatencyReadings): LatencyReadings {
     marker: copy(latency.marker),
     heartbeat: copy(latency.heartbeat),
   };
-}
-
-/** Takes items off the head of a deadline queue while `due` holds, handing each to `act`. */
-function expire(queue: Fifo<Conn>, due: (conn: Conn) => boolean, act: (conn: Conn) => void): void {
-  for (let head = queue.peek(); head !== undefined && due(head); head = queue.peek()) act(queue.shift() as Conn);
 }
