@@ -209,212 +209,305 @@ function paceDiagnosis(pace: NonNullable<DiagnosisInput['pace']>, n: number): Di
   };
 }
 
+/** What every rule reads: the input, and the facts derived from it once. */
+export interface RuleContext {
+  readonly input: DiagnosisInput;
+  /** The maximum held. */
+  readonly n: number;
+  /** The limit to look at first: the protocol's own setting when the target is a URL. */
+  readonly appLimit: string;
+  /** `past N connections`, as causes start. */
+  readonly past: string;
+}
+
+/** A rule of the diagnosis: it names the cause when its case applies, or passes (null). */
+export interface DiagnosisRule {
+  readonly name: string;
+  readonly rule: (c: RuleContext) => Diagnosis | null;
+}
+
 /**
- * Returns the cause of a run's limit from its failure kinds and evidence: the prober's own limits
- * first (they make the result inconclusive), then eviction, then the dominant failure kind.
+ * The diagnosis, as rules in the order they are asked: the prober's own limits first (they make
+ * the result inconclusive), then what the run saw as a whole (sources turned away, nothing served,
+ * the target gone, an objective broken, a slow target, eviction), then the dominant failure kind
+ * (KIND_RULES), and last, no failure at all. The first rule that names a cause is the diagnosis.
  */
-export function diagnose(input: DiagnosisInput): Diagnosis {
-  const n = input.maximum;
-  // The limit to look at first: the protocol's own setting when the target is a URL.
-  const appLimit = input.protocol?.limitSetting ?? APP_LIMIT;
-  const prober = FAILURE_KINDS.find((k) => isProberKind(k) && (input.failures[k] ?? 0) > 0);
-  if (prober) return proberDiagnosis(prober, n, input.evidence[prober]?.message);
-  if (input.sourceRejection) return sourceDiagnosis(input.sourceRejection, input.servedBytes ?? null);
-  if (n === 0 && input.heartbeatsAnswered === 0 && !input.interrupted) {
-    const stale = input.evidence.stale;
-    return {
-      side: 'target',
-      cause: `nothing was served: no heartbeat was ever answered with its expected reply${stale?.bytes ? `; the target sent ${escapeBytes(stale.bytes, 120)}` : ''}${stale?.message ? ` (${stale.message})` : ''}`,
-      lookAt: [
-        '--heartbeat-send and --heartbeat-expect (or --send and --expect): is the heartbeat a request this server answers, and the reply what it sends?',
-        'is it the server you meant?',
-      ],
-    };
-  }
-  if (n === 0 && input.expect && !input.interrupted) {
-    const notServed = notServedDiagnosis(input);
-    if (notServed) return notServed;
-  }
-  if (input.gone) {
-    return {
-      side: 'target',
-      cause: `the target held ${input.gone.held}, then every connection was ${input.gone.refused ? 'closed at once and new ones were refused: the target went away (it stopped, crashed or was killed)' : 'closed or reset at once: the target restarted, crashed, or something between reset them all'}; ${input.gone.held} is what it held before that, not a limit it enforces`,
-      lookAt: [
-        "the target's logs and its process manager (did it exit, get OOM-killed, restart?)",
-        'run again with the target up to measure its real limit',
-      ],
-    };
-  }
-  if (input.objective) return objectiveDiagnosis(input.objective, n);
-  // Timeouts of connections waiting their turn at a slow target are no limit: say so, whatever their kind.
-  if (input.pace && (input.pace.stopped || input.breaking === null)) return paceDiagnosis(input.pace, n);
-  const closes = (input.failures.closed ?? 0) + (input.failures.reset ?? 0);
-  // Eviction drops the oldest connections (held, or at a fast ramp still settling) while newer ones
-  // stay; a server that closes past its limit drops the newest and keeps the old ones.
-  const evicted = Math.max(input.droppedHeld, input.droppedOldest);
-  if (evicted > 0 && evicted * 2 >= closes) {
-    return {
-      side: 'target',
-      cause: `older connections were dropped while newer ones succeeded (${evicted} of ${closes} drops were the oldest or held ones): the target evicts old connections to admit new ones, so it never holds more than ${n}`,
-      lookAt: [
-        'idle and client timeouts of the server',
-        'a limit that closes the oldest connection (proxy LRU, client eviction)',
-        appLimit,
-      ],
-    };
-  }
-  let kind = dominant(input.breaking ?? input.failures);
-  // A target that stops listening at its limit resets what waited in its accept queue and refuses
-  // what comes after. When the breaking round saw only the resets (a busy prober dialed the rest
-  // after it ended), the run's refusals tell which limit it was.
-  if (kind === 'reset' && (input.failures.refused ?? 0) > (input.failures.reset ?? 0)) kind = 'refused';
-  if (!kind) {
-    return input.interrupted
+export const DIAGNOSIS_RULES: readonly DiagnosisRule[] = [
+  {
+    name: 'prober-limit',
+    rule: ({ input, n }) => {
+      const prober = FAILURE_KINDS.find((k) => isProberKind(k) && (input.failures[k] ?? 0) > 0);
+      return prober ? proberDiagnosis(prober, n, input.evidence[prober]?.message) : null;
+    },
+  },
+  {
+    name: 'sources-turned-away',
+    rule: ({ input }) =>
+      input.sourceRejection ? sourceDiagnosis(input.sourceRejection, input.servedBytes ?? null) : null,
+  },
+  {
+    name: 'no-heartbeat-answered',
+    rule: ({ input, n }) => {
+      if (n !== 0 || input.heartbeatsAnswered !== 0 || input.interrupted) return null;
+      const stale = input.evidence.stale;
+      return {
+        side: 'target',
+        cause: `nothing was served: no heartbeat was ever answered with its expected reply${stale?.bytes ? `; the target sent ${escapeBytes(stale.bytes, 120)}` : ''}${stale?.message ? ` (${stale.message})` : ''}`,
+        lookAt: [
+          '--heartbeat-send and --heartbeat-expect (or --send and --expect): is the heartbeat a request this server answers, and the reply what it sends?',
+          'is it the server you meant?',
+        ],
+      };
+    },
+  },
+  {
+    name: 'never-served',
+    rule: ({ input, n }) => (n === 0 && input.expect && !input.interrupted ? notServedDiagnosis(input) : null),
+  },
+  {
+    name: 'target-gone',
+    rule: ({ input }) =>
+      input.gone
+        ? {
+            side: 'target',
+            cause: `the target held ${input.gone.held}, then every connection was ${input.gone.refused ? 'closed at once and new ones were refused: the target went away (it stopped, crashed or was killed)' : 'closed or reset at once: the target restarted, crashed, or something between reset them all'}; ${input.gone.held} is what it held before that, not a limit it enforces`,
+            lookAt: [
+              "the target's logs and its process manager (did it exit, get OOM-killed, restart?)",
+              'run again with the target up to measure its real limit',
+            ],
+          }
+        : null,
+  },
+  {
+    name: 'objective-broken',
+    rule: ({ input, n }) => (input.objective ? objectiveDiagnosis(input.objective, n) : null),
+  },
+  {
+    // Timeouts of connections waiting their turn at a slow target are no limit: say so, whatever their kind.
+    name: 'slow-target',
+    rule: ({ input, n }) =>
+      input.pace && (input.pace.stopped || input.breaking === null) ? paceDiagnosis(input.pace, n) : null,
+  },
+  {
+    // Eviction drops the oldest connections (held, or at a fast ramp still settling) while newer ones
+    // stay; a server that closes past its limit drops the newest and keeps the old ones.
+    name: 'eviction',
+    rule: ({ input, n, appLimit }) => {
+      const closes = (input.failures.closed ?? 0) + (input.failures.reset ?? 0);
+      const evicted = Math.max(input.droppedHeld, input.droppedOldest);
+      if (evicted === 0 || evicted * 2 < closes) return null;
+      return {
+        side: 'target',
+        cause: `older connections were dropped while newer ones succeeded (${evicted} of ${closes} drops were the oldest or held ones): the target evicts old connections to admit new ones, so it never holds more than ${n}`,
+        lookAt: [
+          'idle and client timeouts of the server',
+          'a limit that closes the oldest connection (proxy LRU, client eviction)',
+          appLimit,
+        ],
+      };
+    },
+  },
+  {
+    name: 'dominant-kind',
+    rule: (c) => {
+      const kind = limitKind(c.input);
+      return kind ? KIND_RULES[kind](c) : null;
+    },
+  },
+  {
+    name: 'no-failure',
+    rule: ({ input, n }) =>
+      input.interrupted
+        ? {
+            side: 'none',
+            cause: `interrupted before any failure, with ${n} held`,
+            lookAt: ['run again to the end to find the limit'],
+          }
+        : {
+            side: 'none',
+            cause: `no limit found: the target held ${n} without failures until the run ended`,
+            lookAt: ['--max-duration, --max-connections or a faster --ramp, to push further'],
+          },
+  },
+];
+
+/**
+ * Returns the failure kind that names the limit: the dominant kind of the breaking round (or of
+ * the run). A target that stops listening at its limit resets what waited in its accept queue and
+ * refuses what comes after; when the breaking round saw only the resets (a busy prober dialed the
+ * rest after it ended), the run's refusals tell which limit it was.
+ */
+export function limitKind(input: DiagnosisInput): FailureKind | null {
+  const kind = dominant(input.breaking ?? input.failures);
+  return kind === 'reset' && (input.failures.refused ?? 0) > (input.failures.reset ?? 0) ? 'refused' : kind;
+}
+
+/** The cause each failure kind names when it dominates; `said` is the target's own words, quoted. */
+export const KIND_RULES: Readonly<Record<FailureKind, (c: RuleContext) => Diagnosis>> = {
+  refused: ({ n, past, appLimit }) =>
+    n === 0
       ? {
-          side: 'none',
-          cause: `interrupted before any failure, with ${n} held`,
-          lookAt: ['run again to the end to find the limit'],
+          side: 'target',
+          cause: 'connection refused from the first dial: nothing listens on that address and port',
+          lookAt: ['is the server running, and bound to this address and port?', 'firewall rules that reject'],
         }
       : {
-          side: 'none',
-          cause: `no limit found: the target held ${n} without failures until the run ended`,
-          lookAt: ['--max-duration, --max-connections or a faster --ramp, to push further'],
-        };
-  }
-  const said = quoted(input.evidence[kind]?.bytes, input.servedBytes ?? null);
-  const past = `past ${n} connections`;
-  switch (kind) {
-    case 'refused':
-      return n === 0
-        ? {
-            side: 'target',
-            cause: 'connection refused from the first dial: nothing listens on that address and port',
-            lookAt: ['is the server running, and bound to this address and port?', 'firewall rules that reject'],
-          }
-        : {
-            side: 'target',
-            cause: `${past} the target refuses new ones: it stops listening at its limit, or its listen backlog is full on a system that refuses (tcp_abort_on_overflow)`,
-            lookAt: [appLimit, 'the listen backlog and net.core.somaxconn', 'net.ipv4.tcp_abort_on_overflow'],
-          };
-    case 'timeout':
-      return n === 0
-        ? {
-            side: 'target',
-            cause: 'no answer to any SYN: the target is down, filtered, or unreachable',
-            lookAt: ['is the server up?', 'firewalls that drop silently'],
-          }
-        : {
-            side: 'target',
-            cause: `connect timeouts after a plateau at ${n}: the target's accept queue is full and the kernel drops new SYNs`,
-            lookAt: [
-              "the listen backlog (the server's listen() argument) and net.core.somaxconn",
-              'net.ipv4.tcp_max_syn_backlog and SYN cookies (net.ipv4.tcp_syncookies)',
-              `why the application stopped accepting: ${appLimit}`,
-            ],
-          };
-    case 'denied': {
-      const words = input.evidence.denied?.message ?? 'no words';
-      const who = input.protocol?.name ?? 'the server';
-      return n === 0
-        ? {
-            side: 'target',
-            cause: `from the first connection ${who} refuses, saying ${JSON.stringify(words)}: it served no connection from this prober`,
-            lookAt: [
-              "the server's access rules and the credentials given (the URL's user and password, or PGUSER/PGPASSWORD, REDISCLI_AUTH)",
-              appLimit,
-            ],
-          }
-        : {
-            side: 'target',
-            cause: `${past} ${who} refuses new ones, saying ${JSON.stringify(words)}: its connection limit`,
-            lookAt: [appLimit, SERVER_FDS],
-          };
-    }
-    case 'closed':
-    case 'verify-mismatch':
-      if (said)
-        return {
           side: 'target',
-          cause: `${past} the target accepts, then closes, saying ${said}: an application connection limit`,
+          cause: `${past} the target refuses new ones: it stops listening at its limit, or its listen backlog is full on a system that refuses (tcp_abort_on_overflow)`,
+          lookAt: [appLimit, 'the listen backlog and net.core.somaxconn', 'net.ipv4.tcp_abort_on_overflow'],
+        },
+  timeout: ({ n, appLimit }) =>
+    n === 0
+      ? {
+          side: 'target',
+          cause: 'no answer to any SYN: the target is down, filtered, or unreachable',
+          lookAt: ['is the server up?', 'firewalls that drop silently'],
+        }
+      : {
+          side: 'target',
+          cause: `connect timeouts after a plateau at ${n}: the target's accept queue is full and the kernel drops new SYNs`,
+          lookAt: [
+            "the listen backlog (the server's listen() argument) and net.core.somaxconn",
+            'net.ipv4.tcp_max_syn_backlog and SYN cookies (net.ipv4.tcp_syncookies)',
+            `why the application stopped accepting: ${appLimit}`,
+          ],
+        },
+  denied: ({ input, n, past, appLimit }) => {
+    const words = input.evidence.denied?.message ?? 'no words';
+    const who = input.protocol?.name ?? 'the server';
+    return n === 0
+      ? {
+          side: 'target',
+          cause: `from the first connection ${who} refuses, saying ${JSON.stringify(words)}: it served no connection from this prober`,
+          lookAt: [
+            "the server's access rules and the credentials given (the URL's user and password, or PGUSER/PGPASSWORD, REDISCLI_AUTH)",
+            appLimit,
+          ],
+        }
+      : {
+          side: 'target',
+          cause: `${past} ${who} refuses new ones, saying ${JSON.stringify(words)}: its connection limit`,
           lookAt: [appLimit, SERVER_FDS],
         };
-      return kind === 'closed'
-        ? {
-            side: 'target',
-            cause: `${past} the target accepts, then closes without a word: an application connection limit, or the server out of file descriptors`,
-            lookAt: [appLimit, SERVER_FDS],
-          }
-        : input.protocol
-          ? {
-              side: 'target',
-              cause: `${past} replies are not ${input.protocol.name}${input.evidence['verify-mismatch']?.message ? `: ${input.evidence['verify-mismatch']?.message}` : ''}`,
-              lookAt: [`is every port a ${input.protocol.name} server?`, appLimit],
-            }
-          : {
-              side: 'target',
-              cause: `${past} replies do not match --expect`,
-              lookAt: ['--expect: is it what a served connection receives?'],
-            };
-    case 'reset':
-      return {
+  },
+  closed: (c) => closedOrMismatch(c, 'closed'),
+  'verify-mismatch': (c) => closedOrMismatch(c, 'verify-mismatch'),
+  reset: ({ input, past, appLimit }) => {
+    const said = saidFor(input, 'reset');
+    return {
+      side: 'target',
+      cause: `${past} the target accepts, then resets (RST)${said ? ` after saying ${said}` : ''}: a limit enforced by aborting connections`,
+      lookAt: [
+        ...(input.protocol ? [appLimit] : []),
+        SERVER_FDS,
+        'a connection limit closed with SO_LINGER 0',
+        'a proxy or middlebox limit, such as a full conntrack table (nf_conntrack_max)',
+      ],
+    };
+  },
+  stale: ({ past }) => ({
+    side: 'target',
+    cause: `${past} held connections stop answering their heartbeat within --expect-timeout: the target keeps connections open that it no longer serves`,
+    lookAt: [
+      "the server's worker or event-loop capacity (threads, worker processes, one event loop starved by its own connections)",
+      'what each request waits on behind the server (a database or backend pool, a proxy upstream queue)',
+      'CPU and run queue on the target host at this many connections',
+    ],
+  }),
+  'verify-timeout': ({ input, past, appLimit }) => {
+    const said = saidFor(input, 'verify-timeout');
+    return said
+      ? {
+          side: 'target',
+          cause: `${past} the target answers, but not with --expect: it said ${said}`,
+          lookAt: ['--expect and --send: is the request right for this server?', appLimit],
+        }
+      : {
+          side: 'target',
+          cause: `${past} new ones open but are never served: the application stopped accepting, and they wait in the kernel's accept queue`,
+          lookAt: [
+            `the application's connection limit (${appLimit}; lighttpd server.max-connections)`,
+            'its listen backlog, which holds the unserved connections',
+          ],
+        };
+  },
+  handshake: ({ input, n, past, appLimit }) => ({
+    side: 'target',
+    cause: `${n === 0 ? 'from the first dial' : past} the TLS or WebSocket handshake fails${input.evidence.handshake?.message ? `: ${input.evidence.handshake.message}` : ''}`,
+    lookAt:
+      n === 0
+        ? ['--tls/--insecure/--ca/--sni and --websocket: do they match the server?']
+        : [appLimit, 'a TLS or WebSocket layer (proxy, worker pool) with its own connection limit'],
+  }),
+  unreachable: () => ({
+    side: 'target',
+    cause: 'the network reports the target unreachable (EHOSTUNREACH/ENETUNREACH)',
+    lookAt: ['routes and firewalls between the prober and the target'],
+  }),
+  dns: () => ({ side: 'target', cause: 'the name did not resolve', lookAt: ['the name, or give an IP address'] }),
+  // The prober's kinds are caught by the first rule; these are for completeness of the table.
+  'addr-unavailable': ({ input, n }) =>
+    proberDiagnosis('addr-unavailable', n, input.evidence['addr-unavailable']?.message),
+  'fd-limit': ({ input, n }) => proberDiagnosis('fd-limit', n, input.evidence['fd-limit']?.message),
+  'no-buffers': ({ input, n }) => proberDiagnosis('no-buffers', n, input.evidence['no-buffers']?.message),
+  'shard-lost': ({ input, n }) => proberDiagnosis('shard-lost', n, input.evidence['shard-lost']?.message),
+  other: ({ input, past }) => ({
+    side: 'target',
+    cause: `${past} unclassified errors${input.evidence.other?.message ? `: ${input.evidence.other.message}` : ''}`,
+    lookAt: ['the error text in the evidence; rerun with -d'],
+  }),
+};
+
+/** The target's own words for a kind, quoted, when they differ from what served connections get. */
+function saidFor(input: DiagnosisInput, kind: FailureKind): string | null {
+  return quoted(input.evidence[kind]?.bytes, input.servedBytes ?? null);
+}
+
+function closedOrMismatch({ input, past, appLimit }: RuleContext, kind: 'closed' | 'verify-mismatch'): Diagnosis {
+  const said = saidFor(input, kind);
+  if (said)
+    return {
+      side: 'target',
+      cause: `${past} the target accepts, then closes, saying ${said}: an application connection limit`,
+      lookAt: [appLimit, SERVER_FDS],
+    };
+  if (kind === 'closed')
+    return {
+      side: 'target',
+      cause: `${past} the target accepts, then closes without a word: an application connection limit, or the server out of file descriptors`,
+      lookAt: [appLimit, SERVER_FDS],
+    };
+  return input.protocol
+    ? {
         side: 'target',
-        cause: `${past} the target accepts, then resets (RST)${said ? ` after saying ${said}` : ''}: a limit enforced by aborting connections`,
-        lookAt: [
-          ...(input.protocol ? [appLimit] : []),
-          SERVER_FDS,
-          'a connection limit closed with SO_LINGER 0',
-          'a proxy or middlebox limit, such as a full conntrack table (nf_conntrack_max)',
-        ],
-      };
-    case 'stale':
-      return {
+        cause: `${past} replies are not ${input.protocol.name}${input.evidence['verify-mismatch']?.message ? `: ${input.evidence['verify-mismatch']?.message}` : ''}`,
+        lookAt: [`is every port a ${input.protocol.name} server?`, appLimit],
+      }
+    : {
         side: 'target',
-        cause: `${past} held connections stop answering their heartbeat within --expect-timeout: the target keeps connections open that it no longer serves`,
-        lookAt: [
-          "the server's worker or event-loop capacity (threads, worker processes, one event loop starved by its own connections)",
-          'what each request waits on behind the server (a database or backend pool, a proxy upstream queue)',
-          'CPU and run queue on the target host at this many connections',
-        ],
+        cause: `${past} replies do not match --expect`,
+        lookAt: ['--expect: is it what a served connection receives?'],
       };
-    case 'verify-timeout':
-      return said
-        ? {
-            side: 'target',
-            cause: `${past} the target answers, but not with --expect: it said ${said}`,
-            lookAt: ['--expect and --send: is the request right for this server?', appLimit],
-          }
-        : {
-            side: 'target',
-            cause: `${past} new ones open but are never served: the application stopped accepting, and they wait in the kernel's accept queue`,
-            lookAt: [
-              `the application's connection limit (${appLimit}; lighttpd server.max-connections)`,
-              'its listen backlog, which holds the unserved connections',
-            ],
-          };
-    case 'handshake':
-      return {
-        side: 'target',
-        cause: `${n === 0 ? 'from the first dial' : past} the TLS or WebSocket handshake fails${input.evidence[kind]?.message ? `: ${input.evidence[kind]?.message}` : ''}`,
-        lookAt:
-          n === 0
-            ? ['--tls/--insecure/--ca/--sni and --websocket: do they match the server?']
-            : [appLimit, 'a TLS or WebSocket layer (proxy, worker pool) with its own connection limit'],
-      };
-    case 'unreachable':
-      return {
-        side: 'target',
-        cause: 'the network reports the target unreachable (EHOSTUNREACH/ENETUNREACH)',
-        lookAt: ['routes and firewalls between the prober and the target'],
-      };
-    case 'dns':
-      return { side: 'target', cause: 'the name did not resolve', lookAt: ['the name, or give an IP address'] };
-    default:
-      return {
-        side: 'target',
-        cause: `${past} unclassified errors${input.evidence[kind]?.message ? `: ${input.evidence[kind]?.message}` : ''}`,
-        lookAt: ['the error text in the evidence; rerun with -d'],
-      };
+}
+
+/** Returns the diagnosis and the name of the rule that made it. */
+export function diagnoseWithRule(input: DiagnosisInput): { rule: string; diagnosis: Diagnosis } {
+  const context: RuleContext = {
+    input,
+    n: input.maximum,
+    appLimit: input.protocol?.limitSetting ?? APP_LIMIT,
+    past: `past ${input.maximum} connections`,
+  };
+  for (const { name, rule } of DIAGNOSIS_RULES) {
+    const diagnosis = rule(context);
+    if (diagnosis) return { rule: name, diagnosis };
   }
+  throw new Error('the no-failure rule always answers');
+}
+
+/** Returns the cause of a run's limit from its failure kinds and evidence (DIAGNOSIS_RULES, in order). */
+export function diagnose(input: DiagnosisInput): Diagnosis {
+  return diagnoseWithRule(input).diagnosis;
 }
 
 function proberDiagnosis(kind: FailureKind, n: number, evidence?: string): Diagnosis {

@@ -1,7 +1,14 @@
 // diagnose() on plain numbers; the same causes from real runs are in integration/diagnose.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { diagnose, type DiagnosisInput } from '../../src/probe/diagnose.js';
+import {
+  DIAGNOSIS_RULES,
+  diagnose,
+  diagnoseWithRule,
+  KIND_RULES,
+  type DiagnosisInput,
+} from '../../src/probe/diagnose.js';
+import { FAILURE_KINDS } from '../../src/net/errors.js';
 
 const input = (over: Partial<DiagnosisInput>): DiagnosisInput => ({
   maximum: 500,
@@ -60,6 +67,48 @@ test('diagnose: the cause from failure kinds and evidence (plain numbers)', () =
     assert.is(d.side, side, JSON.stringify(over));
     assert.match(d.cause, cause, JSON.stringify(over));
     assert.ok(d.lookAt.length > 0, 'always something to look at');
+  }
+});
+
+test('the rules table: each rule answers its own case, in order, and every failure kind has a rule', () => {
+  const cases: Array<[string, Partial<DiagnosisInput>]> = [
+    ['prober-limit', { failures: { 'fd-limit': 1, refused: 9 }, droppedHeld: 9 }],
+    [
+      'sources-turned-away',
+      {
+        sourceRejection: { rejected: ['127.0.0.3'], accepted: ['127.0.0.2'], evidence: null },
+        failures: { refused: 4 },
+      },
+    ],
+    ['no-heartbeat-answered', { maximum: 0, heartbeatsAnswered: 0, failures: { stale: 3 } }],
+    ['never-served', { maximum: 0, expect: 'PONG', failures: { 'verify-timeout': 3 } }],
+    ['target-gone', { gone: { held: 400, refused: true }, failures: { closed: 400, refused: 9 } }],
+    ['objective-broken', { objective: { text: 'connect p99 < 5ms', valueMs: 9, established: 400, round: 4 } }],
+    [
+      'slow-target',
+      {
+        pace: { servedPerSec: 20, askedPerSec: 100, slowedTo: null, stopped: true, late: null },
+        failures: { timeout: 3 },
+      },
+    ],
+    ['eviction', { failures: { closed: 10 }, droppedOldest: 10 }],
+    ['dominant-kind', { failures: { refused: 3 } }],
+    ['no-failure', {}],
+  ];
+  assert.equal(
+    cases.map(([name]) => name),
+    DIAGNOSIS_RULES.map((r) => r.name),
+    "one case per rule, in the table's order",
+  );
+  for (const [name, over] of cases) assert.is(diagnoseWithRule(input(over)).rule, name, name);
+  // Every kind has its cause, and the dominant kind's rule uses it.
+  assert.equal(Object.keys(KIND_RULES).sort(), [...FAILURE_KINDS].sort());
+  for (const kind of FAILURE_KINDS) {
+    const made = diagnoseWithRule(input({ failures: { [kind]: 5 } }));
+    assert.ok(made.diagnosis.cause.length > 0, kind);
+    if (kind === 'addr-unavailable' || kind === 'fd-limit' || kind === 'no-buffers' || kind === 'shard-lost')
+      assert.is(made.rule, 'prober-limit', kind);
+    else assert.is(made.rule, 'dominant-kind', kind);
   }
 });
 
