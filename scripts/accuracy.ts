@@ -3,7 +3,7 @@
  * limits 200, 1000 and 3000 and ramps from 100/s to 5000/s, on loopback. Prints a Markdown table
  * (kept in the README's "Accuracy" section) and exits 1 if any maximum differs from the limit.
  */
-import { buildProbeConfig } from '../src/config/probeConfig.js';
+import { buildProbeConfig, rampConfig } from '../src/config/probeConfig.js';
 import { resolveTarget } from '../src/net/resolve.js';
 import { runRampProbe } from '../src/probe/runRampProbe.js';
 import { OVER_LIMIT_BEHAVIOURS } from '../src/servers/targetOptions.js';
@@ -45,7 +45,7 @@ for (const overLimit of OVER_LIMIT_BEHAVIOURS) {
         settle: '500ms',
         ...(verify ? { send: 'ping\\n', expect: 'ping', expectTimeout: '1s' } : {}),
       };
-      const config = buildProbeConfig(raw, [server.address], () => Buffer.alloc(0));
+      const config = rampConfig(buildProbeConfig(raw, [server.address], () => Buffer.alloc(0)));
       const started = performance.now();
       const result = await runRampProbe(
         config,

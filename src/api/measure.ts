@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { systemClock } from '../clock.js';
-import type { ProbeConfig } from '../config/probeConfig.js';
+import type { FixedConfig, ProbeConfig, RampConfig } from '../config/probeConfig.js';
 import type { FleetObservation } from '../fleet/fleetReading.js';
 import { resolveSources } from '../net/localSources.js';
 import { isLoopback, isLoopbackName } from '../net/loopback.js';
@@ -125,7 +125,7 @@ export async function measure(config: ProbeConfig, hooks: MeasureHooks): Promise
 }
 
 async function rampRun(
-  config: ProbeConfig,
+  config: RampConfig,
   way: RampWay,
   signal: AbortSignal,
   hooks: MeasureHooks,
@@ -142,7 +142,7 @@ async function rampRun(
 }
 
 async function fixedRun(
-  config: ProbeConfig,
+  config: FixedConfig,
   way: RampWay,
   dialed: string,
   signal: AbortSignal,

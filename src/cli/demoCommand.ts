@@ -1,5 +1,5 @@
 import type { CliIO } from './cliIO.js';
-import { buildProbeConfig, type RawOptions } from '../config/probeConfig.js';
+import { buildProbeConfig, rampConfig, type RawOptions } from '../config/probeConfig.js';
 import { resolveTarget } from '../net/resolve.js';
 import { runRampProbe } from '../probe/runRampProbe.js';
 import { renderRampReport } from '../report/rampText.js';
@@ -25,10 +25,10 @@ export async function demoCommand(raw: RawOptions, io: CliIO): Promise<number> {
     `demo: built-in target on ${server.address} serves ${limit} connections, then answers "-ERR max number of clients reached" and closes\n`,
   );
   try {
-    const config = buildProbeConfig(
-      { ramp, maxDuration: '60s', send: 'ping\\n', expect: 'ping' },
-      [server.address],
-      () => Buffer.alloc(0),
+    const config = rampConfig(
+      buildProbeConfig({ ramp, maxDuration: '60s', send: 'ping\\n', expect: 'ping' }, [server.address], () =>
+        Buffer.alloc(0),
+      ),
     );
     const controller = new AbortController();
     const remove = io.onInterrupt(() => void controller.abort());

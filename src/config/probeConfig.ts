@@ -42,77 +42,133 @@ export const DEFAULTS = {
   settleMs: 1000,
 } as const;
 
-/** A validated probe run: fixed mode (tcpgoon) or ramp mode. */
-export interface ProbeConfig extends TrafficOptions {
-  readonly mode: 'fixed' | 'ramp';
+/** Where a run connects: its destinations, their protocol and transport, shards and source addresses. */
+export interface TargetPart {
   /** Every destination, in the order given; connections go to them round-robin. */
   readonly targets: readonly TargetSpec[];
   /** The first destination, with `display` naming them all, for reports. */
   readonly target: TargetSpec;
   /** The protocol of URL targets (`redis://…`) by name (`Redis`); absent for host:port. */
   readonly protocol?: string | undefined;
+  /** TCP, TLS (--tls) or WebSocket (--websocket): always set in a config. */
+  readonly transport: Transport;
   /** Shard processes: a count (1 runs in this process) or `auto` (enough for the fd limit and the cores). */
   readonly workers: number | 'auto';
   /** `--source-ip`: addresses to dial from, or auto; absent, the kernel picks one. */
   readonly sources?: SourceSpec | undefined;
-  /** `--channel-lifetime`: close and replace every connection this long after it opened. */
-  readonly lifetimeMs?: number | undefined;
-  /** Fixed mode `-T/--duration`: keep the connections open (and churning) this long from the start. */
-  readonly durationMs?: number | undefined;
-  /** Fixed mode: connections to open. */
-  readonly connections: number;
-  /** Fixed mode: pause between dials. */
-  readonly sleepMs: number;
+  /** -l/--listen-port: run the built-in server on 127.0.0.1 at this port (0 for any) and probe it. */
+  readonly listenPort?: number | undefined;
+}
+
+/** How connections are dialed and kept open. */
+export interface DialPart {
   readonly dialTimeoutMs: number;
-  readonly intervalMs: number;
-  readonly assumeYes: boolean;
-  readonly debug: boolean;
-  /** Ramp mode only. */
-  readonly ramp?: RampPlan | undefined;
-  readonly thresholdText: string;
   readonly maxInflight: number;
   readonly keepaliveMs: number;
+  /** Reopen connections the target closes (false: --no-reopen). */
   readonly reopen: boolean;
-  /**
-   * Ramp: slow down to the target's pace when it serves new connections slower than the ramp asks
-   * (false: --no-adapt, and an outpaced round ends the run `rate-limited`).
-   */
-  readonly adapt: boolean;
   /** Plain TCP connections that send nothing run on bare TCP handles (false: --no-lean-sockets). */
   readonly leanSockets: boolean;
+  /** `--channel-lifetime`: close and replace every connection this long after it opened. */
+  readonly lifetimeMs?: number | undefined;
+}
+
+/** What counts as served: the reply to wait for, how long, and how long a served connection must stay open. */
+export interface VerifyPart {
   readonly expect?: ExpectMatcher | undefined;
   readonly expectTimeoutMs: number;
   readonly settleMs: number;
-  /** Ramp mode: the CI gate, and whether the run goes on past it to the real maximum. */
-  readonly minConcurrency?: number | undefined;
-  readonly findMax: boolean;
-  /** Ramp mode: confirm a found limit with a second, slower pass. */
-  readonly refine: boolean;
-  /** Ramp mode --heartbeat: what held connections send again and again to show they are still served. */
-  readonly heartbeat?: Heartbeat | undefined;
-  /** Ramp mode --slo: latency objectives every round must meet; the maximum is the most held while they are. */
-  readonly objectives?: readonly Objective[] | undefined;
-  /** Ramp mode `--start-at`: when round 0 starts, in ms since the epoch (the same on every host). */
-  readonly startAtMs?: number | undefined;
-  /** `--run-id`, or with `--segment` one derived from the plan and the start: what merge groups by. */
-  readonly runId?: string | undefined;
+}
+
+/** What a run says, and where it writes it. */
+export interface OutputPart {
+  readonly intervalMs: number;
+  /** Only the result line. */
+  readonly quiet: boolean;
+  readonly debug: boolean;
+  /** Do not ask before leaving loopback (-y). */
+  readonly assumeYes: boolean;
   /** Where the run record (JSON) and the Markdown report go: a path, `-` for stdout, or none. */
   readonly jsonPath?: string | undefined;
   readonly markdownPath?: string | undefined;
   /** --html: the self-contained HTML report's file, or - for stdout. */
   readonly htmlPath?: string | undefined;
-  /** Only the result line. */
-  readonly quiet: boolean;
   /** --latency-percentiles, ascending. */
   readonly latencyPercentiles: readonly number[];
-  /** TCP, TLS (--tls) or WebSocket (--websocket): always set in a config. */
-  readonly transport: Transport;
   /** --statsd: where metrics go every interval. */
   readonly statsd?: StatsdTarget | undefined;
   /** --metrics-port: a Prometheus text endpoint on 127.0.0.1 (0 for any free port). */
   readonly metricsPort?: number | undefined;
-  /** -l/--listen-port: run the built-in server on 127.0.0.1 at this port (0 for any) and probe it. */
-  readonly listenPort?: number | undefined;
+}
+
+/** What both modes share: the parts, the traffic (tcpkali's flags), and the error threshold as given. */
+interface CommonConfig extends TargetPart, DialPart, VerifyPart, OutputPart, TrafficOptions {
+  readonly transport: Transport;
+  readonly thresholdText: string;
+}
+
+/** Fixed mode (tcpgoon): open N connections, one every --sleep, and hold them. */
+export interface FixedConfig extends CommonConfig {
+  readonly mode: 'fixed';
+  /** Connections to open. */
+  readonly connections: number;
+  /** Pause between dials. */
+  readonly sleepMs: number;
+  /** `-T/--duration`: keep the connections open (and churning) this long from the start. */
+  readonly durationMs?: number | undefined;
+  // The ramp's settings do not exist in fixed mode.
+  readonly ramp?: undefined;
+  readonly adapt?: undefined;
+  readonly minConcurrency?: undefined;
+  readonly findMax?: undefined;
+  readonly refine?: undefined;
+  readonly heartbeat?: undefined;
+  readonly objectives?: undefined;
+  readonly startAtMs?: undefined;
+  readonly runId?: undefined;
+}
+
+/** Ramp mode: the capacity probe. */
+export interface RampConfig extends CommonConfig {
+  readonly mode: 'ramp';
+  readonly ramp: RampPlan;
+  /**
+   * Slow down to the target's pace when it serves new connections slower than the ramp asks
+   * (false: --no-adapt, and an outpaced round ends the run `rate-limited`).
+   */
+  readonly adapt: boolean;
+  /** The CI gate, and whether the run goes on past it to the real maximum. */
+  readonly minConcurrency?: number | undefined;
+  readonly findMax: boolean;
+  /** Confirm a found limit with a second, slower pass. */
+  readonly refine: boolean;
+  /** --heartbeat: what held connections send again and again to show they are still served. */
+  readonly heartbeat?: Heartbeat | undefined;
+  /** --slo: latency objectives every round must meet; the maximum is the most held while they are. */
+  readonly objectives?: readonly Objective[] | undefined;
+  /** `--start-at`: when round 0 starts, in ms since the epoch (the same on every host). */
+  readonly startAtMs?: number | undefined;
+  /** `--run-id`, or with `--segment` one derived from the plan and the start: what merge groups by. */
+  readonly runId?: string | undefined;
+  // Fixed mode's settings do not exist in ramp mode.
+  readonly connections?: undefined;
+  readonly sleepMs?: undefined;
+  readonly durationMs?: undefined;
+}
+
+/** A validated probe run: fixed mode (tcpgoon) or ramp mode, told apart by `mode`. */
+export type ProbeConfig = FixedConfig | RampConfig;
+
+/** Returns a config known to be ramp mode (from options with --ramp); a fixed one is a UsageError. */
+export function rampConfig(config: ProbeConfig): RampConfig {
+  if (config.mode !== 'ramp') throw new UsageError('this needs ramp mode; add --ramp RATE (like --ramp 100/s)');
+  return config;
+}
+
+/** Returns a config known to be fixed mode (from options without --ramp); a ramp one is a UsageError. */
+export function fixedConfig(config: ProbeConfig): FixedConfig {
+  if (config.mode !== 'fixed') throw new UsageError('this needs fixed mode; drop --ramp and give -c N');
+  return config;
 }
 
 /** A StatsD daemon to send metrics to, over UDP. */
@@ -313,28 +369,21 @@ export function buildProbeConfig(
   const workersText = text('workers');
   const lifetimeText = text('channelLifetime');
   const sourceText = text('sourceIp');
-  return {
-    mode,
+  const common: Omit<FixedConfig, 'mode' | 'connections' | 'sleepMs' | 'durationMs'> = {
     targets,
     target,
     protocol: urlPlan?.protocol.name,
     workers: workersText === undefined ? 1 : workersText.trim() === 'auto' ? 'auto' : parseWorkers(workersText),
     sources: sourceText === undefined ? undefined : parseSourceSpec(sourceText),
     lifetimeMs: lifetimeText === undefined ? undefined : duration('channelLifetime', 0, 's'),
-    durationMs: mode === 'fixed' && raw.duration !== undefined ? duration('duration', 0, 's', 1) : undefined,
-    connections: count('connections') ?? DEFAULTS.connections,
-    // With --connect-rate the fleet paces the dials; fixed mode asks for all N at once.
-    sleepMs: connectRateText === undefined ? duration('sleep', DEFAULTS.sleepMs, 'ms') : 0,
     dialTimeoutMs: duration('dialTimeout', DEFAULTS.dialTimeoutMs, 's', 1),
     intervalMs: duration('interval', DEFAULTS.intervalMs, 's', 10),
     assumeYes: raw.assumeYes === true,
     debug: raw.debug === true,
-    ramp,
     thresholdText,
     maxInflight: count('maxInflight') ?? (mode === 'ramp' ? DEFAULTS.rampMaxInflight : Number.POSITIVE_INFINITY),
     keepaliveMs: duration('keepalive', DEFAULTS.keepaliveMs, 's'),
     reopen: raw.reopen !== false,
-    adapt: raw.adapt !== false,
     leanSockets: raw.leanSockets !== false,
     send: firstMessage,
     message,
@@ -359,10 +408,30 @@ export function buildProbeConfig(
     listenPort:
       raw.listenPort === undefined ? undefined : parsePort(text('listenPort') as string, '-l/--listen-port', true),
     expect,
-    heartbeat,
-    objectives,
     expectTimeoutMs: duration('expectTimeout', DEFAULTS.expectTimeoutMs, 's', 1),
     settleMs: duration('settle', DEFAULTS.settleMs, 's'),
+    jsonPath: nonEmpty(jsonPath, '--json'),
+    markdownPath: nonEmpty(markdownPath, '--markdown'),
+    htmlPath: nonEmpty(htmlPath, '--html'),
+    quiet: raw.quiet === true,
+  };
+  // No ramp plan is fixed mode (tcpgoon's); the parts above are both modes'.
+  if (ramp === undefined)
+    return {
+      ...common,
+      mode: 'fixed',
+      durationMs: raw.duration !== undefined ? duration('duration', 0, 's', 1) : undefined,
+      connections: count('connections') ?? DEFAULTS.connections,
+      // With --connect-rate the fleet paces the dials; fixed mode asks for all N at once.
+      sleepMs: connectRateText === undefined ? duration('sleep', DEFAULTS.sleepMs, 'ms') : 0,
+    };
+  return {
+    ...common,
+    mode: 'ramp',
+    ramp,
+    adapt: raw.adapt !== false,
+    heartbeat,
+    objectives,
     minConcurrency,
     findMax,
     refine: raw.refine === true,
@@ -375,10 +444,6 @@ export function buildProbeConfig(
             startAtMs,
           )
         : undefined),
-    jsonPath: nonEmpty(jsonPath, '--json'),
-    markdownPath: nonEmpty(markdownPath, '--markdown'),
-    htmlPath: nonEmpty(htmlPath, '--html'),
-    quiet: raw.quiet === true,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { latencyDistributions } from './latencyDistributions.js';
-import type { ProbeConfig } from '../config/probeConfig.js';
+import type { FixedConfig, ProbeConfig } from '../config/probeConfig.js';
 import type { FleetObservation } from '../fleet/fleetReading.js';
 import type { FleetControl } from '../fleet/fleetControl.js';
 import { histogramSince, histogramSummary } from '../stats/latencyHistogram.js';
@@ -50,7 +50,7 @@ const TICK_MS = 20;
  * looked for every few milliseconds, and the time to N runs from the first dial to the fleet's own
  * record of when its newest connection opened: measured, not rounded to a poll or a line.
  */
-export async function runFixed(config: ProbeConfig, deps: FixedDeps): Promise<FixedResult> {
+export async function runFixed(config: FixedConfig, deps: FixedDeps): Promise<FixedResult> {
   const { fleet, clock, signal } = deps;
   const total = config.connections;
   const startMs = clock.now();

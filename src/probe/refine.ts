@@ -1,4 +1,4 @@
-import type { ProbeConfig } from '../config/probeConfig.js';
+import type { ProbeConfig, RampConfig } from '../config/probeConfig.js';
 import type { RampResult } from './result.js';
 
 /** How much slower the refining pass ramps, and where below the first maximum it starts. */
@@ -6,7 +6,7 @@ export const REFINE_SLOWDOWN = 5;
 export const REFINE_START_FRACTION = 0.8;
 
 /** Returns true when a first pass found a limit that a second, slower pass should confirm. */
-export function shouldRefine(config: ProbeConfig, first: RampResult): boolean {
+export function shouldRefine(config: RampConfig, first: RampResult): boolean {
   return config.refine && first.verdict === 'limit-found' && first.maximum > 0;
 }
 
@@ -15,7 +15,7 @@ export function shouldRefine(config: ProbeConfig, first: RampResult): boolean {
  * times slower than the first pass ended (at least 1/s: a first pass that slowed down to the
  * target's pace refines from that pace), with the same rules and time budget.
  */
-export function refineConfig(config: ProbeConfig, first: RampResult): ProbeConfig {
+export function refineConfig(config: RampConfig, first: RampResult): RampConfig {
   const plan = config.ramp;
   if (!plan) return config;
   const from = Math.floor(first.maximum * REFINE_START_FRACTION);

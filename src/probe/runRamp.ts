@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { latencyDistributions } from './latencyDistributions.js';
-import type { ProbeConfig } from '../config/probeConfig.js';
+import type { ProbeConfig, RampConfig } from '../config/probeConfig.js';
 import {
   dialsDue,
   proberKinds,
@@ -65,8 +65,8 @@ const STALL_SKIP_MS = 1000;
  * Runs the auto-incremental probe: raises the target concurrency round by round, pacing dials
  * evenly, until a stop rule fires; then lets the last connections settle and returns the result.
  */
-export async function runRamp(config: ProbeConfig, deps: ProbeDeps): Promise<RampResult> {
-  const plan = config.ramp as RampPlan;
+export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<RampResult> {
+  const plan = config.ramp;
   const { fleet, clock, signal } = deps;
   const startMs = deps.startAtMs ?? clock.now();
   // Late for a shared start: join at the next round boundary (the rounds before it held nothing here).
@@ -404,7 +404,7 @@ async function untilSteady(deps: ProbeDeps): Promise<void> {
   }
 }
 
-function settle(config: ProbeConfig, deps: ProbeDeps, progress: () => Promise<void>): Promise<void> {
+function settle(config: RampConfig, deps: ProbeDeps, progress: () => Promise<void>): Promise<void> {
   return untilHeld(deps, config.settleMs + (config.expect ? config.expectTimeoutMs : 0) + 50, progress);
 }
 
@@ -456,7 +456,7 @@ export function makeRound(
  * and verification timeouts; churn when an objective is on connect or first-byte latency, which
  * only new connections sample.
  */
-export function searchPlan(config: ProbeConfig, plan: RampPlan, seen: FleetObservation): SearchPlan {
+export function searchPlan(config: RampConfig, plan: RampPlan, seen: FleetObservation): SearchPlan {
   const objectives = config.objectives ?? [];
   const fresh = objectives.some((o) => o.latency === 'connect' || o.latency === 'first-byte');
   // Replies to heartbeats and messages come back within the slowest seen so far, or go stale at

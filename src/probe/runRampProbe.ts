@@ -1,5 +1,5 @@
 import { systemClock } from '../clock.js';
-import type { ProbeConfig } from '../config/probeConfig.js';
+import type { ProbeConfig, RampConfig } from '../config/probeConfig.js';
 import { runRamp, type ProbeDeps } from './runRamp.js';
 import { refineConfig, shouldRefine, withFirstPass } from './refine.js';
 import type { RampResult } from './result.js';
@@ -18,7 +18,7 @@ export interface RampWay {
 export type RampProbeOptions = Omit<ProbeDeps, 'fleet' | 'clock' | 'dialed'>;
 
 /** Returns the result of a ramp over the routes on the real clock; its connections are always closed after. */
-export async function runRampProbe(config: ProbeConfig, way: RampWay, options: RampProbeOptions): Promise<RampResult> {
+export async function runRampProbe(config: RampConfig, way: RampWay, options: RampProbeOptions): Promise<RampResult> {
   const first = await onePass(config, way, options);
   if (!shouldRefine(config, first) || options.signal.aborted) return first;
   // Every connection of the first pass is closed before the second starts: the target backs off.
@@ -26,7 +26,7 @@ export async function runRampProbe(config: ProbeConfig, way: RampWay, options: R
   return withFirstPass(second, first);
 }
 
-async function onePass(config: ProbeConfig, way: RampWay, options: RampProbeOptions): Promise<RampResult> {
+async function onePass(config: RampConfig, way: RampWay, options: RampProbeOptions): Promise<RampResult> {
   const fleet = await startFleet(config, way.routes, way.workers, way.shardV8Flags);
   try {
     return await runRamp(config, { ...options, fleet, clock: systemClock, dialed: describeRoutes(way.routes) });

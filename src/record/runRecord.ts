@@ -206,8 +206,8 @@ export function recordConfig(config: ProbeConfig, way?: RunWay): RecordConfig {
         }
       : null,
     minConcurrency: config.minConcurrency ?? null,
-    findMax: config.findMax,
-    refine: config.refine,
+    findMax: config.findMax ?? false,
+    refine: config.refine ?? false,
     heartbeat: config.heartbeat
       ? {
           everyMs: config.heartbeat.everyMs,

@@ -1,4 +1,4 @@
-import { buildProbeConfig, type RawOptions } from '../../src/config/probeConfig.js';
+import { buildProbeConfig, rampConfig, type RawOptions } from '../../src/config/probeConfig.js';
 import { resolveTarget } from '../../src/net/resolve.js';
 import type { RampResult } from '../../src/probe/result.js';
 import { runRampProbe } from '../../src/probe/runRampProbe.js';
@@ -10,7 +10,7 @@ export async function rampAgainst(
   signal = new AbortController().signal,
   sources: readonly string[] = [],
 ): Promise<RampResult> {
-  const config = buildProbeConfig(raw, [address], () => Buffer.alloc(0));
+  const config = rampConfig(buildProbeConfig(raw, [address], () => Buffer.alloc(0)));
   const endpoint = await resolveTarget(config.target);
   const routes = sources.length === 0 ? [{ endpoint }] : sources.map((localAddress) => ({ endpoint, localAddress }));
   return runRampProbe(config, { routes, workers: typeof config.workers === 'number' ? config.workers : 1 }, { signal });

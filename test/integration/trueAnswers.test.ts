@@ -2,7 +2,7 @@
 import { connect, type Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildProbeConfig, type RawOptions } from '../../src/config/probeConfig.js';
+import { buildProbeConfig, rampConfig, type RawOptions } from '../../src/config/probeConfig.js';
 import { roundDialBudget } from '../../src/probe/rampRules.js';
 import { diagnoseResult } from '../../src/probe/diagnose.js';
 import { Fleet } from '../../src/fleet/fleet.js';
@@ -103,8 +103,8 @@ test('a target that dies after a plateau went away; it does not evict, and the m
   const serve = startCli(['serve', '--reply', 'echo']);
   await serve.waitFor(/listening on \S+\n/);
   const address = (/listening on (\S+)/.exec(serve.output()) as RegExpExecArray)[1] as string;
-  const config = buildProbeConfig({ ...FAST, ramp: '100/s', round: '200ms', maxDuration: '20s' }, [address], () =>
-    Buffer.alloc(0),
+  const config = rampConfig(
+    buildProbeConfig({ ...FAST, ramp: '100/s', round: '200ms', maxDuration: '20s' }, [address], () => Buffer.alloc(0)),
   );
   const result = await runRampProbe(
     config,

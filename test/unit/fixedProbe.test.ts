@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Clock } from '../../src/clock.js';
-import { buildProbeConfig } from '../../src/config/probeConfig.js';
+import { buildProbeConfig, fixedConfig } from '../../src/config/probeConfig.js';
 import type { FleetObservation, LiveCounts } from '../../src/fleet/fleetReading.js';
 import { reading as emptyReading } from '../helpers/reading.js';
 import { runFixed, type FixedFleet } from '../../src/probe/fixedProbe.js';
@@ -34,7 +34,7 @@ test('time to N: from the first dial to the newest open the fleet reports, not t
     // All ten were open by 1087; the loop's polls see it at 1100 or later.
     lastOpenAtMs: async () => 1087,
   };
-  const config = buildProbeConfig({ connections: '10', sleep: '0' }, ['127.0.0.1:9'], none);
+  const config = fixedConfig(buildProbeConfig({ connections: '10', sleep: '0' }, ['127.0.0.1:9'], none));
   const result = await runFixed(config, { fleet, clock, signal: new AbortController().signal, dialed: '127.0.0.1:9' });
   assert.equal(asked, [1005, 10], 'all ten asked for at once, after the first reading');
   assert.is(result.allEstablishedAtMs, 1087 - 1005);
@@ -59,7 +59,7 @@ test("time to N: a fleet that cannot say (null) leaves the poll's time, and neve
     },
     lastOpenAtMs: async () => null,
   };
-  const config = buildProbeConfig({ connections: '3', sleep: '0' }, ['127.0.0.1:9'], none);
+  const config = fixedConfig(buildProbeConfig({ connections: '3', sleep: '0' }, ['127.0.0.1:9'], none));
   const result = await runFixed(config, { fleet, clock, signal: new AbortController().signal, dialed: '127.0.0.1:9' });
   assert.is(result.allEstablishedAtMs, 7, 'the poll that saw all three');
 });
@@ -83,7 +83,7 @@ test('without -T the run waits out --settle: connections the target closes late 
     liveCounts: async () => live(),
     lastOpenAtMs: async () => 1001,
   };
-  const config = buildProbeConfig({ connections: '10', sleep: '0', settle: '1s' }, ['127.0.0.1:9'], none);
+  const config = fixedConfig(buildProbeConfig({ connections: '10', sleep: '0', settle: '1s' }, ['127.0.0.1:9'], none));
   const result = await runFixed(config, { fleet, clock, signal: new AbortController().signal, dialed: '127.0.0.1:9' });
   assert.equal([result.status.established, result.status.closed, result.exitCode], [8, 2, 2]);
   assert.ok(t >= 1300 && t < 1400, `ended once every connection was held or gone, at ${t}`);
@@ -104,7 +104,9 @@ test('without -T, connections that never settle end the run at the settle deadli
     liveCounts: async () => settling,
     lastOpenAtMs: async () => 0,
   };
-  const config = buildProbeConfig({ connections: '3', sleep: '0', settle: '200ms' }, ['127.0.0.1:9'], none);
+  const config = fixedConfig(
+    buildProbeConfig({ connections: '3', sleep: '0', settle: '200ms' }, ['127.0.0.1:9'], none),
+  );
   await runFixed(config, { fleet, clock, signal: new AbortController().signal, dialed: '127.0.0.1:9' });
   assert.ok(t >= 250 && t < 300, `200 ms settle + 50 ms margin, then the end: ${t}`);
 });

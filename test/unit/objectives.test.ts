@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { objectiveParts, parseObjectives } from '../../src/config/objectives.js';
-import { buildProbeConfig, type RawOptions } from '../../src/config/probeConfig.js';
+import { buildProbeConfig, rampConfig, type RawOptions } from '../../src/config/probeConfig.js';
 import { emptyLatency } from '../../src/fleet/fleetReading.js';
 import { objectivesMet, readObjectives } from '../../src/probe/objectiveReadings.js';
 import { narrow, nextLevel } from '../../src/probe/objectiveSearch.js';
@@ -134,7 +134,7 @@ const WITH_SLO: RawOptions = {
 
 /** Runs a ramp on a fake clock against a simulated target whose heartbeats slow from 3 ms to 120 ms past 300 open. */
 async function slowPast300(raw: RawOptions, onSearchStep?: (level: number) => void, abortAtMs?: number) {
-  const config = buildProbeConfig(raw, ['127.0.0.1:9'], () => Buffer.alloc(0));
+  const config = rampConfig(buildProbeConfig(raw, ['127.0.0.1:9'], () => Buffer.alloc(0)));
   const clock = fakeClock();
   const fleet = simulatedFleet(
     {

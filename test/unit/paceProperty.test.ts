@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildProbeConfig } from '../../src/config/probeConfig.js';
+import { buildProbeConfig, rampConfig } from '../../src/config/probeConfig.js';
 import type { RampPlan } from '../../src/config/rampPlan.js';
 import type { RampResult } from '../../src/probe/result.js';
 import { runRamp } from '../../src/probe/runRamp.js';
@@ -94,7 +94,7 @@ async function probe(c: Case): Promise<{ maximum: number; verdict: string; resul
     ...(c.expect ? { send: 'hi', expect: 'hi' } : {}),
     ...(c.adapt ? {} : { adapt: false }),
   };
-  const config = buildProbeConfig(raw, ['127.0.0.1:9'], () => Buffer.alloc(0));
+  const config = rampConfig(buildProbeConfig(raw, ['127.0.0.1:9'], () => Buffer.alloc(0)));
   const { clock, run } = sharedFakeClock();
   const server = simulatedServer(
     {

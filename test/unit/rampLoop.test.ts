@@ -2,7 +2,7 @@
 // test waits for real time. The same rules against real sockets are in probe.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildProbeConfig, type RawOptions } from '../../src/config/probeConfig.js';
+import { buildProbeConfig, rampConfig, type RawOptions } from '../../src/config/probeConfig.js';
 import type { RampProgress, RampResult } from '../../src/probe/result.js';
 import { roundDialBudget, roundTarget } from '../../src/probe/rampRules.js';
 import type { RampPlan } from '../../src/config/rampPlan.js';
@@ -18,7 +18,7 @@ interface Ramped {
 
 /** Runs a ramp with these flags against a simulated target; `abortAtMs` plays Ctrl-C at that fake time. */
 async function ramp(raw: RawOptions, target: Omit<SimulatedTarget, 'settleMs'>, abortAtMs?: number): Promise<Ramped> {
-  const config = buildProbeConfig({ settle: '100ms', ...raw }, ['127.0.0.1:9'], () => Buffer.alloc(0));
+  const config = rampConfig(buildProbeConfig({ settle: '100ms', ...raw }, ['127.0.0.1:9'], () => Buffer.alloc(0)));
   const clock = fakeClock();
   const fleet = simulatedFleet({ settleMs: config.settleMs, ...target }, clock);
   const controller = new AbortController();
@@ -204,11 +204,13 @@ test('segments: every target, cap and gate splits exactly, and the step with it'
 
 /** Runs a 6 s segment of a plan that starts at 0 (`--start-at`), with the fake clock at `nowMs`, against a target that serves `limit`. */
 async function segmentRun(raw: RawOptions, limit: number, nowMs: number) {
-  const config = buildProbeConfig(
-    { maxDuration: '6s', startAt: '+0s', settle: '100ms', ...raw },
-    ['127.0.0.1:9'],
-    () => Buffer.alloc(0),
-    0,
+  const config = rampConfig(
+    buildProbeConfig(
+      { maxDuration: '6s', startAt: '+0s', settle: '100ms', ...raw },
+      ['127.0.0.1:9'],
+      () => Buffer.alloc(0),
+      0,
+    ),
   );
   const clock = fakeClock(nowMs);
   const fleet = simulatedFleet({ limit, overLimit: 'refuse', settleMs: 100 }, clock);
@@ -238,8 +240,8 @@ test('segments: round k starts at --start-at + k x round; a late start joins at 
 });
 
 test('waiting for --start-at: a countdown in whole seconds, then the first dial at the start', async () => {
-  const config = buildProbeConfig({ ramp: '100/s', maxDuration: '2s', settle: '100ms' }, ['127.0.0.1:9'], () =>
-    Buffer.alloc(0),
+  const config = rampConfig(
+    buildProbeConfig({ ramp: '100/s', maxDuration: '2s', settle: '100ms' }, ['127.0.0.1:9'], () => Buffer.alloc(0)),
   );
   // The start is 3.5 s ahead of the fake clock.
   const clock = fakeClock(0);
@@ -284,8 +286,8 @@ test('without --start-at the run starts at once, at round 1, even on a clock tha
       return base.now() + drift;
     },
   };
-  const config = buildProbeConfig({ ramp: '100/s', maxDuration: '2s', settle: '100ms' }, ['127.0.0.1:9'], () =>
-    Buffer.alloc(0),
+  const config = rampConfig(
+    buildProbeConfig({ ramp: '100/s', maxDuration: '2s', settle: '100ms' }, ['127.0.0.1:9'], () => Buffer.alloc(0)),
   );
   const fleet = simulatedFleet({ limit: 1000, overLimit: 'refuse', settleMs: 100 }, clock);
   const result = await runRamp(config, { fleet, clock, signal: new AbortController().signal, dialed: 'x' });
@@ -297,8 +299,8 @@ test('without --start-at the run starts at once, at round 1, even on a clock tha
 });
 
 test('a loop that falls behind (the prober paused for 5 s) skips the rounds it missed: no burst, and the report says so (issue 24)', async () => {
-  const config = buildProbeConfig({ ramp: '100/s', settle: '100ms', maxDuration: '10s' }, ['127.0.0.1:9'], () =>
-    Buffer.alloc(0),
+  const config = rampConfig(
+    buildProbeConfig({ ramp: '100/s', settle: '100ms', maxDuration: '10s' }, ['127.0.0.1:9'], () => Buffer.alloc(0)),
   );
   const clock = fakeClock();
   const fleet = simulatedFleet({ settleMs: config.settleMs, limit: 10_000, overLimit: 'refuse' }, clock);
