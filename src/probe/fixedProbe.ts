@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { latencyDistributions } from './latencyDistributions.js';
-import type { FixedConfig, ProbeConfig } from '../config/probeConfig.js';
+import type { FixedConfig } from '../config/probeConfig.js';
 import type { FleetObservation } from '../fleet/fleetReading.js';
 import type { FleetControl } from '../fleet/fleetControl.js';
 import { histogramSince, histogramSummary } from '../stats/latencyHistogram.js';

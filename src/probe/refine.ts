@@ -1,4 +1,4 @@
-import type { ProbeConfig, RampConfig } from '../config/probeConfig.js';
+import type { RampConfig } from '../config/probeConfig.js';
 import type { RampResult } from './result.js';
 
 /** How much slower the refining pass ramps, and where below the first maximum it starts. */

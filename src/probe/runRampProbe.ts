@@ -1,5 +1,5 @@
 import { systemClock } from '../clock.js';
-import type { ProbeConfig, RampConfig } from '../config/probeConfig.js';
+import type { RampConfig } from '../config/probeConfig.js';
 import { runRamp, type ProbeDeps } from './runRamp.js';
 import { refineConfig, shouldRefine, withFirstPass } from './refine.js';
 import type { RampResult } from './result.js';

@@ -80,7 +80,7 @@ test('a reply split over chunks counts once whole; none within the timeout is st
 });
 
 test('a closed connection uses no turn; a reply the protocol judges wrong is stale at once', () => {
-  const { conns, seen, beats } = setup(2);
+  const { conns, beats } = setup(2);
   const [gone, live] = conns as [FakeConn, FakeConn];
   gone.state = 'closed';
   for (let now = 1000; now <= 1200; now += 10) beats.sweep(now);
