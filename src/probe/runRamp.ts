@@ -404,8 +404,20 @@ async function untilSteady(deps: ProbeDeps): Promise<void> {
   }
 }
 
-function settle(config: RampConfig, deps: ProbeDeps, progress: () => Promise<void>): Promise<void> {
-  return untilHeld(deps, config.settleMs + (config.expect ? config.expectTimeoutMs : 0) + 50, progress);
+/**
+ * The final settle: waits, with no new dials, for the open connections to be held or gone, as long
+ * as a connection served when the wait began needs (--settle, and --expect-timeout with --expect).
+ * A dial still in flight then may be served during that wait (late, on a busy prober); it is held
+ * --settle after, so the wait goes on while connections are settling, at most one more --settle.
+ * Waiting adds no connection: it only lets settling ones become held, or go.
+ */
+async function settle(config: RampConfig, deps: ProbeDeps, progress: () => Promise<void>): Promise<void> {
+  await untilHeld(deps, config.settleMs + (config.expect ? config.expectTimeoutMs : 0) + 50, progress);
+  const deadline = deps.clock.now() + config.settleMs + 50;
+  while (!deps.signal.aborted && deps.clock.now() < deadline && (await deps.fleet.liveCounts()).settling > 0) {
+    await progress();
+    await deps.clock.sleep(TICK_MS, deps.signal);
+  }
 }
 
 /** Returns a round's record from the fleet readings at its start and end. */

@@ -95,7 +95,16 @@ test('several hosts: one host alone is prober-limited; three segments merge to t
     assert.equal(
       [record.result.maximum, record.result.verdict, merged.code],
       [LIMIT, 'limit-found', 0],
-      merged.stderr + JSON.stringify(record.result.rounds.map((r: { held: number }) => r.held)),
+      `${merged.stderr}${JSON.stringify(record.result.rounds.map((r: { held: number }) => r.held))}\n${segments
+        .map((run) => {
+          const r = lastJson(run.stdout).result as {
+            maximum: number;
+            finalHeld: number;
+            rounds: Record<string, unknown>[];
+          };
+          return `segment max ${r.maximum} final ${r.finalHeld} rounds ${JSON.stringify(r.rounds.map((x) => [x.target, x.held, x.settling, x.unverified, x.dialing, x.failures]))}`;
+        })
+        .join('\n')}`,
     );
     assert.is(record.diagnosis.side, 'target');
     // The segments' connect distributions add up to the run's: every connect of every host counts.

@@ -333,4 +333,16 @@ test('a loop that falls behind (the prober paused for 5 s) skips the rounds it m
   assert.ok(result.rounds.length < 10, 'the missed rounds are not in the record');
 });
 
+test('the final settle waits for connections served during it: a dial in flight at the end is held --settle later', async () => {
+  // Connects take 300 ms: dials of the last 300 ms open during the final settle, and are held 500 ms
+  // after that, past the first wait (--settle + 50 ms). They are capacity the target gave.
+  const { result } = await ramp(
+    { ramp: '100/s', maxDuration: '2s', settle: '500ms' },
+    { limit: 10_000, overLimit: 'refuse', connectMs: 300 },
+  );
+  assert.is(result.verdict, 'limit-not-reached');
+  assert.is(result.maximum, 200, `every connection of the 2 s at 100/s is held: ${result.maximum}`);
+  assert.is(result.finalHeld, 200);
+});
+
 test.run();
