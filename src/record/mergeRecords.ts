@@ -106,6 +106,16 @@ export function mergeRecords(records: readonly RunRecord[], options: MergeOption
     );
   for (const r of interrupted) problems.push(`segment ${r.segment.index}/${count} was interrupted`);
 
+  // A segment that started after the shared --start-at joined at a later round: the rounds before
+  // lack its share, and it never catches up (a round dials at most its step). Only a limit found in
+  // a round every segment ran stands; anything else is a plan the prober did not run whole.
+  const lastJoin = Math.max(...parts.map((r) => r.result.segment?.joinedAtRound ?? 1));
+  if (lastJoin > 1 && !(failing && failing.round >= lastJoin))
+    for (const r of parts.filter((p) => (p.result.segment?.joinedAtRound ?? 1) > 1))
+      problems.push(
+        `segment ${r.segment.index}/${count} (host ${r.segment.host ?? 'unknown'}) started after the shared start and joined at round ${r.result.segment?.joinedAtRound}: the rounds before lack its share, so the plan was not run whole; start every segment before --start-at`,
+      );
+
   const gate = options.minConcurrency ?? first.result.gate?.minConcurrency;
   const reason: StopReason = sums.outpaced
     ? 'outpaced'
@@ -185,7 +195,6 @@ export function mergeRecords(records: readonly RunRecord[], options: MergeOption
   return { kind: 'merged', record: withoutPreflight, problems };
 }
 
-/** Returns a note when the segments were measured by different goon-probe versions (they still add up). */
 /** Returns the run's connect summary and distributions from its segments' distributions (none from older records). */
 function mergedLatency(
   all: readonly (LatencyDistributions | undefined)[],
@@ -198,6 +207,7 @@ function mergedLatency(
   return { connect: distributionSummary(distributions.connect), distributions };
 }
 
+/** Returns a note when the segments were measured by different goon-probe versions (they still add up). */
 function versionNote(parts: readonly SegmentRecord[]): string[] {
   const versions = [...new Set(parts.map((r) => r.tool.version))];
   return versions.length > 1

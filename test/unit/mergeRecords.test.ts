@@ -61,6 +61,30 @@ test("merge reports global connect percentiles from the segments' distributions;
     assert.is(old.record.result.connect, null, 'segments without distributions: no percentiles');
 });
 
+test('a segment that started late: the limit stands only if found in a round every segment ran', () => {
+  const late = (r: RunRecord, joined: number): RunRecord => {
+    if (r.result.mode !== 'ramp') return r;
+    const result = {
+      ...r.result,
+      rounds: r.result.rounds.filter((x) => x.round >= joined),
+      segment: { ...(r.result.segment as NonNullable<typeof r.result.segment>), joinedAtRound: joined },
+    };
+    return { ...r, result } as RunRecord;
+  };
+  // Joined at round 2, where the limit was found: the failing round has every share.
+  const stands = merge([segment(0), segment(1), late(segment(2), 2)]);
+  if (stands.kind !== 'merged' || stands.record.result.mode !== 'ramp') return assert.unreachable(stands.kind);
+  assert.equal([stands.record.result.verdict, stands.record.result.exitCode], ['limit-found', 0]);
+  // Joined after it: the plan was not run whole; inconclusive, naming the segment and the fix.
+  const short = merge([segment(0), late(segment(1), 3), segment(2)]);
+  if (short.kind !== 'merged' || short.record.result.mode !== 'ramp') return assert.unreachable(short.kind);
+  assert.equal([short.record.result.verdict, short.record.result.exitCode], ['inconclusive', 3]);
+  assert.match(
+    short.problems.join('\n'),
+    /segment 1\/3 .*joined at round 3: the rounds before lack its share.*start every segment before --start-at/,
+  );
+});
+
 test('the gate applies to the global maximum', () => {
   const met = merge(all(), 250);
   const missed = merge(all(), 301);
