@@ -6,8 +6,8 @@ import { diagnoseResult } from '../../src/probe/diagnose.js';
 import { rampAgainst, whatItSaw } from '../helpers/ramp.js';
 import { startSshd } from '../helpers/realServers.js';
 
-test('sshd MaxStartups 300 (a fork per connection) at --ramp 500/s: exactly 300, "Exceeded MaxStartups" as the evidence', async () => {
-  const sshd = await startSshd(300);
+test('sshd MaxStartups 150 (a fork per connection) at --ramp 500/s: exactly 150, "Exceeded MaxStartups" as the evidence', async () => {
+  const sshd = await startSshd(150);
   try {
     const r = await rampAgainst(sshd.address, {
       ramp: '500/s',
@@ -15,10 +15,10 @@ test('sshd MaxStartups 300 (a fork per connection) at --ramp 500/s: exactly 300,
       expect: 'SSH-',
       maxDuration: '90s',
     });
-    assert.equal([r.maximum, r.verdict, r.exitCode], [300, 'limit-found', 0], whatItSaw(r));
+    assert.equal([r.maximum, r.verdict, r.exitCode], [150, 'limit-found', 0], whatItSaw(r));
     assert.match(
       diagnoseResult(r).cause,
-      /past 300 connections the target accepts, then closes, saying "Exceeded MaxStartups/,
+      /past 150 connections the target accepts, then closes, saying "Exceeded MaxStartups/,
       `${diagnoseResult(r).cause} ${whatItSaw(r)}`,
     );
   } finally {
