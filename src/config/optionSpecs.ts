@@ -1,4 +1,4 @@
-import { DEFAULTS, DEFAULT_PERCENTILES, STATSD_DEFAULTS } from './probeConfig.js';
+import { DEFAULTS, DEFAULT_PERCENTILES, STATSD_DEFAULTS } from './defaults.js';
 import { formatDuration } from '../units.js';
 
 /**

@@ -23,24 +23,7 @@ import {
   formatDuration,
 } from '../units.js';
 import { UsageError } from '../usageError.js';
-
-/** Defaults of the probe's flags. */
-/** Latency percentiles reported unless --latency-percentiles says otherwise. */
-export const DEFAULT_PERCENTILES: readonly number[] = [50, 95, 99];
-
-export const DEFAULTS = {
-  connections: 100,
-  sleepMs: 10,
-  dialTimeoutMs: 5000,
-  intervalMs: 1000,
-  roundMs: 1000,
-  maxDurationMs: 60_000,
-  threshold: '1%',
-  rampMaxInflight: 64,
-  keepaliveMs: 15_000,
-  expectTimeoutMs: 2000,
-  settleMs: 1000,
-} as const;
+import { DEFAULT_PERCENTILES, DEFAULTS, STATSD_DEFAULTS } from './defaults.js';
 
 /** Where a run connects: its destinations, their protocol and transport, shards and source addresses. */
 export interface TargetPart {
@@ -178,8 +161,6 @@ export interface StatsdTarget {
   readonly namespace: string;
 }
 
-/** Defaults of the StatsD flags (tcpkali's, with this tool's namespace). */
-export const STATSD_DEFAULTS = { host: '127.0.0.1', port: 8125, namespace: 'goon-probe' } as const;
 
 /** Raw option values as strings (or booleans for switches), keyed by the long flag name in camelCase. */
 export type RawOptions = Readonly<Record<string, string | boolean | undefined>>;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildProbeConfig, DEFAULTS } from '../../src/config/probeConfig.js';
+import { buildProbeConfig } from '../../src/config/probeConfig.js';
+import { DEFAULTS } from '../../src/config/defaults.js';
 import { expectMatches } from '../../src/fleet/expectMatcher.js';
 import { EXPECT_BUFFER_BYTES } from '../../src/fleet/fleet.js';
 import { buildServeConfig } from '../../src/config/serveConfig.js';

@@ -12,7 +12,7 @@ import {
   REPORT_OPTIONS,
   SERVE_OPTIONS,
 } from '../../src/config/optionSpecs.js';
-import { DEFAULTS } from '../../src/config/probeConfig.js';
+import { DEFAULTS } from '../../src/config/defaults.js';
 import { formatDuration } from '../../src/units.js';
 import {
   closestOption,

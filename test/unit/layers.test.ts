@@ -145,6 +145,34 @@ test('only the CLI and the entry points print, exit, or read the environment', (
   assert.equal(processTouches(planted), ['fleet/shardedFleet.ts', 'report/chart.ts']);
 });
 
+/** Returns every file a file loads before any of its code runs: its static imports, transitively (type-only ones left out). */
+function staticClosure(start: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(join(SRC, file), 'utf8');
+    for (const m of text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'(\.{1,2}\/[^']+)'/gm))
+      visit(relative(SRC, normalize(join(dirname(join(SRC, file)), m[1] as string))).replace(/\.js$/, '.ts'));
+  };
+  visit(start);
+  return [...seen].sort();
+}
+
+test('--version, --help and a usage error load only the CLI shell: the commands and the run load when they run', () => {
+  // bin.ts loads cli/runCli.ts by import(); what that loads before its code runs:
+  assert.equal(staticClosure('cli/runCli.ts'), [
+    'cli/cliOptions.ts',
+    'cli/helpText.ts',
+    'cli/runCli.ts',
+    'config/defaults.ts',
+    'config/optionSpecs.ts',
+    'loadFailure.ts',
+    'units.ts',
+    'usageError.ts',
+  ]);
+});
+
 test('entries/ holds exactly the entry points entryScript names', async () => {
   const { ENTRY_POINTS } = await import('../../src/entryScript.js');
   const files = readdirSync(join(SRC, ENTRIES))
