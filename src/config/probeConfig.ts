@@ -161,7 +161,6 @@ export interface StatsdTarget {
   readonly namespace: string;
 }
 
-
 /** Raw option values as strings (or booleans for switches), keyed by the long flag name in camelCase. */
 export type RawOptions = Readonly<Record<string, string | boolean | undefined>>;
 
