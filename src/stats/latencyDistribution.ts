@@ -1,4 +1,4 @@
-import hdr from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
 import { bucketValue, type LatencyHistogram } from './latencyHistogram.js';
 import type { Summary } from './summarize.js';
 
@@ -14,15 +14,46 @@ export type LatencyDistribution = string;
 /** The percentiles a distribution comparison shows. */
 export const DISTRIBUTION_PERCENTILES: readonly number[] = [50, 90, 99, 99.9];
 
-function emptyHdr(): hdr.Histogram {
-  return hdr.build({
-    bitBucketSize: 'packed',
-    useWebAssembly: false,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 2,
-    autoResize: true,
-    numberOfSignificantValueDigits: 3,
-  });
+/** The part of hdr-histogram-js's histogram this module uses. */
+interface Hdr {
+  readonly totalCount: number;
+  readonly minNonZeroValue: number;
+  readonly maxValue: number;
+  readonly mean: number;
+  readonly stdDeviation: number;
+  autoResize: boolean;
+  recordValueWithCount(value: number, count: number): void;
+  add(other: Hdr): void;
+  getValueAtPercentile(percentile: number): number;
+  encodeIntoCompressedBase64(): string;
+}
+
+interface HdrModules {
+  readonly Packed: new (lowest: number, highest: number, digits: number) => Hdr;
+  readonly decode: (data: Uint8Array, bitBucketSize: 'packed') => Hdr;
+  readonly decompress: (data: Uint8Array) => Uint8Array;
+}
+
+/**
+ * Loads the JavaScript histogram and its encoding from hdr-histogram-js, on first use: its index
+ * also loads a WebAssembly build (17 MB of RSS, measured with /usr/bin/time), which this never uses,
+ * and a run encodes its distributions only at its end.
+ */
+function loadHdr(): HdrModules {
+  // Node's module cache makes every call after the first a lookup.
+  const require = createRequire(import.meta.url);
+  const encoding = require('hdr-histogram-js/dist/JsHistogram.encoding.js') as { decompress: HdrModules['decompress'] };
+  const { JsHistogram } = require('hdr-histogram-js/dist/JsHistogram.js') as {
+    JsHistogram: { decode: HdrModules['decode'] };
+  };
+  const Packed = (require('hdr-histogram-js/dist/PackedHistogram.js') as { default: HdrModules['Packed'] }).default;
+  return { Packed, decode: (data, size) => JsHistogram.decode(data, size), decompress: encoding.decompress };
+}
+
+function emptyHdr(): Hdr {
+  const h = new (loadHdr().Packed)(1, 2, 3);
+  h.autoResize = true;
+  return h;
 }
 
 /** Returns the distribution of a live histogram (ms), or null when it holds no value. */
@@ -32,11 +63,12 @@ export function encodeDistribution(histogram: LatencyHistogram): LatencyDistribu
   for (const [key, n] of Object.entries(histogram.buckets)) {
     if (n > 0) h.recordValueWithCount(Math.max(1, Math.round(bucketValue(Number(key)) * 1000)), n);
   }
-  return hdr.encodeIntoCompressedBase64(h);
+  return h.encodeIntoCompressedBase64();
 }
 
-function decode(encoded: LatencyDistribution): hdr.Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 'packed', false);
+function decode(encoded: LatencyDistribution): Hdr {
+  const { decode: fromBytes, decompress } = loadHdr();
+  return fromBytes(decompress(Buffer.from(encoded.trim(), 'base64')), 'packed');
 }
 
 /** Returns the sum of several distributions (null ones skipped), or null when none holds a value. */
@@ -47,7 +79,7 @@ export function mergeDistributions(
   if (present.length === 0) return null;
   const sum = emptyHdr();
   for (const encoded of present) sum.add(decode(encoded));
-  return sum.totalCount === 0 ? null : hdr.encodeIntoCompressedBase64(sum);
+  return sum.totalCount === 0 ? null : sum.encodeIntoCompressedBase64();
 }
 
 /** Returns the percentiles (ms) of a distribution, in the order asked. */
