@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { latencyDistributions } from './latencyDistributions.js';
+import { latencyWindow } from './latencyDistributions.js';
 import type { FixedConfig } from '../config/probeConfig.js';
 import type { FleetObservation } from '../fleet/fleetReading.js';
 import type { FleetControl } from '../fleet/fleetControl.js';
@@ -135,7 +135,7 @@ export async function runFixed(config: FixedConfig, deps: FixedDeps): Promise<Fi
     totalEstablished: observation.established,
     maxConcurrent: observation.peakEstablished,
     connect: histogramSummary(histogramSince(observation.latency.connect, first.latency.connect)),
-    distributions: latencyDistributions(first, observation),
+    latencyWindow: latencyWindow(first, observation),
     timeToError: errorMs.summary(),
     failures: observation.failures,
     evidence: observation.evidence,

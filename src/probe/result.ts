@@ -7,7 +7,7 @@ import type { TrafficSummary } from './trafficSummary.js';
 import type { ObjectiveReading } from './objectiveReadings.js';
 import type { SearchStep } from './objectiveSearch.js';
 import type { PaceChange } from './pace.js';
-import type { LateAnswers } from '../fleet/fleetReading.js';
+import type { LateAnswers, LatencyReadings } from '../fleet/fleetReading.js';
 import type { LatencyDistributions } from './latencyDistributions.js';
 
 /** Failures counted by kind. */
@@ -34,6 +34,8 @@ export interface FixedResult {
   readonly connect: Summary | null;
   /** The latency distributions of the whole run, mergeable across records (HdrHistogram; absent in older records). */
   readonly distributions?: LatencyDistributions;
+  /** The run's latency histograms, which the record encodes into `distributions` (never in a record). */
+  readonly latencyWindow?: LatencyReadings;
   readonly timeToError: Summary | null;
   readonly failures: FailureCounts;
   readonly evidence: Partial<Record<FailureKind, Evidence>>;
@@ -168,6 +170,8 @@ export interface RampResult {
   readonly connect: Summary | null;
   /** The latency distributions of the whole run, mergeable across records (HdrHistogram; absent in older records). */
   readonly distributions?: LatencyDistributions;
+  /** The run's latency histograms, which the record encodes into `distributions` (never in a record). */
+  readonly latencyWindow?: LatencyReadings;
   readonly stopReason: StopReason;
   readonly verdict: Verdict;
   readonly exitCode: number;

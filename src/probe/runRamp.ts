@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { latencyDistributions } from './latencyDistributions.js';
+import { latencyWindow } from './latencyDistributions.js';
 import type { ProbeConfig, RampConfig } from '../config/probeConfig.js';
 import {
   dialsDue,
@@ -325,7 +325,7 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
     droppedOldest: final.droppedOldest,
     achievedRatePerSec: rounds.length > 0 ? (created * 1000) / (rounds.length * plan.roundMs) : 0,
     connect: histogramSummary(histogramSince(final.latency.connect, first.latency.connect)),
-    distributions: latencyDistributions(first, final),
+    latencyWindow: latencyWindow(first, final),
     stopReason: reason,
     verdict,
     exitCode,

@@ -4,6 +4,7 @@ import type { ProberEnvironment } from '../probe/environment.js';
 import type { Preflight } from '../probe/preflight.js';
 import type { FixedResult, RampResult } from '../probe/result.js';
 import { redactUrl } from '../protocols/urlTarget.js';
+import { latencyDistributions } from '../probe/latencyDistributions.js';
 
 /** The version of the run record's shape; see src/record/runRecord.schema.json. */
 export const SCHEMA_VERSION = 2;
@@ -125,7 +126,12 @@ export interface RunWay {
 
 /** Returns the run record of a finished (or interrupted) run. */
 export function buildRunRecord(inputs: RecordInputs): RunRecord {
-  const { config, result } = inputs;
+  const { config } = inputs;
+  // The latency histograms go into the record encoded, as distributions that add up across records.
+  const { latencyWindow, ...measured } = inputs.result;
+  const result = (latencyWindow ? { ...measured, distributions: latencyDistributions(latencyWindow) } : measured) as
+    | RampResult
+    | FixedResult;
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'goon-probe', version: inputs.version },

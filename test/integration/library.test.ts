@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { probe, serve, UsageError } from '../../src/index.js';
+import { makeRecordValidator } from '../../src/record/validateRunRecord.js';
 
 test('probe() finds the limit serve() was given, and returns the run record --json writes', async () => {
   const target = await serve({ maxConnections: 40, banner: '+OK\r\n' });
@@ -33,6 +34,10 @@ test('probe() finds the limit serve() was given, and returns the run record --js
       'the record names the command line that runs the same probe',
     );
     assert.ok((await target.stats()).served >= 40);
+    // The record carries its latencies encoded to add up across records, never the raw histograms.
+    assert.match(record.result.distributions?.connect ?? '', /^HISTF/);
+    assert.not.ok('latencyWindow' in record.result);
+    assert.is(makeRecordValidator()(record), null, 'a valid run record');
   } finally {
     await target.close();
   }
