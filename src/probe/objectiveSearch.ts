@@ -147,18 +147,23 @@ async function setLevel(deps: SearchDeps, level: number, waitMs: number): Promis
 
 /**
  * Waits until no connection is still queued, dialing, verifying or settling (all held or gone), or
- * `waitMs` is over, or the run is interrupted; `onTick` runs between polls (a progress line).
+ * `waitMs` is over (and, with a grace, no connection is settling any more or the grace is over too),
+ * or the run is interrupted; `onTick` runs between polls (a progress line).
  */
 export async function untilHeld(
   deps: Pick<SearchDeps, 'fleet' | 'clock' | 'signal'>,
   waitMs: number,
   onTick?: () => Promise<void>,
+  /** Past `waitMs`, how much longer to wait while connections are settling (served, to be held). */
+  settlingGraceMs = 0,
 ): Promise<void> {
   const deadline = deps.clock.now() + waitMs;
   for (;;) {
     const live = await deps.fleet.liveCounts();
     if (live.queued + live.dialing + live.unverified + live.settling === 0) return;
-    if (deps.clock.now() >= deadline || deps.signal.aborted) return;
+    const now = deps.clock.now();
+    if (deps.signal.aborted || now >= deadline + settlingGraceMs) return;
+    if (now >= deadline && live.settling === 0) return;
     await onTick?.();
     await deps.clock.sleep(TICK_MS, deps.signal);
   }

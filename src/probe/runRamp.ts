@@ -411,13 +411,9 @@ async function untilSteady(deps: ProbeDeps): Promise<void> {
  * --settle after, so the wait goes on while connections are settling, at most one more --settle.
  * Waiting adds no connection: it only lets settling ones become held, or go.
  */
-async function settle(config: RampConfig, deps: ProbeDeps, progress: () => Promise<void>): Promise<void> {
-  await untilHeld(deps, config.settleMs + (config.expect ? config.expectTimeoutMs : 0) + 50, progress);
-  const deadline = deps.clock.now() + config.settleMs + 50;
-  while (!deps.signal.aborted && deps.clock.now() < deadline && (await deps.fleet.liveCounts()).settling > 0) {
-    await progress();
-    await deps.clock.sleep(TICK_MS, deps.signal);
-  }
+function settle(config: RampConfig, deps: ProbeDeps, progress: () => Promise<void>): Promise<void> {
+  const waitMs = config.settleMs + (config.expect ? config.expectTimeoutMs : 0) + 50;
+  return untilHeld(deps, waitMs, progress, config.settleMs + 50);
 }
 
 /** Returns a round's record from the fleet readings at its start and end. */
