@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { PROBE_OPTIONS } from '../config/optionSpecs.js';
-import { buildProbeConfig } from '../config/probeConfig.js';
+import { buildProbeConfig, flagName } from '../config/probeConfig.js';
 import type { RoundRecord } from '../probe/result.js';
 import type { CredentialEnv } from '../protocols/urlTarget.js';
 import type { RunRecord } from '../record/runRecord.js';
@@ -87,9 +87,9 @@ export async function probe(options: ProbeOptions): Promise<RunRecord> {
 /** Returns options as the command line that runs the same probe: `--max-duration 10s`, `--no-reopen`. */
 export function commandFlags(raw: Readonly<Record<string, string | boolean | undefined>>): string[] {
   return Object.entries(raw).flatMap(([key, value]) => {
-    const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    if (value === true) return [`--${flag}`];
-    if (value === false) return [`--no-${flag}`];
-    return value === undefined ? [] : [`--${flag}`, value];
+    const flag = flagName(key);
+    if (value === true) return [flag];
+    if (value === false) return [`--no-${flag.slice(2)}`];
+    return value === undefined ? [] : [flag, value];
   });
 }

@@ -1,4 +1,4 @@
-import { describeOption, type OptionSpec } from '../config/optionSpecs.js';
+import { describeOption, longName, type OptionSpec } from '../config/optionSpecs.js';
 
 /** Topics of the probe's options, in the order the help shows them; each lists long flag names. */
 export const PROBE_GROUPS: ReadonlyArray<readonly [string, readonly string[]]> = [
@@ -76,12 +76,6 @@ export const EXIT_CODES = `Exit codes:
   3    inconclusive: the prober's own limit, source addresses turned away, or (--no-adapt) a target
        slower than the ramp (rate-limited)
   130  interrupted (Ctrl-C, SIGTERM, SIGHUP); the report covers what was measured`;
-
-/** Returns an option's long name (`--max-duration`), or its only name. */
-export function longName(spec: OptionSpec): string {
-  const names = spec.flags.split(/[ ,]+/).filter((w) => w.startsWith('-'));
-  return names.find((n) => n.startsWith('--')) ?? (names[0] as string);
-}
 
 /** Returns the lines of a list of options, aligned: `  -c, --connections <n>  what it does`. */
 function optionLines(specs: readonly OptionSpec[]): string[] {

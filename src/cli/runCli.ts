@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import cac from 'cac';
 import { markValues, unmark, unmarkValues } from './cliOptions.js';
@@ -15,11 +14,10 @@ import {
 import type { CliIO } from './cliIO.js';
 import { closestOption, EXIT_CODES, optionsHelp, PROBE_GROUPS, unknownOption } from './helpText.js';
 import { loadFailureLine } from '../loadFailure.js';
+import { packageVersion } from '../api/packageVersion.js';
 import { UsageError } from '../usageError.js';
 
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+const VERSION = packageVersion();
 
 /** Thrown by the help callback once the help is written, to keep cac from printing it again. */
 const HELP_SHOWN = Symbol('help shown');

@@ -21,10 +21,16 @@ export function describeOption(spec: OptionSpec): string {
 }
 
 /** Returns an option's name as the config reads it: `--max-duration` → `maxDuration`, `--no-reopen` → `reopen`. */
-export function optionKey(spec: OptionSpec): string {
+/** Returns an option's long name (`--max-duration`), or its only name. */
+export function longName(spec: OptionSpec): string {
   const names = spec.flags.split(/[ ,]+/).filter((w) => w.startsWith('-'));
-  const long = (names.find((n) => n.startsWith('--')) ?? (names[0] as string)).replace(/^--(no-)?|^-/, '');
-  return long.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  return names.find((n) => n.startsWith('--')) ?? (names[0] as string);
+}
+
+export function optionKey(spec: OptionSpec): string {
+  return longName(spec)
+    .replace(/^--(no-)?|^-/, '')
+    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** Options of the probe (the default command). */

@@ -7,6 +7,7 @@ import {
   DEMO_OPTIONS,
   K8S_OPTIONS,
   MERGE_OPTIONS,
+  longName,
   optionKey,
   PROBE_OPTIONS,
   REPORT_OPTIONS,
@@ -14,14 +15,7 @@ import {
 } from '../../src/config/optionSpecs.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import { formatDuration } from '../../src/units.js';
-import {
-  closestOption,
-  editDistance,
-  longName,
-  optionsHelp,
-  PROBE_GROUPS,
-  unknownOption,
-} from '../../src/cli/helpText.js';
+import { closestOption, editDistance, optionsHelp, PROBE_GROUPS, unknownOption } from '../../src/cli/helpText.js';
 import { recordingIO } from '../helpers/recordingIO.js';
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -162,6 +162,7 @@ function staticClosure(start: string): string[] {
 test('--version, --help and a usage error load only the CLI shell: the commands and the run load when they run', () => {
   // bin.ts loads cli/runCli.ts by import(); what that loads before its code runs:
   assert.equal(staticClosure('cli/runCli.ts'), [
+    'api/packageVersion.ts',
     'cli/cliOptions.ts',
     'cli/helpText.ts',
     'cli/runCli.ts',
