@@ -101,6 +101,9 @@ export interface LatencyReadings {
   readonly heartbeat: LatencyHistogram;
 }
 
+/** The latencies a fleet measures, in the order reports list them. */
+export const LATENCY_NAMES: readonly (keyof LatencyReadings)[] = ['connect', 'firstByte', 'marker', 'heartbeat'];
+
 /** Returns empty latency readings. */
 export function emptyLatency(): LatencyReadings {
   return {

@@ -1,4 +1,4 @@
-import type { FleetObservation, LatencyReadings } from '../fleet/fleetReading.js';
+import { LATENCY_NAMES, type FleetObservation, type LatencyReadings } from '../fleet/fleetReading.js';
 import { encodeDistribution, type LatencyDistribution } from '../stats/latencyDistribution.js';
 import { histogramSince } from '../stats/latencyHistogram.js';
 
@@ -7,12 +7,10 @@ export type LatencyDistributions = Partial<Record<keyof LatencyReadings, Latency
 
 /** Returns the latency histograms of what a run measured between two readings: plain data, not encoded yet. */
 export function latencyWindow(first: FleetObservation, last: FleetObservation): LatencyReadings {
-  return {
-    connect: histogramSince(last.latency.connect, first.latency.connect),
-    firstByte: histogramSince(last.latency.firstByte, first.latency.firstByte),
-    marker: histogramSince(last.latency.marker, first.latency.marker),
-    heartbeat: histogramSince(last.latency.heartbeat, first.latency.heartbeat),
-  };
+  const window = Object.fromEntries(
+    LATENCY_NAMES.map((name) => [name, histogramSince(last.latency[name], first.latency[name])]),
+  );
+  return window as unknown as LatencyReadings;
 }
 
 /**
@@ -21,7 +19,7 @@ export function latencyWindow(first: FleetObservation, last: FleetObservation): 
  */
 export function latencyDistributions(window: LatencyReadings): LatencyDistributions {
   const out: Partial<Record<keyof LatencyReadings, LatencyDistribution>> = {};
-  for (const name of Object.keys(window) as (keyof LatencyReadings)[]) {
+  for (const name of LATENCY_NAMES) {
     const encoded = encodeDistribution(window[name]);
     if (encoded) out[name] = encoded;
   }

@@ -1,5 +1,5 @@
 import type { RampPlan } from '../config/rampPlan.js';
-import type { Evidence } from '../fleet/fleetReading.js';
+import { LATENCY_NAMES, type Evidence } from '../fleet/fleetReading.js';
 import type { FailureKind } from '../net/errors.js';
 import { diagnoseResult } from '../probe/diagnose.js';
 import { servedRate } from '../probe/pace.js';
@@ -200,7 +200,7 @@ function mergedLatency(
   all: readonly (LatencyDistributions | undefined)[],
 ): Pick<RampResult, 'connect' | 'distributions'> {
   const distributions: LatencyDistributions = {};
-  for (const name of ['connect', 'firstByte', 'marker', 'heartbeat'] as const) {
+  for (const name of LATENCY_NAMES) {
     const merged = mergeDistributions(all.map((d) => d?.[name]));
     if (merged) distributions[name] = merged;
   }

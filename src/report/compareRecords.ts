@@ -1,3 +1,4 @@
+import { LATENCY_NAMES, type LatencyReadings } from '../fleet/fleetReading.js';
 import type { FixedResult, RampResult } from '../probe/result.js';
 import { formatDuration } from '../units.js';
 import { DISTRIBUTION_PERCENTILES, distributionPercentiles } from '../stats/latencyDistribution.js';
@@ -145,12 +146,12 @@ export function renderCompareMarkdown(c: Comparison): string {
   ].join('\n')}\n`;
 }
 
-const LATENCY_NAMES = [
-  ['connect', 'Connect'],
-  ['firstByte', 'First byte'],
-  ['marker', 'Marker'],
-  ['heartbeat', 'Heartbeat'],
-] as const;
+const LATENCY_LABELS: Readonly<Record<keyof LatencyReadings, string>> = {
+  connect: 'Connect',
+  firstByte: 'First byte',
+  marker: 'Marker',
+  heartbeat: 'Heartbeat',
+};
 
 /**
  * Returns the latency distributions of both runs side by side, percentile by percentile (p50 to
@@ -158,7 +159,8 @@ const LATENCY_NAMES = [
  */
 export function distributionRows(a: RampResult | FixedResult, b: RampResult | FixedResult): [string, string, string][] {
   const rows: [string, string, string][] = [];
-  for (const [name, label] of LATENCY_NAMES) {
+  for (const name of LATENCY_NAMES) {
+    const label = LATENCY_LABELS[name];
     const before = a.distributions?.[name];
     const after = b.distributions?.[name];
     if (!before || !after) continue;
