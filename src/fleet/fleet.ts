@@ -3,7 +3,7 @@ import { judgeReply, type ExpectMatcher } from './expectMatcher.js';
 import { protocolNamed } from '../protocols/protocols.js';
 import { Fifo } from './fifo.js';
 import { Heartbeats, type Heartbeat } from './heartbeats.js';
-import { copyCounters, zeroCounters } from './runCounters.js';
+import { zeroCounters } from './runCounters.js';
 import { recordLatency, type LatencyHistogram } from '../stats/latencyHistogram.js';
 import { scanForMarker } from './markerScanner.js';
 import { messagesDue, type MessagePlan } from './messagePlan.js';
@@ -64,7 +64,6 @@ export interface FleetOptions extends TrafficOptions {
   readonly heartbeat?: Heartbeat | undefined;
 }
 
-/** What a held connection sends to show it is still served, how often, and what must come back. */
 interface Conn {
   state: ConnState;
   socket: Channel | null;
@@ -261,7 +260,7 @@ export class Fleet {
     const observation: FleetObservation = {
       atMs: this.options.now(),
       live: { ...this.counts },
-      ...copyCounters(this.counters),
+      ...this.counters,
       heldDropBurst: this.heldDropBurst,
       failures: { ...this.failures },
       evidence: { ...this.evidence },

@@ -60,11 +60,6 @@ export function zeroCounters(): RunCounters {
   return Object.fromEntries(RUN_COUNTERS.map((name) => [name, 0])) as unknown as RunCounters;
 }
 
-/** Returns a copy of the counters (a reading must not change as the fleet counts on). */
-export function copyCounters(counters: Readonly<RunCounters>): RunCounters {
-  return Object.fromEntries(RUN_COUNTERS.map((name) => [name, counters[name]])) as unknown as RunCounters;
-}
-
 /** Adds counters into a sum (a missing one counts 0: readings of older shards). */
 export function addCounters(sum: RunCounters, more: Partial<Readonly<RunCounters>>): void {
   for (const name of RUN_COUNTERS) sum[name] += more[name] ?? 0;
