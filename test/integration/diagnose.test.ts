@@ -53,9 +53,11 @@ const realCases: Array<[string, Parameters<typeof withServer>[0], Record<string,
     'queue with a tiny backlog: SYNs dropped after a plateau',
     { maxConnections: 40, overLimit: 'queue', backlog: 2 },
     { ...fast, dialTimeout: '300ms' },
-    // The plateau is the 40 served plus the backlog and whatever the server's acceptors took
-    // before they were stopped (more on a busy machine): at least 40, never a fixed figure.
-    /connect timeouts after a plateau at ([4-9]\d|\d{3,}): the target's accept queue is full/,
+    // The plateau is the 40 served plus the backlog and whatever the server's acceptors took before
+    // they were stopped: never a fixed figure. With the target starved of CPU (two hogs and the
+    // suite), its acceptors fall behind 400/s before 40 and a backlog of 2 drops SYNs earlier (seen:
+    // 12): the same cause, at whatever count it came. This test is about the cause.
+    /connect timeouts after a plateau at \d+: the target's accept queue is full/,
   ],
 ];
 /** Returns `serve`'s flags for a built-in target's options. */

@@ -104,7 +104,9 @@ test('shards: a command written to a shard that has just died (EPIPE) marks it l
     const obs = await fleet.observe();
     assert.ok(obs.failures['shard-lost'], 'the dead shard is reported');
     assert.is(obs.failed, obs.failures['shard-lost'], 'only as shard-lost');
-    assert.is(obs.live.held, 5, 'the other shard still holds its share');
+    // The 4 were dealt 2 and 2 before the death was known: the live shard may have dialed its 2
+    // before the cancel reached it (seen on a busy machine), never more.
+    assert.ok(obs.live.held >= 5 && obs.live.held <= 7, `the other shard still holds its share: ${obs.live.held}`);
   });
 });
 
