@@ -334,12 +334,13 @@ export const DIAGNOSIS_RULES: readonly DiagnosisRule[] = [
 /**
  * Returns the failure kind that names the limit: the dominant kind of the breaking round (or of
  * the run). A target that stops listening at its limit resets what waited in its accept queue and
- * refuses what comes after; when the breaking round saw only the resets (a busy prober dialed the
- * rest after it ended), the run's refusals tell which limit it was.
+ * refuses what comes after; the more a busy target left waiting, the more resets. A target still
+ * listening never refuses (a full backlog drops SYNs: timeouts), and one that went away was told
+ * apart before: so resets with any refusal in the run are a listener that closed at its limit.
  */
 export function limitKind(input: DiagnosisInput): FailureKind | null {
   const kind = dominant(input.breaking ?? input.failures);
-  return kind === 'reset' && (input.failures.refused ?? 0) > (input.failures.reset ?? 0) ? 'refused' : kind;
+  return kind === 'reset' && (input.failures.refused ?? 0) > 0 ? 'refused' : kind;
 }
 
 /** The cause each failure kind names when it dominates; `said` is the target's own words, quoted. */

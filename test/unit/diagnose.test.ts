@@ -35,6 +35,12 @@ test('diagnose: the cause from failure kinds and evidence (plain numbers)', () =
     [{ failures: { refused: 9 } }, 'target', /past 500 connections the target refuses/],
     // The breaking round saw the resets of what waited in the accept queue; the refusals came after it.
     [{ breaking: { reset: 2 }, failures: { reset: 2, refused: 9 } }, 'target', /the target refuses new ones/],
+    // A busy target left as many in its accept queue as it refused after (seen under two CPU hogs).
+    [
+      { breaking: { reset: 19, refused: 17 }, failures: { reset: 19, refused: 19 } },
+      'target',
+      /the target refuses new ones/,
+    ],
     [{ breaking: { reset: 9 }, failures: { reset: 9 } }, 'target', /accepts, then resets/],
     [{ maximum: 0, failures: { timeout: 9 } }, 'target', /no answer to any SYN/],
     [{ failures: { timeout: 9, 'verify-timeout': 2 } }, 'target', /plateau at 500: the target's accept queue is full/], // dominant kind
