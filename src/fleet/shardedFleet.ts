@@ -87,6 +87,14 @@ export class ShardedFleet implements FleetControl {
     return fleet;
   }
 
+  /**
+   * Readings asked of the shards and not answered yet: zero between readings. Every answered one is
+   * let go at once; a run polls several times a second for hours, so one kept would add up.
+   */
+  get pendingReadings(): number {
+    return this.shards.reduce((n, shard) => n + shard.waiting.size, 0);
+  }
+
   /** The shards' process ids, in shard order. */
   get pids(): number[] {
     return this.shards.map((shard) => shard.child.pid ?? 0);
@@ -197,6 +205,7 @@ export class ShardedFleet implements FleetControl {
         resolve(null);
       }, SHARD_TIMEOUT_MS);
       shard.waiting.set(command.id, (reply) => {
+        shard.waiting.delete(command.id);
         clearTimeout(timer);
         resolve(reply);
       });

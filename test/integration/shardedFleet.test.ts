@@ -58,6 +58,10 @@ test('shards: counts across three processes are exact, and every connection clos
         await waitUntil(() => a.stats().active + b.stats().active >= 301, 'the servers accept all 301');
         assert.is(a.stats().active + b.stats().active, 301, 'the servers agree');
         assert.ok(a.stats().active >= 100 && b.stats().active >= 100, 'both destinations got their share');
+        // A run polls its shards many times a second for hours: an answered reading must not be kept.
+        for (let i = 0; i < 500; i++) await Promise.all([fleet.liveCounts(), fleet.lastOpenAtMs()]);
+        await fleet.observe();
+        assert.is(fleet.pendingReadings, 0, 'every answered reading is let go');
       } finally {
         await fleet.stop();
       }
