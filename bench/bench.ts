@@ -8,7 +8,9 @@
  *   npm run bench -- 10k churn    only those scenarios
  *   npm run bench -- startup      --version, --help and a usage error against node -e 0 (15 runs)
  *   npm run bench -- --runs 5     more runs
- *   npm run bench -- soak         5k connections churning for 10 minutes; RSS must stay flat
+ *   npm run bench -- soak         endurance: churn, hold, ramp and heartbeat soaks, 60 minutes each
+ *                                 (--minutes N; soak-churn, soak-hold, soak-ramp, soak-heartbeat
+ *                                 alone); every process's memory must stay flat (bench/benchSoak.ts)
  *
  * Peers run on the same target right before the scenario they are compared with: net.Socket and
  * bare-handle Node clients (10k), a bare-handle churn loop, and the same in C when cc is present.
@@ -21,6 +23,7 @@ import { median } from 'simple-statistics';
 import { readEnvironment } from '../src/probe/environment.js';
 import { FD_RESERVE, workersFor } from '../src/probe/preflight.js';
 import { startHoldServer, type HoldServer } from '../src/servers/holdServer.js';
+import { runSoak, SOAK_SCENARIOS, type SoakResult, type SoakScenario, soakTable } from './benchSoak.js';
 import { benchStartup, startupTable, type StartupResult } from './benchStartup.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a run record read back from the CLI's JSON, read loosely
@@ -38,7 +41,6 @@ interface Scenario {
   readonly flags: readonly string[];
   /** Churn scenarios measure established per second over the whole run instead of time to N. */
   readonly churn?: boolean;
-  readonly soak?: boolean;
   readonly goal: string;
 }
 
@@ -58,14 +60,6 @@ const SCENARIOS: readonly Scenario[] = [
     churn: true,
     goal: '>= 25k/s',
   },
-  {
-    name: 'soak',
-    connections: 5_000,
-    flags: ['--workers', '1', '--channel-lifetime', '1s', '-T', '10m'],
-    churn: true,
-    soak: true,
-    goal: 'RSS flat within 10%',
-  },
 ];
 /**
  * Listening ports of the target: 100k over 16 destinations is 6,250 per (source, destination)
@@ -79,12 +73,6 @@ const LISTENERS = 16;
  */
 function targetWorkersFor(connections: number, fdSoft: number): number {
   return Math.max(availableParallelism(), Math.ceil(connections / (fdSoft - FD_RESERVE)));
-}
-
-interface Sample {
-  readonly atMs: number;
-  readonly rssBytes: number;
-  readonly processes: number;
 }
 
 interface RunResult {
@@ -102,7 +90,6 @@ interface RunResult {
   readonly cpuSeconds: number;
   readonly processes: number;
   readonly workers: number;
-  readonly samples?: readonly Sample[];
 }
 
 /** Returns the pids of a process and all its descendants, from /proc. */
@@ -141,7 +128,7 @@ function usage(pid: number): { rss: number; ticks: number } | null {
   return { rss: Number(statm.split(' ')[1]) * PAGE, ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
-/** Runs the CLI once, sampling the RSS of its whole process tree; returns the record and the samples. */
+/** Runs the CLI once, sampling the RSS of its whole process tree; returns the record and the peak. */
 async function runProber(
   args: readonly string[],
   sampleEveryMs: number,
@@ -150,16 +137,14 @@ async function runProber(
   peakRss: number;
   cpuSeconds: number;
   processes: number;
-  samples: Sample[];
   exitCode: number | null;
 }> {
   const out = `${ROOT}bench/results/.run.json`;
   const child = spawn(process.execPath, [BIN, ...args, '--json', out, '-q'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const startedAt = performance.now();
+  const _startedAt = performance.now();
   const ticks = new Map<number, number>();
-  const samples: Sample[] = [];
   let peakRss = 0;
   let processes = 1;
   const sample = (): void => {
@@ -174,7 +159,6 @@ async function runProber(
     }
     processes = Math.max(processes, tree.length);
     peakRss = Math.max(peakRss, rss);
-    samples.push({ atMs: Math.round(performance.now() - startedAt), rssBytes: rss, processes: tree.length });
   };
   const timer = setInterval(sample, sampleEveryMs);
   const exitCode = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -182,7 +166,7 @@ async function runProber(
   const record = JSON.parse(readFileSync(out, 'utf8')) as RunRecordJson;
   rmSync(out, { force: true });
   const cpuSeconds = [...ticks.values()].reduce((a, b) => a + b, 0) / TICKS_PER_SEC;
-  return { record, peakRss, cpuSeconds, processes, samples, exitCode };
+  return { record, peakRss, cpuSeconds, processes, exitCode };
 }
 
 async function runScenario(scenario: Scenario, run: number, target: HoldServer): Promise<RunResult> {
@@ -197,10 +181,8 @@ async function runScenario(scenario: Scenario, run: number, target: HoldServer):
     ...scenario.flags,
   ];
   // The same command with one connection: what the processes cost before holding anything.
-  const idle = scenario.soak
-    ? null
-    : await runProber([...target.addresses, '-c', '1', '-s', '0', '--workers', workersOf(scenario)], 20);
-  const measured = await runProber(args, scenario.soak ? 5000 : 20);
+  const idle = await runProber([...target.addresses, '-c', '1', '-s', '0', '--workers', workersOf(scenario)], 20);
+  const measured = await runProber(args, 20);
   const result = measured.record.result;
   const established = scenario.churn ? result.totalEstablished : result.status.established;
   const timeToAllMs = scenario.churn ? null : result.allEstablishedAtMs;
@@ -209,7 +191,7 @@ async function runScenario(scenario: Scenario, run: number, target: HoldServer):
     : timeToAllMs
       ? (scenario.connections * 1000) / timeToAllMs
       : null;
-  const baseline = idle?.peakRss ?? 0;
+  const baseline = idle.peakRss;
   return {
     scenario: scenario.name,
     run,
@@ -227,7 +209,6 @@ async function runScenario(scenario: Scenario, run: number, target: HoldServer):
     cpuSeconds: measured.cpuSeconds,
     processes: measured.processes,
     workers: measured.record.config.workers ?? 1,
-    ...(scenario.soak ? { samples: measured.samples } : {}),
   };
 }
 
@@ -295,8 +276,12 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const runsAt = argv.indexOf('--runs');
   const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 3;
-  const words = argv.filter((w, i) => !w.startsWith('--') && argv[i - 1] !== '--runs');
-  const chosen = SCENARIOS.filter((s) => (words.length === 0 ? !s.soak : words.includes(s.name)));
+  const minutesAt = argv.indexOf('--minutes');
+  const minutes = minutesAt >= 0 ? Number(argv[minutesAt + 1]) : 60;
+  const words = argv.filter((w, i) => !w.startsWith('--') && argv[i - 1] !== '--runs' && argv[i - 1] !== '--minutes');
+  const soaks = SOAK_SCENARIOS.filter((s) => words.includes('soak') || words.includes(s.name));
+  if (soaks.length > 0) return soak(soaks, minutes);
+  const chosen = SCENARIOS.filter((s) => words.length === 0 || words.includes(s.name));
   const withStartup = words.length === 0 || words.includes('startup');
   let startup: StartupResult[] = [];
   if (withStartup) {
@@ -315,7 +300,7 @@ async function main(): Promise<void> {
   }
   if (chosen.length === 0)
     throw new Error(
-      `no scenario named ${words.join(' ')}; choose from startup, ${SCENARIOS.map((s) => s.name).join(', ')}`,
+      `no scenario named ${words.join(' ')}; choose from startup, ${[...SCENARIOS, ...SOAK_SCENARIOS].map((s) => s.name).join(', ')}, soak`,
     );
   const fdSoft = readEnvironment().fdLimit?.soft ?? 1024;
   mkdirSync(`${ROOT}bench/results`, { recursive: true });
@@ -346,7 +331,7 @@ async function main(): Promise<void> {
           );
         }
       }
-      for (let run = 1; run <= (scenario.soak ? 1 : runs); run++) {
+      for (let run = 1; run <= runs; run++) {
         const r = await runScenario(scenario, run, target);
         results.push(r);
         process.stderr.write(
@@ -407,8 +392,6 @@ async function main(): Promise<void> {
       `peer: ${what} (connect, close, repeat), ${CHURN_PEER_CONCURRENCY} at once, ${CHURN_PEER_SECONDS} s, ${peers[kind].length} runs: median ${fmt(rate)}/s${ratio(oursChurn, rate)}`,
     );
   }
-  const soak = results.find((r) => r.samples);
-  if (soak?.samples) lines.push('', soakVerdict(soak.samples));
   process.stdout.write(`${lines.join('\n')}\n`);
   const file = `${ROOT}bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(
@@ -419,15 +402,27 @@ async function main(): Promise<void> {
   if (results.some((r) => !r.exact)) process.exitCode = 1;
 }
 
-/** Returns whether RSS stayed within 10% from the end of the first minute (warm-up) to the end. */
-function soakVerdict(samples: readonly Sample[]): string {
-  const after = samples.filter((s) => s.atMs >= 60_000);
-  if (after.length < 2) return 'soak: too short to judge (needs more than a minute)';
-  const first = after[0] as Sample;
-  const values = after.map((s) => s.rssBytes);
-  const [low, high] = [Math.min(...values), Math.max(...values)];
-  const spread = (high - low) / first.rssBytes;
-  return `soak: RSS from ${fmt(first.rssBytes / 2 ** 20, 1)} MiB after the first minute to ${fmt((after.at(-1) as Sample).rssBytes / 2 ** 20, 1)} MiB at the end; range ${fmt(low / 2 ** 20, 1)}–${fmt(high / 2 ** 20, 1)} MiB = ${(spread * 100).toFixed(1)}% of the first (${spread <= 0.1 ? 'flat within 10%' : 'NOT flat within 10%'})`;
+/** Runs soak scenarios one after another; prints their table and writes every reading to bench/results/. */
+async function soak(scenarios: readonly SoakScenario[], minutes: number): Promise<void> {
+  if (!(minutes >= 2)) throw new Error('--minutes must be at least 2 (one minute of warm-up, then the judged part)');
+  const fdSoft = readEnvironment().fdLimit?.soft ?? 1024;
+  mkdirSync(`${ROOT}bench/results`, { recursive: true });
+  const results: SoakResult[] = [];
+  for (const scenario of scenarios) {
+    process.stderr.write(`bench: ${scenario.name}: ${scenario.what}, ${minutes} min\n`);
+    const r = await runSoak(scenario, minutes, fdSoft);
+    results.push(r);
+    process.stderr.write(`bench: ${scenario.name}: exit ${r.exitCode}, ${r.outcome}; ${r.verdict}\n`);
+  }
+  process.stdout.write(`${soakTable(results)}\n`);
+  const names = scenarios.length === SOAK_SCENARIOS.length ? 'soak' : scenarios.map((s) => s.name).join('+');
+  const file = `${ROOT}bench/results/${names}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(
+    file,
+    `${JSON.stringify({ node: process.version, cores: availableParallelism(), fdSoft, minutes, results }, null, 2)}\n`,
+  );
+  process.stderr.write(`bench: results in ${file}\n`);
+  if (results.some((r) => r.verdict !== 'flat')) process.exitCode = 1;
 }
 
 await main();

@@ -98,13 +98,13 @@ function parseArgs(argv: readonly string[]): Options {
 }
 
 /**
- * Writes the JavaScript of src/, test/ and scripts/ into .build/, file by file as tsx would run them,
+ * Writes the JavaScript of src/, test/, scripts/ and bench/ into .build/, file by file as tsx would run them,
  * and links what the code reads next to itself: package.json (the version; the tests find the
  * repository through it), fixtures/ (the certificate of `serve --tls`) and the run-record schema.
  */
 async function compileForTests(): Promise<void> {
   rmSync(BUILD, { recursive: true, force: true });
-  const sources = ['src', 'test', 'scripts'].flatMap((dir) =>
+  const sources = ['src', 'test', 'scripts', 'bench'].flatMap((dir) =>
     readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
       .map((e) => relative(ROOT, join(e.parentPath, e.name))),

@@ -10,6 +10,7 @@ export const PROBE_GROUPS: ReadonlyArray<readonly [string, readonly string[]]> =
       '--from',
       '--max-duration',
       '--max-connections',
+      '--hold',
       '--error-threshold',
       '--min-concurrency',
       '--find-max',

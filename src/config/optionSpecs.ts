@@ -70,6 +70,11 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   },
   { flags: '--max-connections <n>', description: 'Ramp: stop once N are held for a round' },
   {
+    flags: '--hold <time>',
+    description:
+      'Ramp: once --max-connections are held, keep holding them this long (reopens, heartbeats and --slo going): a soak; a round that fails in it makes the run inconclusive',
+  },
+  {
     flags: '--error-threshold <t>',
     description: 'Ramp: a round fails above this many failures, 1% of its attempts or a count',
     default: DEFAULTS.threshold,

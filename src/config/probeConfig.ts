@@ -172,6 +172,7 @@ const RAMP_ONLY = [
   'from',
   'maxDuration',
   'maxConnections',
+  'hold',
   'errorThreshold',
   'minConcurrency',
   'findMax',
@@ -260,7 +261,14 @@ export function buildProbeConfig(
           threshold,
           stopAtGate: findMax ? undefined : minConcurrency,
           segment: raw.segment === undefined ? undefined : parseSegment(text('segment') as string),
+          holdMs: raw.hold === undefined ? undefined : duration('hold', 0, 's', 1),
         };
+  if (ramp?.holdMs !== undefined && ramp.maxConnections === undefined)
+    throw new UsageError('--hold holds the ramp at --max-connections, which is not given; add --max-connections N');
+  if (ramp?.holdMs !== undefined && ramp.segment)
+    throw new UsageError(
+      '--hold cannot be split into segments (a segment already holds until the plan ends); drop --hold, or --segment',
+    );
   const startAtMs = raw.startAt === undefined ? undefined : parseStartAt(text('startAt') as string, nowMs);
   if (ramp?.segment && startAtMs === undefined) {
     throw new UsageError(

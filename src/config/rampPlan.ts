@@ -16,4 +16,6 @@ export interface RampPlan {
    * cap and gate is split with segmentShare, so the N parts add up to the whole at every round.
    */
   readonly segment?: Segment | undefined;
+  /** `--hold`: once --max-connections are held, hold them this long (rounds judged, nothing raised). */
+  readonly holdMs?: number | undefined;
 }

@@ -190,6 +190,8 @@ export interface RampResult {
   readonly servedBytes?: string | null;
   /** With --segment: which part of the plan this run was, the round it joined (1-based), and from which round it only held. */
   readonly segment?: SegmentRun;
+  /** With --hold: the rounds that held --max-connections after the ramp reached it, and the first that failed. */
+  readonly hold?: HoldRun;
   /** With --slo: the objectives, where one broke, and the search for the exact count (absent without). */
   readonly objectives?: ObjectivesOutcome;
   /** With --heartbeat: heartbeats answered with the expected reply in all (absent without, and in older records). */
@@ -233,4 +235,15 @@ export interface RampProgress extends LineCounts {
   readonly atMs: number;
   /** Failures so far, all kinds. */
   readonly failures: number;
+}
+
+/** A --hold after the ramp reached --max-connections. */
+export interface HoldRun {
+  /** The --hold asked for. */
+  readonly ms: number;
+  /** The first round of the hold (1-based) and the last one it ran. */
+  readonly fromRound: number;
+  readonly toRound: number;
+  /** The first round of the hold that failed (its failures over the threshold, or an objective broken): the count was not sustained. */
+  readonly brokeAtRound: number | null;
 }

@@ -72,7 +72,8 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
   // Late for a shared start: join at the next round boundary (the rounds before it held nothing here).
   const joinedAtRound =
     deps.startAtMs === undefined ? 0 : Math.max(0, Math.ceil((clock.now() - startMs) / plan.roundMs - 1e-9));
-  const lastRound = roundCount(plan) - 1;
+  // --hold moves the last round past the plan's, once the ramp has reached --max-connections.
+  let lastRound = roundCount(plan) - 1;
   const firstRoundMs = startMs + joinedAtRound * plan.roundMs;
   while (clock.now() < firstRoundMs && !signal.aborted) {
     const leftMs = firstRoundMs - clock.now();
@@ -116,6 +117,8 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
   // global count at that moment (docs/ARCHITECTURE.md "Segments").
   let holding: number | null = null;
   let holdingFromRound: number | null = null;
+  /** With --hold: the first round of the hold that failed; the count was not sustained for the hold. */
+  let holdBroke: RoundRecord | null = null;
   // The pace: the plan's, until the target serves new connections slower than that; then a hold
   // while it catches up, and a slower pace (docs/ARCHITECTURE.md "Pace").
   const paceSettings: PaceSettings = {
@@ -188,6 +191,10 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
       break;
     }
     if (holding !== null) {
+      if (plan.holdMs !== undefined && round.failed) {
+        holdBroke = round;
+        break;
+      }
       if (index >= lastRound) break;
       continue;
     }
@@ -210,6 +217,13 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
             objectivesMet: objectivesMet(round.objectives),
           });
     if (stop === null) continue;
+    if (stop === 'max-connections' && plan.holdMs !== undefined) {
+      // --hold: keep --max-connections held for the hold's rounds, judged as every round is.
+      holding = round.held;
+      holdingFromRound = index + 2;
+      lastRound = index + Math.max(1, Math.ceil(plan.holdMs / plan.roundMs - 1e-9));
+      continue;
+    }
     if (plan.segment === undefined || index >= lastRound) break;
     holding = round.held;
     holdingFromRound = index + 2;
@@ -292,6 +306,10 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
   let { verdict, exitCode } = verdictFor(reason, maximum, config.minConcurrency, sourceRejection !== null);
   if (gone && maximum > 0 && !['prober-limited', 'interrupted'].includes(verdict))
     [verdict, exitCode] = ['inconclusive', 3];
+  // Held for a while and then lost: --max-connections is not sustained for the --hold, and how many
+  // would be is not measured. Never a pass.
+  if (holdBroke && !['prober-limited', 'interrupted', 'not-served'].includes(verdict))
+    [verdict, exitCode] = ['inconclusive', 3];
   const elapsedMs = Math.max(0, final.atMs - startMs);
   return {
     mode: 'ramp',
@@ -357,6 +375,16 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
               : null,
             search,
             recoveredAt: searchFrom ? maximum : null,
+          },
+        }
+      : {}),
+    ...(plan.holdMs !== undefined && holdingFromRound !== null
+      ? {
+          hold: {
+            ms: plan.holdMs,
+            fromRound: holdingFromRound,
+            toRound: rounds.length,
+            brokeAtRound: holdBroke ? holdBroke.round : null,
           },
         }
       : {}),

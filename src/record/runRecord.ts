@@ -34,6 +34,8 @@ export interface RecordConfig {
     readonly maxDurationMs: number;
     readonly maxConnections: number | null;
     readonly errorThreshold: string;
+    /** --hold, when given. */
+    readonly holdMs?: number;
   } | null;
   readonly minConcurrency: number | null;
   readonly findMax: boolean;
@@ -209,6 +211,7 @@ export function recordConfig(config: ProbeConfig, way?: RunWay): RecordConfig {
           maxDurationMs: config.ramp.maxDurationMs,
           maxConnections: config.ramp.maxConnections ?? null,
           errorThreshold: config.thresholdText,
+          ...(config.ramp.holdMs !== undefined ? { holdMs: config.ramp.holdMs } : {}),
         }
       : null,
     minConcurrency: config.minConcurrency ?? null,

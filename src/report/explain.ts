@@ -11,6 +11,7 @@ export function describeStop(r: RampResult): string {
     return r.heartbeatsAnswered === 0
       ? 'no heartbeat was ever answered with its expected reply, so no held connection was shown to be served: there is no capacity to report'
       : 'no connection was ever held as served, so there is no capacity to report';
+  if (r.verdict === 'inconclusive' && r.hold?.brokeAtRound) return describeBrokenHold(r);
   if (r.verdict === 'inconclusive' && r.targetGone)
     return `the target went away: all ${r.targetGone.held} held connections dropped at once${r.targetGone.refused ? ' and new ones were refused' : ''} (it died or restarted), which is no limit it enforces; inconclusive`;
   // A merge of segments can be inconclusive or prober-limited whatever round failed: say why.
@@ -32,12 +33,21 @@ export function describeStop(r: RampResult): string {
     case 'max-duration':
       return `--max-duration reached; the target sustains at least ${r.maximum}${describeRest(r)}`;
     case 'max-connections':
-      return `--max-connections held; the target sustains at least ${r.maximum}`;
+      return r.hold
+        ? `--max-connections held, and kept for the ${formatDuration(r.hold.ms)} --hold; the target sustains at least ${r.maximum} for that long`
+        : `--max-connections held; the target sustains at least ${r.maximum}`;
     case 'gate-met':
       return 'the --min-concurrency gate was held';
     case 'interrupted':
       return 'interrupted; the report covers what was measured';
   }
+}
+
+/** Returns the verdict clause of a --hold that a failing round ended. */
+function describeBrokenHold(r: RampResult): string {
+  const hold = r.hold as NonNullable<RampResult['hold']>;
+  const heldMs = ((hold.brokeAtRound ?? hold.fromRound) - hold.fromRound) * r.settings.roundMs;
+  return `${r.maximum} were held for ${formatDuration(heldMs)} of the ${formatDuration(hold.ms)} --hold, then round ${hold.brokeAtRound} failed: ${r.maximum} is not sustained that long, and how many would be was not measured; inconclusive`;
 }
 
 /** Returns the verdict clause of a run that the target's pace stopped (--no-adapt). */
@@ -133,6 +143,8 @@ export function describeGate(r: RampResult): string | null {
   const { minConcurrency, met } = r.gate;
   if (r.verdict === 'prober-limited')
     return `--min-concurrency ${minConcurrency} inconclusive: the prober's own limit came first (held ${r.maximum})`;
+  if (r.verdict === 'inconclusive' && r.hold?.brokeAtRound)
+    return `--min-concurrency ${minConcurrency} inconclusive: ${r.maximum} were not held for the whole --hold`;
   if (r.verdict === 'inconclusive')
     return `--min-concurrency ${minConcurrency} inconclusive: some source addresses were turned away (held ${r.maximum})`;
   if (r.verdict === 'not-served') return `--min-concurrency ${minConcurrency} FAILED: nothing was served`;

@@ -97,6 +97,8 @@ export interface SimulatedServer {
   fleet(): SimulatedFleet;
   /** Connections it serves now, all fleets together. */
   served(): number;
+  /** Closes `count` held connections now, as a server that loses them does (each fails as closed). */
+  closeHeld(count: number): void;
 }
 
 /** Returns a FleetControl that simulates connections to `target` on `clock`, with no sockets. */
@@ -318,6 +320,7 @@ export function simulatedServer(target: SimulatedTarget, clock: Clock): Simulate
     return gone.length;
   };
 
+  const everyFleet: FleetCounts[] = [];
   const fleet = (): SimulatedFleet => {
     const counts: FleetCounts = {
       failures: {},
@@ -333,6 +336,7 @@ export function simulatedServer(target: SimulatedTarget, clock: Clock): Simulate
       states: NO_STATES(),
       conns: [],
     };
+    everyFleet.push(counts);
     const requests: Array<[number, number]> = [];
     const live = (): LiveCounts => {
       advance();
@@ -407,6 +411,17 @@ export function simulatedServer(target: SimulatedTarget, clock: Clock): Simulate
     served: () => {
       advance();
       return servedNow;
+    },
+    closeHeld: (count) => {
+      advance();
+      let left = count;
+      for (const counts of everyFleet)
+        for (const conn of counts.conns) {
+          if (left === 0) return;
+          if (conn.state !== 'held') continue;
+          fail(conn, 'closed', clock.now());
+          left--;
+        }
     },
   };
 }

@@ -34,6 +34,7 @@ test('ramp mode: plan, defaults and verification', () => {
     threshold: { fraction: 0.01 },
     stopAtGate: undefined,
     segment: undefined,
+    holdMs: undefined,
   });
   assert.is(c.maxInflight, DEFAULTS.rampMaxInflight);
   assert.is(c.send?.toString(), 'PING\r\n');
@@ -100,6 +101,16 @@ test('bad combinations and values get one line naming the fix', () => {
     [{ ramp: '100/s', html: 'r.html', markdown: './r.html' }, /--markdown and --html both name "\.\/r\.html"/],
     [{ ramp: '100/s', html: '' }, /--html needs a file name, or - for stdout/],
     [{ ramp: '100/s', json: '' }, /--json needs a file name, or - for stdout/],
+    [{ hold: '1h' }, /^--hold applies to ramp mode only; add --ramp RATE/],
+    [
+      { ramp: '100/s', hold: '1h' },
+      /^--hold holds the ramp at --max-connections, which is not given; add --max-connections N$/,
+    ],
+    [{ ramp: '100/s', hold: '0s', maxConnections: '10' }, /^--hold "0s" is too short; use at least 1ms$/],
+    [
+      { ramp: '100/s', hold: '1h', maxConnections: '10', segment: '0/2', startAt: '+1s' },
+      /^--hold cannot be split into segments/,
+    ],
   ];
   for (const [raw, pattern] of cases)
     assert.throws(

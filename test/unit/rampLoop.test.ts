@@ -8,7 +8,14 @@ import { roundDialBudget, roundTarget } from '../../src/probe/rampRules.js';
 import type { RampPlan } from '../../src/config/rampPlan.js';
 import { segmentShare } from '../../src/config/segmentPlan.js';
 import { runRamp, UNVERIFIED_WARNING } from '../../src/probe/runRamp.js';
-import { fakeClock, simulatedFleet, type SimulatedFleet, type SimulatedTarget } from '../helpers/simulatedFleet.js';
+import { describeStop } from '../../src/report/explain.js';
+import {
+  fakeClock,
+  simulatedFleet,
+  simulatedServer,
+  type SimulatedFleet,
+  type SimulatedTarget,
+} from '../helpers/simulatedFleet.js';
 
 interface Ramped {
   readonly result: RampResult;
@@ -114,6 +121,53 @@ test('--max-connections: held for a round, never more asked than that', async ()
     ['max-connections', 300, 'limit-not-reached', null],
   );
   assert.is(askedBetween(fleet, 0, Number.POSITIVE_INFINITY), 300);
+});
+
+/** Runs a ramp with --hold against a simulated server; `closeAt` makes the server lose held connections at a fake time. */
+async function holdRun(raw: RawOptions, closeAt?: { atMs: number; count: number }) {
+  const config = rampConfig(buildProbeConfig({ settle: '100ms', ...raw }, ['127.0.0.1:9'], () => Buffer.alloc(0)));
+  const clock = fakeClock();
+  const server = simulatedServer({ limit: 1000, overLimit: 'refuse', settleMs: config.settleMs }, clock);
+  const fleet = server.fleet();
+  if (closeAt) clock.at(closeAt.atMs, () => server.closeHeld(closeAt.count));
+  const result = await runRamp(config, { fleet, clock, signal: new AbortController().signal, dialed: 'x' });
+  return { result, fleet };
+}
+
+test('--hold: --max-connections kept held for the hold, every round judged, nothing raised (issue 28)', async () => {
+  const { result, fleet } = await holdRun({ ramp: '100/s', maxConnections: '300', hold: '5s', maxDuration: '60s' });
+  // Rounds 1-3 ramp to 300, round 4 holds it (settled): the stop rule; rounds 5-9 are the hold,
+  // and the run ends there, long before --max-duration.
+  assert.equal(result.hold, { ms: 5000, fromRound: 5, toRound: 9, brokeAtRound: null });
+  assert.is(result.rounds.length, 9);
+  assert.ok(
+    result.rounds.slice(4).every((r) => r.target === 300 && r.held === 300 && !r.failed),
+    'held at 300, not raised',
+  );
+  assert.equal(
+    [result.stopReason, result.maximum, result.verdict, result.exitCode],
+    ['max-connections', 300, 'limit-not-reached', 0],
+  );
+  assert.is(askedBetween(fleet, 0, Number.POSITIVE_INFINITY), 300, 'nothing was lost, so nothing reopened');
+  assert.match(describeStop(result), /kept for the 5s --hold; the target sustains at least 300 for that long/);
+});
+
+test('--hold: a round in the hold that fails makes the run inconclusive (exit 3), naming how long it held', async () => {
+  // The hold starts with round 5 (at 4 s); at 5.5 s the server loses 100 of the 300: round 6 fails.
+  const { result } = await holdRun(
+    { ramp: '100/s', maxConnections: '300', hold: '10s', maxDuration: '60s' },
+    { atMs: 5500, count: 100 },
+  );
+  assert.equal(result.hold, { ms: 10_000, fromRound: 5, toRound: 6, brokeAtRound: 6 });
+  assert.equal(
+    [result.stopReason, result.maximum, result.verdict, result.exitCode],
+    ['max-connections', 300, 'inconclusive', 3],
+  );
+  assert.is(result.rounds.at(-1)?.failures.closed, 100);
+  assert.match(
+    describeStop(result),
+    /^300 were held for 1s of the 10s --hold, then round 6 failed: 300 is not sustained that long/,
+  );
 });
 
 test('reopens share the round budget: a target that closes what it cannot serve gets at most a step per round', async () => {

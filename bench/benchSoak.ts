@@ -1,0 +1,274 @@
+/**
+ * `npm run bench -- soak`: endurance (issue 28). Each scenario runs the built CLI for --minutes
+ * (60 by default) against a multi-process hold target on loopback, samples every process of the
+ * prober (the coordinating process and each shard) every 30 s (shorter runs: 120 times) for its resident memory and its open
+ * files, and judges each series with soakVerdict.ts: flat within 10% after the first minute, and no
+ * climb in the last third.
+ *
+ *   npm run bench -- soak                   the four scenarios, one after another
+ *   npm run bench -- soak-churn --minutes 10
+ *
+ * Scenarios may run at once in separate bench processes (each starts its own target); the figures
+ * judged are memory and open files, which a busy CPU does not change.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { FD_RESERVE } from '../src/probe/preflight.js';
+import { startHoldServer } from '../src/servers/holdServer.js';
+import { judgeSoak, type SoakJudgement, type SoakPoint, windowRange } from './soakVerdict.js';
+
+const PAGE = 4096;
+/** Readings every 30 s in an hour's soak; more often in a short one, so that every third has several. */
+const sampleEveryMs = (minutes: number): number => Math.min(30_000, Math.max(1000, (minutes * 60_000) / 120));
+const LISTENERS = 16;
+
+export interface SoakScenario {
+  readonly name: string;
+  readonly what: string;
+  /** Connections the target must hold at most. */
+  readonly connections: number;
+  /** The target echoes what it is sent (heartbeats need a reply). */
+  readonly echo?: boolean;
+  /** The prober's flags for a run of `minutes`. */
+  flags(minutes: number): string[];
+}
+
+export const SOAK_SCENARIOS: readonly SoakScenario[] = [
+  {
+    name: 'soak-churn',
+    what: 'fixed mode, 3,000 connections each recycled every second, 2 shards',
+    connections: 3000,
+    flags: (m) => ['-c', '3000', '-s', '0', '--workers', '2', '--channel-lifetime', '1s', '-T', `${m}m`],
+  },
+  {
+    name: 'soak-hold',
+    what: 'fixed mode, 20,000 connections held with keepalive, 2 shards',
+    connections: 20_000,
+    flags: (m) => ['-c', '20000', '-s', '0', '--workers', '2', '--keepalive', '15s', '-T', `${m}m`],
+  },
+  {
+    name: 'soak-ramp',
+    what: 'ramp 2,000/s to 30,000, then --hold at that maximum, --workers auto',
+    connections: 30_000,
+    flags: (m) => [
+      '--ramp',
+      '2000/s',
+      '--max-connections',
+      '30000',
+      '--hold',
+      `${m}m`,
+      '--workers',
+      'auto',
+      '--max-inflight',
+      '3000',
+    ],
+  },
+  {
+    name: 'soak-heartbeat',
+    what: 'ramp to 2,000, then --hold, each sending a heartbeat every second under --slo, 2 shards',
+    connections: 2000,
+    echo: true,
+    flags: (m) => [
+      '--ramp',
+      '1000/s',
+      '--max-connections',
+      '2000',
+      '--hold',
+      `${m}m`,
+      '--workers',
+      '2',
+      '--send',
+      'ping\\n',
+      '--expect',
+      'ping',
+      '--heartbeat',
+      '1s',
+      '--slo',
+      'heartbeat p99 < 500ms',
+    ],
+  },
+];
+
+/** One process's readings: its resident memory (bytes) and open files, over the run. */
+export interface ProcessSeries {
+  readonly role: string;
+  readonly pid: number;
+  readonly rss: SoakPoint[];
+  readonly fds: SoakPoint[];
+}
+
+export interface SoakResult {
+  readonly scenario: string;
+  readonly what: string;
+  readonly minutes: number;
+  readonly command: string;
+  readonly exitCode: number | null;
+  /** The record's headline: what was held or established, and the failures. */
+  readonly outcome: string;
+  readonly processes: readonly ProcessSeries[];
+  /** Resident memory summed over the prober's processes. */
+  readonly total: readonly SoakPoint[];
+  readonly judgements: Readonly<Record<string, { rss: SoakJudgement | null; fds: SoakJudgement | null }>>;
+  readonly verdict: 'flat' | 'NOT flat' | 'too short';
+}
+
+function readProc(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** The children of a process, from /proc. */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProc(`/proc/${entry}/stat`);
+    if (!stat) continue;
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
+  }
+  return out.sort((a, b) => a - b);
+}
+
+function openFiles(pid: number): number | null {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return null;
+  }
+}
+
+function residentBytes(pid: number): number | null {
+  const statm = readProc(`/proc/${pid}/statm`);
+  return statm ? Number(statm.split(' ')[1]) * PAGE : null;
+}
+
+/** Runs one soak scenario for `minutes` and judges every process's series. */
+export async function runSoak(scenario: SoakScenario, minutes: number, fdSoft: number): Promise<SoakResult> {
+  const target = await startHoldServer({
+    listeners: LISTENERS,
+    workers: Math.max(2, Math.ceil(scenario.connections / (fdSoft - FD_RESERVE))),
+    perWorkerCap: fdSoft - FD_RESERVE,
+    echo: scenario.echo ?? false,
+  });
+  const bin = new URL('../dist/bin.js', import.meta.url).pathname;
+  const out = new URL(`./results/.${scenario.name}-${process.pid}.json`, import.meta.url).pathname;
+  const args = [...target.addresses, ...scenario.flags(minutes), '--json', out, '-q'];
+  const command = `goon-probe <16 loopback ports> ${scenario.flags(minutes).join(' ')}`;
+  const series = new Map<number, ProcessSeries>();
+  const total: SoakPoint[] = [];
+  try {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const startedAt = performance.now();
+    const sample = (): void => {
+      const root = child.pid;
+      if (root === undefined) return;
+      const atMs = Math.round(performance.now() - startedAt);
+      let sum = 0;
+      const shards = childrenOf(root);
+      for (const [pid, role] of [
+        [root, 'coordinator'] as const,
+        ...shards.map((p, i) => [p, `shard ${i + 1}`] as const),
+      ]) {
+        const rss = residentBytes(pid);
+        const fds = openFiles(pid);
+        if (rss === null || fds === null) continue;
+        let s = series.get(pid);
+        if (!s) {
+          s = { role, pid, rss: [], fds: [] };
+          series.set(pid, s);
+        }
+        s.rss.push({ atMs, value: rss });
+        s.fds.push({ atMs, value: fds });
+        sum += rss;
+      }
+      total.push({ atMs, value: sum });
+    };
+    const timer = setInterval(sample, sampleEveryMs(minutes));
+    const exitCode = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    clearInterval(timer);
+    // biome-ignore lint/suspicious/noExplicitAny: a run record read back from the CLI's JSON, read loosely
+    let record: Record<string, any> | null = null;
+    try {
+      record = JSON.parse(readFileSync(out, 'utf8'));
+    } catch {}
+    rmSync(out, { force: true });
+    // Judged up to the planned end: after it the prober closes its connections and its shards exit.
+    const endMs = minutes * 60_000;
+    const processes = [...series.values()].map((p) => ({
+      ...p,
+      rss: p.rss.filter((x) => x.atMs <= endMs),
+      fds: p.fds.filter((x) => x.atMs <= endMs),
+    }));
+    const judgedTotal = total.filter((x) => x.atMs <= endMs);
+    const judgements: Record<string, { rss: SoakJudgement | null; fds: SoakJudgement | null }> = {
+      total: { rss: judgeSoak(judgedTotal), fds: null },
+    };
+    for (const p of processes) judgements[p.role] = { rss: judgeSoak(p.rss), fds: judgeSoak(p.fds) };
+    // Memory must stay flat and not climb; open files must not climb (churn moves them by the
+    // connections in flight, so their spread is not judged).
+    const judged = Object.values(judgements);
+    const verdict = !judgements.total?.rss
+      ? 'too short'
+      : judged.every((j) => (j.rss === null || (j.rss.flat && !j.rss.climbing)) && !j.fds?.climbing)
+        ? 'flat'
+        : 'NOT flat';
+    return {
+      scenario: scenario.name,
+      what: scenario.what,
+      minutes,
+      command,
+      exitCode,
+      outcome: outcomeOf(record),
+      processes,
+      total: judgedTotal,
+      judgements,
+      verdict,
+    };
+  } finally {
+    await target.close();
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a run record read back from the CLI's JSON, read loosely
+function outcomeOf(record: Record<string, any> | null): string {
+  if (!record) return 'no record';
+  const r = record.result;
+  const failures = Object.entries(r.failures ?? {})
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const head =
+    r.mode === 'ramp'
+      ? `maximum ${r.maximum ?? r.maxSustainable ?? '?'} held`
+      : `${r.totalEstablished} established, ${r.status?.established} open at the end`;
+  return `${head}; failures: ${failures || 'none'}`;
+}
+
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+
+/** Returns a Markdown table of the soaks: per process, the first and last ten minutes, the range, and the verdict. */
+export function soakTable(results: readonly SoakResult[]): string {
+  const lines = [
+    '| scenario | process | RSS first 10 min | RSS last 10 min | range after 1 min | last-third rise | open files (range) | verdict |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    const rows: [string, readonly SoakPoint[], readonly SoakPoint[] | null][] = [
+      ['all processes', r.total, null],
+      ...r.processes.map((p): [string, SoakPoint[], SoakPoint[]] => [p.role, p.rss, p.fds]),
+    ];
+    for (const [role, rss, fds] of rows) {
+      const j = judgeSoak(rss);
+      const first = windowRange(rss, 'first', 10 * 60_000);
+      const last = windowRange(rss, 'last', 10 * 60_000);
+      const span = (w: { low: number; high: number } | null): string => (w ? `${mib(w.low)}–${mib(w.high)} MiB` : '-');
+      const f = fds && judgeSoak(fds);
+      lines.push(
+        `| ${r.scenario} | ${role} | ${span(first)} | ${span(last)} | ${j ? `${mib(j.low)}–${mib(j.high)} MiB (${(j.spread * 100).toFixed(1)}%)` : '-'} | ${j ? `${(j.lastThirdRise * 100).toFixed(1)}%` : '-'} | ${f ? `${f.low}–${f.high}` : '-'} | ${j ? (j.flat && !j.climbing ? 'flat' : 'NOT flat') : 'too short'} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,89 @@
+import { linearRegression } from 'simple-statistics';
+
+/** One reading of a series over a soak: a process's resident memory, or its open files. */
+export interface SoakPoint {
+  readonly atMs: number;
+  readonly value: number;
+}
+
+/** What a soak's series did after its warm-up, and whether that is flat. */
+export interface SoakJudgement {
+  /** The first reading after the warm-up, and the last one. */
+  readonly first: number;
+  readonly last: number;
+  /** The lowest and highest readings after the warm-up. */
+  readonly low: number;
+  readonly high: number;
+  /** (high - low) / first. */
+  readonly spread: number;
+  /** The straight line fitted to the last third, its rise across that third over its mean level. */
+  readonly lastThirdRise: number;
+  /** Within the spread allowed after the warm-up. */
+  readonly flat: boolean;
+  /** Rising in the last third by more than allowed: memory that will run out over a longer run. */
+  readonly climbing: boolean;
+  /** Readings after the warm-up (judged only with at least three per third). */
+  readonly points: number;
+}
+
+/** The rules: a minute's warm-up, at most 10% apart after it, and a last third that rises by less than 2%. */
+export const SOAK_WARMUP_MS = 60_000;
+export const SOAK_MAX_SPREAD = 0.1;
+export const SOAK_MAX_LAST_THIRD_RISE = 0.02;
+
+/**
+ * Judges a soak's series (issue 28): flat within 10% from the end of the first minute to the end,
+ * and no climb in the last third (a line fitted to it rises by less than 2% of its level). A leak
+ * of a few megabytes a minute can stay within 10% for a while; the last third's slope shows it.
+ * Null when there are too few readings after the warm-up to judge (fewer than nine).
+ */
+export function judgeSoak(points: readonly SoakPoint[], warmupMs = SOAK_WARMUP_MS): SoakJudgement | null {
+  if (points.length === 0) return null;
+  const startMs = (points[0] as SoakPoint).atMs;
+  const after = points.filter((p) => p.atMs - startMs >= warmupMs);
+  if (after.length < 9) return null;
+  const values = after.map((p) => p.value);
+  const first = values[0] as number;
+  const last = values.at(-1) as number;
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  const spread = first > 0 ? (high - low) / first : 0;
+  const fromMs = (after[0] as SoakPoint).atMs;
+  const toMs = (after.at(-1) as SoakPoint).atMs;
+  const thirdFromMs = fromMs + ((toMs - fromMs) * 2) / 3;
+  const third = after.filter((p) => p.atMs >= thirdFromMs);
+  const mean = third.reduce((sum, p) => sum + p.value, 0) / third.length;
+  const { m } = linearRegression(third.map((p) => [p.atMs, p.value]));
+  const lastThirdRise = mean > 0 ? (m * (toMs - thirdFromMs)) / mean : 0;
+  return {
+    first,
+    last,
+    low,
+    high,
+    spread,
+    lastThirdRise,
+    flat: spread <= SOAK_MAX_SPREAD,
+    climbing: lastThirdRise > SOAK_MAX_LAST_THIRD_RISE,
+    points: after.length,
+  };
+}
+
+/** Returns the lowest and highest reading within `windowMs` of the start (from the warm-up's end) or of the end. */
+export function windowRange(
+  points: readonly SoakPoint[],
+  which: 'first' | 'last',
+  windowMs: number,
+  warmupMs = SOAK_WARMUP_MS,
+): { low: number; high: number } | null {
+  if (points.length === 0) return null;
+  const startMs = (points[0] as SoakPoint).atMs + warmupMs;
+  const endMs = (points.at(-1) as SoakPoint).atMs;
+  const inside = points.filter((p) =>
+    which === 'first'
+      ? p.atMs >= startMs && p.atMs <= startMs + windowMs
+      : p.atMs >= Math.max(startMs, endMs - windowMs),
+  );
+  if (inside.length === 0) return null;
+  const values = inside.map((p) => p.value);
+  return { low: Math.min(...values), high: Math.max(...values) };
+}
