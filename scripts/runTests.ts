@@ -18,7 +18,16 @@
  *        [unit|integration ...] [part of a file name ...]
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,6 +130,9 @@ async function compileForTests(): Promise<void> {
     logLevel: 'error',
   });
   for (const name of ['package.json', 'fixtures']) symlinkSync(join('..', name), join(BUILD, name));
+  // The native engine's addon, found next to the code as in a checkout (build/native, prebuilds/).
+  for (const name of ['build', 'prebuilds'])
+    if (existsSync(join(ROOT, name))) symlinkSync(join('..', name), join(BUILD, name));
   const schema = join('src', 'record', 'runRecord.schema.json');
   copyFileSync(join(ROOT, schema), join(BUILD, schema));
 }

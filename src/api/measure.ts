@@ -12,7 +12,9 @@ import { preflight, runReach, workersFor } from '../probe/preflight.js';
 import type { FixedResult, RampResult } from '../probe/result.js';
 import type { ProbeDeps } from '../probe/runRamp.js';
 import { runRampProbe, type RampWay } from '../probe/runRampProbe.js';
-import { startFleet } from '../probe/startFleet.js';
+import { fleetOptions, startFleet } from '../probe/startFleet.js';
+import { chooseEngine, nativeGap, type EngineChoice } from '../fleet/engineChoice.js';
+import { loadNativeEngine } from '../fleet/nativeEngine.js';
 import { readHostTimeWait, readTimeWait } from '../probe/timeWait.js';
 import { buildRunRecord, type RunRecord } from '../record/runRecord.js';
 
@@ -52,6 +54,8 @@ export interface MeasureStart {
   readonly workers: number;
   /** The preflight's warnings: the prober's own limits that may bound the run. */
   readonly warnings: readonly string[];
+  /** The connection engine that runs, and why. */
+  readonly engine: EngineChoice;
 }
 
 /** How a measurement ended. */
@@ -85,13 +89,23 @@ export async function measure(config: ProbeConfig, hooks: MeasureHooks): Promise
   const ports = environment.ephemeralPorts;
   const sources = await resolveSources(config.sources, endpoints, reach, ports ? ports.high - ports.low + 1 : null);
   const workers = config.workers === 'auto' ? workersFor(reach, environment) : config.workers;
+  const routes = buildRoutes(endpoints, sources);
+  const engine = chooseEngine(
+    config.engine,
+    nativeGap(fleetOptions(config, routes)),
+    config.engine === 'js' ? { ok: false, why: '--engine js' } : loadNativeEngine(),
+  );
+  if (typeof engine === 'string') return { kind: 'refused', exitCode: 3, problem: engine };
   const way: RampWay = {
-    routes: buildRoutes(endpoints, sources),
+    routes,
     workers,
+    engine: engine.engine,
     ...(hooks.shardV8Flags ? { shardV8Flags: hooks.shardV8Flags } : {}),
   };
   const dialed = describeRoutes(way.routes);
-  hooks.onDebug?.(`${config.mode} mode, ${config.target.display} resolved to ${dialed}, ${workers} worker(s)`);
+  hooks.onDebug?.(
+    `${config.mode} mode, ${config.target.display} resolved to ${dialed}, ${workers} worker(s), ${engine.engine} engine (${engine.why})`,
+  );
   const check = preflight(environment, {
     reach,
     destinations: endpoints.length,
@@ -100,7 +114,7 @@ export async function measure(config: ProbeConfig, hooks: MeasureHooks): Promise
     readTimeWait: () => readTimeWait(endpoints),
     timeWaitAtMost: readHostTimeWait(),
   });
-  hooks.onStart?.({ dialed, workers, warnings: check.warnings });
+  hooks.onStart?.({ dialed, workers, warnings: check.warnings, engine });
   const startedAt = new Date();
   const signal = hooks.signal ?? new AbortController().signal;
   const result: RampResult | FixedResult =
@@ -118,7 +132,7 @@ export async function measure(config: ProbeConfig, hooks: MeasureHooks): Promise
     environment,
     result,
     preflight: check,
-    way: { workers, sourceAddresses: sources, destinations: endpoints.map(formatEndpoint) },
+    way: { workers, sourceAddresses: sources, destinations: endpoints.map(formatEndpoint), engine },
     host: hostname(),
   });
   return { kind: 'measured', result, record };
@@ -148,7 +162,7 @@ async function fixedRun(
   signal: AbortSignal,
   hooks: MeasureHooks,
 ): Promise<FixedResult> {
-  const fleet = await startFleet(config, way.routes, way.workers, way.shardV8Flags);
+  const fleet = await startFleet(config, way.routes, way.workers, way.shardV8Flags, way.engine);
   try {
     const result = await runFixed(config, {
       fleet,

@@ -65,7 +65,7 @@ export const PROBE_GROUPS: ReadonlyArray<readonly [string, readonly string[]]> =
       '--debug',
     ],
   ],
-  ['Scale and several hosts', ['--workers', '--source-ip', '--segment', '--start-at', '--run-id']],
+  ['Scale and several hosts', ['--workers', '--engine', '--source-ip', '--segment', '--start-at', '--run-id']],
   ['Safety', ['--assume-yes']],
 ];
 

@@ -64,6 +64,8 @@ export async function runProbe(config: ProbeConfig, io: CliIO, context: ProbeCon
         ...(config.debug ? { onDebug: (line: string) => io.err(`debug: ${line}\n`) } : {}),
         onStart: (start) => {
           if (!config.quiet) for (const warning of start.warnings) io.err(`warning: ${warning}\n`);
+          if (!config.quiet)
+            io.err(`engine: ${start.engine.engine === 'native' ? 'native' : 'TypeScript'} (${start.engine.why})\n`);
           if (sinks.metricsUrl && !config.quiet) io.err(`metrics at ${sinks.metricsUrl}\n`);
           // Waiting for a shared --start-at: say until when; on a terminal, the live line counts down.
           if (config.startAtMs !== undefined && config.startAtMs > Date.now() && !config.quiet && !progress.onWaiting)

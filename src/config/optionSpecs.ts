@@ -198,6 +198,12 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   { flags: '--html <file>', description: 'Write a self-contained HTML report with charts to FILE, or - for stdout' },
   { flags: '-q, --quiet', description: 'No progress and no report text: only the result line' },
   {
+    flags: '--engine <engine>',
+    description:
+      'auto | native | js: the C engine for plain TCP that sends nothing, or the TypeScript one for everything; auto picks native where it covers the run',
+    default: 'auto',
+  },
+  {
     flags: '--workers <n>',
     description: 'Shard processes holding the connections, or auto: enough for the open-file limit',
     default: '1, this process',

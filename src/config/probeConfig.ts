@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
 import type { RampPlan } from './rampPlan.js';
 import { defaultRunId, parseSegment, parseStartAt } from './segmentPlan.js';
+import { ENGINE_REQUESTS, nativeGap, type EngineRequest } from '../fleet/engineChoice.js';
 import { parseExpect, type ExpectMatcher } from '../fleet/expectMatcher.js';
 import type { CredentialEnv } from '../protocols/urlTarget.js';
 import { hasUrlTargets, planProtocol } from './protocolPlan.js';
@@ -54,6 +55,8 @@ export interface DialPart {
   readonly leanSockets: boolean;
   /** `--channel-lifetime`: close and replace every connection this long after it opened. */
   readonly lifetimeMs?: number | undefined;
+  /** `--engine`: the C engine, the TypeScript fleet, or auto (native where it covers the run). */
+  readonly engine: EngineRequest;
 }
 
 /** What counts as served: the reply to wait for, how long, and how long a served connection must stay open. */
@@ -362,6 +365,7 @@ export function buildProbeConfig(
     target,
     protocol: urlPlan?.protocol.name,
     workers: workersText === undefined ? 1 : workersText.trim() === 'auto' ? 'auto' : parseWorkers(workersText),
+    engine: parseEngine(text('engine')),
     sources: sourceText === undefined ? undefined : parseSourceSpec(sourceText),
     lifetimeMs: lifetimeText === undefined ? undefined : duration('channelLifetime', 0, 's'),
     dialTimeoutMs: duration('dialTimeout', DEFAULTS.dialTimeoutMs, 's', 1),
@@ -403,6 +407,12 @@ export function buildProbeConfig(
     htmlPath: nonEmpty(htmlPath, '--html'),
     quiet: raw.quiet === true,
   };
+  const gap =
+    common.engine === 'native' ? (nativeGap(common) ?? (raw.heartbeat !== undefined ? '--heartbeat' : null)) : null;
+  if (gap !== null)
+    throw new UsageError(
+      `--engine native covers plain TCP that sends nothing; ${gap} needs the TypeScript engine: drop --engine native (auto picks it), or ${gap}`,
+    );
   // No ramp plan is fixed mode (tcpgoon's); the parts above are both modes'.
   if (ramp === undefined)
     return {
@@ -622,4 +632,14 @@ export function checkDistinctOutputs(outputs: readonly [string, string | undefin
         );
     }
   }
+}
+
+/** Returns `--engine`: auto (the default), native or js. */
+function parseEngine(text: string | undefined): EngineRequest {
+  if (text === undefined) return 'auto';
+  const value = text.trim().toLowerCase();
+  if ((ENGINE_REQUESTS as readonly string[]).includes(value)) return value as EngineRequest;
+  throw new UsageError(
+    `--engine ${JSON.stringify(text)} is not an engine; use auto (the default), native (C, plain TCP) or js (TypeScript, everything)`,
+  );
 }

@@ -5,7 +5,8 @@
  */
 import { systemClock } from '../clock.js';
 import { reviveMatcher } from '../fleet/expectMatcher.js';
-import { Fleet } from '../fleet/fleet.js';
+import type { LocalFleet } from '../fleet/fleetControl.js';
+import { localFleet } from '../fleet/localFleet.js';
 import type { ShardCommand, ShardFleetOptions, ShardReply } from '../fleet/shardProtocol.js';
 
 runShard(process.send?.bind(process) as ((reply: ShardReply) => boolean) | undefined);
@@ -15,12 +16,12 @@ function runShard(send: ((reply: ShardReply) => boolean) | undefined): void {
     process.stderr.write('goon-probe: shard.js is started by goon-probe --workers, not by hand\n');
     process.exit(1);
   }
-  let fleet: Fleet | null = null;
+  let fleet: LocalFleet | null = null;
   process.on('disconnect', () => process.exit(0));
   process.on('message', (command: ShardCommand) => {
     switch (command.type) {
       case 'start':
-        fleet = new Fleet({ ...withBuffers(command.options), now: systemClock.now });
+        fleet = localFleet({ ...withBuffers(command.options), now: systemClock.now }, command.options.engine ?? 'js');
         send({ type: 'ready' });
         return;
       case 'request':

@@ -30,8 +30,8 @@ export function activeCount(live: Readonly<LiveCounts>): number {
   return live.queued + live.dialing + live.unverified + live.settling + live.held;
 }
 
-/** Returns a FleetControl for a fleet in this process, built on the caller's clock. */
-export function localControl(fleet: {
+/** A fleet in this process, on either engine: Fleet (TypeScript) or NativeFleet (C). */
+export interface LocalFleet {
   request(count: number): void;
   cancelQueued(): void;
   shedNewest(count: number): number;
@@ -39,7 +39,10 @@ export function localControl(fleet: {
   lastOpenAt(): number | null;
   observe(): FleetObservation;
   stop(): Promise<void>;
-}): FleetControl {
+}
+
+/** Returns a FleetControl for a fleet in this process, built on the caller's clock. */
+export function localControl(fleet: LocalFleet): FleetControl {
   return {
     request: (count) => fleet.request(count),
     cancelQueued: () => fleet.cancelQueued(),

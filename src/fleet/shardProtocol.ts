@@ -1,8 +1,9 @@
+import type { EngineName } from './engineChoice.js';
 import type { FleetOptions } from './fleet.js';
 import type { FleetObservation, LiveCounts } from './fleetReading.js';
 
-/** A shard's fleet options: FleetOptions without the clock, which every shard reads for itself. */
-export type ShardFleetOptions = Omit<FleetOptions, 'now'>;
+/** A shard's fleet options: FleetOptions without the clock, which every shard reads for itself, and the engine to run. */
+export type ShardFleetOptions = Omit<FleetOptions, 'now'> & { readonly engine?: EngineName };
 
 /** What the parent sends a shard process. Messages are handled in the order sent. */
 export type ShardCommand =

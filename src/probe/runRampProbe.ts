@@ -1,3 +1,4 @@
+import type { EngineName } from '../fleet/engineChoice.js';
 import { systemClock } from '../clock.js';
 import type { RampConfig } from '../config/probeConfig.js';
 import { runRamp, type ProbeDeps } from './runRamp.js';
@@ -12,6 +13,8 @@ export interface RampWay {
   readonly workers: number;
   /** V8 flags of the shard processes, when not the default (the bench tries others). */
   readonly shardV8Flags?: readonly string[];
+  /** The connection engine chosen for the run (engineChoice.ts); the TypeScript fleet when absent. */
+  readonly engine?: EngineName;
 }
 
 /** What a caller gives a ramp: everything of ProbeDeps but the fleet, the clock and the route names, which this module supplies. */
@@ -27,7 +30,7 @@ export async function runRampProbe(config: RampConfig, way: RampWay, options: Ra
 }
 
 async function onePass(config: RampConfig, way: RampWay, options: RampProbeOptions): Promise<RampResult> {
-  const fleet = await startFleet(config, way.routes, way.workers, way.shardV8Flags);
+  const fleet = await startFleet(config, way.routes, way.workers, way.shardV8Flags, way.engine);
   try {
     return await runRamp(config, { ...options, fleet, clock: systemClock, dialed: describeRoutes(way.routes) });
   } finally {

@@ -1,9 +1,11 @@
 import { systemClock } from '../clock.js';
 import type { ProbeConfig } from '../config/probeConfig.js';
-import { Fleet, type FleetOptions } from '../fleet/fleet.js';
+import type { FleetOptions } from '../fleet/fleet.js';
 import { localControl, type FleetControl } from '../fleet/fleetControl.js';
 import type { Route } from '../net/routes.js';
 import { ShardedFleet } from '../fleet/shardedFleet.js';
+import { localFleet } from '../fleet/localFleet.js';
+import type { EngineName } from '../fleet/engineChoice.js';
 
 /** Returns the fleet options of a run of this config over these routes (without the clock). */
 export function fleetOptions(config: ProbeConfig, routes: readonly Route[]): Omit<FleetOptions, 'now'> {
@@ -39,15 +41,16 @@ export async function startFleet(
   routes: readonly Route[],
   workers: number,
   shardV8Flags?: readonly string[],
+  engine: EngineName = 'js',
 ): Promise<FleetControl> {
   const options = fleetOptions(config, routes);
-  if (workers <= 1) return localControl(new Fleet({ ...options, now: systemClock.now }));
+  if (workers <= 1) return localControl(localFleet({ ...options, now: systemClock.now }, engine));
   const perShard = Number.isFinite(options.maxInflight)
     ? Math.max(1, Math.ceil(options.maxInflight / workers))
     : options.maxInflight;
   const connectRatePerSec = options.connectRatePerSec === undefined ? undefined : options.connectRatePerSec / workers;
   return ShardedFleet.start(
-    { ...options, maxInflight: perShard, connectRatePerSec },
+    { ...options, maxInflight: perShard, connectRatePerSec, engine },
     workers,
     systemClock.now,
     shardV8Flags,

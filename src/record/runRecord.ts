@@ -1,3 +1,4 @@
+import type { EngineChoice, EngineName } from '../fleet/engineChoice.js';
 import type { ProbeConfig } from '../config/probeConfig.js';
 import { diagnoseResult, type Diagnosis } from '../probe/diagnose.js';
 import type { ProberEnvironment } from '../probe/environment.js';
@@ -45,6 +46,8 @@ export interface RecordConfig {
   readonly slo?: readonly string[] | null;
   /** Since 0.2: the run's shards, sources and destinations, and churn. */
   readonly workers?: number;
+  /** The connection engine that ran (native: C on epoll; js: the TypeScript fleet), and why. */
+  readonly engine?: { readonly name: EngineName; readonly why: string };
   readonly sourceAddresses?: readonly string[];
   readonly destinations?: readonly string[];
   readonly channelLifetimeMs?: number | null;
@@ -122,6 +125,8 @@ export interface RecordInputs {
 /** How a run was spread over processes and addresses, for the record. */
 export interface RunWay {
   readonly workers: number;
+  /** The connection engine that ran, and why (absent in records of older versions). */
+  readonly engine?: EngineChoice;
   readonly sourceAddresses: readonly string[];
   readonly destinations: readonly string[];
 }
@@ -172,6 +177,7 @@ export function recordConfig(config: ProbeConfig, way?: RunWay): RecordConfig {
   const fixed = config.mode === 'fixed';
   return {
     ...(way ? { workers: way.workers, sourceAddresses: way.sourceAddresses, destinations: way.destinations } : {}),
+    ...(way?.engine ? { engine: { name: way.engine.engine, why: way.engine.why } } : {}),
     channelLifetimeMs: config.lifetimeMs ?? null,
     durationMs: config.durationMs ?? null,
     traffic: {

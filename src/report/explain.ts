@@ -272,6 +272,14 @@ export function environmentFacts(record: RunRecord): [string, string][] {
     ['Open files', fd],
     ['Ephemeral ports', ports],
     ['Source addresses', e.sourceAddresses.length > 0 ? e.sourceAddresses.join(', ') : 'none seen'],
+    ...(record.config.engine
+      ? [
+          [
+            'Engine',
+            `${record.config.engine.name === 'native' ? 'native' : 'TypeScript'} (${record.config.engine.why})`,
+          ] as [string, string],
+        ]
+      : []),
     ['Run', `${record.startedAt} to ${record.endedAt}`],
   ];
 }

@@ -1,0 +1,181 @@
+import { constants } from 'node:os';
+import {
+  emptyLatency,
+  noLateAnswers,
+  type Evidence,
+  type FleetObservation,
+  type LatencyReadings,
+  type LiveCounts,
+  type SourceTally,
+} from './fleetReading.js';
+import type { FleetOptions } from './fleet.js';
+import { RUN_COUNTERS, zeroCounters, type RunCounters } from './runCounters.js';
+import { classifyError, type FailureKind } from '../net/errors.js';
+import { recordLatency, type LatencyHistogram } from '../stats/latencyHistogram.js';
+import type { EngineHandle, NativeAddon, NativeFirst, NativeReading } from './nativeEngine.js';
+
+/** errno numbers to their names (ECONNREFUSED), for the classification both engines share. */
+const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/**
+ * A fleet on the native engine (native/engine.c): the same commands and the same observations as
+ * Fleet, for the runs the engine covers (engineChoice.ts: plain TCP that sends nothing). The
+ * connections live in C; this class turns the engine's counts, error codes and batched latency
+ * samples into a FleetObservation, classifying the codes as the TypeScript fleet does.
+ */
+export class NativeFleet {
+  private readonly engine: EngineHandle;
+  /** This fleet's clock minus the engine's (both monotonic): the engine's times, on the run's clock. */
+  private readonly offsetMs: number;
+  private readonly latency = emptyLatency();
+  private readonly sources: readonly string[];
+  private last: NativeReading | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly addon: NativeAddon,
+    private readonly options: FleetOptions,
+  ) {
+    const sources = [...new Set(options.routes.flatMap((r) => (r.localAddress === undefined ? [] : [r.localAddress])))];
+    this.sources = sources;
+    this.engine = addon.create({
+      routes: options.routes.map((r) => ({
+        host: r.endpoint.host,
+        port: r.endpoint.port,
+        source: r.localAddress === undefined ? -1 : sources.indexOf(r.localAddress),
+        ...(r.localAddress === undefined ? {} : { localAddress: r.localAddress }),
+      })),
+      sources: sources.length,
+      dialTimeoutMs: options.dialTimeoutMs,
+      keepaliveMs: options.keepaliveMs,
+      maxInflight: Number.isFinite(options.maxInflight) ? options.maxInflight : 1e15,
+      settleMs: options.settleMs,
+      reopenBackoffMs: options.reopenBackoffMs ?? -1,
+      lifetimeMs: options.lifetimeMs ?? -1,
+    });
+    this.offsetMs = options.now() - addon.now();
+  }
+
+  request(count: number): void {
+    if (!this.stopped && count > 0) this.addon.request(this.engine, count);
+  }
+
+  cancelQueued(): void {
+    if (!this.stopped) this.addon.cancelQueued(this.engine);
+  }
+
+  shedNewest(count: number): number {
+    return this.stopped ? 0 : this.addon.shedNewest(this.engine, count);
+  }
+
+  liveCounts(): Readonly<LiveCounts> {
+    return liveOf(this.read(false).live);
+  }
+
+  lastOpenAt(): number | null {
+    const lastOpen = (this.last ?? this.read(false)).lastOpen;
+    return lastOpen < 0 ? null : lastOpen + this.offsetMs;
+  }
+
+  observe(): FleetObservation {
+    const r = this.read(true);
+    const counters = zeroCounters();
+    RUN_COUNTERS.forEach((name, i) => {
+      counters[name as keyof RunCounters] = r.counters[i] ?? 0;
+    });
+    const failures: Partial<Record<FailureKind, number>> = {};
+    const firstOfKind = new Map<FailureKind, NativeFirst>();
+    for (const tally of r.codes ?? []) {
+      const kind = this.kindOf(tally.code);
+      failures[kind] = (failures[kind] ?? 0) + tally.count;
+      const seen = firstOfKind.get(kind);
+      if (!seen || tally.seq < seen.seq) firstOfKind.set(kind, tally);
+    }
+    const evidence: Partial<Record<FailureKind, Evidence>> = {};
+    for (const [kind, first] of firstOfKind) evidence[kind] = this.evidenceOf(first);
+    const bySource: Record<string, SourceTally> = {};
+    (r.sources ?? []).forEach((s, i) => {
+      if (s.attempts === 0) return;
+      const first = s.first;
+      bySource[this.sources[i] as string] = {
+        attempts: s.attempts,
+        served: s.served,
+        failed: s.failed,
+        ...(first ? { evidence: { kind: this.kindOf(first.code), ...this.evidenceOf(first) } } : {}),
+      };
+    });
+    return {
+      atMs: this.options.now(),
+      live: liveOf(r.live),
+      ...counters,
+      heldDropBurst: r.heldDropBurst,
+      failures,
+      evidence,
+      peakEstablished: r.peak,
+      errorMs: Array.from(r.errorMs ?? []),
+      sourceAddresses: r.sourceAddress ? [r.sourceAddress] : [],
+      latency: cloneLatency(this.latency),
+      bySource,
+      servedBytes: r.servedBytes ?? null,
+      late: { ...noLateAnswers(), listening: 0 },
+    };
+  }
+
+  /** Closes every connection and stops the engine's loop; its counts stay readable. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.addon.cancelQueued(this.engine);
+    this.addon.stop(this.engine);
+  }
+
+  /** Reads the engine; its batched latency samples go into this fleet's histograms. */
+  private read(observe: boolean): NativeReading {
+    const r = this.addon.read(this.engine, observe);
+    for (const ms of r.connectMs) recordLatency(this.latency.connect, ms);
+    for (const ms of r.firstByteMs) recordLatency(this.latency.firstByte, ms);
+    this.last = r;
+    return r;
+  }
+
+  private kindOf(code: number): FailureKind {
+    if (code === 0) return 'closed';
+    if (code === -1) return 'timeout';
+    return classifyError({ code: ERRNO_NAMES.get(code) ?? `E${code}` });
+  }
+
+  /**
+   * The evidence of a first failure: the error as the TypeScript engine words it (`connect
+   * ECONNREFUSED`; a dial's own calls failing add the destination: `connect EMFILE 127.0.0.1:80`),
+   * and the first bytes received.
+   */
+  private evidenceOf(first: NativeFirst): Evidence {
+    const name = first.code > 0 ? (ERRNO_NAMES.get(first.code) ?? `E${first.code}`) : null;
+    const route = this.options.routes[first.route];
+    const where = first.syscall === 2 && route ? ` ${route.endpoint.host}:${route.endpoint.port}` : '';
+    return {
+      ...(name ? { message: `${first.syscall === 1 ? 'read' : 'connect'} ${name}${where}` } : {}),
+      ...(first.bytes.length > 0 ? { bytes: first.bytes } : {}),
+    };
+  }
+}
+
+function liveOf(live: Float64Array): LiveCounts {
+  return {
+    queued: live[0] ?? 0,
+    dialing: live[1] ?? 0,
+    unverified: live[2] ?? 0,
+    settling: live[3] ?? 0,
+    held: live[4] ?? 0,
+  };
+}
+
+function cloneLatency(latency: LatencyReadings): LatencyReadings {
+  const copy = (h: LatencyHistogram): LatencyHistogram => ({ ...h, buckets: { ...h.buckets } });
+  return {
+    connect: copy(latency.connect),
+    firstByte: copy(latency.firstByte),
+    marker: copy(latency.marker),
+    heartbeat: copy(latency.heartbeat),
+  };
+}

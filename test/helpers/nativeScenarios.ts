@@ -1,0 +1,141 @@
+// A child process for test/integration/engineSanitizers.test.ts: drives the native engine built
+// with AddressSanitizer and UndefinedBehaviorSanitizer (loaded with LD_PRELOAD by the parent)
+// through hostile targets on loopback, and prints one JSON line of what each scenario observed.
+//   node nativeScenarios.js ADDON SCENARIO
+import { createRequire } from 'node:module';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { FleetObservation } from '../../src/fleet/fleetReading.js';
+import type { NativeAddon } from '../../src/fleet/nativeEngine.js';
+import { NativeFleet } from '../../src/fleet/nativeFleet.js';
+import type { Route } from '../../src/net/routes.js';
+
+const [addonPath, scenario] = process.argv.slice(2) as [string, string];
+const addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
+
+function listen(onSocket: (socket: Socket) => void): Promise<Server> {
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    onSocket(socket);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function fleet(server: Server, over: { localAddress?: string; lifetimeMs?: number; reopenBackoffMs?: number } = {}) {
+  const port = (server.address() as { port: number }).port;
+  const route: Route = { endpoint: { host: '127.0.0.1', port, family: 4 }, localAddress: over.localAddress };
+  return new NativeFleet(addon, {
+    routes: [route],
+    dialTimeoutMs: 2000,
+    keepaliveMs: 1000,
+    maxInflight: 16,
+    expectTimeoutMs: 1000,
+    settleMs: 20,
+    lifetimeMs: over.lifetimeMs,
+    reopenBackoffMs: over.reopenBackoffMs,
+    now: () => performance.now(),
+  });
+}
+
+/** Polls until the fleet's reading satisfies `done` (at most 10 s), and returns that reading. */
+async function until(f: NativeFleet, done: (o: FleetObservation) => boolean): Promise<FleetObservation> {
+  const deadline = performance.now() + 10_000;
+  for (;;) {
+    const o = f.observe();
+    if (done(o) || performance.now() > deadline) return o;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const summary = (o: FleetObservation) => ({
+  live: o.live,
+  established: o.established,
+  dropped: o.dropped,
+  failed: o.failed,
+  recycled: o.recycled,
+  shed: o.shed,
+  bytesReceived: o.bytesReceived,
+  failures: o.failures,
+  evidence: o.evidence,
+  servedBytes: o.servedBytes,
+});
+
+async function run(): Promise<unknown> {
+  switch (scenario) {
+    case 'banner-10mb': {
+      // Every connection gets 10 MB, then the server closes it: read and discarded, 200 bytes kept as evidence.
+      const big = Buffer.alloc(10 * 1024 * 1024, 0xfe);
+      const server = await listen((s) => s.end(big));
+      const f = fleet(server);
+      f.request(20);
+      const o = await until(f, (x) => x.dropped + x.failed >= 20);
+      await f.stop();
+      server.close();
+      return summary(o);
+    }
+    case 'malformed': {
+      // Binary garbage with NULs, and the connection held: the first bytes served, as latin1.
+      const server = await listen((s) => s.write(Buffer.from([0, 255, 13, 10, 0, 128, 65])));
+      const f = fleet(server);
+      f.request(30);
+      const o = await until(f, (x) => x.live.held === 30 && x.servedBytes !== null);
+      await f.stop();
+      server.close();
+      return summary(o);
+    }
+    case 'reset': {
+      const server = await listen((s) => s.resetAndDestroy());
+      const f = fleet(server);
+      f.request(25);
+      const o = await until(f, (x) => x.dropped + x.failed >= 25);
+      await f.stop();
+      server.close();
+      return summary(o);
+    }
+    case 'addr-unavailable': {
+      // A source address this host does not have: bind fails, nothing is sent.
+      const server = await listen(() => undefined);
+      const f = fleet(server, { localAddress: '192.0.2.1' });
+      f.request(5);
+      const o = await until(f, (x) => x.failed >= 5);
+      await f.stop();
+      server.close();
+      return { ...summary(o), bySource: o.bySource };
+    }
+    case 'fd-limit': {
+      // Run under `ulimit -n 60`: the dials past the limit fail with EMFILE, counted, no crash.
+      const server = await listen(() => undefined);
+      const f = fleet(server);
+      f.request(200);
+      const o = await until(f, (x) => x.live.queued + x.live.dialing === 0);
+      await f.stop();
+      server.close();
+      return summary(o);
+    }
+    case 'churn': {
+      // Recycled at open and every 30 ms, asked for more, shed, cancelled, stopped twice, read after.
+      const server = await listen(() => undefined);
+      const zero = fleet(server, { lifetimeMs: 0 });
+      zero.request(50);
+      const z = await until(zero, (x) => x.recycled >= 500);
+      await zero.stop();
+      const f = fleet(server, { lifetimeMs: 30, reopenBackoffMs: 50 });
+      f.request(100);
+      await until(f, (x) => x.recycled >= 300);
+      f.request(10);
+      const shed = f.shedNewest(40);
+      f.cancelQueued();
+      const o = f.observe();
+      await f.stop();
+      await f.stop();
+      const after = f.observe();
+      server.close();
+      return { zeroRecycled: z.recycled, shedReturned: shed, ...summary(o), afterLive: after.live };
+    }
+    default:
+      throw new Error(`no scenario ${scenario}`);
+  }
+}
+
+const result = await run();
+(globalThis as { gc?: () => void }).gc?.();
+process.stdout.write(`${JSON.stringify(result)}\n`);

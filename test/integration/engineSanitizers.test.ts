@@ -1,0 +1,94 @@
+// The native engine built with AddressSanitizer and UndefinedBehaviorSanitizer (issue 27), driven
+// through hostile targets in a child process (test/helpers/nativeScenarios.ts): a 10 MB banner,
+// binary garbage, resets, a source address the host lacks, the open-file limit, churn with shedding
+// and stopping. Each gives the failure kinds the TypeScript engine gives, and no sanitizer report.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { repoPath } from '../helpers/repoPath.js';
+
+const ADDON = repoPath('build', 'native-asan', 'goon-probe-engine.node');
+const fromSource = import.meta.url.endsWith('.ts');
+const SCRIPT = fileURLToPath(new URL(`../helpers/nativeScenarios.${fromSource ? 'ts' : 'js'}`, import.meta.url));
+
+/** The sanitizer runtimes to preload into node (the addon is instrumented, node is not). */
+function runtimes(): string {
+  const lib = (name: string) =>
+    spawnSync('cc', [`-print-file-name=${name}`])
+      .stdout.toString()
+      .trim();
+  return `${lib('libasan.so')} ${lib('libubsan.so')}`;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a scenario's JSON, read loosely
+function scenario(name: string, fdLimit?: number): Record<string, any> {
+  const node = [process.execPath, '--expose-gc', ...(fromSource ? ['--import', 'tsx'] : []), SCRIPT, ADDON, name];
+  const [command, ...args] =
+    fdLimit === undefined ? node : ['/bin/sh', '-c', `ulimit -n ${fdLimit} && exec "$@"`, 'sh', ...node];
+  const run = spawnSync(command as string, args, {
+    env: {
+      ...process.env,
+      LD_PRELOAD: runtimes(),
+      ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1',
+      UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
+    },
+    timeout: 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const stderr = run.stderr.toString();
+  assert.not.match(stderr, /AddressSanitizer|runtime error:|LeakSanitizer/, `${name}: a sanitizer report`);
+  assert.is(run.status, 0, `${name} exited ${run.status} (${run.signal}): ${stderr.slice(-2000)}`);
+  return JSON.parse(run.stdout.toString().trim().split('\n').at(-1) as string);
+}
+
+test.before(() => {
+  // Built here, not at install: the sanitizers cost time and only the tests need them.
+  const built = spawnSync(process.execPath, [repoPath('scripts', 'buildNative.mjs'), '--sanitize'], {
+    encoding: 'utf8',
+  });
+  assert.ok(built.status === 0 && existsSync(ADDON), `the sanitizer build failed: ${built.stderr}`);
+});
+
+test('a 10 MB banner on every connection: read through, closed counted, 200 bytes kept as evidence', () => {
+  const r = scenario('banner-10mb');
+  assert.equal([r.established, r.dropped, r.failed, r.bytesReceived], [20, 20, 0, 20 * 10 * 1024 * 1024]);
+  assert.equal(r.failures, { closed: 20 });
+  assert.is(r.evidence.closed.bytes, '\xfe'.repeat(200));
+});
+
+test('binary garbage with NULs: held, and the first bytes served kept exactly', () => {
+  const r = scenario('malformed');
+  assert.equal([r.live.held, r.failed, r.dropped], [30, 0, 0]);
+  assert.is(r.servedBytes, '\x00\xff\r\n\x00\x80A');
+});
+
+test('resets: the reset kind, with the error as evidence', () => {
+  const r = scenario('reset');
+  assert.equal(r.failures, { reset: 25 });
+  assert.match(r.evidence.reset.message, /^(connect|read) ECONNRESET$/);
+});
+
+test('a source address the host does not have: addr-unavailable per source, nothing sent', () => {
+  const r = scenario('addr-unavailable');
+  assert.equal(r.failures, { 'addr-unavailable': 5 });
+  assert.equal([r.bySource['192.0.2.1'].attempts, r.bySource['192.0.2.1'].failed], [5, 5]);
+  assert.match(r.evidence['addr-unavailable'].message, /^connect EADDRNOTAVAIL 127\.0\.0\.1:\d+$/);
+});
+
+test('the open-file limit: fd-limit for every dial past it, the rest held', () => {
+  const r = scenario('fd-limit', 60);
+  assert.ok(r.failures['fd-limit'] > 100, JSON.stringify(r.failures));
+  assert.is(r.failed + r.established, 200);
+  assert.match(r.evidence['fd-limit'].message, /^connect EMFILE 127\.0\.0\.1:\d+$/);
+});
+
+test('churn at open and every 30 ms, shedding, cancelling, stopping twice and reading after', () => {
+  const r = scenario('churn');
+  assert.ok(r.zeroRecycled >= 500 && r.recycled >= 300, `${r.zeroRecycled} ${r.recycled}`);
+  assert.equal([r.failed, r.dropped, r.shedReturned, r.shed], [0, 0, 40, 40]);
+  assert.equal(r.afterLive, { queued: 0, dialing: 0, unverified: 0, settling: 0, held: 0 });
+});
+
+test.run();
