@@ -7,6 +7,7 @@ import { preflight } from '../probe/preflight.js';
 import { renderDoctor } from '../report/doctorText.js';
 import { parseTarget, type TargetSpec } from '../net/target.js';
 import { isUrlTarget, parseUrlTarget } from '../protocols/urlTarget.js';
+import { loadNativeEngine } from '../fleet/nativeEngine.js';
 
 /** Prints what this machine can hold as a prober, with tuning advice; sends no traffic. Returns 0. */
 export async function doctorCommand(positionals: readonly string[], _raw: RawOptions, io: CliIO): Promise<number> {
@@ -27,7 +28,14 @@ export async function doctorCommand(positionals: readonly string[], _raw: RawOpt
     tuning: readKernelTuning(),
     target,
     preflight: preflight(environment, { reach: null, destinations: 1, sources: 0 }),
+    engine: engineHere(),
   };
   io.out(renderDoctor(findings));
   return 0;
+}
+
+/** Whether the native engine loads here, and from where. */
+function engineHere(): { available: true; from: string } | { available: false; why: string } {
+  const load = loadNativeEngine();
+  return load.ok ? { available: true, from: load.from } : { available: false, why: load.why };
 }

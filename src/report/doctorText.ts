@@ -8,6 +8,10 @@ export interface DoctorFindings {
   readonly preflight: Preflight;
   /** The destination checked, as given and dialed, with the source address the kernel picks. */
   readonly target: { readonly given: string; readonly dialed: string; readonly source: string | null } | null;
+  /** The native engine here: where it loads from, or why it does not (absent: not looked for). */
+  readonly engine?:
+    | { readonly available: true; readonly from: string }
+    | { readonly available: false; readonly why: string };
 }
 
 /** Returns doctor's report: the prober's limits, its capacity, and tuning advice for these numbers. */
@@ -25,6 +29,11 @@ export function renderDoctor(f: DoctorFindings): string {
     ...(f.target
       ? [
           `Destination:     ${f.target.given} (dialed ${f.target.dialed}), from source address ${f.target.source ?? 'unknown'}`,
+        ]
+      : []),
+    ...(f.engine
+      ? [
+          `Engine:          ${f.engine.available ? `native (C on epoll, ${f.engine.from}) for plain TCP that sends nothing; the TypeScript engine for everything else` : `TypeScript only: ${f.engine.why}`}`,
         ]
       : []),
     `Capacity:        about ${p.capacity ?? 'unknown'} connections${f.target ? ` to ${f.target.dialed}` : ' to one destination'} from one source address, ${limitingFactor(p)}`,

@@ -2,9 +2,9 @@
 // stage builds it), installed from the tarball into a temporary prefix: the installed bin runs the
 // demo, a TLS target and a probe that trusts it, and report (text and HTML); the tree holds the
 // production dependencies only, as the image does, and its entrypoint runs.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { arch, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -26,6 +26,8 @@ const test = suite('packaging', { dir: '', tarball: '', prefix: '' });
 
 test.before((packed) => {
   builtBin();
+  // The native engine's prebuild for this platform, as `npm pack` (prepack) and the image ship it.
+  run(process.execPath, [join(ROOT, 'scripts', 'buildNative.mjs'), '--prebuild'], ROOT);
   packed.dir = mkdtempSync(join(tmpdir(), 'goon-probe-package-'));
   packed.tarball = npm(['pack', '--ignore-scripts', '--silent', '--pack-destination', packed.dir], ROOT)
     .trim()
@@ -50,9 +52,10 @@ test.after(({ dir }) => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('the Dockerfile: two stages on Node 20 slim, production dependencies only, non-root, goon-probe as entrypoint', () => {
+test('the Dockerfile: built on Node 20 with the prebuild, run on Node 20 slim, production dependencies only, non-root', () => {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-  assert.is(dockerfile.match(/^FROM node:20-slim/gm)?.length, 2);
+  assert.equal(dockerfile.match(/^FROM \S+/gm), ['FROM node:20', 'FROM node:20-slim']);
+  assert.match(dockerfile, /node scripts\/buildNative\.mjs --prebuild/);
   assert.match(dockerfile, /npm pack --ignore-scripts/);
   assert.match(dockerfile, /npm ci --omit=dev --ignore-scripts/);
   assert.match(dockerfile, /^USER 10001:10001$/m);
@@ -69,9 +72,26 @@ test('installed from the packed tarball: a LICENSE and no source maps; demo, ser
     const listing = run('tar', ['-tzf', join(dir, tarball)], dir);
     assert.match(listing, /^package\/LICENSE$/m);
     assert.not.match(listing, /\.map$/m, 'no source maps without their sources');
+    assert.match(listing, new RegExp(`^package/prebuilds/${platform()}-${arch()}/goon-probe-engine\\.node$`, 'm'));
     const bin = join(prefix, 'node_modules', '.bin', 'goon-probe');
     assert.ok(existsSync(bin), 'the bin is linked');
     assert.match(run(bin, ['demo', '--limit', '100', '--ramp', '1k/s'], dir), /the probe found 100: exact match/);
+    const app = join(prefix, 'node_modules', 'goon-probe');
+    assert.not.ok(existsSync(join(app, 'build')), 'the install used the prebuild, and compiled nothing');
+    // A probe of a closed port: nothing served (exit 2), and the record names the engine.
+    const engineOf = (): string => {
+      const probed = spawnSync(bin, ['127.0.0.1:1', '-c', '1', '--json', '-', '-q'], { cwd: dir, env: plainEnv });
+      return JSON.parse(probed.stdout.toString().split('\n')[0] as string).config.engine.why;
+    };
+    assert.match(engineOf(), /the C engine on epoll \(prebuild\)/);
+    // Without the prebuild (and nothing compiled), the TypeScript engine runs, says why, and the demo is exact.
+    renameSync(join(app, 'prebuilds'), join(app, 'prebuilds-away'));
+    try {
+      assert.match(engineOf(), /^the native engine is not available: no native engine is built for linux-/);
+      assert.match(run(bin, ['demo', '--limit', '100', '--ramp', '1k/s'], dir), /the probe found 100: exact match/);
+    } finally {
+      renameSync(join(app, 'prebuilds-away'), join(app, 'prebuilds'));
+    }
 
     const serve = spawn(bin, ['serve', '--tls', '--banner', 'hi\\n', '--duration', '20s'], { cwd: dir, env: plainEnv });
     const closed = new Promise((resolve) => serve.once('close', resolve));

@@ -16,6 +16,8 @@ test('doctor via the CLI: reads this machine, picks the source address, sends no
         `Destination: +${server.address.replace(/\./g, '\\.')} \\(dialed .*\\), from source address 127\\.0\\.0\\.1`,
       ),
     );
+    // The native engine is built in a checkout (npm install): doctor says so, and what it covers.
+    assert.match(run.stdout, /^Engine: +native \(C on epoll, local build\) for plain TCP that sends nothing/m);
     assert.is(server.stats().served, 0, 'doctor opened no connection');
   });
 });
