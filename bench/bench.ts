@@ -20,6 +20,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
+import { loadNativeEngine } from '../src/fleet/nativeEngine.js';
 import { readEnvironment } from '../src/probe/environment.js';
 import { FD_RESERVE, workersFor } from '../src/probe/preflight.js';
 import { startHoldServer, type HoldServer } from '../src/servers/holdServer.js';
@@ -75,8 +76,12 @@ function targetWorkersFor(connections: number, fdSoft: number): number {
   return Math.max(availableParallelism(), Math.ceil(connections / (fdSoft - FD_RESERVE)));
 }
 
+/** The connection engines compared: the native one (C, plain TCP) when it is built here, and the TypeScript fleet. */
+type Engine = 'native' | 'js';
+
 interface RunResult {
   readonly scenario: string;
+  readonly engine: Engine;
   readonly run: number;
   readonly connections: number;
   readonly exitCode: number | null;
@@ -169,7 +174,7 @@ async function runProber(
   return { record, peakRss, cpuSeconds, processes, exitCode };
 }
 
-async function runScenario(scenario: Scenario, run: number, target: HoldServer): Promise<RunResult> {
+async function runScenario(scenario: Scenario, run: number, target: HoldServer, engine: Engine): Promise<RunResult> {
   const args = [
     ...target.addresses,
     '-c',
@@ -179,9 +184,14 @@ async function runScenario(scenario: Scenario, run: number, target: HoldServer):
     '--keepalive',
     '15s',
     ...scenario.flags,
+    '--engine',
+    engine,
   ];
   // The same command with one connection: what the processes cost before holding anything.
-  const idle = await runProber([...target.addresses, '-c', '1', '-s', '0', '--workers', workersOf(scenario)], 20);
+  const idle = await runProber(
+    [...target.addresses, '-c', '1', '-s', '0', '--workers', workersOf(scenario), '--engine', engine],
+    20,
+  );
   const measured = await runProber(args, 20);
   const result = measured.record.result;
   const established = scenario.churn ? result.totalEstablished : result.status.established;
@@ -194,6 +204,7 @@ async function runScenario(scenario: Scenario, run: number, target: HoldServer):
   const baseline = idle.peakRss;
   return {
     scenario: scenario.name,
+    engine,
     run,
     connections: scenario.connections,
     exitCode: measured.exitCode,
@@ -307,6 +318,10 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   const peers: Record<PeerKind, number[]> = { net: [], handle: [], churn: [], 'c-open': [], 'c-churn': [] };
   const withC = chosen.some((s) => s.name === '10k' || s.name === 'churn') && buildCPeer();
+  // Both engines, when the native one is built here (npm install builds it); else the TypeScript one alone.
+  const native = loadNativeEngine(ROOT);
+  if (!native.ok) process.stderr.write(`bench: the native engine is left out: ${native.why}\n`);
+  const engines: Engine[] = native.ok ? ['native', 'js'] : ['js'];
   const targetWorkers: Record<string, number> = {};
   for (const scenario of chosen) {
     const workers = targetWorkersFor(scenario.connections, fdSoft);
@@ -323,6 +338,7 @@ async function main(): Promise<void> {
           : scenario.name === 'churn'
             ? ['churn', ...(withC ? ['c-churn' as const] : [])]
             : [];
+      // Each run: the peers, then each engine, on the same target, one after another.
       for (let run = 1; run <= runs; run++) {
         for (const kind of kinds) {
           peers[kind].push(await runPeer(target, kind));
@@ -330,46 +346,54 @@ async function main(): Promise<void> {
             `${kind} peer run ${run}: ${kind.endsWith('churn') ? `${fmt(peers[kind].at(-1) as number)}/s` : `${fmt(peers[kind].at(-1) as number)} ms to ${PEER_CONNECTIONS}`}\n`,
           );
         }
-      }
-      for (let run = 1; run <= runs; run++) {
-        const r = await runScenario(scenario, run, target);
-        results.push(r);
-        process.stderr.write(
-          `${scenario.name} run ${run}: ${fmt(r.established)} established${r.exact ? '' : ' (NOT exact)'}, ${fmt(r.establishedPerSec)}/s, time to N ${fmt(r.timeToAllMs)} ms, peak RSS ${fmt(r.peakRssBytes / 2 ** 20, 1)} MiB over ${r.processes} processes, ${fmt(r.rssPerConnectionBytes)} B/conn, CPU ${fmt(r.cpuSeconds, 2)} s\n`,
-        );
+        for (const engine of engines) {
+          const r = await runScenario(scenario, run, target, engine);
+          results.push(r);
+          process.stderr.write(
+            `${scenario.name} ${engine} run ${run}: ${fmt(r.established)} established${r.exact ? '' : ' (NOT exact)'}, ${fmt(r.establishedPerSec)}/s, time to N ${fmt(r.timeToAllMs)} ms, peak RSS ${fmt(r.peakRssBytes / 2 ** 20, 1)} MiB over ${r.processes} processes, ${fmt(r.rssPerConnectionBytes)} B/conn, CPU ${fmt(r.cpuSeconds, 2)} s\n`,
+          );
+        }
       }
     } finally {
       await target.close();
     }
   }
-  const rows = chosen.map((scenario) => {
-    const of = results.filter((r) => r.scenario === scenario.name);
-    const med = (pick: (r: RunResult) => number | null): number | null => {
-      const values = of.map(pick).filter((v): v is number => v !== null && Number.isFinite(v));
-      return values.length > 0 ? median(values) : null;
-    };
-    return {
-      scenario,
-      of,
-      perSec: med((r) => r.establishedPerSec),
-      timeToAll: med((r) => r.timeToAllMs),
-      peak: med((r) => r.peakRssBytes),
-      perConn: med((r) => r.rssPerConnectionBytes),
-      cpu: med((r) => r.cpuSeconds),
-    };
-  });
+  const rows = chosen.flatMap((scenario) =>
+    engines.map((engine) => {
+      const of = results.filter((r) => r.scenario === scenario.name && r.engine === engine);
+      const med = (pick: (r: RunResult) => number | null): number | null => {
+        const values = of.map(pick).filter((v): v is number => v !== null && Number.isFinite(v));
+        return values.length > 0 ? median(values) : null;
+      };
+      return {
+        scenario,
+        engine,
+        of,
+        perSec: med((r) => r.establishedPerSec),
+        timeToAll: med((r) => r.timeToAllMs),
+        peak: med((r) => r.peakRssBytes),
+        perConn: med((r) => r.rssPerConnectionBytes),
+        cpu: med((r) => r.cpuSeconds),
+      };
+    }),
+  );
   const lines = [
-    `| scenario | runs | exact | established/s | time to N | peak RSS (all processes) | RSS per connection | CPU s | goal |`,
-    `|---|---|---|---|---|---|---|---|---|`,
+    `| scenario | engine | runs | exact | established/s | time to N | peak RSS (all processes) | RSS per connection | CPU s | goal |`,
+    `|---|---|---|---|---|---|---|---|---|---|`,
     ...rows.map(
-      ({ scenario, of, perSec, timeToAll, peak, perConn, cpu }) =>
-        `| ${scenario.name} | ${of.length} | ${of.filter((r) => r.exact).length}/${of.length} | ${fmt(perSec)} | ${timeToAll === null ? '-' : `${fmt(timeToAll)} ms`} | ${fmt((peak ?? 0) / 2 ** 20, 1)} MiB | ${perConn === null ? '-' : `${fmt(perConn)} B`} | ${fmt(cpu, 2)} | ${scenario.goal} |`,
+      ({ scenario, engine, of, perSec, timeToAll, peak, perConn, cpu }) =>
+        `| ${scenario.name} | ${engine} | ${of.length} | ${of.filter((r) => r.exact).length}/${of.length} | ${fmt(perSec)} | ${timeToAll === null ? '-' : `${fmt(timeToAll)} ms`} | ${fmt((peak ?? 0) / 2 ** 20, 1)} MiB | ${perConn === null ? '-' : `${fmt(perConn)} B`} | ${fmt(cpu, 2)} | ${scenario.goal} |`,
     ),
   ];
-  const ours10k = rows.find((r) => r.scenario.name === '10k')?.perSec ?? null;
-  const oursChurn = rows.find((r) => r.scenario.name === 'churn')?.perSec ?? null;
-  const ratio = (ours: number | null, peer: number): string =>
-    ours ? `; goon-probe / peer = ${(ours / peer).toFixed(2)}` : '';
+  const ours = (name: string, engine: Engine): number | null =>
+    rows.find((r) => r.scenario.name === name && r.engine === engine)?.perSec ?? null;
+  const ratio = (name: string, peer: number): string =>
+    engines
+      .map((engine) => {
+        const mine = ours(name, engine);
+        return mine ? `; goon-probe ${engine} / peer = ${(mine / peer).toFixed(2)}` : '';
+      })
+      .join('');
   const openPeers = {
     net: 'plain net.Socket client',
     handle: 'bare TCP handle client (tcp_wrap)',
@@ -380,7 +404,7 @@ async function main(): Promise<void> {
     const rate = (PEER_CONNECTIONS * 1000) / median(peers[kind]);
     lines.push(
       '',
-      `peer: ${what}, same target, ${PEER_CONNECTIONS / 1000}k, ${PEER_INFLIGHT} in flight, ${peers[kind].length} runs: median ${fmt(rate)}/s${ratio(ours10k, rate)}`,
+      `peer: ${what}, same target, ${PEER_CONNECTIONS / 1000}k, ${PEER_INFLIGHT} in flight, ${peers[kind].length} runs: median ${fmt(rate)}/s${ratio('10k', rate)}`,
     );
   }
   const churnPeers = { churn: 'bare TCP handle churn loop', 'c-churn': 'C churn loop on epoll, one thread' } as const;
@@ -389,14 +413,14 @@ async function main(): Promise<void> {
     const rate = median(peers[kind]);
     lines.push(
       '',
-      `peer: ${what} (connect, close, repeat), ${CHURN_PEER_CONCURRENCY} at once, ${CHURN_PEER_SECONDS} s, ${peers[kind].length} runs: median ${fmt(rate)}/s${ratio(oursChurn, rate)}`,
+      `peer: ${what} (connect, close, repeat), ${CHURN_PEER_CONCURRENCY} at once, ${CHURN_PEER_SECONDS} s, ${peers[kind].length} runs: median ${fmt(rate)}/s${ratio('churn', rate)}`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   const file = `${ROOT}bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(
     file,
-    `${JSON.stringify({ node: process.version, cores: availableParallelism(), startup, fdSoft, listeners: LISTENERS, targetWorkers, peer: { connections: PEER_CONNECTIONS, inflight: PEER_INFLIGHT, netMs: peers.net, handleMs: peers.handle, churnPerSec: peers.churn, cOpenMs: peers['c-open'], cChurnPerSec: peers['c-churn'] }, results, medians: rows.map(({ scenario, of, ...m }) => ({ scenario: scenario.name, runs: of.length, ...m })) }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, cores: availableParallelism(), startup, fdSoft, listeners: LISTENERS, targetWorkers, peer: { connections: PEER_CONNECTIONS, inflight: PEER_INFLIGHT, netMs: peers.net, handleMs: peers.handle, churnPerSec: peers.churn, cOpenMs: peers['c-open'], cChurnPerSec: peers['c-churn'] }, results, engines, medians: rows.map(({ scenario, of, ...m }) => ({ scenario: scenario.name, runs: of.length, ...m })) }, null, 2)}\n`,
   );
   process.stderr.write(`bench: results in ${file}\n`);
   if (results.some((r) => !r.exact)) process.exitCode = 1;

@@ -63,6 +63,8 @@ export const SOAK_SCENARIOS: readonly SoakScenario[] = [
       '3000',
     ],
   },
+  // The objective is loose on purpose: this soak measures memory with heartbeats and objectives
+  // running, and a busy machine must not end it (a round past the objective ends a --hold).
   {
     name: 'soak-heartbeat',
     what: 'ramp to 2,000, then --hold, each sending a heartbeat every second under --slo, 2 shards',
@@ -84,7 +86,7 @@ export const SOAK_SCENARIOS: readonly SoakScenario[] = [
       '--heartbeat',
       '1s',
       '--slo',
-      'heartbeat p99 < 500ms',
+      'heartbeat p99 < 5s',
     ],
   },
 ];

@@ -424,13 +424,6 @@ static void start_dial(engine_t *e, int32_t i) {
     fail(e, i, errno, SYS_DIAL);
     return;
   }
-  if (e->keepalive_ms > 0) {
-    int on = 1;
-    int idle = (int)(e->keepalive_ms / 1000 + 0.5);
-    if (idle < 1) idle = 1;
-    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
-    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-  }
   if (connect(fd, (struct sockaddr *)&route->dst, route->dstlen) != 0 && errno != EINPROGRESS) {
     fail(e, i, errno, SYS_DIAL);
     return;
@@ -474,9 +467,20 @@ static void on_open(engine_t *e, int32_t i) {
   move_to(e, i, ST_UNVERIFIED);
   open_append(e, i);
   e->held_drop_streak = 0;
-  if (e->churn) fifo_push(&e->life_deadlines, ref_of(e, i));
-  struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u64 = ref_of(e, i)};
-  epoll_ctl(e->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+  /* A --channel-lifetime of 0 closes it below, at once: no reads, no keepalive (as the TypeScript fleet). */
+  int at_once = e->churn && e->lifetime_ms == 0;
+  if (e->churn && !at_once) fifo_push(&e->life_deadlines, ref_of(e, i));
+  if (!at_once) {
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u64 = ref_of(e, i)};
+    epoll_ctl(e->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+    if (e->keepalive_ms > 0) {
+      int on = 1;
+      int idle = (int)(e->keepalive_ms / 1000 + 0.5);
+      if (idle < 1) idle = 1;
+      setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+      setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    }
+  }
   /* No --expect: open is served. */
   e->counters[C_VERIFIED]++;
   int source = e->routes[c->route].source;
@@ -486,7 +490,7 @@ static void on_open(engine_t *e, int32_t i) {
   fifo_push(&e->settle_deadlines, ref_of(e, i));
   double est = e->live[LIVE_UNVERIFIED] + e->live[LIVE_SETTLING] + e->live[LIVE_HELD];
   if (est > e->peak) e->peak = est;
-  if (e->churn && e->lifetime_ms == 0) recycle(e, i);
+  if (at_once) recycle(e, i);
 }
 
 /* Reads what arrived; returns 0 while the connection stays open. */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the real servers the tests probe (redis-server, lighttpd, sshd, and PostgreSQL, MariaDB,
-# nginx, mosquitto, nats-server, memcached for the URL targets), ip(8) and sysctl(8) for the
+# nginx, mosquitto, nats-server, memcached for the URL targets), gcc for the native engine, ip(8) and sysctl(8) for the
 # several-hosts test, and Chromium for the HTML report test, from Debian when they are missing.
 # Runs before every `npm test` (npm's pretest). Without root or apt-get it only says what is
 # missing; the tests that need them then fail and name it.
@@ -21,13 +21,18 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$missing postg
 [ -x /usr/sbin/mosquitto ] || missing="$missing mosquitto"
 command -v nats-server >/dev/null 2>&1 || missing="$missing nats-server"
 [ -x /usr/bin/memcached ] || missing="$missing memcached"
-[ -z "$missing" ] && exit 0
+# The native engine's tests build it (and a sanitizer copy) with the C compiler.
+command -v cc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
+# npm install builds the native engine where cc is; a compiler installed here comes after it.
+build_native() { [ -f build/native/goon-probe-engine.node ] || node scripts/buildNative.mjs --install; }
+[ -z "$missing" ] && { build_native; exit 0; }
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   SUDO=""
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && command -v apt-get >/dev/null 2>&1; then
   SUDO="sudo -n"
 else
   echo "note: missing$missing; install them (apt-get install$missing) for the real-server tests" >&2
+  build_native
   exit 0
 fi
 echo "installing$missing from Debian for the real-server tests" >&2
@@ -44,4 +49,5 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 \
   || { $SUDO apt-get update >/dev/null 2>&1 && $SUDO apt-get install -y --no-install-recommends $missing >/dev/null 2>&1; } \
   || echo "note: could not install$missing" >&2
+build_native
 exit 0
