@@ -512,6 +512,11 @@ static void on_readable(engine_t *e, int32_t i) {
           c->rxlen += (uint16_t)take;
         }
       }
+      /* A greeting that comes after the connection was held still shows what served clients get. */
+      if (c->state == ST_HELD && e->served_len < 0 && c->rx) {
+        memcpy(e->served_bytes, c->rx, c->rxlen);
+        e->served_len = c->rxlen;
+      }
       if (n < READ_BUFFER) return;
       continue;
     }

@@ -578,6 +578,9 @@ export class Fleet {
     const waiting = conn.state === 'unverified' && expect !== undefined;
     const cap = waiting ? EXPECT_BUFFER_BYTES : EVIDENCE_BYTES;
     gather(conn, chunk, cap);
+    // A greeting that comes after the connection was held (a busy server) still shows what served clients get.
+    if (conn.state === 'held' && this.servedBytes === null && conn.received)
+      this.servedBytes = conn.received.subarray(0, EVIDENCE_BYTES).toString('latin1');
     if (!waiting || !conn.received) return;
     const judged = judgeReply(expect, conn.received);
     if (judged.kind === 'served') this.verify(conn, this.options.now());
