@@ -158,7 +158,7 @@ export interface AfterStop {
 
 /**
  * Returns how many the target held before it went away, when the first failing round lost (nearly)
- * every connection held in the round before it, all closed or reset at once; otherwise null. A
+ * every connection held (or served and settling) in the round before it, all closed or reset at once; otherwise null. A
  * limit turns away new connections and keeps the old ones; eviction drops old ones one for each
  * new one it admits, and never refuses.
  *
@@ -176,9 +176,11 @@ export function targetGone(
   const b = rounds.findIndex((r) => r.failed);
   const before = rounds[b - 1];
   const breaking = rounds[b];
-  if (!before || !breaking || before.held < 2) return null;
-  const most = 0.9 * before.held;
-  const few = 0.1 * before.held;
+  // What it had: held, and served and settling (a round shorter than --settle holds few yet).
+  const had = before ? before.held + before.settling : 0;
+  if (!before || !breaking || had < 2) return null;
+  const most = 0.9 * had;
+  const few = 0.1 * had;
   const refused = (breaking.failures.refused ?? 0) > 0;
   const dropped = (breaking.failures.closed ?? 0) + (breaking.failures.reset ?? 0);
   const left = breaking.held + breaking.settling + breaking.unverified;
@@ -187,7 +189,7 @@ export function targetGone(
     (after !== undefined &&
       after.heldDropped >= most &&
       (after.left <= few || refused || (after.heldDropBurst ?? 0) >= most));
-  return gone ? { held: before.held, refused } : null;
+  return gone ? { held: had, refused } : null;
 }
 
 /** Returns the diagnosis of a run whose failures came from a target slower than the ramp, not from a limit. */

@@ -69,6 +69,15 @@ test('targetGone: all held dropped at once after a plateau; a limit or eviction 
   );
   assert.is(targetGone([round(400, {}), round(380, { closed: 40 }, true)]), null, 'a few old ones dropped: eviction');
   assert.is(targetGone([round(0, { refused: 9 }, true)]), null, 'nothing held before');
+  // Rounds shorter than --settle: 6 held and 265 settling before; 30 held ones closed in one burst
+  // past a limit is a part of what it had, not all of it.
+  const settling = { ...round(6, {}), settling: 265 };
+  assert.is(
+    targetGone([settling, round(181, { closed: 12 }, true)], { left: 280, heldDropped: 30, heldDropBurst: 30 }),
+    null,
+    'a burst of the few held ones is no death when most were still settling',
+  );
+  assert.equal(targetGone([settling, round(0, { closed: 271 }, true)]), { held: 271, refused: false });
   // Gone in the round's last moments: its sample saw part of the closes, the settle after it all of them.
   const late = [round(30, { closed: 2 }), round(81, {}), round(92, { closed: 58 }, true)];
   assert.is(targetGone(late), null, 'the round alone shows a part');
