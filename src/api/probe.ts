@@ -29,6 +29,8 @@ export interface ProbeOptions {
   readonly expect?: string;
   /** Fixed mode: how many connections to open. */
   readonly connections?: number;
+  /** The connection engine: `auto` (the default: native where it covers the run), `native` or `js`. */
+  readonly engine?: 'auto' | 'native' | 'js';
   /** Targets outside loopback are refused unless this is true. */
   readonly assumeYes?: boolean;
   /** Where URL targets without their own credentials find them (PGPASSWORD, REDISCLI_AUTH, …); pass `process.env` for the shell's. */

@@ -200,7 +200,7 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   {
     flags: '--engine <engine>',
     description:
-      'auto | native | js: the C engine for plain TCP that sends nothing, or the TypeScript one for everything; auto picks native where it covers the run',
+      'auto | native | js: native runs plain TCP that sends nothing in C; js (and auto, for now) the TypeScript engine, which does everything',
     default: 'auto',
   },
   {

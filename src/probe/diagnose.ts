@@ -154,6 +154,12 @@ export interface AfterStop {
   readonly heldDropped: number;
   /** The longest run of held connections dropped over that time with none opening in between. */
   readonly heldDropBurst?: number;
+  /**
+   * Of the connections dropped over that time, those that were among the oldest open. A target
+   * that restarts drops its oldest connections with the rest; one that closes what it took on past
+   * its limit (late, when it was starved of CPU) drops the newest and keeps the oldest.
+   */
+  readonly oldestDropped?: number;
 }
 
 /**
@@ -188,7 +194,10 @@ export function targetGone(
     (dropped >= most && left <= few) ||
     (after !== undefined &&
       after.heldDropped >= most &&
-      (after.left <= few || refused || (after.heldDropBurst ?? 0) >= most));
+      (after.left <= few ||
+        refused ||
+        ((after.heldDropBurst ?? 0) >= most &&
+          (after.oldestDropped === undefined || after.oldestDropped >= 0.25 * after.heldDropped))));
   return gone ? { held: had, refused } : null;
 }
 

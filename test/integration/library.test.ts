@@ -28,6 +28,7 @@ test('probe() finds the limit serve() was given, and returns the run record --js
       'onRound saw every round',
     );
     assert.is(record.tool.name, 'goon-probe');
+    assert.equal(record.config.engine, { name: 'js', why: '--expect needs the TypeScript engine' });
     assert.is(
       record.command.line,
       `goon-probe ${target.address} --ramp 100/s --round 500ms --expect +OK --max-duration 10s`,

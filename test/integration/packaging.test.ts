@@ -79,11 +79,14 @@ test('installed from the packed tarball: a LICENSE and no source maps; demo, ser
     const app = join(prefix, 'node_modules', 'goon-probe');
     assert.not.ok(existsSync(join(app, 'build')), 'the install used the prebuild, and compiled nothing');
     // A probe of a closed port: nothing served (exit 2), and the record names the engine.
-    const engineOf = (): string => {
-      const probed = spawnSync(bin, ['127.0.0.1:1', '-c', '1', '--json', '-', '-q'], { cwd: dir, env: plainEnv });
+    const engineOf = (...engine: string[]): string => {
+      const probed = spawnSync(bin, ['127.0.0.1:1', '-c', '1', ...engine, '--json', '-', '-q'], {
+        cwd: dir,
+        env: plainEnv,
+      });
       return JSON.parse(probed.stdout.toString().split('\n')[0] as string).config.engine.why;
     };
-    assert.match(engineOf(), /the C engine on epoll \(prebuild\)/);
+    assert.match(engineOf('--engine', 'native'), /^--engine native: the C engine on epoll \(prebuild\)$/);
     // Without the prebuild (and nothing compiled), the TypeScript engine runs, says why, and the demo is exact.
     renameSync(join(app, 'prebuilds'), join(app, 'prebuilds-away'));
     try {

@@ -17,7 +17,10 @@ test('doctor via the CLI: reads this machine, picks the source address, sends no
       ),
     );
     // The native engine is built in a checkout (npm install): doctor says so, and what it covers.
-    assert.match(run.stdout, /^Engine: +native \(C on epoll, local build\) for plain TCP that sends nothing/m);
+    assert.match(
+      run.stdout,
+      /^Engine: +TypeScript by default; native \(C on epoll, local build\) with --engine native, for plain TCP/m,
+    );
     assert.is(server.stats().served, 0, 'doctor opened no connection');
   });
 });

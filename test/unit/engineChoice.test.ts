@@ -28,10 +28,10 @@ test('nativeGap: plain TCP that sends nothing is covered; each other need is nam
   for (const [needs, flag] of cases) assert.is(nativeGap(needs), flag, JSON.stringify(Object.keys(needs)));
 });
 
-test('chooseEngine: auto runs native where covered and loaded, and falls back saying why', () => {
+test('chooseEngine: auto runs the TypeScript engine for now, and says why (and how to ask for native)', () => {
   assert.equal(chooseEngine('auto', null, loaded), {
-    engine: 'native',
-    why: 'plain TCP: the C engine on epoll (prebuild)',
+    engine: 'js',
+    why: 'auto: the TypeScript engine (--engine native runs this on the C engine, prebuild)',
   });
   assert.equal(chooseEngine('auto', '--send', loaded), { engine: 'js', why: '--send needs the TypeScript engine' });
   assert.equal(chooseEngine('auto', null, missing), {
