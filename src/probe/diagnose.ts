@@ -154,17 +154,11 @@ export interface AfterStop {
   readonly heldDropped: number;
   /** The longest run of held connections dropped over that time with none opening in between. */
   readonly heldDropBurst?: number;
-  /**
-   * Of the connections dropped over that time, those that were among the oldest open. A target
-   * that restarts drops its oldest connections with the rest; one that closes what it took on past
-   * its limit (late, when it was starved of CPU) drops the newest and keeps the oldest.
-   */
-  readonly oldestDropped?: number;
 }
 
 /**
  * Returns how many the target held before it went away, when the first failing round lost (nearly)
- * every connection held (or served and settling) in the round before it, all closed or reset at once; otherwise null. A
+ * every connection held in the round before it, all closed or reset at once; otherwise null. A
  * limit turns away new connections and keeps the old ones; eviction drops old ones one for each
  * new one it admits, and never refuses.
  *
@@ -182,11 +176,9 @@ export function targetGone(
   const b = rounds.findIndex((r) => r.failed);
   const before = rounds[b - 1];
   const breaking = rounds[b];
-  // What it had: held, and served and settling (a round shorter than --settle holds few yet).
-  const had = before ? before.held + before.settling : 0;
-  if (!before || !breaking || had < 2) return null;
-  const most = 0.9 * had;
-  const few = 0.1 * had;
+  if (!before || !breaking || before.held < 2) return null;
+  const most = 0.9 * before.held;
+  const few = 0.1 * before.held;
   const refused = (breaking.failures.refused ?? 0) > 0;
   const dropped = (breaking.failures.closed ?? 0) + (breaking.failures.reset ?? 0);
   const left = breaking.held + breaking.settling + breaking.unverified;
@@ -194,11 +186,8 @@ export function targetGone(
     (dropped >= most && left <= few) ||
     (after !== undefined &&
       after.heldDropped >= most &&
-      (after.left <= few ||
-        refused ||
-        ((after.heldDropBurst ?? 0) >= most &&
-          (after.oldestDropped === undefined || after.oldestDropped >= 0.25 * after.heldDropped))));
-  return gone ? { held: had, refused } : null;
+      (after.left <= few || refused || (after.heldDropBurst ?? 0) >= most));
+  return gone ? { held: before.held, refused } : null;
 }
 
 /** Returns the diagnosis of a run whose failures came from a target slower than the ramp, not from a limit. */

@@ -301,7 +301,6 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
           left: final.live.held + final.live.settling + final.live.unverified,
           heldDropped: final.droppedHeld - (breakFrom?.droppedHeld ?? 0),
           heldDropBurst: Math.max(heldDropBurst, final.heldDropBurst ?? 0),
-          oldestDropped: final.droppedOldest - (breakFrom?.droppedOldest ?? 0),
         })
       : null;
   let { verdict, exitCode } = verdictFor(reason, maximum, config.minConcurrency, sourceRejection !== null);
