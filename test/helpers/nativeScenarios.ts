@@ -66,8 +66,8 @@ async function run(): Promise<unknown> {
       const big = Buffer.alloc(10 * 1024 * 1024, 0xfe);
       const server = await listen((s) => s.end(big));
       const f = fleet(server);
-      f.request(20);
-      const o = await until(f, (x) => x.dropped + x.failed >= 20);
+      f.request(6);
+      const o = await until(f, (x) => x.dropped + x.failed >= 6);
       await f.stop();
       server.close();
       return summary(o);
@@ -115,12 +115,12 @@ async function run(): Promise<unknown> {
       // Recycled at open and every 30 ms, asked for more, shed, cancelled, stopped twice, read after.
       const server = await listen(() => undefined);
       const zero = fleet(server, { lifetimeMs: 0 });
-      zero.request(50);
-      const z = await until(zero, (x) => x.recycled >= 500);
+      zero.request(20);
+      const z = await until(zero, (x) => x.recycled >= 200);
       await zero.stop();
       const f = fleet(server, { lifetimeMs: 30, reopenBackoffMs: 50 });
-      f.request(100);
-      await until(f, (x) => x.recycled >= 300);
+      f.request(60);
+      await until(f, (x) => x.recycled >= 120);
       f.request(10);
       const shed = f.shedNewest(40);
       f.cancelQueued();

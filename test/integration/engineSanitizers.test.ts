@@ -53,8 +53,8 @@ test.before(() => {
 
 test('a 10 MB banner on every connection: read through, closed counted, 200 bytes kept as evidence', () => {
   const r = scenario('banner-10mb');
-  assert.equal([r.established, r.dropped, r.failed, r.bytesReceived], [20, 20, 0, 20 * 10 * 1024 * 1024]);
-  assert.equal(r.failures, { closed: 20 });
+  assert.equal([r.established, r.dropped, r.failed, r.bytesReceived], [6, 6, 0, 6 * 10 * 1024 * 1024]);
+  assert.equal(r.failures, { closed: 6 });
   assert.is(r.evidence.closed.bytes, '\xfe'.repeat(200));
 });
 
@@ -86,7 +86,7 @@ test('the open-file limit: fd-limit for every dial past it, the rest held', () =
 
 test('churn at open and every 30 ms, shedding, cancelling, stopping twice and reading after', () => {
   const r = scenario('churn');
-  assert.ok(r.zeroRecycled >= 500 && r.recycled >= 300, `${r.zeroRecycled} ${r.recycled}`);
+  assert.ok(r.zeroRecycled >= 200 && r.recycled >= 120, `${r.zeroRecycled} ${r.recycled}`);
   assert.equal([r.failed, r.dropped, r.shedReturned, r.shed], [0, 0, 40, 40]);
   assert.equal(r.afterLive, { queued: 0, dialing: 0, unverified: 0, settling: 0, held: 0 });
 });
