@@ -7,8 +7,10 @@ import { withServeProcess } from '../helpers/serveProcess.js';
 
 // Real runs: each built-in behaviour produces its diagnosis.
 // Dials as dense as at 400/s in 1 s rounds: denser, and a busy server leaves more of them in its
-// accept queue when it stops listening (reset, not refused).
-const fast = { ramp: '400/s', round: '250ms', settle: '300ms' };
+// accept queue when it stops listening (reset, not refused). Without --expect, the settle is what
+// tells accept-then-close from service: a target starved of CPU (two hogs and the suite) closed
+// its excess later than 300 ms (68 held against a limit of 60), so it waits a second.
+const fast = { ramp: '400/s', round: '250ms', settle: '1s' };
 const realCases: Array<[string, Parameters<typeof withServer>[0], Record<string, string>, RegExp]> = [
   [
     'refuse: stops listening at the limit',
