@@ -43,7 +43,9 @@ const realCases: Array<[string, Parameters<typeof withServer>[0], Record<string,
     // server whose limit is not reached in the first quarter second. Evictions of connections
     // still settling, read in one batch on a busy machine, cannot be told from a limit's closes.
     { ...fast, settle: '100ms' },
-    /evicts old connections to admit new ones, so it never holds more than 60/,
+    // The cause, at the count measured: with a 100 ms settle an eviction read just after a round's
+    // sample can add one (61, seen under two CPU hogs). The exact count is probe.test.ts's check.
+    /evicts old connections to admit new ones, so it never holds more than (60|61)\b/,
   ],
   [
     'queue with --expect: open but never served',
