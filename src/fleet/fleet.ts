@@ -4,13 +4,14 @@ import { protocolNamed } from '../protocols/protocols.js';
 import { Fifo } from './fifo.js';
 import { Heartbeats, type Heartbeat } from './heartbeats.js';
 import { zeroCounters } from './runCounters.js';
-import { recordLatency, type LatencyHistogram } from '../stats/latencyHistogram.js';
+import { recordLatency } from '../stats/latencyHistogram.js';
 import { scanForMarker } from './markerScanner.js';
 import { messagesDue, type MessagePlan } from './messagePlan.js';
 import type { Channel, SocketHandlers } from '../net/channel.js';
 import { dial, type DialOptions } from '../net/dialer.js';
 import { classifyError, WAITING_KINDS, type FailureKind } from '../net/errors.js';
 import {
+  cloneLatency,
   emptyLatency,
   LATE_DELAYS_KEPT,
   LATE_GRACE_MS,
@@ -18,7 +19,6 @@ import {
   type ConnState,
   type Evidence,
   type FleetObservation,
-  type LatencyReadings,
   type LiveCounts,
   type SourceTally,
 } from './fleetReading.js';
@@ -838,15 +838,4 @@ function gather(conn: Conn, chunk: Buffer, cap: number): void {
 /** Returns true for the states of a connection whose handshake finished and that is still open. */
 function isEstablished(state: ConnState): boolean {
   return state === 'unverified' || state === 'settling' || state === 'held';
-}
-
-/** Returns a copy of latency readings that later recording does not change. */
-function cloneLatency(latency: LatencyReadings): LatencyReadings {
-  const copy = (h: LatencyHistogram): LatencyHistogram => ({ ...h, buckets: { ...h.buckets } });
-  return {
-    connect: copy(latency.connect),
-    firstByte: copy(latency.firstByte),
-    marker: copy(latency.marker),
-    heartbeat: copy(latency.heartbeat),
-  };
 }

@@ -113,3 +113,14 @@ export function emptyLatency(): LatencyReadings {
     heartbeat: emptyHistogram(),
   };
 }
+
+/** Returns a copy of latency readings that later recording does not change. */
+export function cloneLatency(latency: LatencyReadings): LatencyReadings {
+  const copy = (h: LatencyHistogram): LatencyHistogram => ({ ...h, buckets: { ...h.buckets } });
+  return {
+    connect: copy(latency.connect),
+    firstByte: copy(latency.firstByte),
+    marker: copy(latency.marker),
+    heartbeat: copy(latency.heartbeat),
+  };
+}

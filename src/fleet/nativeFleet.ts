@@ -1,17 +1,17 @@
 import { constants } from 'node:os';
 import {
+  cloneLatency,
   emptyLatency,
   noLateAnswers,
   type Evidence,
   type FleetObservation,
-  type LatencyReadings,
   type LiveCounts,
   type SourceTally,
 } from './fleetReading.js';
 import type { FleetOptions } from './fleet.js';
 import { RUN_COUNTERS, zeroCounters, type RunCounters } from './runCounters.js';
 import { classifyError, type FailureKind } from '../net/errors.js';
-import { recordLatency, type LatencyHistogram } from '../stats/latencyHistogram.js';
+import { recordLatency } from '../stats/latencyHistogram.js';
 import type { EngineHandle, NativeAddon, NativeFirst, NativeReading } from './nativeEngine.js';
 
 /** errno numbers to their names (ECONNREFUSED), for the classification both engines share. */
@@ -167,15 +167,5 @@ function liveOf(live: Float64Array): LiveCounts {
     unverified: live[2] ?? 0,
     settling: live[3] ?? 0,
     held: live[4] ?? 0,
-  };
-}
-
-function cloneLatency(latency: LatencyReadings): LatencyReadings {
-  const copy = (h: LatencyHistogram): LatencyHistogram => ({ ...h, buckets: { ...h.buckets } });
-  return {
-    connect: copy(latency.connect),
-    firstByte: copy(latency.firstByte),
-    marker: copy(latency.marker),
-    heartbeat: copy(latency.heartbeat),
   };
 }
