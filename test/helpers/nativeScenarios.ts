@@ -91,10 +91,10 @@ async function run(): Promise<unknown> {
       server.close();
       return summary(o);
     }
-    case 'addr-unavailable': {
-      // A source address this host does not have: bind fails, nothing is sent.
+    case 'bind-fails': {
+      // A source address the dial cannot bind (::1 for an IPv4 destination): bind fails, nothing is sent.
       const server = await listen(() => undefined);
-      const f = fleet(server, { localAddress: '192.0.2.1' });
+      const f = fleet(server, { localAddress: '::1' });
       f.request(5);
       const o = await until(f, (x) => x.failed >= 5);
       await f.stop();
