@@ -3,7 +3,8 @@
  * (60 by default) against a multi-process hold target on loopback, samples every process of the
  * prober (the coordinating process and each shard) every 30 s (shorter runs: 120 times) for its resident memory and its open
  * files, and judges each series with soakVerdict.ts: flat within 10% after the first minute, and no
- * climb in the last third.
+ * climb in the last third, both read on the kept level (each reading's lowest over the five minutes
+ * up to it, what is left after the collections; the raw range is shown beside it).
  *
  *   npm run bench -- soak                   the four scenarios, one after another
  *   npm run bench -- soak-churn --minutes 10
@@ -253,8 +254,8 @@ const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 /** Returns a Markdown table of the soaks: per process, the first and last ten minutes, the range, and the verdict. */
 export function soakTable(results: readonly SoakResult[]): string {
   const lines = [
-    '| scenario | process | RSS first 10 min | RSS last 10 min | range after 1 min | last-third rise | open files (range) | verdict |',
-    '|---|---|---|---|---|---|---|---|',
+    '| scenario | process | RSS first 10 min | RSS last 10 min | range after 1 min | kept level (5-min low) | its last-third rise | open files (range) | verdict |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     const rows: [string, readonly SoakPoint[], readonly SoakPoint[] | null][] = [
@@ -268,7 +269,7 @@ export function soakTable(results: readonly SoakResult[]): string {
       const span = (w: { low: number; high: number } | null): string => (w ? `${mib(w.low)}–${mib(w.high)} MiB` : '-');
       const f = fds && judgeSoak(fds);
       lines.push(
-        `| ${r.scenario} | ${role} | ${span(first)} | ${span(last)} | ${j ? `${mib(j.low)}–${mib(j.high)} MiB (${(j.spread * 100).toFixed(1)}%)` : '-'} | ${j ? `${(j.lastThirdRise * 100).toFixed(1)}%` : '-'} | ${f ? `${f.low}–${f.high}` : '-'} | ${j ? (j.flat && !j.climbing ? 'flat' : 'NOT flat') : 'too short'} |`,
+        `| ${r.scenario} | ${role} | ${span(first)} | ${span(last)} | ${j ? `${mib(j.low)}–${mib(j.high)} MiB (${(j.spread * 100).toFixed(1)}%)` : '-'} | ${j ? `${mib(j.keptLow)}–${mib(j.keptHigh)} MiB (${(j.keptSpread * 100).toFixed(1)}%)` : '-'} | ${j ? `${(j.lastThirdRise * 100).toFixed(1)}%` : '-'} | ${f ? `${f.low}–${f.high}` : '-'} | ${j ? (j.flat && !j.climbing ? 'flat' : 'NOT flat') : 'too short'} |`,
       );
     }
   }

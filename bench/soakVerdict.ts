@@ -14,11 +14,18 @@ export interface SoakJudgement {
   /** The lowest and highest readings after the warm-up. */
   readonly low: number;
   readonly high: number;
-  /** (high - low) / first. */
+  /** (high - low) / first: the raw readings' spread, collection peaks included. */
   readonly spread: number;
-  /** The straight line fitted to the last third, its rise across that third over its mean level. */
+  /**
+   * The lowest and highest of the kept level (each reading's lowest in the five minutes up to it:
+   * what the process keeps after its collections), and their spread over the first kept level.
+   */
+  readonly keptLow: number;
+  readonly keptHigh: number;
+  readonly keptSpread: number;
+  /** The straight line fitted to the kept level's last third, its rise across that third over its mean level. */
   readonly lastThirdRise: number;
-  /** Within the spread allowed after the warm-up. */
+  /** The kept level within the spread allowed after the warm-up. */
   readonly flat: boolean;
   /** Rising in the last third by more than allowed: memory that will run out over a longer run. */
   readonly climbing: boolean;
@@ -28,6 +35,8 @@ export interface SoakJudgement {
 
 /** The rules: a minute's warm-up, at most 10% apart after it, and a last third that rises by less than 2%. */
 export const SOAK_WARMUP_MS = 60_000;
+/** The kept level at a reading: the lowest reading in this long up to it. */
+export const SOAK_KEPT_WINDOW_MS = 5 * 60_000;
 export const SOAK_MAX_SPREAD = 0.1;
 export const SOAK_MAX_LAST_THIRD_RISE = 0.02;
 
@@ -35,9 +44,18 @@ export const SOAK_MAX_LAST_THIRD_RISE = 0.02;
  * Judges a soak's series (issue 28): flat within 10% from the end of the first minute to the end,
  * and no climb in the last third (a line fitted to it rises by less than 2% of its level). A leak
  * of a few megabytes a minute can stay within 10% for a while; the last third's slope shows it.
+ *
+ * Both rules read the kept level, not the raw readings: each reading's lowest over the five minutes
+ * up to it. A garbage-collected heap's resident size peaks before each major collection and falls
+ * after it, by more than 10% of a 70 MB process; what a leak keeps raises the lows too, and a leak
+ * is what the soak looks for. The raw range is returned beside it.
  * Null when there are too few readings after the warm-up to judge (fewer than nine).
  */
-export function judgeSoak(points: readonly SoakPoint[], warmupMs = SOAK_WARMUP_MS): SoakJudgement | null {
+export function judgeSoak(
+  points: readonly SoakPoint[],
+  warmupMs = SOAK_WARMUP_MS,
+  keptWindowMs = SOAK_KEPT_WINDOW_MS,
+): SoakJudgement | null {
   if (points.length === 0) return null;
   const startMs = (points[0] as SoakPoint).atMs;
   const after = points.filter((p) => p.atMs - startMs >= warmupMs);
@@ -48,10 +66,16 @@ export function judgeSoak(points: readonly SoakPoint[], warmupMs = SOAK_WARMUP_M
   const low = Math.min(...values);
   const high = Math.max(...values);
   const spread = first > 0 ? (high - low) / first : 0;
+  const kept = keptLevel(after, keptWindowMs);
+  const keptValues = kept.map((p) => p.value);
+  const keptLow = Math.min(...keptValues);
+  const keptHigh = Math.max(...keptValues);
+  const keptFirst = keptValues[0] as number;
+  const keptSpread = keptFirst > 0 ? (keptHigh - keptLow) / keptFirst : 0;
   const fromMs = (after[0] as SoakPoint).atMs;
   const toMs = (after.at(-1) as SoakPoint).atMs;
   const thirdFromMs = fromMs + ((toMs - fromMs) * 2) / 3;
-  const third = after.filter((p) => p.atMs >= thirdFromMs);
+  const third = kept.filter((p) => p.atMs >= thirdFromMs);
   const mean = third.reduce((sum, p) => sum + p.value, 0) / third.length;
   const { m } = linearRegression(third.map((p) => [p.atMs, p.value]));
   const lastThirdRise = mean > 0 ? (m * (toMs - thirdFromMs)) / mean : 0;
@@ -61,11 +85,24 @@ export function judgeSoak(points: readonly SoakPoint[], warmupMs = SOAK_WARMUP_M
     low,
     high,
     spread,
+    keptLow,
+    keptHigh,
+    keptSpread,
     lastThirdRise,
-    flat: spread <= SOAK_MAX_SPREAD,
+    flat: keptSpread <= SOAK_MAX_SPREAD,
     climbing: lastThirdRise > SOAK_MAX_LAST_THIRD_RISE,
     points: after.length,
   };
+}
+
+/** Returns each reading's kept level: the lowest of the readings within `windowMs` up to it (the series' own, from its start). */
+export function keptLevel(points: readonly SoakPoint[], windowMs = SOAK_KEPT_WINDOW_MS): SoakPoint[] {
+  return points.map((p, i) => {
+    let value = p.value;
+    for (let j = i - 1; j >= 0 && p.atMs - (points[j] as SoakPoint).atMs <= windowMs; j--)
+      value = Math.min(value, (points[j] as SoakPoint).value);
+    return { atMs: p.atMs, value };
+  });
 }
 
 /** Returns the lowest and highest reading within `windowMs` of the start (from the warm-up's end) or of the end. */

@@ -62,14 +62,13 @@ export function withoutWaiting(
  * round: the ramp then only slows down and its next rounds show it flat; under --no-adapt the run
  * waits after it stops, and calls it full when nothing more is served (`confirmOutpaced`).
  */
-export function isOutpaced(plan: RampPlan, round: PacedRound, before: readonly PacedRound[]): boolean {
+export function isOutpaced(plan: RampPlan, round: PacedRound, previous: PacedRound | undefined): boolean {
   if (proberKinds(round.failures).length > 0) return false;
   const others = totalFailures(withoutWaiting(round.failures));
   const waiting = totalFailures(round.failures) - others;
   if (waiting === 0) return false;
   if (others > allowedFailures(plan.threshold, round.attempts, plan.segment)) return false;
   if (2 * round.waitedWhileServed <= waiting) return false;
-  const previous = before.at(-1);
   return previous === undefined || round.level >= previous.level;
 }
 

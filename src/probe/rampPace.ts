@@ -34,7 +34,8 @@ export interface PaceSettings {
  */
 export class RampPace {
   private current: Pace;
-  private readonly rounds: PacedRound[] = [];
+  /** The round judged last: whether a round is outpaced reads only the one before it (kept, not a history: a --hold runs for hours). */
+  private lastPaced: PacedRound | undefined;
   /**
    * While holding still after a slowdown: until when at least, and at most; the late answers
    * counted so far and when the last came; how long without one means the target answers none.
@@ -111,16 +112,17 @@ export class RampPace {
     const failed = still
       ? proberKinds(measured.failures).length > 0 || roundFailed(this.plan, paced) || objectivesBroke
       : measured.failed;
-    const outpaced = failed && !segmentHolding && !objectivesBroke && isOutpaced(this.plan, paced, this.rounds);
-    this.rounds.push(paced);
+    const outpaced = failed && !segmentHolding && !objectivesBroke && isOutpaced(this.plan, paced, this.lastPaced);
+    this.lastPaced = paced;
     this.lateBefore = before.late.answered;
-    return {
-      ...measured,
+    // Object.assign, not a spread followed by new keys: V8 gives every object made by `{ ...x, new: 1 }`
+    // a shape of its own (about 1 KB), and a --hold keeps a round a second for hours.
+    return Object.assign({}, measured, {
       served,
       ...(still ? { draining: true } : {}),
       failed: failed && !outpaced,
       ...(outpaced ? { outpaced: true } : {}),
-    };
+    });
   }
 
   /**

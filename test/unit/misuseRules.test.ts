@@ -102,6 +102,12 @@ test('targetGone: all held dropped at once after a plateau; a limit or eviction 
     null,
     'eviction: a few at a time between the new ones it admits',
   );
+  // A ramp starved of CPU: the round before held 2, the breaking one had 200 open; evictions ran 3 in a row.
+  assert.is(
+    targetGone([round(2, {}), round(190, { closed: 12 }, true)], { left: 200, heldDropped: 40, heldDropBurst: 3 }),
+    null,
+    'eviction after a round that held almost nothing',
+  );
 });
 
 test('backoff of a slot that keeps failing: none for the first reopen, then one round, doubling, capped', () => {

@@ -16,6 +16,7 @@ import {
   type SimulatedFleet,
   type SimulatedTarget,
 } from '../helpers/simulatedFleet.js';
+import { shapeComparer } from '../helpers/objectShapes.js';
 
 interface Ramped {
   readonly result: RampResult;
@@ -150,6 +151,18 @@ test('--hold: --max-connections kept held for the hold, every round judged, noth
   );
   assert.is(askedBetween(fleet, 0, Number.POSITIVE_INFINITY), 300, 'nothing was lost, so nothing reopened');
   assert.match(describeStop(result), /kept for the 5s --hold; the target sustains at least 300 for that long/);
+});
+
+test('--hold: a long hold keeps its rounds in one shape, and nothing else per round (issue 28)', async () => {
+  // 600 rounds of hold on the fake clock. Every round record must share one hidden class: a record
+  // built as `{ ...round, served }` got a shape of its own, about 1 KB a round, which a heap snapshot
+  // of an hour's hold showed as its growth.
+  const { result } = await holdRun({ ramp: '100/s', maxConnections: '300', hold: '600s', maxDuration: '900s' });
+  assert.is(result.rounds.length, 604);
+  const sameShape = shapeComparer();
+  const hold = result.rounds.slice(4);
+  const odd = hold.filter((r) => !sameShape(r, hold[0] as object)).length;
+  assert.is(odd, 0, `${odd} of ${hold.length} hold rounds have a shape of their own`);
 });
 
 test('--hold: a round in the hold that fails makes the run inconclusive (exit 3), naming how long it held', async () => {

@@ -1,7 +1,7 @@
 // The soak's verdict (bench/soakVerdict.ts) on plain series: what `npm run bench -- soak` judges.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { judgeSoak, windowRange } from '../../bench/soakVerdict.js';
+import { judgeSoak, keptLevel, windowRange } from '../../bench/soakVerdict.js';
 
 const MIN = 60_000;
 /** A reading every 30 s for `minutes`, valued by `f(minute)`. */
@@ -24,6 +24,29 @@ test('a slow leak that stays within 10% over the hour still shows in the last th
   const j = judgeSoak(series(60, (m) => 100 + 0.15 * m));
   assert.ok(j?.flat, `spread ${j?.spread}`);
   assert.ok(j?.climbing, `rise ${j?.lastThirdRise}`);
+});
+
+test('collection peaks: a few readings 15% over the level are not growth; the kept level is flat', () => {
+  // 70 MB with a peak of 81 MB every twelve minutes (a major collection's eve), as a Node process does.
+  const j = judgeSoak(series(60, (m) => (Math.round(m * 2) % 24 === 5 ? 81 : 70)));
+  assert.ok(j && j.spread > 0.1, `the raw spread is over 10%: ${j?.spread}`);
+  assert.ok(j?.flat && !j.climbing, JSON.stringify(j));
+  assert.equal([j?.keptLow, j?.keptHigh], [70, 70]);
+});
+
+test('a leak under a sawtooth raises the kept level: not flat', () => {
+  // The retained 70 MB grows 0.2 MB a minute, with collection peaks of up to 8 MB on top.
+  const j = judgeSoak(series(60, (m) => 70 + 0.2 * m + (Math.round(m * 2) % 5) * 2));
+  assert.ok(j?.climbing, `rise ${j?.lastThirdRise}`);
+  assert.ok(j && !j.flat, `kept spread ${j?.keptSpread}`);
+});
+
+test('keptLevel: the lowest reading in the window up to each one', () => {
+  const points = [5, 3, 9, 9, 9, 9, 2, 8].map((value, i) => ({ atMs: i * 1000, value }));
+  assert.equal(
+    keptLevel(points, 2000).map((p) => p.value),
+    [5, 3, 3, 3, 9, 9, 2, 2],
+  );
 });
 
 test('a warm-up climb in the first minute is not judged', () => {
