@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readText, type ReadText } from './environment.js';
 
 /** A destination as /proc/net/tcp writes it. */
@@ -14,15 +15,57 @@ interface Destination {
  * run started soon after another one fails at once with addr-unavailable.
  */
 export function parseTimeWait(text: string | null, destinations: readonly Destination[]): number {
-  if (text === null) return 0;
-  const wanted = new Set(destinations.map(procAddress).filter((a): a is string => a !== null));
+  return text === null ? 0 : countTimeWait([Buffer.from(text, 'latin1')], destinations);
+}
+
+/**
+ * Counts the TIME_WAIT sockets to the destinations in the text of /proc/net/tcp{,6}, given in
+ * chunks. Each line is `sl: local remote st ...`, every address of a fixed width with a colon
+ * inside, and TIME_WAIT is state 06: ` REMOTE 06 ` occurs only there (a local address is followed by
+ * a remote one, never by ` 06 `). The bytes are searched as they come, never split into lines: a
+ * host with 200,000 sockets lists 35 MB, and reading it whole and splitting it cost a run 1.9 s of
+ * CPU before its first dial.
+ */
+export function countTimeWait(chunks: Iterable<Buffer>, destinations: readonly Destination[]): number {
+  const needles = [...new Set(destinations.map(procAddress))]
+    .filter((a): a is string => a !== null)
+    .map((a) => Buffer.from(` ${a} 06 `, 'latin1'));
+  if (needles.length === 0) return 0;
+  const longest = Math.max(...needles.map((n) => n.length));
   let count = 0;
-  for (const line of text.split('\n').slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    // sl local_address rem_address st ...; TIME_WAIT is state 06.
-    if (fields[3] === '06' && wanted.has(fields[2] ?? '')) count++;
+  // The end of the chunk before, too short to hold a whole match: a match may straddle two chunks.
+  let carry = Buffer.alloc(0);
+  for (const chunk of chunks) {
+    const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    for (const needle of needles)
+      for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + needle.length)) count++;
+    carry = Buffer.from(bytes.subarray(Math.max(0, bytes.length - (longest - 1))));
   }
   return count;
+}
+
+/** Yields a file's bytes in chunks of up to 1 MB into one buffer (procfs gives about 4 KB a read); nothing where it cannot be read. */
+function* fileChunks(path: string): Generator<Buffer> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return;
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      let filled = 0;
+      for (let n = -1; n !== 0 && filled < buffer.length - 65_536; filled += n)
+        n = readSync(fd, buffer, filled, buffer.length - filled, null);
+      if (filled === 0) return;
+      yield buffer.subarray(0, filled);
+    }
+  } catch {
+    return;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -36,8 +79,10 @@ export function readHostTimeWait(read: ReadText = readText): number | null {
 }
 
 /** Returns the TIME_WAIT sockets to the destinations, from /proc (0 where it cannot be read). */
-export function readTimeWait(destinations: readonly Destination[], read: ReadText = readText): number {
-  return parseTimeWait(read('/proc/net/tcp'), destinations) + parseTimeWait(read('/proc/net/tcp6'), destinations);
+export function readTimeWait(destinations: readonly Destination[]): number {
+  return (
+    countTimeWait(fileChunks('/proc/net/tcp'), destinations) + countTimeWait(fileChunks('/proc/net/tcp6'), destinations)
+  );
 }
 
 /** Returns `HOST:PORT` as /proc/net/tcp{,6} writes it (each 32-bit word in little-endian hex), or null. */

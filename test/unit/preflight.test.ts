@@ -5,7 +5,7 @@ import { workersFor, preflight, runReach } from '../../src/probe/preflight.js';
 import { renderDoctor } from '../../src/report/doctorText.js';
 import type { ProberEnvironment } from '../../src/probe/environment.js';
 import { buildProbeConfig } from '../../src/config/probeConfig.js';
-import { parseTimeWait, procAddress, readHostTimeWait } from '../../src/probe/timeWait.js';
+import { countTimeWait, parseTimeWait, procAddress, readHostTimeWait } from '../../src/probe/timeWait.js';
 
 const env = (over: Partial<ProberEnvironment> = {}): ProberEnvironment => ({
   node: 'v20.0.0',
@@ -127,6 +127,29 @@ test('TIME_WAIT: addresses as /proc writes them, and the sockets to the target c
   assert.is(procAddress({ host: '198.18.0.2', port: 80 }), '020012C6:0050');
   assert.is(parseTimeWait(PROC_TCP, [{ host: '127.0.0.1', port: 6379 }]), 1);
   assert.is(parseTimeWait(null, [{ host: '127.0.0.1', port: 6379 }]), 0, 'no /proc: nothing known');
+  // Read in chunks, cut anywhere (a match split across two chunks included): the same counts.
+  const bytes = Buffer.from(PROC_TCP.repeat(3), 'latin1');
+  const both = [
+    { host: '127.0.0.1', port: 6379 },
+    { host: '127.0.0.1', port: 8080 },
+  ];
+  for (const size of [1, 7, 13, 64, 100_000]) {
+    const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) =>
+      bytes.subarray(i * size, (i + 1) * size),
+    );
+    assert.is(countTimeWait(chunks, both), 6, `chunks of ${size}`);
+  }
+  assert.is(
+    countTimeWait(
+      [bytes],
+      [
+        { host: '127.0.0.1', port: 6379 },
+        { host: '127.0.0.1', port: 6379 },
+      ],
+    ),
+    3,
+    'a destination named twice counts once',
+  );
 });
 
 test('preflight: ports still in TIME_WAIT from an earlier run are named before the first dial, with the wait as the fix', () => {
