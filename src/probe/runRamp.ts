@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { formatDuration } from '../units.js';
 import { latencyWindow } from './latencyDistributions.js';
 import type { ProbeConfig, RampConfig } from '../config/probeConfig.js';
 import {
@@ -88,6 +89,9 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
   let created = 0;
   let maximum = 0;
   let maximumAtMs = 0;
+  /** Held connections dropped before the maximum's sample: those dropped after it were counted in it. */
+  let droppedHeldAtMaximum = 0;
+  let maximumRound = 0;
   let stop: StopReason | null = null as StopReason | null;
   let progressAtMs = startMs;
   let failedSoFar = 0;
@@ -184,7 +188,11 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
     rounds.push(round);
     failedSoFar += totalFailures(round.failures);
     // A round that broke a latency objective held connections it did not serve in time: they are no capacity.
-    if (round.held > maximum && objectivesMet(round.objectives)) [maximum, maximumAtMs] = [round.held, round.atMs];
+    if (round.held > maximum && objectivesMet(round.objectives)) {
+      [maximum, maximumAtMs] = [round.held, round.atMs];
+      droppedHeldAtMaximum = observation.droppedHeld;
+      maximumRound = round.round;
+    }
     deps.onRound?.(round);
     if (signal.aborted) {
       stop = 'interrupted';
@@ -303,6 +311,16 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
           heldDropBurst: Math.max(heldDropBurst, final.heldDropBurst ?? 0),
         })
       : null;
+  // Counted held, then closed by the target later than --settle (a target starved of CPU closes late
+  // what it took on past its limit, or evicts late): those were never capacity. Once nothing more is
+  // dialed and the open count is steady, what the target still holds is what it sustained.
+  const kept = keptAfterStop(reason, gone !== null || searchFrom !== null, maximum, final, droppedHeldAtMaximum);
+  if (kept !== null) {
+    behind.push(
+      `the target kept ${kept} of the ${maximum} counted held at round ${maximumRound}: it closed ${final.droppedHeld - droppedHeldAtMaximum} held ones later than --settle (${formatDuration(config.settleMs)}), with nothing more dialed, so the maximum is ${kept}; a longer --settle counts only what it keeps`,
+    );
+    [maximum, maximumAtMs] = [kept, final.atMs - startMs];
+  }
   let { verdict, exitCode } = verdictFor(reason, maximum, config.minConcurrency, sourceRejection !== null);
   if (gone && maximum > 0 && !['prober-limited', 'interrupted'].includes(verdict))
     [verdict, exitCode] = ['inconclusive', 3];
@@ -430,6 +448,26 @@ async function untilSteady(deps: ProbeDeps): Promise<void> {
     const now = await open();
     if (now !== last) [last, since] = [now, clock.now()];
   }
+}
+
+/**
+ * Returns the maximum corrected to what the target kept, or null when it stands: after a failing
+ * round, once no more are dialed and every open connection is held, fewer are held than the
+ * maximum counted, and held connections were dropped since its sample (the target closed them
+ * later than --settle). A target that went away, and an objective search, are judged otherwise.
+ */
+export function keptAfterStop(
+  reason: StopReason,
+  judgedOtherwise: boolean,
+  maximum: number,
+  final: Pick<FleetObservation, 'live' | 'droppedHeld'>,
+  droppedHeldAtMaximum: number,
+): number | null {
+  if (reason !== 'round-failed' || judgedOtherwise) return null;
+  const { held, settling, unverified } = final.live;
+  const steady = settling === 0 && unverified === 0;
+  if (!steady || held <= 0 || held >= maximum || final.droppedHeld <= droppedHeldAtMaximum) return null;
+  return held;
 }
 
 /**

@@ -43,7 +43,11 @@ for (const c of matrix) {
         result.breakingPoint !== null && (result.breakingPoint.target > LIMIT || (result.paceChanges?.length ?? 0) > 0),
         `breaks above the limit: ${JSON.stringify(result.breakingPoint)} ${whatItSaw(result)}`,
       );
-      assert.is(result.warnings.length, c.verify ? 0 : 1);
+      // Besides the warning that open counts as served (without --expect): on a machine starved of
+      // CPU the target closes late what it took on past its limit, and the maximum is corrected to
+      // what it kept, with a warning that says so (trueAnswers.test.ts checks that on purpose).
+      const others = result.warnings.filter((w) => !/^the target kept \d+ of the/.test(w));
+      assert.is(others.length, c.verify ? 0 : 1, result.warnings.join('\n'));
       if (c.overLimit === 'error-close') {
         const kind = c.verify ? 'verify-mismatch' : 'closed';
         assert.ok((result.failures[kind] ?? 0) > 0, kind);

@@ -1,5 +1,5 @@
 // Issue 14: every answer true when the probe is misused; each case was reproduced on loopback first.
-import { connect, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildProbeConfig, rampConfig, type RawOptions } from '../../src/config/probeConfig.js';
@@ -13,7 +13,7 @@ import { systemClock } from '../../src/clock.js';
 import { fleetOptions } from '../../src/probe/startFleet.js';
 import { runCliProcess, startCli } from '../helpers/cli.js';
 import { runCliHere, startCliHere } from '../helpers/runCliHere.js';
-import { rampAgainst } from '../helpers/ramp.js';
+import { rampAgainst, whatItSaw } from '../helpers/ramp.js';
 import { startRedis } from '../helpers/realServers.js';
 import { withServer } from '../helpers/servers.js';
 
@@ -122,6 +122,43 @@ test('a target that dies after a plateau went away; it does not evict, and the m
   const d = diagnoseResult(result);
   assert.match(d.cause, /then every connection was closed at once and new ones were refused: the target went away/);
   assert.not.match(d.cause, /evicts/);
+});
+
+test('a target that closes what it took on past its limit later than --settle: the maximum is what it kept', async () => {
+  // Keeps 30; every connection past them is accepted, served, and closed 400 ms later: longer than
+  // the 150 ms --settle, as a server starved of CPU closes late (224 counted against a limit of 200
+  // under load). The ramp counts them held for a round; the target never kept them.
+  const LIMIT = 30;
+  const open = new Set<Socket>();
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.on('close', () => open.delete(socket));
+    if (open.size < LIMIT) open.add(socket);
+    else setTimeout(() => socket.destroy(), 400);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const r = await rampAgainst(`127.0.0.1:${port}`, {
+      ramp: '200/s',
+      round: '500ms',
+      settle: '150ms',
+      maxDuration: '20s',
+    });
+    assert.equal([r.maximum, r.verdict, r.exitCode], [LIMIT, 'limit-found', 0], whatItSaw(r));
+    assert.ok(Math.max(...r.rounds.map((x) => x.held)) > LIMIT, `a round counted more held: ${whatItSaw(r)}`);
+    assert.ok(
+      r.warnings.some((w) =>
+        new RegExp(
+          `^the target kept ${LIMIT} of the \\d+ counted held at round \\d+: it closed \\d+ held ones later than --settle \\(150ms\\)`,
+        ).test(w),
+      ),
+      r.warnings.join('\n'),
+    );
+  } finally {
+    for (const socket of open) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
 test('a fixed run whose target dies after all N opened: the target went away', async () => {
