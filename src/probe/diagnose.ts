@@ -166,8 +166,8 @@ export interface AfterStop {
  * and one that restarts at once takes reopened connections again within the round: `after`, to
  * the final settle's sample, shows nearly every held connection dropped, with nothing left open,
  * or with new connections refused in between (the port was closed for a moment), or in one run
- * with no connection opening in between (however fast it came back), as long as all that was open
- * in the breaking round. Eviction drops one old
+ * with no connection opening in between (however fast it came back), as long as all that the
+ * breaking round held. Eviction drops one old
  * connection for each new one it admits.
  */
 export function targetGone(
@@ -183,10 +183,11 @@ export function targetGone(
   const refused = (breaking.failures.refused ?? 0) > 0;
   const dropped = (breaking.failures.closed ?? 0) + (breaking.failures.reset ?? 0);
   const left = breaking.held + breaking.settling + breaking.unverified;
-  // A restart drops everything open at once, so its run of drops is as long as what the breaking
-  // round had open too: a round before that held almost nothing (a ramp starved of CPU) makes no
-  // run of a few evictions a restart.
-  const burstNeeded = 0.9 * Math.max(before.held, left);
+  // A restart drops every held connection at once, so its run of held drops is as long as what
+  // the breaking round held too: a round before that held almost nothing (a ramp starved of CPU)
+  // makes no run of a few evictions a restart. Held, not held and settling: the run counts held
+  // drops only.
+  const burstNeeded = 0.9 * Math.max(before.held, breaking.held);
   const gone =
     (dropped >= most && left <= few) ||
     (after !== undefined &&
