@@ -152,7 +152,11 @@ export interface AfterStop {
   readonly left: number;
   /** Held connections (past --settle) that closed or were reset over that time. */
   readonly heldDropped: number;
-  /** The longest run of held connections dropped over that time with none opening in between. */
+  /**
+   * The longest run of held connections dropped with none opening in between, over the rounds from
+   * the first failing one: while the prober still dials. After the last round nothing opens, so any
+   * closes then (a target closing late what it took on past its limit) would make a run.
+   */
   readonly heldDropBurst?: number;
 }
 

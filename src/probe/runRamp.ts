@@ -308,7 +308,8 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
       ? targetGone(rounds, {
           left: final.live.held + final.live.settling + final.live.unverified,
           heldDropped: final.droppedHeld - (breakFrom?.droppedHeld ?? 0),
-          heldDropBurst: Math.max(heldDropBurst, final.heldDropBurst ?? 0),
+          // The rounds' runs only: in the final settle nothing opens, so every close extends a run.
+          heldDropBurst,
         })
       : null;
   // Counted held, then closed by the target later than --settle (a target starved of CPU closes late
