@@ -4,7 +4,10 @@
  * prober (the coordinating process and each shard) every 30 s (shorter runs: 120 times) for its resident memory and its open
  * files, and judges each series with soakVerdict.ts: flat within 10% after the first minute, and no
  * climb in the last third, both read on the kept level (each reading's lowest over the five minutes
- * up to it, what is left after the collections; the raw range is shown beside it).
+ * up to it, what is left after the collections; the raw range is shown beside it). Each process
+ * also writes its heap's used size after every full collection it runs by itself (soakHeapProbe.mjs,
+ * loaded through NODE_OPTIONS): the table shows that series too, which tells a slow leak from a
+ * long collector cycle where the resident size cannot.
  *
  *   npm run bench -- soak                   the four scenarios, one after another
  *   npm run bench -- soak-churn --minutes 10
@@ -13,7 +16,9 @@
  * judged are memory and open files, which a busy CPU does not change.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FD_RESERVE } from '../src/probe/preflight.js';
 import { startHoldServer } from '../src/servers/holdServer.js';
 import { judgeSoak, type SoakJudgement, type SoakPoint, windowRange } from './soakVerdict.js';
@@ -98,6 +103,8 @@ export interface ProcessSeries {
   readonly pid: number;
   readonly rss: SoakPoint[];
   readonly fds: SoakPoint[];
+  /** The heap's used size after each full collection the process ran by itself (soakHeapProbe.mjs). */
+  readonly heap: SoakPoint[];
 }
 
 export interface SoakResult {
@@ -111,7 +118,9 @@ export interface SoakResult {
   readonly processes: readonly ProcessSeries[];
   /** Resident memory summed over the prober's processes. */
   readonly total: readonly SoakPoint[];
-  readonly judgements: Readonly<Record<string, { rss: SoakJudgement | null; fds: SoakJudgement | null }>>;
+  readonly judgements: Readonly<
+    Record<string, { rss: SoakJudgement | null; fds: SoakJudgement | null; heap?: SoakJudgement | null }>
+  >;
   readonly verdict: 'flat' | 'NOT flat' | 'too short';
 }
 
@@ -133,6 +142,16 @@ function childrenOf(pid: number): number[] {
     if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
   }
   return out.sort((a, b) => a - b);
+}
+
+/** The heap after each full collection of a process, as soakHeapProbe.mjs wrote it (ms since the start). */
+function heapAfterCollections(dir: string, pid: number, startedAtEpoch: number): SoakPoint[] {
+  const text = readProc(join(dir, `${pid}.jsonl`)) ?? '';
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { at: number; heapUsed: number })
+    .map((x) => ({ atMs: x.at - startedAtEpoch, value: x.heapUsed }));
 }
 
 function openFiles(pid: number): number | null {
@@ -163,8 +182,16 @@ export async function runSoak(scenario: SoakScenario, minutes: number, fdSoft: n
   const series = new Map<number, ProcessSeries>();
   const total: SoakPoint[] = [];
   try {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const heapDir = mkdtempSync(join(tmpdir(), 'goon-probe-soak-heap-'));
+    const probe = new URL('./soakHeapProbe.mjs', import.meta.url).pathname;
+    const env = {
+      ...process.env,
+      GOON_SOAK_HEAP_DIR: heapDir,
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${probe}`.trim(),
+    };
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'inherit'], env });
     const startedAt = performance.now();
+    const startedAtEpoch = Date.now();
     const sample = (): void => {
       const root = child.pid;
       if (root === undefined) return;
@@ -180,7 +207,7 @@ export async function runSoak(scenario: SoakScenario, minutes: number, fdSoft: n
         if (rss === null || fds === null) continue;
         let s = series.get(pid);
         if (!s) {
-          s = { role, pid, rss: [], fds: [] };
+          s = { role, pid, rss: [], fds: [], heap: [] };
           series.set(pid, s);
         }
         s.rss.push({ atMs, value: rss });
@@ -204,12 +231,19 @@ export async function runSoak(scenario: SoakScenario, minutes: number, fdSoft: n
       ...p,
       rss: p.rss.filter((x) => x.atMs <= endMs),
       fds: p.fds.filter((x) => x.atMs <= endMs),
+      heap: heapAfterCollections(heapDir, p.pid, startedAtEpoch).filter((x) => x.atMs <= endMs),
     }));
+    rmSync(heapDir, { recursive: true, force: true });
     const judgedTotal = total.filter((x) => x.atMs <= endMs);
-    const judgements: Record<string, { rss: SoakJudgement | null; fds: SoakJudgement | null }> = {
+    const judgements: Record<
+      string,
+      { rss: SoakJudgement | null; fds: SoakJudgement | null; heap?: SoakJudgement | null }
+    > = {
       total: { rss: judgeSoak(judgedTotal), fds: null },
     };
-    for (const p of processes) judgements[p.role] = { rss: judgeSoak(p.rss), fds: judgeSoak(p.fds) };
+    // The heap after a full collection is already what the process keeps: judged as it is.
+    for (const p of processes)
+      judgements[p.role] = { rss: judgeSoak(p.rss), fds: judgeSoak(p.fds), heap: judgeSoak(p.heap, undefined, 0) };
     // Memory must stay flat and not climb; open files must not climb (churn moves them by the
     // connections in flight, so their spread is not judged).
     const judged = Object.values(judgements);
@@ -254,22 +288,29 @@ const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 /** Returns a Markdown table of the soaks: per process, the first and last ten minutes, the range, and the verdict. */
 export function soakTable(results: readonly SoakResult[]): string {
   const lines = [
-    '| scenario | process | RSS first 10 min | RSS last 10 min | range after 1 min | kept level (5-min low) | its last-third rise | open files (range) | verdict |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| scenario | process | RSS first 10 min | RSS last 10 min | range after 1 min | kept level (5-min low) | its last-third rise | open files (range) | verdict | heap after full GCs (n, range, last-third rise) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
-    const rows: [string, readonly SoakPoint[], readonly SoakPoint[] | null][] = [
-      ['all processes', r.total, null],
-      ...r.processes.map((p): [string, SoakPoint[], SoakPoint[]] => [p.role, p.rss, p.fds]),
+    const rows: [string, readonly SoakPoint[], readonly SoakPoint[] | null, readonly SoakPoint[]][] = [
+      ['all processes', r.total, null, []],
+      ...r.processes.map((p): [string, SoakPoint[], SoakPoint[], SoakPoint[]] => [p.role, p.rss, p.fds, p.heap ?? []]),
     ];
-    for (const [role, rss, fds] of rows) {
+    for (const [role, rss, fds, heap] of rows) {
+      const h = judgeSoak(heap, undefined, 0);
+      const heapCell =
+        heap.length === 0
+          ? '-'
+          : h
+            ? `${h.points}, ${mib(h.low)}–${mib(h.high)} MiB (${(h.spread * 100).toFixed(1)}%), ${(h.lastThirdRise * 100).toFixed(1)}%`
+            : `${heap.length}: too few to judge`;
       const j = judgeSoak(rss);
       const first = windowRange(rss, 'first', 10 * 60_000);
       const last = windowRange(rss, 'last', 10 * 60_000);
       const span = (w: { low: number; high: number } | null): string => (w ? `${mib(w.low)}–${mib(w.high)} MiB` : '-');
       const f = fds && judgeSoak(fds);
       lines.push(
-        `| ${r.scenario} | ${role} | ${span(first)} | ${span(last)} | ${j ? `${mib(j.low)}–${mib(j.high)} MiB (${(j.spread * 100).toFixed(1)}%)` : '-'} | ${j ? `${mib(j.keptLow)}–${mib(j.keptHigh)} MiB (${(j.keptSpread * 100).toFixed(1)}%)` : '-'} | ${j ? `${(j.lastThirdRise * 100).toFixed(1)}%` : '-'} | ${f ? `${f.low}–${f.high}` : '-'} | ${j ? (j.flat && !j.climbing ? 'flat' : 'NOT flat') : 'too short'} |`,
+        `| ${r.scenario} | ${role} | ${span(first)} | ${span(last)} | ${j ? `${mib(j.low)}–${mib(j.high)} MiB (${(j.spread * 100).toFixed(1)}%)` : '-'} | ${j ? `${mib(j.keptLow)}–${mib(j.keptHigh)} MiB (${(j.keptSpread * 100).toFixed(1)}%)` : '-'} | ${j ? `${(j.lastThirdRise * 100).toFixed(1)}%` : '-'} | ${f ? `${f.low}–${f.high}` : '-'} | ${j ? (j.flat && !j.climbing ? 'flat' : 'NOT flat') : 'too short'} | ${heapCell} |`,
       );
     }
   }
