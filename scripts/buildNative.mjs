@@ -7,7 +7,10 @@
 //                                            compiler (or with a prebuild for this platform
 //                                            already in the package) it says so and goes on
 //   node scripts/buildNative.mjs --prebuild  prebuilds/<platform>-<arch>/goon-probe-engine.node,
-//                                            shipped in the package (npm pack runs it)
+//                                            shipped in the package (npm pack runs it); also
+//                                            the other Linux architecture (x64, arm64) where its
+//                                            cross compiler is installed (gcc-aarch64-linux-gnu
+//                                            from Debian; CC_ARM64 / CC_X64 name another)
 //   node scripts/buildNative.mjs --sanitize  build/native-asan/…: AddressSanitizer and
 //                                            UndefinedBehaviorSanitizer, for the engine's tests
 import { spawnSync } from 'node:child_process';
@@ -56,36 +59,60 @@ function headers() {
 
 const include = headers();
 if (!include) giveUp('no Node-API headers (node_api.h) were found for the native engine');
-const cc = process.env.CC || 'cc';
 const sanitize = args.has('--sanitize');
-const outDir = args.has('--prebuild')
-  ? join(ROOT, 'prebuilds', target)
-  : join(ROOT, 'build', sanitize ? 'native-asan' : 'native');
-mkdirSync(outDir, { recursive: true });
-const out = join(outDir, ADDON);
 const flags = sanitize
   ? ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined']
   : ['-O2'];
-const built = spawnSync(
-  cc,
-  [
-    ...flags,
-    '-std=gnu11',
-    '-Wall',
-    '-Wextra',
-    '-shared',
-    '-fPIC',
-    '-pthread',
-    '-fvisibility=hidden',
-    `-I${include}`,
-    join(ROOT, 'native', 'engine.c'),
-    '-o',
-    out,
-  ],
-  { stdio: ['ignore', 'inherit', 'pipe'] },
-);
-if (built.error) giveUp(`no C compiler (${cc}: ${built.error.code ?? built.error.message}) for the native engine`);
-if (built.status !== 0) giveUp(`the native engine did not compile:\n${built.stderr.toString().trim()}`);
-const warnings = built.stderr.toString().trim();
-if (warnings) say(`native engine: compiler warnings:\n${warnings}`);
+
+/** Compiles the engine with `cc` into `out`; the compiler's error output, or null when it built. */
+function compile(cc, out) {
+  mkdirSync(dirname(out), { recursive: true });
+  const built = spawnSync(
+    cc,
+    [
+      ...flags,
+      '-std=gnu11',
+      '-Wall',
+      '-Wextra',
+      '-shared',
+      '-fPIC',
+      '-pthread',
+      '-fvisibility=hidden',
+      `-I${include}`,
+      join(ROOT, 'native', 'engine.c'),
+      '-o',
+      out,
+    ],
+    { stdio: ['ignore', 'inherit', 'pipe'] },
+  );
+  if (built.error) return { missing: `${cc}: ${built.error.code ?? built.error.message}` };
+  if (built.status !== 0) return { failed: built.stderr.toString().trim() };
+  return { warnings: built.stderr.toString().trim() };
+}
+
+const cc = process.env.CC || 'cc';
+const out = args.has('--prebuild')
+  ? join(ROOT, 'prebuilds', target, ADDON)
+  : join(ROOT, 'build', sanitize ? 'native-asan' : 'native', ADDON);
+const built = compile(cc, out);
+if (built.missing) giveUp(`no C compiler (${built.missing}) for the native engine`);
+if (built.failed) giveUp(`the native engine did not compile:\n${built.failed}`);
+if (built.warnings) say(`native engine: compiler warnings:\n${built.warnings}`);
 say(`native engine built: ${out.slice(ROOT.length + 1)}`);
+
+// The package's prebuild for the other Linux architecture, where its cross compiler is installed.
+// Node-API is the same on every architecture, and its headers hold no architecture's code.
+if (args.has('--prebuild')) {
+  const cross = {
+    x64: ['arm64', process.env.CC_ARM64 || 'aarch64-linux-gnu-gcc'],
+    arm64: ['x64', process.env.CC_X64 || 'x86_64-linux-gnu-gcc'],
+  }[arch()];
+  if (cross) {
+    const [other, crossCc] = cross;
+    const crossOut = join(ROOT, 'prebuilds', `linux-${other}`, ADDON);
+    const result = compile(crossCc, crossOut);
+    if (result.missing) say(`no prebuild for linux-${other}: no cross compiler (${result.missing})`);
+    else if (result.failed) giveUp(`the native engine did not compile for linux-${other}:\n${result.failed}`);
+    else say(`native engine built: ${crossOut.slice(ROOT.length + 1)} (cross-compiled with ${crossCc})`);
+  }
+}

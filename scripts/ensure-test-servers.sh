@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the real servers the tests probe (redis-server, lighttpd, sshd, and PostgreSQL, MariaDB,
-# nginx, mosquitto, nats-server, memcached for the URL targets), gcc for the native engine, ip(8) and sysctl(8) for the
+# nginx, mosquitto, nats-server, memcached for the URL targets), gcc for the native engine (and the
+# aarch64 cross compiler for its arm64 prebuild), ip(8) and sysctl(8) for the
 # several-hosts test, and Chromium for the HTML report test, from Debian when they are missing.
 # Runs before every `npm test` (npm's pretest). Without root or apt-get it only says what is
 # missing; the tests that need them then fail and name it.
@@ -23,6 +24,8 @@ command -v nats-server >/dev/null 2>&1 || missing="$missing nats-server"
 [ -x /usr/bin/memcached ] || missing="$missing memcached"
 # The native engine's tests build it (and a sanitizer copy) with the C compiler.
 command -v cc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
+# npm pack cross-compiles the package's linux-arm64 prebuild on x86_64 (the packaging test checks it).
+[ "$(uname -m)" != x86_64 ] || command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing="$missing gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
 # npm install builds the native engine where cc is; a compiler installed here comes after it.
 build_native() { [ -f build/native/goon-probe-engine.node ] || node scripts/buildNative.mjs --install; }
 [ -z "$missing" ] && { build_native; exit 0; }

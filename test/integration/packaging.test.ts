@@ -73,6 +73,30 @@ test('installed from the packed tarball: a LICENSE and no source maps; demo, ser
     assert.match(listing, /^package\/LICENSE$/m);
     assert.not.match(listing, /\.map$/m, 'no source maps without their sources');
     assert.match(listing, new RegExp(`^package/prebuilds/${platform()}-${arch()}/goon-probe-engine\\.node$`, 'm'));
+    // Every prebuild is a shared object for the architecture it is named after: this machine's, and
+    // the other Linux one where its cross compiler is installed (scripts/ensure-test-servers.sh installs it).
+    const machines: Readonly<Record<string, number>> = { x64: 62, arm64: 183 };
+    const shipped = [...listing.matchAll(/^package\/prebuilds\/linux-(\w+)\/goon-probe-engine\.node$/gm)].map(
+      (m) => m[1] as string,
+    );
+    const cross = arch() === 'x64' ? 'aarch64-linux-gnu-gcc' : 'x86_64-linux-gnu-gcc';
+    const crossHere = spawnSync(cross, ['--version']).status === 0;
+    assert.equal(
+      shipped.sort(),
+      (crossHere ? ['arm64', 'x64'] : [arch()]).sort(),
+      `prebuilds shipped: ${shipped.join(', ')}`,
+    );
+    for (const a of shipped) {
+      const elf = readFileSync(
+        join(prefix, 'node_modules', 'goon-probe', 'prebuilds', `linux-${a}`, 'goon-probe-engine.node'),
+      );
+      assert.is(elf.subarray(0, 4).toString('latin1'), '\x7fELF', `linux-${a}: an ELF file`);
+      assert.equal(
+        [elf.readUInt16LE(16), elf.readUInt16LE(18)],
+        [3, machines[a]],
+        `linux-${a}: a shared object for ${a}`,
+      );
+    }
     const bin = join(prefix, 'node_modules', '.bin', 'goon-probe');
     assert.ok(existsSync(bin), 'the bin is linked');
     assert.match(run(bin, ['demo', '--limit', '100', '--ramp', '1k/s'], dir), /the probe found 100: exact match/);
