@@ -120,11 +120,14 @@ test('a target that dies after a plateau went away; it does not evict, and the m
   await serve.done;
   assert.ok(result.maximum >= 60, `kept what it held: ${result.maximum}`);
   const d = diagnoseResult(result);
+  // New dials refused tell that it went away; when the round's dials all came before the kill
+  // (a busy machine), the connections it had simply all closed or reset at once: a crash all the same.
   assert.match(
     d.cause,
-    /then every connection was closed at once and new ones were refused: the target went away/,
+    /then every connection was (closed at once and new ones were refused: the target went away|closed or reset at once: the target restarted, crashed)/,
     `${d.cause} ${whatItSaw(result)}`,
   );
+  assert.is(result.verdict, 'inconclusive', whatItSaw(result));
   assert.not.match(d.cause, /evicts/);
 });
 
