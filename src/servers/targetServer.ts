@@ -3,7 +3,8 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { createRequire } from 'node:module';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { formatEndpoint } from '../net/resolve.js';
 import { forkListeners } from './forkListeners.js';
 import { DEFAULT_ERROR_LINE, type TargetServerOptions } from './targetOptions.js';
@@ -228,7 +229,11 @@ function webSocketLayer(
   reply: TargetServerOptions['reply'],
   greeting: Buffer | undefined,
 ): { accept(stream: Duplex): void } {
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  // ws is loaded only for a WebSocket target: a plain or TLS one never loads it.
+  const { WebSocketServer: Server } = createRequire(import.meta.url)('ws') as {
+    WebSocketServer: typeof WebSocketServer;
+  };
+  const wss = new Server({ noServer: true, perMessageDeflate: false });
   const http = createHttpServer((_request, response) => {
     response.writeHead(426, { connection: 'close', upgrade: 'websocket' }).end('this server speaks WebSocket\n');
   });
