@@ -73,6 +73,18 @@ export function isOutpaced(plan: RampPlan, round: PacedRound, previous: PacedRou
 }
 
 /**
+ * Returns true when a round failed only by the waiting kinds (timeouts): no failure of the prober's
+ * own, and the other kinds within the threshold.
+ */
+export function failedByWaitingOnly(plan: RampPlan, round: RoundCounts): boolean {
+  if (proberKinds(round.failures).length > 0) return false;
+  const others = totalFailures(withoutWaiting(round.failures));
+  return (
+    totalFailures(round.failures) > others && others <= allowedFailures(plan.threshold, round.attempts, plan.segment)
+  );
+}
+
+/**
  * Returns true when a run stopped on an outpaced round (--no-adapt) is confirmed rate-limited: after
  * it stopped dialing, the target still served connections that waited, or answered late ones that
  * had timed out. Nothing more served means it was full after all.

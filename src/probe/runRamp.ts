@@ -25,7 +25,7 @@ import type { FailureCounts, RampProgress, RampResult, RoundRecord } from './res
 import { summarizeTraffic } from './trafficSummary.js';
 import { brokenObjective, objectivesMet, readObjectives } from './objectiveReadings.js';
 import { searchObjectives, untilHeld, type SearchPlan, type SearchStep } from './objectiveSearch.js';
-import { servedRate } from './pace.js';
+import { failedByWaitingOnly, servedRate } from './pace.js';
 import { RampPace, stillServing, type PaceSettings } from './rampPace.js';
 
 /** What a ramp run needs from outside. */
@@ -91,6 +91,8 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
   let maximumAtMs = 0;
   /** Held connections dropped before the maximum's sample: those dropped after it were counted in it. */
   let droppedHeldAtMaximum = 0;
+  /** When the loop last finished waiting on purpose (for a silent target's first answers). */
+  let waitedUntilMs = Number.NEGATIVE_INFINITY;
   let maximumRound = 0;
   let stop: StopReason | null = null as StopReason | null;
   let progressAtMs = startMs;
@@ -140,7 +142,10 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
     // the rate it states. A shorter stall only moves the dials' schedule (below).
     const lagMs = clock.now() - (startMs + index * plan.roundMs);
     const late = lagMs >= STALL_SKIP_MS ? Math.min(lastRound - index, Math.floor(lagMs / plan.roundMs)) : 0;
-    if (late >= 1) {
+    // Rounds passed while the loop waited on purpose (for a silent target's first answers) are
+    // skipped without a word: the prober was not behind.
+    if (late >= 1 && startMs + (index + late) * plan.roundMs <= waitedUntilMs) index += late;
+    else if (late >= 1) {
       behind.push(
         `the prober fell behind by ${late} round${late === 1 ? '' : 's'} before round ${index + 1} (it was paused, or starved of CPU): ${late === 1 ? 'that round was' : 'those rounds were'} skipped, not dialed in a burst`,
       );
@@ -180,8 +185,25 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
     const observation = await fleet.observe();
     deps.onObservation?.(observation);
     const measured = makeRound(index, target, previous, observation, startMs, plan, config);
-    const round = pace.judge(measured, previous, observation, still, holding !== null);
-    const outpaced = round.outpaced === true;
+    let round = pace.judge(measured, previous, observation, still, holding !== null);
+    let outpaced = round.outpaced === true;
+    // A round that failed only by waiting before the target had served anything at all: there is no
+    // level yet at which it could be full. A target starting, or starved of CPU, answers what waited
+    // later; one that never will (another protocol, a queue that is full) does not. Waiting for
+    // that decides: slow is outpaced (the pace adapts), silent is the failure it looked like.
+    if (
+      round.failed &&
+      !outpaced &&
+      config.adapt &&
+      holding === null &&
+      observation.verified === first.verified &&
+      failedByWaitingOnly(plan, round) &&
+      (await stillServing({ fleet, clock, signal }, observation, paceSettings))
+    ) {
+      round = Object.assign({}, round, { failed: false, outpaced: true });
+      outpaced = true;
+      waitedUntilMs = clock.now();
+    }
     if (round.failed && breakFrom === null) breakFrom = previous;
     if (breakFrom !== null) heldDropBurst = Math.max(heldDropBurst, observation.heldDropBurst ?? 0);
     previous = observation;

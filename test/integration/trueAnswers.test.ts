@@ -168,6 +168,53 @@ test('a target that closes what it took on past its limit later than --settle: t
   }
 });
 
+test('a target that answers nothing at first (starting, or starved of CPU) is slow, not full at 0', async () => {
+  // Keeps 100, closes any past them at once, and for its first 1.5 s answers nobody: a ramp whose first
+  // rounds time out before anything was served must wait for the late answers, adapt its pace, and
+  // find 100 (a starved queue target once gave "limit-found" at 20, exit 0, against 200).
+  const LIMIT = 100;
+  const open = new Set<Socket>();
+  const wakeAtMs = Date.now() + 1500;
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.on('close', () => open.delete(socket));
+    if (open.size >= LIMIT) {
+      socket.destroy();
+      return;
+    }
+    open.add(socket);
+    socket.on('data', (data) => {
+      const answer = (): void => void (socket.writable && socket.write(data));
+      const leftMs = wakeAtMs - Date.now();
+      if (leftMs > 0) setTimeout(answer, leftMs);
+      else answer();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const r = await rampAgainst(`127.0.0.1:${port}`, {
+      ramp: '100/s',
+      round: '400ms',
+      settle: '300ms',
+      send: 'ping\\n',
+      expect: 'ping',
+      expectTimeout: '500ms',
+      maxDuration: '30s',
+    });
+    assert.equal([r.maximum, r.verdict, r.exitCode], [LIMIT, 'limit-found', 0], whatItSaw(r));
+    assert.ok((r.paceChanges?.length ?? 0) > 0, `the pace adapted: ${whatItSaw(r)}`);
+    assert.equal(
+      r.warnings.filter((w) => /fell behind/.test(w)),
+      [],
+      'waiting on purpose is not falling behind',
+    );
+  } finally {
+    for (const socket of open) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
 test('a fixed run whose target dies after all N opened: the target went away', async () => {
   const serve = startCli(['serve']);
   await serve.waitFor(/listening on \S+\n/);

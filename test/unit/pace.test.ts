@@ -2,7 +2,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RampPlan } from '../../src/config/rampPlan.js';
-import { confirmOutpaced, isOutpaced, servedRate, slowerPace, type PacedRound } from '../../src/probe/pace.js';
+import {
+  confirmOutpaced,
+  failedByWaitingOnly,
+  isOutpaced,
+  servedRate,
+  slowerPace,
+  type PacedRound,
+} from '../../src/probe/pace.js';
 import { roundDialBudget, roundTarget } from '../../src/probe/rampRules.js';
 import { parseThreshold } from '../../src/units.js';
 
@@ -92,6 +99,13 @@ test('confirmOutpaced: more served or a late answer after the stop; nothing more
   assert.ok(confirmOutpaced(atStop, { verified: 101, lateAnswered: 0 }));
   assert.ok(confirmOutpaced(atStop, { verified: 100, lateAnswered: 3 }));
   assert.not.ok(confirmOutpaced(atStop, { verified: 100, lateAnswered: 0 }));
+});
+
+test('failedByWaitingOnly: timeouts, with the other kinds within the threshold and none of the prober', () => {
+  assert.is(failedByWaitingOnly(plan, round({ failures: { 'verify-timeout': 60 } })), true);
+  assert.is(failedByWaitingOnly(plan, round({ failures: { 'verify-timeout': 60, closed: 26 } })), false);
+  assert.is(failedByWaitingOnly(plan, round({ failures: { timeout: 5, 'fd-limit': 1 } })), false);
+  assert.is(failedByWaitingOnly(plan, round({ failures: { closed: 3 } })), false);
 });
 
 test.run();
