@@ -12,9 +12,10 @@ const LIMIT = 200;
 // as a process of its own (withServeProcess): in this process, on a busy machine, it accepted and
 // closed late enough to outlast the settle (276 held against a limit of 200 under load).
 // --max-duration is far past the few seconds these take: on a machine starved of CPU the target
-// serves slower than the ramp, the pace adapts down to what it serves (8/s was seen), and the run
-// must still reach the limit rather than end honestly inconclusive at 184 of 200.
-const FAST = { round: '400ms', settle: '600ms', expectTimeout: '500ms', dialTimeout: '1s', maxDuration: '60s' };
+// serves slower than the ramp, the pace adapts down to what it serves (8/s, and 2/s beside two
+// hogs and two soaks, were seen; a pace never speeds up again), and the run must still reach the
+// limit rather than end honestly at 184 or 116 of 200 with limit-not-reached.
+const FAST = { round: '400ms', settle: '600ms', expectTimeout: '500ms', dialTimeout: '1s', maxDuration: '150s' };
 
 // Every over-limit behaviour, at a slow and a fast ramp: the maximum is exactly the limit.
 const matrix: Array<{ overLimit: OverLimit; ramp: string; verify: boolean }> = [
