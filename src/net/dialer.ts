@@ -105,8 +105,11 @@ function tlsOptions(tls: TlsSettings): { servername?: string; rejectUnauthorized
  * is synchronous, as dialing is; Node caches the module.
  */
 function webSocketClass(): typeof WebSocket {
-  return createRequire(import.meta.url)('ws') as typeof WebSocket;
+  return requireHere('ws') as typeof WebSocket;
 }
+
+/** `require` from this module, made once: each WebSocket dial asks it for ws (a cache lookup). */
+const requireHere = createRequire(import.meta.url);
 
 /** A WebSocket client as a Channel: binary messages out, message payloads in. */
 class WebSocketChannel extends EventEmitter implements Channel {

@@ -63,11 +63,8 @@ export function withoutWaiting(
  * waits after it stops, and calls it full when nothing more is served (`confirmOutpaced`).
  */
 export function isOutpaced(plan: RampPlan, round: PacedRound, previous: PacedRound | undefined): boolean {
-  if (proberKinds(round.failures).length > 0) return false;
-  const others = totalFailures(withoutWaiting(round.failures));
-  const waiting = totalFailures(round.failures) - others;
-  if (waiting === 0) return false;
-  if (others > allowedFailures(plan.threshold, round.attempts, plan.segment)) return false;
+  if (!failedByWaitingOnly(plan, round)) return false;
+  const waiting = totalFailures(round.failures) - totalFailures(withoutWaiting(round.failures));
   if (2 * round.waitedWhileServed <= waiting) return false;
   return previous === undefined || round.level >= previous.level;
 }

@@ -131,41 +131,58 @@ test('a target that dies after a plateau went away; it does not evict, and the m
   assert.not.match(d.cause, /evicts/);
 });
 
+/**
+ * Runs `fn` against a loopback server of the test's own on port 0: `onConnection` gets each socket
+ * and the set of those still open (it adds the ones it keeps). Every socket and the server are closed after.
+ */
+async function withLoopbackServer(
+  onConnection: (socket: Socket, open: Set<Socket>) => void,
+  fn: (address: string) => Promise<void>,
+): Promise<void> {
+  const open = new Set<Socket>();
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.on('close', () => open.delete(socket));
+    onConnection(socket, open);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await fn(`127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    for (const socket of open) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 test('a target that closes what it took on past its limit later than --settle: the maximum is what it kept', async () => {
   // Keeps 30; every connection past them is accepted, served, and closed 400 ms later: longer than
   // the 150 ms --settle, as a server starved of CPU closes late (224 counted against a limit of 200
   // under load). The ramp counts them held for a round; the target never kept them.
   const LIMIT = 30;
-  const open = new Set<Socket>();
-  const server = createServer((socket) => {
-    socket.on('error', () => {});
-    socket.on('close', () => open.delete(socket));
-    if (open.size < LIMIT) open.add(socket);
-    else setTimeout(() => socket.destroy(), 400);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    const { port } = server.address() as AddressInfo;
-    const r = await rampAgainst(`127.0.0.1:${port}`, {
-      ramp: '200/s',
-      round: '500ms',
-      settle: '150ms',
-      maxDuration: '20s',
-    });
-    assert.equal([r.maximum, r.verdict, r.exitCode], [LIMIT, 'limit-found', 0], whatItSaw(r));
-    assert.ok(Math.max(...r.rounds.map((x) => x.held)) > LIMIT, `a round counted more held: ${whatItSaw(r)}`);
-    assert.ok(
-      r.warnings.some((w) =>
-        new RegExp(
-          `^the target kept ${LIMIT} of the \\d+ counted held at round \\d+: it closed \\d+ held ones later than --settle \\(150ms\\)`,
-        ).test(w),
-      ),
-      r.warnings.join('\n'),
-    );
-  } finally {
-    for (const socket of open) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  await withLoopbackServer(
+    (socket, open) => {
+      if (open.size < LIMIT) open.add(socket);
+      else setTimeout(() => socket.destroy(), 400);
+    },
+    async (address) => {
+      const r = await rampAgainst(address, {
+        ramp: '200/s',
+        round: '500ms',
+        settle: '150ms',
+        maxDuration: '20s',
+      });
+      assert.equal([r.maximum, r.verdict, r.exitCode], [LIMIT, 'limit-found', 0], whatItSaw(r));
+      assert.ok(Math.max(...r.rounds.map((x) => x.held)) > LIMIT, `a round counted more held: ${whatItSaw(r)}`);
+      assert.ok(
+        r.warnings.some((w) =>
+          new RegExp(
+            `^the target kept ${LIMIT} of the \\d+ counted held at round \\d+: it closed \\d+ held ones later than --settle \\(150ms\\)`,
+          ).test(w),
+        ),
+        r.warnings.join('\n'),
+      );
+    },
+  );
 });
 
 test('a target that answers nothing at first (starting, or starved of CPU) is slow, not full at 0', async () => {
@@ -173,46 +190,40 @@ test('a target that answers nothing at first (starting, or starved of CPU) is sl
   // rounds time out before anything was served must wait for the late answers, adapt its pace, and
   // find 100 (a starved queue target once gave "limit-found" at 20, exit 0, against 200).
   const LIMIT = 100;
-  const open = new Set<Socket>();
   const wakeAtMs = Date.now() + 1500;
-  const server = createServer((socket) => {
-    socket.on('error', () => {});
-    socket.on('close', () => open.delete(socket));
-    if (open.size >= LIMIT) {
-      socket.destroy();
-      return;
-    }
-    open.add(socket);
-    socket.on('data', (data) => {
-      const answer = (): void => void (socket.writable && socket.write(data));
-      const leftMs = wakeAtMs - Date.now();
-      if (leftMs > 0) setTimeout(answer, leftMs);
-      else answer();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    const { port } = server.address() as AddressInfo;
-    const r = await rampAgainst(`127.0.0.1:${port}`, {
-      ramp: '100/s',
-      round: '400ms',
-      settle: '300ms',
-      send: 'ping\\n',
-      expect: 'ping',
-      expectTimeout: '500ms',
-      maxDuration: '30s',
-    });
-    assert.equal([r.maximum, r.verdict, r.exitCode], [LIMIT, 'limit-found', 0], whatItSaw(r));
-    assert.ok((r.paceChanges?.length ?? 0) > 0, `the pace adapted: ${whatItSaw(r)}`);
-    assert.equal(
-      r.warnings.filter((w) => /fell behind/.test(w)),
-      [],
-      'waiting on purpose is not falling behind',
-    );
-  } finally {
-    for (const socket of open) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  await withLoopbackServer(
+    (socket, open) => {
+      if (open.size >= LIMIT) {
+        socket.destroy();
+        return;
+      }
+      open.add(socket);
+      socket.on('data', (data) => {
+        const answer = (): void => void (socket.writable && socket.write(data));
+        const leftMs = wakeAtMs - Date.now();
+        if (leftMs > 0) setTimeout(answer, leftMs);
+        else answer();
+      });
+    },
+    async (address) => {
+      const r = await rampAgainst(address, {
+        ramp: '100/s',
+        round: '400ms',
+        settle: '300ms',
+        send: 'ping\\n',
+        expect: 'ping',
+        expectTimeout: '500ms',
+        maxDuration: '30s',
+      });
+      assert.equal([r.maximum, r.verdict, r.exitCode], [LIMIT, 'limit-found', 0], whatItSaw(r));
+      assert.ok((r.paceChanges?.length ?? 0) > 0, `the pace adapted: ${whatItSaw(r)}`);
+      assert.equal(
+        r.warnings.filter((w) => /fell behind/.test(w)),
+        [],
+        'waiting on purpose is not falling behind',
+      );
+    },
+  );
 });
 
 test('a fixed run whose target dies after all N opened: the target went away', async () => {
