@@ -24,7 +24,14 @@ import { loadNativeEngine } from '../src/fleet/nativeEngine.js';
 import { readEnvironment } from '../src/probe/environment.js';
 import { FD_RESERVE, workersFor } from '../src/probe/preflight.js';
 import { startHoldServer, type HoldServer } from '../src/servers/holdServer.js';
-import { runSoak, SOAK_SCENARIOS, type SoakResult, type SoakScenario, soakTable } from './benchSoak.js';
+import {
+  runSoak,
+  SOAK_COLLECT_EVERY_MS,
+  SOAK_SCENARIOS,
+  type SoakResult,
+  type SoakScenario,
+  soakTable,
+} from './benchSoak.js';
 import { benchStartup, startupTable, type StartupResult } from './benchStartup.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a run record read back from the CLI's JSON, read loosely
@@ -283,15 +290,24 @@ function fmt(n: number | null, digits = 0): string {
     : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+/** `10s`, `10` or `0`: seconds as milliseconds (NaN when it is neither). */
+function parseSeconds(word: string | undefined): number {
+  const m = /^(\d+(?:\.\d+)?)s?$/.exec(word ?? '');
+  return m ? Number(m[1]) * 1000 : Number.NaN;
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const runsAt = argv.indexOf('--runs');
   const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 3;
   const minutesAt = argv.indexOf('--minutes');
   const minutes = minutesAt >= 0 ? Number(argv[minutesAt + 1]) : 60;
-  const words = argv.filter((w, i) => !w.startsWith('--') && argv[i - 1] !== '--runs' && argv[i - 1] !== '--minutes');
+  const collectAt = argv.indexOf('--collect-every');
+  const collectEveryMs = collectAt >= 0 ? parseSeconds(argv[collectAt + 1]) : SOAK_COLLECT_EVERY_MS;
+  const valued = new Set(['--runs', '--minutes', '--collect-every']);
+  const words = argv.filter((w, i) => !w.startsWith('--') && !valued.has(argv[i - 1] ?? ''));
   const soaks = SOAK_SCENARIOS.filter((s) => words.includes('soak') || words.includes(s.name));
-  if (soaks.length > 0) return soak(soaks, minutes);
+  if (soaks.length > 0) return soak(soaks, minutes, collectEveryMs);
   const chosen = SCENARIOS.filter((s) => words.length === 0 || words.includes(s.name));
   const withStartup = words.length === 0 || words.includes('startup');
   let startup: StartupResult[] = [];
@@ -427,14 +443,18 @@ async function main(): Promise<void> {
 }
 
 /** Runs soak scenarios one after another; prints their table and writes every reading to bench/results/. */
-async function soak(scenarios: readonly SoakScenario[], minutes: number): Promise<void> {
+async function soak(scenarios: readonly SoakScenario[], minutes: number, collectEveryMs: number): Promise<void> {
   if (!(minutes >= 2)) throw new Error('--minutes must be at least 2 (one minute of warm-up, then the judged part)');
+  if (!(collectEveryMs >= 0))
+    throw new Error('--collect-every takes seconds, such as 10s (or 0 to leave collections to the collector)');
   const fdSoft = readEnvironment().fdLimit?.soft ?? 1024;
   mkdirSync(`${ROOT}bench/results`, { recursive: true });
   const results: SoakResult[] = [];
   for (const scenario of scenarios) {
-    process.stderr.write(`bench: ${scenario.name}: ${scenario.what}, ${minutes} min\n`);
-    const r = await runSoak(scenario, minutes, fdSoft);
+    const collecting =
+      collectEveryMs > 0 ? `a full collection every ${collectEveryMs / 1000} s` : 'natural collections';
+    process.stderr.write(`bench: ${scenario.name}: ${scenario.what}, ${minutes} min, ${collecting}\n`);
+    const r = await runSoak(scenario, minutes, fdSoft, collectEveryMs);
     results.push(r);
     process.stderr.write(`bench: ${scenario.name}: exit ${r.exitCode}, ${r.outcome}; ${r.verdict}\n`);
   }
@@ -443,7 +463,7 @@ async function soak(scenarios: readonly SoakScenario[], minutes: number): Promis
   const file = `${ROOT}bench/results/${names}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(
     file,
-    `${JSON.stringify({ node: process.version, cores: availableParallelism(), fdSoft, minutes, results }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, cores: availableParallelism(), fdSoft, minutes, collectEveryMs, results }, null, 2)}\n`,
   );
   process.stderr.write(`bench: results in ${file}\n`);
   if (results.some((r) => r.verdict !== 'flat')) process.exitCode = 1;

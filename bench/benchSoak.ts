@@ -27,6 +27,12 @@ const PAGE = 4096;
 /** Readings every 30 s in an hour's soak; more often in a short one, so that every third has several. */
 const sampleEveryMs = (minutes: number): number => Math.min(30_000, Math.max(1000, (minutes * 60_000) / 120));
 const LISTENERS = 16;
+/**
+ * Every prober process runs a full collection this often (soakHeapProbe.mjs): the resident size
+ * then shows what the process keeps, not where the collector's own cycle stands. `--collect-every 0`
+ * leaves collections to the collector.
+ */
+export const SOAK_COLLECT_EVERY_MS = 10_000;
 
 export interface SoakScenario {
   readonly name: string;
@@ -111,6 +117,8 @@ export interface SoakResult {
   readonly scenario: string;
   readonly what: string;
   readonly minutes: number;
+  /** How often every prober process ran a full collection (0: only when its collector chose to). */
+  readonly collectEveryMs?: number;
   readonly command: string;
   readonly exitCode: number | null;
   /** The record's headline: what was held or established, and the failures. */
@@ -168,7 +176,12 @@ function residentBytes(pid: number): number | null {
 }
 
 /** Runs one soak scenario for `minutes` and judges every process's series. */
-export async function runSoak(scenario: SoakScenario, minutes: number, fdSoft: number): Promise<SoakResult> {
+export async function runSoak(
+  scenario: SoakScenario,
+  minutes: number,
+  fdSoft: number,
+  collectEveryMs = SOAK_COLLECT_EVERY_MS,
+): Promise<SoakResult> {
   const target = await startHoldServer({
     listeners: LISTENERS,
     workers: Math.max(2, Math.ceil(scenario.connections / (fdSoft - FD_RESERVE))),
@@ -187,6 +200,7 @@ export async function runSoak(scenario: SoakScenario, minutes: number, fdSoft: n
     const env = {
       ...process.env,
       GOON_SOAK_HEAP_DIR: heapDir,
+      GOON_SOAK_COLLECT_MS: String(collectEveryMs),
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${probe}`.trim(),
     };
     const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'inherit'], env });
@@ -256,6 +270,7 @@ export async function runSoak(scenario: SoakScenario, minutes: number, fdSoft: n
       scenario: scenario.name,
       what: scenario.what,
       minutes,
+      collectEveryMs,
       command,
       exitCode,
       outcome: outcomeOf(record),

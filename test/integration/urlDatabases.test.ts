@@ -30,6 +30,7 @@ test('postgres:// (max_connections 20): exactly 20, "53300 sorry, too many clien
     assert.match(
       diagnoseResult(r).cause,
       /^past 20 connections PostgreSQL refuses new ones, saying "53300 sorry, too many clients already"/,
+      `${diagnoseResult(r).cause}\n${whatItSaw(r)}`,
     );
     assert.match(diagnoseResult(r).lookAt[0] as string, /PostgreSQL max_connections/);
   });
@@ -43,6 +44,7 @@ test('mysql:// (MariaDB max_connections 20): exactly 21 (one kept for an adminis
     assert.match(
       diagnoseResult(r).cause,
       /^past 21 connections MySQL refuses new ones, saying "1040 Too many connections"/,
+      `${diagnoseResult(r).cause}\n${whatItSaw(r)}`,
     );
   });
 });
