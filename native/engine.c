@@ -2,10 +2,11 @@
  * goon-probe's native connection engine (issue 27, docs/ARCHITECTURE.md "Engines").
  *
  * The plain-TCP fleet in C: it dials (round-robin over the routes, binding a source address where a
- * route has one) with a bound on dials in flight, turns keepalive on, counts a connection served at
- * open (no --expect), held after --settle, detects closes and resets (the first bytes received kept
- * as evidence), reopens on request with the fleet's backoff, recycles at --channel-lifetime and
- * sheds the newest. It runs its own epoll loop on a thread of its own and keeps every connection's
+ * route has one) with a bound on dials in flight, turns keepalive on, writes --send's bytes, counts a
+ * connection served once --expect's literal bytes came back (or at open without --expect), keeps a
+ * spread of those that timed out listening for a late answer, holds after --settle, detects closes
+ * and resets (the first bytes received kept as evidence), reopens on request with the fleet's
+ * backoff, recycles at --channel-lifetime and sheds the newest. It runs its own epoll loop on a thread of its own and keeps every connection's
  * state in one C array: no JavaScript object per connection. The JavaScript side (NativeFleet)
  * sends commands and reads counts and batched samples under one mutex; it classifies error codes
  * into failure kinds itself, so both engines share one classification.
@@ -34,12 +35,23 @@
 #define MAX_BACKOFF_STEPS 4
 #define MAX_EVENTS 1024
 #define READ_BUFFER 65536
-/* Pseudo error codes: a clean close by the peer, and a dial that timed out. */
+/* Bytes kept while waiting for --expect before calling it a mismatch (fleet.ts EXPECT_BUFFER_BYTES). */
+#define EXPECT_BUFFER 4096
+/* Timed-out connections kept listening for a late answer, for how long, and delays kept (fleetReading.ts). */
+#define LATE_WATCH_MAX 40
+#define LATE_GRACE_MS 30000
+#define LATE_DELAYS_KEPT 200
+/* Pseudo error codes: a clean close by the peer, a dial that timed out, a connection closed (or
+ * reset) before --expect's bytes came, a reply that did not come in time, and one that did not fit. */
 #define CODE_CLOSED 0
 #define CODE_TIMEOUT (-1)
+#define CODE_MISMATCH (-2)
+#define CODE_VERIFY_TIMEOUT (-3)
+#define CODE_OVERFLOW (-4)
 #define MAX_CODES 64
 
-enum { ST_FREE, ST_QUEUED, ST_DIALING, ST_UNVERIFIED, ST_SETTLING, ST_HELD };
+/* ST_LATE: failed (verification timed out), its slot vacated, its socket kept only to see a late answer. */
+enum { ST_FREE, ST_QUEUED, ST_DIALING, ST_UNVERIFIED, ST_SETTLING, ST_HELD, ST_LATE };
 enum { LIVE_QUEUED, LIVE_DIALING, LIVE_UNVERIFIED, LIVE_SETTLING, LIVE_HELD, LIVE_COUNT };
 /* Where an error came: the handshake (SO_ERROR), a read, or the dial's own calls (socket, bind, connect). */
 enum { SYS_CONNECT, SYS_READ, SYS_DIAL };
@@ -63,6 +75,8 @@ typedef struct {
   uint8_t state;
   uint8_t got_byte;
   uint16_t rxlen;
+  uint16_t rxcap;
+  uint32_t sent; /* bytes of --send written so far */
   int32_t route;
   uint32_t streak;
   uint32_t gen;
@@ -70,12 +84,13 @@ typedef struct {
   double started, opened, verified, ready;
   int32_t open_prev, open_next; /* established ones, in the order they opened */
   int32_t live_prev, live_next; /* every live one, in the order asked for */
-  uint8_t *rx;                  /* the first bytes received (evidence), on first data */
+  uint8_t *rx;                  /* the first bytes received (evidence; --expect's reply while unverified) */
 } conn_t;
 
 /* A first occurrence: of an error code, or of a failure from one source address. */
 typedef struct {
   int code;
+  int cause; /* the errno behind a CODE_MISMATCH (a reset before the reply), or 0 */
   int syscall;
   int route;
   uint64_t seq;
@@ -120,13 +135,16 @@ typedef struct {
   double dial_timeout_ms, keepalive_ms, settle_ms, backoff_ms, lifetime_ms;
   double max_inflight;
   int reopen, churn;
+  uint8_t *send, *expect; /* --send's bytes and --expect's literal bytes, or NULL */
+  size_t send_len, expect_len;
+  double expect_timeout_ms;
   /* connections */
   conn_t *conns;
   int32_t nconns, capconns;
   int32_t *free_list;
   int32_t nfree, capfree;
   int32_t open_head, open_tail, live_head, live_tail;
-  fifo_t waiting, dial_deadlines, settle_deadlines, life_deadlines, backoff;
+  fifo_t waiting, dial_deadlines, settle_deadlines, life_deadlines, backoff, verify_deadlines, late_watch;
   fifo_t vacant; /* streaks of vacated slots, oldest first */
   /* counts */
   double counters[C_COUNT];
@@ -134,6 +152,8 @@ typedef struct {
   double peak;
   double last_open; /* -1 before any */
   double held_drop_streak, held_drop_burst;
+  double late_watched, late_answered, late_listening;
+  samples_t late_delays; /* the first LATE_DELAYS_KEPT, kept for the run */
   uint64_t seq;
   code_tally_t codes[MAX_CODES];
   int ncodes;
@@ -228,9 +248,10 @@ static void open_append(engine_t *e, int32_t i) {
 }
 static void live_unlink(engine_t *e, int32_t i) {
   conn_t *c = &e->conns[i];
+  if (c->live_prev == -2) return; /* not in the list */
   if (c->live_prev >= 0) e->conns[c->live_prev].live_next = c->live_next; else e->live_head = c->live_next;
   if (c->live_next >= 0) e->conns[c->live_next].live_prev = c->live_prev; else e->live_tail = c->live_prev;
-  c->live_prev = c->live_next = -1;
+  c->live_prev = c->live_next = -2;
 }
 static void live_append(engine_t *e, int32_t i) {
   conn_t *c = &e->conns[i];
@@ -257,7 +278,7 @@ static void move_to(engine_t *e, int32_t i, uint8_t to) {
   c->fd = -1;
   free(c->rx);
   c->rx = NULL;
-  c->rxlen = 0;
+  c->rxlen = c->rxcap = 0;
   c->state = ST_FREE;
   c->gen++;
   e->free_list[e->nfree++] = i;
@@ -289,8 +310,7 @@ static int32_t new_conn(engine_t *e) {
   c->gen = gen;
   c->fd = -1;
   c->route = -1;
-  c->open_prev = c->open_next = -2;
-  c->live_prev = c->live_next = -1;
+  c->open_prev = c->open_next = c->live_prev = c->live_next = -2;
   return i;
 }
 
@@ -307,8 +327,9 @@ static code_tally_t *code_tally(engine_t *e, int code) {
   return t;
 }
 
-static void fill_first(first_t *f, conn_t *c, int code, int syscall, uint64_t seq) {
+static void fill_first(first_t *f, conn_t *c, int code, int cause, int syscall, uint64_t seq) {
   f->code = code;
+  f->cause = cause;
   f->syscall = syscall;
   f->route = c->route;
   f->seq = seq;
@@ -316,19 +337,19 @@ static void fill_first(first_t *f, conn_t *c, int code, int syscall, uint64_t se
   if (c->rxlen) memcpy(f->bytes, c->rx, c->rxlen);
 }
 
-static void count(engine_t *e, int32_t i, int code, int syscall) {
+static void count(engine_t *e, int32_t i, int code, int cause, int syscall) {
   conn_t *c = &e->conns[i];
   uint64_t seq = e->seq++;
   code_tally_t *t = code_tally(e, code);
   t->count++;
-  if (t->first.seq == UINT64_MAX) fill_first(&t->first, c, code, syscall, seq);
+  if (t->first.seq == UINT64_MAX) fill_first(&t->first, c, code, cause, syscall, seq);
   int source = c->route >= 0 ? e->routes[c->route].source : -1;
   if (source >= 0) {
     source_tally_t *s = &e->sources[source];
     s->failed++;
     if (!s->has_first) {
       s->has_first = 1;
-      fill_first(&s->first, c, code, syscall, seq);
+      fill_first(&s->first, c, code, cause, syscall, seq);
     }
   }
 }
@@ -337,17 +358,60 @@ static void vacate(engine_t *e, uint32_t streak) {
   if (e->reopen) fifo_push(&e->vacant, streak);
 }
 
-/* Marks a connection failed before it was served (a dial that failed or timed out), and closes it. */
-static void fail(engine_t *e, int32_t i, int code, int syscall) {
+/* Stops listening on a timed-out connection and closes it. */
+static void unwatch(engine_t *e, int32_t i) {
+  e->late_listening--;
+  move_to(e, i, ST_FREE);
+}
+
+/* Lets every second timed-out connection still listening go (uncounted), oldest first kept (fleet.ts thinWatched). */
+static void thin_watched(engine_t *e) {
+  size_t n = fifo_size(&e->late_watch), kept = 0;
+  for (size_t k = 0; k < n; k++) {
+    uint64_t ref = fifo_shift(&e->late_watch);
+    int32_t i = deref(e, ref);
+    if (i < 0 || e->conns[i].state != ST_LATE) continue;
+    if (kept++ % 2 == 0) fifo_push(&e->late_watch, ref);
+    else {
+      e->late_watched--;
+      unwatch(e, i);
+    }
+  }
+}
+
+/*
+ * Marks a connection failed before it was served (a dial that failed or timed out, a reply that
+ * did not match or did not come), and closes it; with `listen`, keeps its socket open for a late
+ * answer (evidence of a slow target, not capacity: its slot is vacated and the failure counted).
+ */
+static void fail_at(engine_t *e, int32_t i, int code, int syscall, int listen) {
   conn_t *c = &e->conns[i];
   double now = now_ms();
   e->counters[C_FAILED]++;
   samples_push(&e->error_ms, now - c->started);
-  if (code == CODE_TIMEOUT && e->counters[C_VERIFIED] > c->verified_at_dial) e->counters[C_WAITED]++;
-  count(e, i, code, syscall);
+  int waiting = code == CODE_TIMEOUT || code == CODE_VERIFY_TIMEOUT || code == ETIMEDOUT;
+  if (waiting && e->counters[C_VERIFIED] + e->late_answered > c->verified_at_dial) e->counters[C_WAITED]++;
+  count(e, i, code, 0, syscall);
   vacate(e, c->streak + 1);
-  move_to(e, i, ST_FREE);
+  if (!listen || c->fd < 0) {
+    move_to(e, i, ST_FREE);
+    return;
+  }
+  int from = live_slot(c->state);
+  if (from >= 0) e->live[from]--;
+  live_unlink(e, i);
+  open_unlink(e, i);
+  c->state = ST_LATE;
+  /* Listening only: what is left of --send stays unwritten (and a writable socket wakes nothing). */
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u64 = ref_of(e, i)};
+  epoll_ctl(e->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+  if (e->late_listening >= LATE_WATCH_MAX) thin_watched(e);
+  e->late_watched++;
+  e->late_listening++;
+  c->verified = now; /* when it timed out: a late answer's delay counts from here */
+  fifo_push(&e->late_watch, ref_of(e, i));
 }
+static void fail(engine_t *e, int32_t i, int code, int syscall) { fail_at(e, i, code, syscall, 0); }
 
 /* Returns true when the connection is among the oldest established (fleet.ts isAmongOldest). */
 static int among_oldest(engine_t *e, int32_t i) {
@@ -361,9 +425,14 @@ static int among_oldest(engine_t *e, int32_t i) {
   return 0;
 }
 
-/* An open connection the peer closed (code 0) or reset. */
+/* An open connection the peer closed (code 0) or reset; before --expect's reply came, with bytes, a mismatch. */
 static void drop(engine_t *e, int32_t i, int code) {
   conn_t *c = &e->conns[i];
+  int cause = 0;
+  if (c->state == ST_UNVERIFIED && e->expect_len > 0 && c->rxlen > 0) {
+    cause = code;
+    code = CODE_MISMATCH;
+  }
   e->counters[C_DROPPED]++;
   int held = c->state == ST_HELD;
   if (held) {
@@ -371,7 +440,7 @@ static void drop(engine_t *e, int32_t i, int code) {
     if (++e->held_drop_streak > e->held_drop_burst) e->held_drop_burst = e->held_drop_streak;
   }
   if (among_oldest(e, i)) e->counters[C_DROPPED_OLDEST]++;
-  count(e, i, code, SYS_READ);
+  count(e, i, code, cause, SYS_READ);
   vacate(e, held ? 1 : c->streak + 1);
   move_to(e, i, ST_FREE);
 }
@@ -412,7 +481,7 @@ static void start_dial(engine_t *e, int32_t i) {
   if (route->source >= 0) e->sources[route->source].attempts++;
   move_to(e, i, ST_DIALING);
   c->started = now_ms();
-  c->verified_at_dial = e->counters[C_VERIFIED];
+  c->verified_at_dial = e->counters[C_VERIFIED] + e->late_answered;
   fifo_push(&e->dial_deadlines, ref_of(e, i));
   int fd = socket(route->dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -448,6 +517,69 @@ static void recycle(engine_t *e, int32_t i) {
   if (!e->stopped) enqueue(e, streak);
 }
 
+/* Keeps up to `cap` of the bytes received (the buffer grows to it); -1 when out of memory. */
+static int gather(conn_t *c, const uint8_t *bytes, size_t n, uint16_t cap) {
+  if (c->rxlen >= cap) return 0;
+  if (c->rxcap < cap) {
+    uint8_t *rx = realloc(c->rx, cap);
+    if (!rx) return -1;
+    c->rx = rx;
+    c->rxcap = cap;
+  }
+  size_t take = n < (size_t)(cap - c->rxlen) ? n : (size_t)(cap - c->rxlen);
+  memcpy(c->rx + c->rxlen, bytes, take);
+  c->rxlen += (uint16_t)take;
+  return 0;
+}
+
+/* A served connection: verified (by --expect's reply, or open), settling until --settle. */
+static void verify(engine_t *e, int32_t i, double now) {
+  conn_t *c = &e->conns[i];
+  e->counters[C_VERIFIED]++;
+  int source = e->routes[c->route].source;
+  if (source >= 0) e->sources[source].served++;
+  c->verified = now;
+  /* The reply's buffer shrinks to the evidence kept: no 4 KB per held connection. */
+  if (c->rxcap > EVIDENCE_BYTES) {
+    uint8_t *rx = realloc(c->rx, EVIDENCE_BYTES);
+    if (rx) {
+      c->rx = rx;
+      c->rxcap = EVIDENCE_BYTES;
+      if (c->rxlen > EVIDENCE_BYTES) c->rxlen = EVIDENCE_BYTES;
+    }
+  }
+  move_to(e, i, ST_SETTLING);
+  fifo_push(&e->settle_deadlines, ref_of(e, i));
+}
+
+/* The events an established connection waits for: its reads, and room to write while --send is not all out. */
+static void watch(engine_t *e, int32_t i) {
+  conn_t *c = &e->conns[i];
+  uint32_t events = EPOLLIN | EPOLLRDHUP | (c->sent < e->send_len ? EPOLLOUT : 0);
+  struct epoll_event ev = {.events = events, .data.u64 = ref_of(e, i)};
+  epoll_ctl(e->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static void drop(engine_t *e, int32_t i, int code);
+
+/* Writes what is left of --send; returns -1 when the connection was dropped (a write that failed). */
+static int send_more(engine_t *e, int32_t i) {
+  conn_t *c = &e->conns[i];
+  while (c->sent < e->send_len) {
+    ssize_t w = send(c->fd, e->send + c->sent, e->send_len - c->sent, MSG_NOSIGNAL);
+    if (w > 0) {
+      c->sent += (uint32_t)w;
+      e->counters[C_BYTES_SENT] += (double)w;
+      continue;
+    }
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+    drop(e, i, w < 0 ? errno : CODE_CLOSED);
+    return -1;
+  }
+  return 0;
+}
+
 static void on_open(engine_t *e, int32_t i) {
   conn_t *c = &e->conns[i];
   double now = now_ms();
@@ -470,9 +602,9 @@ static void on_open(engine_t *e, int32_t i) {
   /* A --channel-lifetime of 0 closes it below, at once: no reads, no keepalive (as the TypeScript fleet). */
   int at_once = e->churn && e->lifetime_ms == 0;
   if (e->churn && !at_once) fifo_push(&e->life_deadlines, ref_of(e, i));
+  if (e->send_len > 0 && send_more(e, i) < 0) return;
   if (!at_once) {
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u64 = ref_of(e, i)};
-    epoll_ctl(e->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+    watch(e, i);
     if (e->keepalive_ms > 0) {
       int on = 1;
       int idle = (int)(e->keepalive_ms / 1000 + 0.5);
@@ -481,52 +613,66 @@ static void on_open(engine_t *e, int32_t i) {
       setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
     }
   }
-  /* No --expect: open is served. */
-  e->counters[C_VERIFIED]++;
-  int source = e->routes[c->route].source;
-  if (source >= 0) e->sources[source].served++;
-  c->verified = now;
-  move_to(e, i, ST_SETTLING);
-  fifo_push(&e->settle_deadlines, ref_of(e, i));
+  /* With --expect, served once its reply comes (on_readable), failed when it does not in time (sweep); without, open is served. */
+  if (e->expect_len > 0) fifo_push(&e->verify_deadlines, ref_of(e, i));
+  else verify(e, i, now);
   double est = e->live[LIVE_UNVERIFIED] + e->live[LIVE_SETTLING] + e->live[LIVE_HELD];
   if (est > e->peak) e->peak = est;
   if (at_once) recycle(e, i);
 }
 
-/* Reads what arrived; returns 0 while the connection stays open. */
+/* What a timed-out connection received: an answer that matches --expect counts as late, with its delay. */
+static void on_late_data(engine_t *e, int32_t i, ssize_t n) {
+  conn_t *c = &e->conns[i];
+  if (gather(c, e->readbuf, (size_t)n, EXPECT_BUFFER) < 0) return;
+  if (!memmem(c->rx, c->rxlen, e->expect, e->expect_len)) return;
+  e->late_answered++;
+  if (e->late_delays.len < LATE_DELAYS_KEPT) samples_push(&e->late_delays, now_ms() - c->verified);
+  unwatch(e, i);
+}
+
+/* Reads what arrived, as long as the connection stays open. */
 static void on_readable(engine_t *e, int32_t i) {
   for (int rounds = 0; rounds < 16; rounds++) {
     conn_t *c = &e->conns[i];
     ssize_t n = recv(c->fd, e->readbuf, READ_BUFFER, 0);
     if (n > 0) {
       e->counters[C_BYTES_RECEIVED] += (double)n;
+      if (c->state == ST_LATE) {
+        on_late_data(e, i, n);
+        if (e->conns[i].state != ST_LATE) return;
+        if (n < READ_BUFFER) return;
+        continue;
+      }
       if (!c->got_byte) {
         c->got_byte = 1;
         samples_push(&e->first_byte_ms, now_ms() - c->opened);
       }
-      if (c->rxlen < EVIDENCE_BYTES) {
-        if (!c->rx) c->rx = malloc(EVIDENCE_BYTES);
-        if (c->rx) {
-          size_t take = (size_t)n < (size_t)(EVIDENCE_BYTES - c->rxlen) ? (size_t)n : (size_t)(EVIDENCE_BYTES - c->rxlen);
-          memcpy(c->rx + c->rxlen, e->readbuf, take);
-          c->rxlen += (uint16_t)take;
-        }
-      }
+      int waiting = c->state == ST_UNVERIFIED && e->expect_len > 0;
+      gather(c, e->readbuf, (size_t)n, waiting ? EXPECT_BUFFER : EVIDENCE_BYTES);
       /* A greeting that comes after the connection was held still shows what served clients get. */
       if (c->state == ST_HELD && e->served_len < 0 && c->rx) {
         memcpy(e->served_bytes, c->rx, c->rxlen);
         e->served_len = c->rxlen;
       }
+      if (waiting && c->rx) {
+        if (memmem(c->rx, c->rxlen, e->expect, e->expect_len)) verify(e, i, now_ms());
+        else if (c->rxlen >= EXPECT_BUFFER) {
+          fail(e, i, CODE_OVERFLOW, SYS_READ);
+          return;
+        }
+      }
       if (n < READ_BUFFER) return;
       continue;
     }
-    if (n == 0) {
-      drop(e, i, CODE_CLOSED);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n < 0 && errno == EINTR) continue;
+    if (c->state == ST_LATE) {
+      /* Kept listening for a late answer, and closed by the peer instead: no answer. */
+      unwatch(e, i);
       return;
     }
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-    if (errno == EINTR) continue;
-    drop(e, i, errno);
+    drop(e, i, n == 0 ? CODE_CLOSED : errno);
     return;
   }
 }
@@ -543,7 +689,11 @@ static void on_event(engine_t *e, struct epoll_event *ev) {
     else if (ev->events & (EPOLLOUT | EPOLLIN)) on_open(e, i);
     return;
   }
-  if (established(c->state)) on_readable(e, i);
+  if (established(c->state) && (ev->events & EPOLLOUT) && c->sent < e->send_len) {
+    if (send_more(e, i) < 0) return;
+    if (c->sent == e->send_len) watch(e, i);
+  }
+  if (established(c->state) || c->state == ST_LATE) on_readable(e, i);
 }
 
 static void hold(engine_t *e, int32_t i) {
@@ -572,6 +722,18 @@ static void sweep(engine_t *e) {
     if (i >= 0 && e->conns[i].state == ST_DIALING && now - e->conns[i].started < e->dial_timeout_ms) break;
     fifo_shift(&e->dial_deadlines);
     if (i >= 0 && e->conns[i].state == ST_DIALING) fail(e, i, CODE_TIMEOUT, SYS_CONNECT);
+  }
+  while (fifo_size(&e->verify_deadlines) > 0) {
+    int32_t i = deref(e, fifo_peek(&e->verify_deadlines));
+    if (i >= 0 && e->conns[i].state == ST_UNVERIFIED && now - e->conns[i].opened < e->expect_timeout_ms) break;
+    fifo_shift(&e->verify_deadlines);
+    if (i >= 0 && e->conns[i].state == ST_UNVERIFIED) fail_at(e, i, CODE_VERIFY_TIMEOUT, SYS_READ, 1);
+  }
+  while (fifo_size(&e->late_watch) > 0) {
+    int32_t i = deref(e, fifo_peek(&e->late_watch));
+    if (i >= 0 && e->conns[i].state == ST_LATE && now - e->conns[i].verified < LATE_GRACE_MS) break;
+    fifo_shift(&e->late_watch);
+    if (i >= 0 && e->conns[i].state == ST_LATE) unwatch(e, i);
   }
   while (fifo_size(&e->settle_deadlines) > 0) {
     int32_t i = deref(e, fifo_peek(&e->settle_deadlines));
@@ -665,6 +827,7 @@ static void shutdown_engine(engine_t *e) {
   e->stopped = 1;
   for (int32_t i = 0; i < e->nconns; i++)
     if (e->conns[i].state != ST_FREE) move_to(e, i, ST_FREE);
+  e->late_listening = 0;
   pthread_mutex_unlock(&e->lock);
 }
 
@@ -679,11 +842,15 @@ static void finalize(napi_env env, void *data, void *hint) {
   free(e->sources);
   free(e->conns);
   free(e->free_list);
-  fifo_t *fifos[] = {&e->waiting, &e->dial_deadlines, &e->settle_deadlines, &e->life_deadlines, &e->backoff, &e->vacant};
+  fifo_t *fifos[] = {&e->waiting,         &e->dial_deadlines, &e->settle_deadlines, &e->life_deadlines,
+                     &e->backoff,         &e->vacant,         &e->verify_deadlines, &e->late_watch};
   for (size_t k = 0; k < sizeof fifos / sizeof *fifos; k++) free(fifos[k]->items);
   free(e->connect_ms.items);
   free(e->first_byte_ms.items);
   free(e->error_ms.items);
+  free(e->late_delays.items);
+  free(e->send);
+  free(e->expect);
   free(e->readbuf);
   pthread_mutex_destroy(&e->lock);
   free(e);
@@ -701,8 +868,27 @@ static engine_t *unwrap(napi_env env, napi_callback_info info, size_t *argc, nap
   return data;
 }
 
+/* A copy of the Buffer `name` of `obj` (NULL and 0 when absent or empty); -1 when out of memory. */
+static int get_bytes(napi_env env, napi_value obj, const char *name, uint8_t **out, size_t *len) {
+  napi_value v;
+  bool is_buffer = false;
+  void *data = NULL;
+  size_t n = 0;
+  *out = NULL;
+  *len = 0;
+  if (napi_get_named_property(env, obj, name, &v) != napi_ok || napi_is_buffer(env, v, &is_buffer) != napi_ok ||
+      !is_buffer || napi_get_buffer_info(env, v, &data, &n) != napi_ok || n == 0)
+    return 0;
+  *out = malloc(n);
+  if (!*out) return -1;
+  memcpy(*out, data, n);
+  *len = n;
+  return 0;
+}
+
 /* create({ routes: [{ host, port, source }], sources: n, dialTimeoutMs, keepaliveMs, maxInflight,
- *          settleMs, reopenBackoffMs (-1: no reopen), lifetimeMs (-1: no churn) }) */
+ *          settleMs, reopenBackoffMs (-1: no reopen), lifetimeMs (-1: no churn),
+ *          send (Buffer), expect (Buffer: literal bytes), expectTimeoutMs }) */
 static napi_value create(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -732,10 +918,20 @@ static napi_value create(napi_env env, napi_callback_info info) {
   e->churn = lifetime >= 0;
   e->lifetime_ms = lifetime >= 0 ? lifetime : 0;
   e->nsources = (int)get_number(env, argv[0], "sources", 0);
+  e->expect_timeout_ms = get_number(env, argv[0], "expectTimeoutMs", 5000);
+  if (get_bytes(env, argv[0], "send", &e->send, &e->send_len) != 0 ||
+      get_bytes(env, argv[0], "expect", &e->expect, &e->expect_len) != 0) {
+    free(e->send);
+    free(e);
+    napi_throw_error(env, "ENOMEM", "goon-probe native engine: out of memory");
+    return NULL;
+  }
   napi_value routes;
   uint32_t nroutes = 0;
   if (napi_get_named_property(env, argv[0], "routes", &routes) != napi_ok ||
       napi_get_array_length(env, routes, &nroutes) != napi_ok || nroutes == 0) {
+    free(e->send);
+    free(e->expect);
     free(e);
     napi_throw_type_error(env, NULL, "goon-probe native engine: options.routes must be a non-empty array");
     return NULL;
@@ -764,6 +960,8 @@ static napi_value create(napi_env env, napi_callback_info info) {
       free(e->routes);
       free(e->sources);
       free(e->readbuf);
+      free(e->send);
+      free(e->expect);
       free(e);
       napi_throw_type_error(env, NULL, "goon-probe native engine: a route is not a numeric address");
       return NULL;
@@ -886,6 +1084,8 @@ static napi_value make_first(napi_env env, const first_t *f) {
   napi_set_named_property(env, o, "route", v);
   napi_create_double(env, (double)f->seq, &v);
   napi_set_named_property(env, o, "seq", v);
+  napi_create_int32(env, f->cause, &v);
+  napi_set_named_property(env, o, "cause", v);
   napi_create_string_latin1(env, (const char *)f->bytes, f->len, &v);
   napi_set_named_property(env, o, "bytes", v);
   return o;
@@ -918,6 +1118,9 @@ static napi_value read_engine(napi_env env, napi_callback_info info) {
     napi_set_named_property(env, out, "errorMs", make_float64(env, e->error_ms.items, e->error_ms.len));
     e->error_ms.len = 0;
     e->held_drop_burst = e->held_drop_streak;
+    double late[3] = {e->late_watched, e->late_answered, e->late_listening};
+    napi_set_named_property(env, out, "late", make_float64(env, late, 3));
+    napi_set_named_property(env, out, "lateDelaysMs", make_float64(env, e->late_delays.items, e->late_delays.len));
     napi_create_array_with_length(env, (size_t)e->ncodes, &list);
     for (int k = 0; k < e->ncodes; k++) {
       napi_value t = make_first(env, &e->codes[k].first);

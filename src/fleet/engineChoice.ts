@@ -3,7 +3,7 @@ import type { NativeLoad } from './nativeEngine.js';
 
 /** The connection engines: the C one on epoll (plain TCP), and the TypeScript fleet (everything). */
 export type EngineName = 'native' | 'js';
-/** `--engine`: auto is the TypeScript engine until the native one verifies replies (chooseEngine). */
+/** `--engine`: auto is the native engine where it covers the run and verifies replies (chooseEngine). */
 export type EngineRequest = 'auto' | EngineName;
 export const ENGINE_REQUESTS: readonly EngineRequest[] = ['auto', 'native', 'js'];
 
@@ -30,13 +30,12 @@ export type NativeNeeds = Pick<
 
 /**
  * Returns what a run needs that the native engine does not do, as the flag that needs it, or null
- * when it covers the run: plain TCP that sends nothing, verified by being open.
+ * when it covers the run: plain TCP, with --send's bytes and --expect's literal bytes or neither.
  */
 export function nativeGap(o: NativeNeeds): string | null {
   if (o.transport && o.transport.kind !== 'tcp') return o.transport.kind === 'tls' ? '--tls' : '--websocket';
   if (o.expect?.kind === 'protocol') return 'a URL target (its protocol)';
-  if (o.send !== undefined) return '--send';
-  if (o.expect !== undefined) return '--expect';
+  if (o.expect?.kind === 'regex') return '--expect /regex/';
   if (o.message !== undefined) return '--message';
   if (o.latencyMarker !== undefined) return '--latency-marker';
   if (o.heartbeat !== undefined) return '--heartbeat';
@@ -45,20 +44,32 @@ export function nativeGap(o: NativeNeeds): string | null {
   return null;
 }
 
+/** Returns true when a connection counts as served only once the target answered: a literal --expect (or a URL's protocol). */
+export function verifiesByReply(o: Pick<NativeNeeds, 'expect'>): boolean {
+  return o.expect !== undefined;
+}
+
 /**
  * Chooses the engine: `--engine js` always gets the TypeScript fleet; `native` gets the C engine
  * when it covers the run and loads here, and is an error (a string to report) when it cannot be
- * honoured. `auto` runs the TypeScript fleet for now and says why: the native engine counts a
- * connection served once it is open, and against a server starved of CPU, whose accept queue
- * fills faster than it accepts, its faster dials counted held connections the server had not taken
- * on (361 against a limit of 200 with evict-oldest, under two CPU hogs), where the TypeScript
- * engine's measured 200. `auto` picks native once it verifies replies (`--expect`).
+ * honoured. `auto` gets the C engine where it covers the run and the run verifies each connection
+ * by the target's reply (`byReply`: a literal --expect), and the TypeScript fleet otherwise, saying
+ * why: without --expect a connection counts once open, and against a server starved of CPU, whose
+ * accept queue fills faster than it accepts, the C engine's faster dials counted held connections
+ * the server had not taken on (361 against a limit of 200 with evict-oldest, under two CPU hogs),
+ * where the TypeScript engine measured 200. A reply is the server's own word that it took the
+ * connection on, whichever engine dialed it.
  */
-export function chooseEngine(asked: EngineRequest, gap: string | null, load: NativeLoad): EngineChoice | string {
+export function chooseEngine(
+  asked: EngineRequest,
+  gap: string | null,
+  load: NativeLoad,
+  byReply = false,
+): EngineChoice | string {
   if (asked === 'js') return { engine: 'js', why: '--engine js' };
   if (gap !== null) {
     if (asked === 'native')
-      return `--engine native covers plain TCP that sends nothing; ${gap} needs the TypeScript engine: drop --engine native (auto picks it), or ${gap}`;
+      return `--engine native covers plain TCP with --send and a literal --expect; ${gap} needs the TypeScript engine: drop --engine native (auto picks it), or ${gap}`;
     return { engine: 'js', why: `${gap} needs the TypeScript engine` };
   }
   if (!load.ok) {
@@ -66,10 +77,15 @@ export function chooseEngine(asked: EngineRequest, gap: string | null, load: Nat
       return `--engine native: ${load.why}; run npm run build:native where a C compiler is, or use --engine js`;
     return { engine: 'js', why: `the native engine is not available: ${load.why}` };
   }
+  if (asked === 'auto' && byReply)
+    return {
+      engine: 'native',
+      why: `auto: the C engine on epoll (${load.from}), each connection verified by --expect`,
+    };
   if (asked === 'auto')
     return {
       engine: 'js',
-      why: `auto: the TypeScript engine (--engine native runs this on the C engine, ${load.from})`,
+      why: `auto: the TypeScript engine, as without --expect a connection counts once open (--engine native runs this on the C engine, ${load.from})`,
     };
   return { engine: 'native', why: `--engine native: the C engine on epoll (${load.from})` };
 }

@@ -5,8 +5,14 @@ import { fileURLToPath } from 'node:url';
 
 /** The native engine's first occurrence of an error code, or of a failure from one source address. */
 export interface NativeFirst {
-  /** errno, 0 for a clean close by the peer, -1 for a dial that timed out. */
+  /**
+   * errno, or 0 for a clean close by the peer, -1 for a dial that timed out, -2 for a connection
+   * closed (or reset) before --expect's reply came, -3 for a reply that did not come in time, -4 for
+   * one that did not fit in the bytes kept (NATIVE_CODES).
+   */
   readonly code: number;
+  /** The errno behind a -2 (a reset before the reply), or 0. */
+  readonly cause?: number;
   /** 0: the handshake (connect), 1: a read, 2: the dial's own calls (socket, bind, connect). */
   readonly syscall: number;
   readonly route: number;
@@ -31,7 +37,14 @@ export interface NativeReading {
   readonly sources?: ReadonlyArray<{ attempts: number; served: number; failed: number; first?: NativeFirst }>;
   readonly sourceAddress?: string;
   readonly servedBytes?: string;
+  /** Timed-out connections kept listening for a late answer: watched, answered, still listening. */
+  readonly late?: Float64Array;
+  /** Delays of the late answers (the first LATE_DELAYS_KEPT of the run). */
+  readonly lateDelaysMs?: Float64Array;
 }
+
+/** The engine's pseudo error codes (engine.c CODE_*). */
+export const NATIVE_CODES = { closed: 0, timeout: -1, mismatch: -2, verifyTimeout: -3, overflow: -4 } as const;
 
 /** What the engine is made with: numeric routes, and the fleet's timing. */
 export interface NativeOptions {
@@ -45,6 +58,11 @@ export interface NativeOptions {
   readonly reopenBackoffMs: number;
   /** -1: no churn. */
   readonly lifetimeMs: number;
+  /** --send's bytes, written once a connection opens. */
+  readonly send?: Buffer;
+  /** --expect's literal bytes: a connection is served once they come back. */
+  readonly expect?: Buffer;
+  readonly expectTimeoutMs: number;
 }
 
 declare const engineBrand: unique symbol;

@@ -8,18 +8,24 @@ import {
   type LiveCounts,
   type SourceTally,
 } from './fleetReading.js';
-import type { FleetOptions } from './fleet.js';
+import { EXPECT_BUFFER_BYTES, type FleetOptions } from './fleet.js';
 import { RUN_COUNTERS, zeroCounters, type RunCounters } from './runCounters.js';
 import { classifyError, type FailureKind } from '../net/errors.js';
 import { recordLatency } from '../stats/latencyHistogram.js';
-import type { EngineHandle, NativeAddon, NativeFirst, NativeReading } from './nativeEngine.js';
+import {
+  type EngineHandle,
+  NATIVE_CODES,
+  type NativeAddon,
+  type NativeFirst,
+  type NativeReading,
+} from './nativeEngine.js';
 
 /** errno numbers to their names (ECONNREFUSED), for the classification both engines share. */
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
 
 /**
  * A fleet on the native engine (native/engine.c): the same commands and the same observations as
- * Fleet, for the runs the engine covers (engineChoice.ts: plain TCP that sends nothing). The
+ * Fleet, for the runs the engine covers (engineChoice.ts: plain TCP, with --send and a literal --expect). The
  * connections live in C; this class turns the engine's counts, error codes and batched latency
  * samples into a FleetObservation, classifying the codes as the TypeScript fleet does.
  */
@@ -52,6 +58,9 @@ export class NativeFleet {
       settleMs: options.settleMs,
       reopenBackoffMs: options.reopenBackoffMs ?? -1,
       lifetimeMs: options.lifetimeMs ?? -1,
+      ...(options.send ? { send: options.send } : {}),
+      ...(options.expect?.kind === 'bytes' ? { expect: options.expect.bytes } : {}),
+      expectTimeoutMs: options.expectTimeoutMs,
     });
     this.offsetMs = options.now() - addon.now();
   }
@@ -117,7 +126,14 @@ export class NativeFleet {
       latency: cloneLatency(this.latency),
       bySource,
       servedBytes: r.servedBytes ?? null,
-      late: { ...noLateAnswers(), listening: 0 },
+      late: r.late
+        ? {
+            watched: r.late[0] ?? 0,
+            answered: r.late[1] ?? 0,
+            listening: r.late[2] ?? 0,
+            delaysMs: Array.from(r.lateDelaysMs ?? []),
+          }
+        : { ...noLateAnswers(), listening: 0 },
     };
   }
 
@@ -139,8 +155,10 @@ export class NativeFleet {
   }
 
   private kindOf(code: number): FailureKind {
-    if (code === 0) return 'closed';
-    if (code === -1) return 'timeout';
+    if (code === NATIVE_CODES.closed) return 'closed';
+    if (code === NATIVE_CODES.timeout) return 'timeout';
+    if (code === NATIVE_CODES.mismatch || code === NATIVE_CODES.overflow) return 'verify-mismatch';
+    if (code === NATIVE_CODES.verifyTimeout) return 'verify-timeout';
     return classifyError({ code: ERRNO_NAMES.get(code) ?? `E${code}` });
   }
 
@@ -150,11 +168,19 @@ export class NativeFleet {
    * and the first bytes received.
    */
   private evidenceOf(first: NativeFirst): Evidence {
-    const name = first.code > 0 ? (ERRNO_NAMES.get(first.code) ?? `E${first.code}`) : null;
+    // A reset before the reply came is a mismatch with the reset's words, as the TypeScript engine says it.
+    const errno = first.code > 0 ? first.code : first.code === NATIVE_CODES.mismatch ? (first.cause ?? 0) : 0;
+    const name = errno > 0 ? (ERRNO_NAMES.get(errno) ?? `E${errno}`) : null;
     const route = this.options.routes[first.route];
     const where = first.syscall === 2 && route ? ` ${route.endpoint.host}:${route.endpoint.port}` : '';
+    const message =
+      first.code === NATIVE_CODES.overflow
+        ? `no whole reply within ${EXPECT_BUFFER_BYTES} bytes`
+        : name
+          ? `${first.syscall === 1 ? 'read' : 'connect'} ${name}${where}`
+          : null;
     return {
-      ...(name ? { message: `${first.syscall === 1 ? 'read' : 'connect'} ${name}${where}` } : {}),
+      ...(message ? { message } : {}),
       ...(first.bytes.length > 0 ? { bytes: first.bytes } : {}),
     };
   }

@@ -33,7 +33,7 @@ export function renderDoctor(f: DoctorFindings): string {
       : []),
     ...(f.engine
       ? [
-          `Engine:          ${f.engine.available ? `TypeScript by default; native (C on epoll, ${f.engine.from}) with --engine native, for plain TCP that sends nothing` : `TypeScript only: ${f.engine.why}`}`,
+          `Engine:          ${f.engine.available ? `native (C on epoll, ${f.engine.from}) for plain TCP verified by a literal --expect, or with --engine native; TypeScript otherwise` : `TypeScript only: ${f.engine.why}`}`,
         ]
       : []),
     `Capacity:        about ${p.capacity ?? 'unknown'} connections${f.target ? ` to ${f.target.dialed}` : ' to one destination'} from one source address, ${limitingFactor(p)}`,

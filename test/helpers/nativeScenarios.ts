@@ -20,7 +20,10 @@ function listen(onSocket: (socket: Socket) => void): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-function fleet(server: Server, over: { localAddress?: string; lifetimeMs?: number; reopenBackoffMs?: number } = {}) {
+function fleet(
+  server: Server,
+  over: { localAddress?: string; lifetimeMs?: number; reopenBackoffMs?: number; send?: Buffer; expect?: string } = {},
+) {
   const port = (server.address() as { port: number }).port;
   const route: Route = { endpoint: { host: '127.0.0.1', port, family: 4 }, localAddress: over.localAddress };
   return new NativeFleet(addon, {
@@ -30,6 +33,10 @@ function fleet(server: Server, over: { localAddress?: string; lifetimeMs?: numbe
     maxInflight: 16,
     expectTimeoutMs: 1000,
     settleMs: 20,
+    ...(over.send ? { send: over.send } : {}),
+    ...(over.expect
+      ? { expect: { kind: 'bytes' as const, bytes: Buffer.from(over.expect), source: over.expect } }
+      : {}),
     lifetimeMs: over.lifetimeMs,
     reopenBackoffMs: over.reopenBackoffMs,
     now: () => performance.now(),
@@ -130,6 +137,43 @@ async function run(): Promise<unknown> {
       const after = f.observe();
       server.close();
       return { zeroRecycled: z.recycled, shedReturned: shed, ...summary(o), afterLive: after.live };
+    }
+    case 'expect': {
+      // --send and a literal --expect against six kinds of reply, five connections each (by the
+      // order the server accepts them): the reply in two pieces (served), other words then a close,
+      // 5,000 bytes that never match, bytes then a reset, the reply 1.5 s late (past the 1 s
+      // reply timeout: answered late), and silence.
+      let n = 0;
+      const server = await listen((s) => {
+        const kind = n++ % 6;
+        s.once('data', () => {
+          if (kind === 0) {
+            s.write('pi');
+            setTimeout(() => s.write('ng\n'), 20);
+          } else if (kind === 1) s.end('nope\n');
+          else if (kind === 2) s.write(Buffer.alloc(5000, 0x41));
+          else if (kind === 3) {
+            s.write('xx');
+            setTimeout(() => s.resetAndDestroy(), 20);
+          } else if (kind === 4) setTimeout(() => s.write('ping\n'), 1500);
+        });
+      });
+      const f = fleet(server, { send: Buffer.from('ping\n'), expect: 'ping' });
+      f.request(30);
+      const o = await until(f, (x) => x.live.held === 5 && x.failed + x.dropped >= 25 && x.late.answered >= 5);
+      await f.stop();
+      server.close();
+      return { ...summary(o), late: o.late, bytesSent: o.bytesSent };
+    }
+    case 'never-reads': {
+      // 4 MB of --send to a server that never reads: written as far as the socket takes, then the reply times out.
+      const server = await listen((s) => s.pause());
+      const f = fleet(server, { send: Buffer.alloc(4 * 1024 * 1024, 0x42), expect: 'ok' });
+      f.request(3);
+      const o = await until(f, (x) => x.failed >= 3);
+      await f.stop();
+      server.close();
+      return { ...summary(o), bytesSent: o.bytesSent };
     }
     default:
       throw new Error(`no scenario ${scenario}`);

@@ -1,7 +1,7 @@
 // The native engine built with AddressSanitizer and UndefinedBehaviorSanitizer (issue 27), driven
 // through hostile targets in a child process (test/helpers/nativeScenarios.ts): a 10 MB banner,
 // binary garbage, resets, a source address that cannot be bound, the open-file limit, churn with shedding
-// and stopping. Each gives the failure kinds the TypeScript engine gives, and no sanitizer report.
+// and stopping, --send/--expect against every kind of reply, and a peer that never reads. Each gives the failure kinds the TypeScript engine gives, and no sanitizer report.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +82,28 @@ test('the open-file limit: fd-limit for every dial past it, the rest held', () =
   assert.ok(r.failures['fd-limit'] > 100, JSON.stringify(r.failures));
   assert.is(r.failed + r.established, 200);
   assert.match(r.evidence['fd-limit'].message, /^connect EMFILE 127\.0\.0\.1:\d+$/);
+});
+
+test('--send/--expect: served in pieces; mismatches by close, by overflow and by reset; reply timeouts answered late or never', () => {
+  const r = scenario('expect');
+  assert.equal([r.live.held, r.established], [5, 30]);
+  assert.equal(r.failures, { 'verify-mismatch': 15, 'verify-timeout': 10 });
+  assert.equal([r.late.watched, r.late.answered, r.late.listening], [10, 5, 5]);
+  assert.ok(
+    r.late.delaysMs.every((ms: number) => ms > 0 && ms < 2000),
+    JSON.stringify(r.late.delaysMs),
+  );
+  assert.is(r.bytesSent, 30 * 5, 'each connection wrote --send once');
+  assert.ok(
+    ['nope\n', 'A'.repeat(200), 'xx'].includes(r.evidence['verify-mismatch'].bytes),
+    JSON.stringify(r.evidence['verify-mismatch']),
+  );
+});
+
+test('a peer that never reads a 4 MB --send: written as far as it takes, then the reply times out', () => {
+  const r = scenario('never-reads');
+  assert.equal(r.failures, { 'verify-timeout': 3 });
+  assert.ok(r.bytesSent > 0 && r.bytesSent < 3 * 4 * 1024 * 1024, `${r.bytesSent} bytes sent`);
 });
 
 test('churn at open and every 30 ms, shedding, cancelling, stopping twice and reading after', () => {

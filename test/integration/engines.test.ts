@@ -72,14 +72,56 @@ test('SIGTERM stops the native engine and keeps the record: interrupted (exit 13
 });
 
 test('--engine native where it does not reach: a one-line usage error naming the option', async () => {
-  const run = await runCliProcess(['127.0.0.1:9', '-c', '1', '--send', 'hi', '--engine', 'native']);
+  const run = await runCliProcess([
+    '127.0.0.1:9',
+    '-c',
+    '1',
+    '--send',
+    'hi',
+    '--expect',
+    '/h+i/',
+    '--engine',
+    'native',
+  ]);
   assert.is(run.code, 1);
   assert.is(
     run.stderr.trim(),
-    'goon-probe: --engine native covers plain TCP that sends nothing; --send needs the TypeScript engine: drop --engine native (auto picks it), or --send',
+    'goon-probe: --engine native covers plain TCP with --send and a literal --expect; --expect /regex/ needs the TypeScript engine: drop --engine native (auto picks it), or --expect /regex/',
   );
   const auto = await runCliProcess(['127.0.0.1:9', '-c', '1', '--send', 'hi', '--json', '-', '-q']);
-  assert.match(auto.stdout, /"engine":\{"name":"js","why":"--send needs the TypeScript engine"\}/);
+  assert.match(
+    auto.stdout,
+    /"engine":\{"name":"js","why":"auto: the TypeScript engine, as without --expect a connection counts once open/,
+  );
+});
+
+test("fixed mode with --send/--expect: served by the reply, the rest refused in the server's words, the same on both engines", async () => {
+  await withServeProcess(
+    ['--max-connections', '200', '--over-limit', 'error-close', '--reply', 'echo'],
+    async (address) => {
+      const args = [
+        address,
+        '-c',
+        '300',
+        '-s',
+        '0',
+        '--settle',
+        '200ms',
+        '-T',
+        '2s',
+        '--send',
+        'ping\\n',
+        '--expect',
+        'ping',
+      ];
+      const [native, js] = [await record('native', args), await record('js', args)];
+      assert.equal(fixedOutcome(native), fixedOutcome(js));
+      assert.is(native.result.status.established, 200);
+      assert.equal(native.result.failures, { 'verify-mismatch': 100 });
+      assert.is(native.result.evidence['verify-mismatch'].bytes, '-ERR max number of clients reached\r\n');
+      assert.is(native.result.bytesSent, js.result.bytesSent, 'each connection wrote --send once');
+    },
+  );
 });
 
 test.run();

@@ -2,6 +2,7 @@
 // same maximum, verdict and failure kinds. The fixed-mode comparisons are in engines.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { runCliProcess } from '../helpers/cli.js';
 import { engineRecord as record, type Json } from '../helpers/engineRuns.js';
 import { withServeProcess } from '../helpers/serveProcess.js';
 
@@ -25,6 +26,39 @@ for (const overLimit of ['close', 'reset'] as const) {
         if (overLimit === 'reset') assert.match(rec.result.evidence.reset.message, /^(connect|read) ECONNRESET$/);
         else assert.is(rec.result.evidence.closed.message, undefined, 'a clean close has no error');
     });
+  });
+}
+
+// --send and a literal --expect (issue 27): past the limit, error-close answers with its error line
+// (a mismatch, with the server's words as evidence) and queue never answers (reply timeouts, kept
+// listening for a late answer). auto picks the C engine for such runs.
+for (const overLimit of ['error-close', 'queue'] as const) {
+  test(`--send/--expect, a limit of 40 that ${overLimit}s past it: the same maximum, verdict, kinds and evidence`, async () => {
+    await withServeProcess(
+      ['--max-connections', '40', '--over-limit', overLimit, '--reply', 'echo'],
+      async (address) => {
+        const args = [address, '--ramp', '100/s', '--settle', '300ms', '--max-duration', '10s'];
+        const verified = [...args, '--send', 'ping\\n', '--expect', 'ping', '--expect-timeout', '500ms'];
+        const [native, js] = [await record('native', verified), await record('js', verified)];
+        const outcome = (rec: Json) => ({
+          exit: rec.exitCode,
+          maximum: rec.result.maximum,
+          verdict: rec.result.verdict,
+          kinds: Object.keys(rec.result.failures).sort(),
+          evidence: rec.result.evidence,
+        });
+        assert.equal(outcome(native), outcome(js));
+        assert.equal([native.result.maximum, native.result.verdict], [40, 'limit-found']);
+        assert.equal(outcome(native).kinds, [overLimit === 'queue' ? 'verify-timeout' : 'verify-mismatch']);
+        if (overLimit === 'error-close')
+          assert.is(native.result.evidence['verify-mismatch'].bytes, '-ERR max number of clients reached\r\n');
+        const auto = await runCliProcess([...verified, '--json', '-', '-q']);
+        assert.match(
+          auto.stdout,
+          /"engine":\{"name":"native","why":"auto: the C engine on epoll \([a-z ]+\), each connection verified by --expect"\}/,
+        );
+      },
+    );
   });
 }
 

@@ -103,10 +103,13 @@ test('bad combinations and values get one line naming the fix', () => {
     [{ ramp: '100/s', json: '' }, /--json needs a file name, or - for stdout/],
     [{ engine: 'fast' }, /^--engine "fast" is not an engine; use auto \(the default\), native/],
     [
-      { engine: 'native', send: 'x' },
-      /^--engine native covers plain TCP that sends nothing; --send needs the TypeScript engine/,
+      { engine: 'native', send: 'x', expect: '/x+/' },
+      /^--engine native covers plain TCP with --send and a literal --expect; --expect \/regex\/ needs the TypeScript engine/,
     ],
-    [{ engine: 'native', ramp: '1/s', heartbeat: '1s', send: 'p', expect: 'p' }, /--send needs the TypeScript engine/],
+    [
+      { engine: 'native', ramp: '1/s', heartbeat: '1s', send: 'p', expect: 'p' },
+      /--heartbeat needs the TypeScript engine/,
+    ],
     [{ hold: '1h' }, /^--hold applies to ramp mode only; add --ramp RATE/],
     [
       { ramp: '100/s', hold: '1h' },

@@ -2,20 +2,20 @@
 // TypeScript one otherwise, always with the reason.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chooseEngine, nativeGap } from '../../src/fleet/engineChoice.js';
+import { chooseEngine, nativeGap, verifiesByReply } from '../../src/fleet/engineChoice.js';
 import type { NativeAddon } from '../../src/fleet/nativeEngine.js';
 import { addonCandidates } from '../../src/fleet/nativeEngine.js';
 
 const loaded = { ok: true as const, addon: {} as NativeAddon, from: 'prebuild' as const };
 const missing = { ok: false as const, why: 'no native engine is built for linux-arm64' };
 
-test('nativeGap: plain TCP that sends nothing is covered; each other need is named by its flag', () => {
+test('nativeGap: plain TCP, with --send and a literal --expect, is covered; each other need is named by its flag', () => {
   assert.is(nativeGap({ transport: { kind: 'tcp' } }), null);
   assert.is(nativeGap({}), null);
   const matcher = { kind: 'bytes', bytes: Buffer.from('x'), source: 'x' } as never;
+  assert.is(nativeGap({ send: Buffer.from('PING'), expect: matcher }), null);
   const cases: Array<[Parameters<typeof nativeGap>[0], string]> = [
-    [{ send: Buffer.from('PING') }, '--send'],
-    [{ expect: matcher }, '--expect'],
+    [{ expect: { kind: 'regex', regex: {}, source: '/x+/' } as never }, '--expect /regex/'],
     [{ expect: { kind: 'protocol', protocol: 'Redis', source: '' } as never }, 'a URL target (its protocol)'],
     [{ message: Buffer.from('m') }, '--message'],
     [{ latencyMarker: Buffer.from('m') }, '--latency-marker'],
@@ -28,12 +28,28 @@ test('nativeGap: plain TCP that sends nothing is covered; each other need is nam
   for (const [needs, flag] of cases) assert.is(nativeGap(needs), flag, JSON.stringify(Object.keys(needs)));
 });
 
-test('chooseEngine: auto runs the TypeScript engine for now, and says why (and how to ask for native)', () => {
+test('verifiesByReply: a connection counts once answered with --expect, once open without', () => {
+  assert.ok(verifiesByReply({ expect: { kind: 'bytes', bytes: Buffer.from('x'), source: 'x' } }));
+  assert.not.ok(verifiesByReply({}));
+});
+
+test('chooseEngine: auto runs the C engine where --expect verifies each connection, the TypeScript one otherwise, and says why', () => {
+  assert.equal(chooseEngine('auto', null, loaded, true), {
+    engine: 'native',
+    why: 'auto: the C engine on epoll (prebuild), each connection verified by --expect',
+  });
   assert.equal(chooseEngine('auto', null, loaded), {
     engine: 'js',
-    why: 'auto: the TypeScript engine (--engine native runs this on the C engine, prebuild)',
+    why: 'auto: the TypeScript engine, as without --expect a connection counts once open (--engine native runs this on the C engine, prebuild)',
   });
-  assert.equal(chooseEngine('auto', '--send', loaded), { engine: 'js', why: '--send needs the TypeScript engine' });
+  assert.equal(chooseEngine('auto', null, missing, true), {
+    engine: 'js',
+    why: 'the native engine is not available: no native engine is built for linux-arm64',
+  });
+  assert.equal(chooseEngine('auto', '--heartbeat', loaded, true), {
+    engine: 'js',
+    why: '--heartbeat needs the TypeScript engine',
+  });
   assert.equal(chooseEngine('auto', null, missing), {
     engine: 'js',
     why: 'the native engine is not available: no native engine is built for linux-arm64',
@@ -44,7 +60,7 @@ test('chooseEngine: auto runs the TypeScript engine for now, and says why (and h
 test('chooseEngine: --engine native that cannot be honoured is an error naming the fix, never a silent fallback', () => {
   assert.match(
     chooseEngine('native', '--tls', loaded) as string,
-    /^--engine native covers plain TCP that sends nothing; --tls needs the TypeScript engine/,
+    /^--engine native covers plain TCP with --send and a literal --expect; --tls needs the TypeScript engine/,
   );
   assert.match(
     chooseEngine('native', null, missing) as string,
