@@ -28,7 +28,10 @@ test('probe() finds the limit serve() was given, and returns the run record --js
       'onRound saw every round',
     );
     assert.is(record.tool.name, 'goon-probe');
-    assert.equal(record.config.engine, { name: 'js', why: '--expect needs the TypeScript engine' });
+    assert.equal(record.config.engine, {
+      name: 'native',
+      why: 'auto: the C engine on epoll (local build), each connection verified by --expect',
+    });
     assert.is(
       record.command.line,
       `goon-probe ${target.address} --ramp 100/s --round 500ms --expect +OK --max-duration 10s`,
