@@ -119,7 +119,11 @@ test("fixed mode with --send/--expect: served by the reply, the rest refused in 
       assert.is(native.result.status.established, 200);
       assert.equal(native.result.failures, { 'verify-mismatch': 100 });
       assert.is(native.result.evidence['verify-mismatch'].bytes, '-ERR max number of clients reached\r\n');
-      assert.is(native.result.bytesSent, js.result.bytesSent, 'each connection wrote --send once');
+      assert.equal(
+      [native.result.traffic.bytesSent, js.result.traffic.bytesSent],
+      [300 * 5, 300 * 5],
+      'each connection wrote --send once',
+    );
     },
   );
 });
