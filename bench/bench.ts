@@ -4,7 +4,8 @@
  * (dist/bin.js) as its own process tree, several times; the medians are printed and all runs are
  * written as JSON to bench/results/. Traffic goes to 127.0.0.1 only.
  *
- *   npm run bench                 startup, then open-and-hold 10k, 50k, 100k and churn, 3 runs each
+ *   npm run bench                 startup, then open-and-hold 10k, 50k, 100k, 10k verified by
+ *                                 --send/--expect (10k-expect) and churn, 3 runs each
  *   npm run bench -- 10k churn    only those scenarios
  *   npm run bench -- startup      --version, --help and a usage error against node -e 0 (15 runs)
  *   npm run bench -- --runs 5     more runs
@@ -49,12 +50,22 @@ interface Scenario {
   readonly flags: readonly string[];
   /** Churn scenarios measure established per second over the whole run instead of time to N. */
   readonly churn?: boolean;
+  /** The target echoes what it is sent (for --send/--expect). */
+  readonly echo?: boolean;
   readonly goal: string;
 }
 
 const SCENARIOS: readonly Scenario[] = [
   { name: '10k', connections: 10_000, flags: ['--workers', 'auto', '--max-inflight', '3000'], goal: '>= 20k/s' },
   { name: '50k', connections: 50_000, flags: ['--workers', 'auto', '--max-inflight', '3000'], goal: 'exact count' },
+  // Each connection served only once the target echoed --send back: what --engine auto gives the native engine.
+  {
+    name: '10k-expect',
+    connections: 10_000,
+    flags: ['--workers', 'auto', '--max-inflight', '3000', '--send', 'ping\\n', '--expect', 'ping'],
+    echo: true,
+    goal: 'exact count',
+  },
   {
     name: '100k',
     connections: 100_000,
@@ -94,6 +105,8 @@ interface RunResult {
   readonly exitCode: number | null;
   readonly established: number;
   readonly exact: boolean;
+  /** The run's failures by kind (what made a run not exact). */
+  readonly failures: Readonly<Record<string, number>>;
   readonly timeToAllMs: number | null;
   readonly establishedPerSec: number | null;
   readonly peakRssBytes: number;
@@ -219,6 +232,7 @@ async function runScenario(scenario: Scenario, run: number, target: HoldServer, 
     exact: scenario.churn
       ? result.failures && Object.keys(result.failures).length === 0
       : established === scenario.connections && result.status.error === 0,
+    failures: result.failures ?? {},
     timeToAllMs,
     establishedPerSec: perSec,
     peakRssBytes: measured.peakRss,
@@ -342,7 +356,12 @@ async function main(): Promise<void> {
   for (const scenario of chosen) {
     const workers = targetWorkersFor(scenario.connections, fdSoft);
     targetWorkers[scenario.name] = workers;
-    const target = await startHoldServer({ listeners: LISTENERS, workers, perWorkerCap: fdSoft - FD_RESERVE });
+    const target = await startHoldServer({
+      listeners: LISTENERS,
+      workers,
+      perWorkerCap: fdSoft - FD_RESERVE,
+      echo: scenario.echo ?? false,
+    });
     process.stderr.write(
       `bench: ${scenario.name}: hold target on ${target.addresses.length} loopback ports, ${workers} processes; ${availableParallelism()} cores\n`,
     );
@@ -366,7 +385,7 @@ async function main(): Promise<void> {
           const r = await runScenario(scenario, run, target, engine);
           results.push(r);
           process.stderr.write(
-            `${scenario.name} ${engine} run ${run}: ${fmt(r.established)} established${r.exact ? '' : ' (NOT exact)'}, ${fmt(r.establishedPerSec)}/s, time to N ${fmt(r.timeToAllMs)} ms, peak RSS ${fmt(r.peakRssBytes / 2 ** 20, 1)} MiB over ${r.processes} processes, ${fmt(r.rssPerConnectionBytes)} B/conn, CPU ${fmt(r.cpuSeconds, 2)} s\n`,
+            `${scenario.name} ${engine} run ${run}: ${fmt(r.established)} established${r.exact ? '' : ` (NOT exact: ${JSON.stringify(r.failures)})`}, ${fmt(r.establishedPerSec)}/s, time to N ${fmt(r.timeToAllMs)} ms, peak RSS ${fmt(r.peakRssBytes / 2 ** 20, 1)} MiB over ${r.processes} processes, ${fmt(r.rssPerConnectionBytes)} B/conn, CPU ${fmt(r.cpuSeconds, 2)} s\n`,
           );
         }
       }
