@@ -517,14 +517,15 @@ static void recycle(engine_t *e, int32_t i) {
   if (!e->stopped) enqueue(e, streak);
 }
 
-/* Keeps up to `cap` of the bytes received (the buffer grows to it); -1 when out of memory. */
+/* Keeps up to `cap` of the bytes received, in a buffer as long as what it keeps; -1 when out of memory. */
 static int gather(conn_t *c, const uint8_t *bytes, size_t n, uint16_t cap) {
   if (c->rxlen >= cap) return 0;
-  if (c->rxcap < cap) {
-    uint8_t *rx = realloc(c->rx, cap);
+  size_t want = (size_t)c->rxlen + n < cap ? (size_t)c->rxlen + n : cap;
+  if (c->rxcap < want) {
+    uint8_t *rx = realloc(c->rx, want);
     if (!rx) return -1;
     c->rx = rx;
-    c->rxcap = cap;
+    c->rxcap = (uint16_t)want;
   }
   size_t take = n < (size_t)(cap - c->rxlen) ? n : (size_t)(cap - c->rxlen);
   memcpy(c->rx + c->rxlen, bytes, take);
@@ -539,13 +540,13 @@ static void verify(engine_t *e, int32_t i, double now) {
   int source = e->routes[c->route].source;
   if (source >= 0) e->sources[source].served++;
   c->verified = now;
-  /* The reply's buffer shrinks to the evidence kept: no 4 KB per held connection. */
-  if (c->rxcap > EVIDENCE_BYTES) {
-    uint8_t *rx = realloc(c->rx, EVIDENCE_BYTES);
+  /* The reply's buffer shrinks to the evidence kept (at most EVIDENCE_BYTES): no 4 KB per held connection. */
+  if (c->rxlen > EVIDENCE_BYTES) c->rxlen = EVIDENCE_BYTES;
+  if (c->rx && c->rxcap > c->rxlen) {
+    uint8_t *rx = realloc(c->rx, c->rxlen);
     if (rx) {
       c->rx = rx;
-      c->rxcap = EVIDENCE_BYTES;
-      if (c->rxlen > EVIDENCE_BYTES) c->rxlen = EVIDENCE_BYTES;
+      c->rxcap = c->rxlen;
     }
   }
   move_to(e, i, ST_SETTLING);
