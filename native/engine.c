@@ -333,8 +333,9 @@ static void fill_first(first_t *f, conn_t *c, int code, int cause, int syscall, 
   f->syscall = syscall;
   f->route = c->route;
   f->seq = seq;
-  f->len = c->rxlen;
-  if (c->rxlen) memcpy(f->bytes, c->rx, c->rxlen);
+  /* The first EVIDENCE_BYTES: a reply waited for may have kept up to EXPECT_BUFFER. */
+  f->len = c->rxlen < EVIDENCE_BYTES ? c->rxlen : EVIDENCE_BYTES;
+  if (f->len) memcpy(f->bytes, c->rx, f->len);
 }
 
 static void count(engine_t *e, int32_t i, int code, int cause, int syscall) {
@@ -517,6 +518,12 @@ static void recycle(engine_t *e, int32_t i) {
   if (!e->stopped) enqueue(e, streak);
 }
 
+/* Keeps a served connection's first bytes as what served clients get (at most EVIDENCE_BYTES). */
+static void served(engine_t *e, const conn_t *c) {
+  e->served_len = c->rxlen < EVIDENCE_BYTES ? c->rxlen : EVIDENCE_BYTES;
+  memcpy(e->served_bytes, c->rx, (size_t)e->served_len);
+}
+
 /* Keeps up to `cap` of the bytes received, in a buffer as long as what it keeps; -1 when out of memory. */
 static int gather(conn_t *c, const uint8_t *bytes, size_t n, uint16_t cap) {
   if (c->rxlen >= cap) return 0;
@@ -652,10 +659,7 @@ static void on_readable(engine_t *e, int32_t i) {
       int waiting = c->state == ST_UNVERIFIED && e->expect_len > 0;
       gather(c, e->readbuf, (size_t)n, waiting ? EXPECT_BUFFER : EVIDENCE_BYTES);
       /* A greeting that comes after the connection was held still shows what served clients get. */
-      if (c->state == ST_HELD && e->served_len < 0 && c->rx) {
-        memcpy(e->served_bytes, c->rx, c->rxlen);
-        e->served_len = c->rxlen;
-      }
+      if (c->state == ST_HELD && e->served_len < 0 && c->rx) served(e, c);
       if (waiting && c->rx) {
         if (memmem(c->rx, c->rxlen, e->expect, e->expect_len)) verify(e, i, now_ms());
         else if (c->rxlen >= EXPECT_BUFFER) {
@@ -700,10 +704,7 @@ static void on_event(engine_t *e, struct epoll_event *ev) {
 static void hold(engine_t *e, int32_t i) {
   conn_t *c = &e->conns[i];
   c->streak = 0;
-  if (e->served_len < 0 && c->rx) {
-    memcpy(e->served_bytes, c->rx, c->rxlen);
-    e->served_len = c->rxlen;
-  }
+  if (e->served_len < 0 && c->rx) served(e, c);
   move_to(e, i, ST_HELD);
 }
 

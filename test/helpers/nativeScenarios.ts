@@ -165,6 +165,16 @@ async function run(): Promise<unknown> {
       server.close();
       return { ...summary(o), late: o.late, bytesSent: o.bytesSent };
     }
+    case 'expect-overflow': {
+      // 5,000 bytes that never hold --expect's: a mismatch once 4,096 are kept, 200 of them as evidence.
+      const server = await listen((s) => s.once('data', () => s.write(Buffer.alloc(5000, 0x41))));
+      const f = fleet(server, { send: Buffer.from('ping\n'), expect: 'ping' });
+      f.request(4);
+      const o = await until(f, (x) => x.failed >= 4);
+      await f.stop();
+      server.close();
+      return summary(o);
+    }
     case 'never-reads': {
       // 4 MB of --send to a server that never reads: written as far as the socket takes, then the reply times out.
       const server = await listen((s) => s.pause());

@@ -100,6 +100,12 @@ test('--send/--expect: served in pieces; mismatches by close, by overflow and by
   );
 });
 
+test('a reply that never holds --expect: a mismatch at 4,096 bytes kept, the first 200 as evidence', () => {
+  const r = scenario('expect-overflow');
+  assert.equal(r.failures, { 'verify-mismatch': 4 });
+  assert.equal(r.evidence['verify-mismatch'], { message: 'no whole reply within 4096 bytes', bytes: 'A'.repeat(200) });
+});
+
 test('a peer that never reads a 4 MB --send: written as far as it takes, then the reply times out', () => {
   const r = scenario('never-reads');
   assert.equal(r.failures, { 'verify-timeout': 3 });

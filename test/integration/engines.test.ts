@@ -120,10 +120,10 @@ test("fixed mode with --send/--expect: served by the reply, the rest refused in 
       assert.equal(native.result.failures, { 'verify-mismatch': 100 });
       assert.is(native.result.evidence['verify-mismatch'].bytes, '-ERR max number of clients reached\r\n');
       assert.equal(
-      [native.result.traffic.bytesSent, js.result.traffic.bytesSent],
-      [300 * 5, 300 * 5],
-      'each connection wrote --send once',
-    );
+        [native.result.traffic.bytesSent, js.result.traffic.bytesSent],
+        [300 * 5, 300 * 5],
+        'each connection wrote --send once',
+      );
     },
   );
 });
