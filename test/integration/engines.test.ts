@@ -4,17 +4,42 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadNativeEngine } from '../../src/fleet/nativeEngine.js';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCliProcess, startCli, type CliOptions } from '../helpers/cli.js';
 import { engineRecord as record, fixedOutcome } from '../helpers/engineRuns.js';
 import { withDir } from '../helpers/tempDir.js';
 import { withServeProcess } from '../helpers/serveProcess.js';
 import { closedPort } from '../helpers/servers.js';
+import { repoPath } from '../helpers/repoPath.js';
 
 test('the native engine is built here (npm install builds it; the fallback is tested in packaging)', () => {
   const load = loadNativeEngine();
   assert.ok(load.ok, load.ok ? '' : load.why);
+});
+
+test("npm install builds the engine with node-gyp (npm carries it) from this Node's headers, nothing downloaded", async () => {
+  await withDir(async (dir) => {
+    for (const file of ['binding.gyp', 'native/engine.c', 'scripts/buildNative.mjs'])
+      cpSync(repoPath(...file.split('/')), join(dir, file), { recursive: true });
+    const built = spawnSync(process.execPath, [join(dir, 'scripts', 'buildNative.mjs'), '--install'], {
+      encoding: 'utf8',
+      // As npm runs it, with a nodedir of its own that the build must not follow to a download.
+      env: { ...process.env, npm_config_nodedir: '' },
+    });
+    assert.is(built.status, 0, built.stderr);
+    assert.match(built.stderr, /native engine built with node-gyp: build\/native\/goon-probe-engine\.node/);
+    const loaded = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `console.log(typeof require(${JSON.stringify(join(dir, 'build', 'native', 'goon-probe-engine.node'))}).create)`,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.is(loaded.stdout.trim(), 'function', loaded.stderr);
+  });
 });
 
 test('refused: the same count, kind and evidence on both engines', async () => {
