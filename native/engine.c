@@ -6,7 +6,9 @@
  * connection served once --expect's literal bytes came back (or at open without --expect), keeps a
  * spread of those that timed out listening for a late answer, holds after --settle, detects closes
  * and resets (the first bytes received kept as evidence), reopens on request with the fleet's
- * backoff, recycles at --channel-lifetime and sheds the newest. It runs its own epoll loop on a thread of its own and keeps every connection's
+ * backoff, recycles at --channel-lifetime and sheds the newest. With --message it writes copies at
+ * --message-rate and --channel-bandwidth (as fast as the socket takes them without either) and
+ * times each to its --latency-marker in the reply. It runs its own epoll loop on a thread of its own and keeps every connection's
  * state in one C array: no JavaScript object per connection. The JavaScript side (NativeFleet)
  * sends commands and reads counts and batched samples under one mutex; it classifies error codes
  * into failure kinds itself, so both engines share one classification.
@@ -18,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -49,6 +52,11 @@
 #define CODE_VERIFY_TIMEOUT (-3)
 #define CODE_OVERFLOW (-4)
 #define MAX_CODES 64
+/* --message: bytes of copies written per call at most (fleet.ts SEND_BATCH_BYTES), send times kept
+ * per connection for --latency-marker (MAX_PENDING_MARKERS), and how often paced ones are looked at. */
+#define SEND_BATCH_BYTES 65536
+#define MAX_PENDING_MARKERS 1024
+#define MESSAGE_SWEEP_MS 10
 
 /* ST_LATE: failed (verification timed out), its slot vacated, its socket kept only to see a late answer. */
 enum { ST_FREE, ST_QUEUED, ST_DIALING, ST_UNVERIFIED, ST_SETTLING, ST_HELD, ST_LATE };
@@ -86,6 +94,17 @@ typedef struct {
   int32_t live_prev, live_next; /* every live one, in the order asked for */
   uint8_t *rx;                  /* the first bytes received (evidence; --expect's reply while unverified) */
 } conn_t;
+
+/* A connection's --message state, in an array beside the connections' (only with --message). */
+typedef struct {
+  double msgs;      /* copies written whole */
+  uint32_t msg_off; /* bytes of the next copy already written */
+  uint8_t blocked;  /* the socket took no more: wait for EPOLLOUT */
+  uint16_t pend_head, pend_len;
+  double *pend;      /* send times of copies whose marker has not come back (a ring of MAX_PENDING_MARKERS) */
+  uint8_t *carry;    /* the tail of the last read that may start a marker */
+  uint16_t carry_len;
+} traffic_t;
 
 /* A first occurrence: of an error code, or of a failure from one source address. */
 typedef struct {
@@ -138,6 +157,12 @@ typedef struct {
   uint8_t *send, *expect; /* --send's bytes and --expect's literal bytes, or NULL */
   size_t send_len, expect_len;
   double expect_timeout_ms;
+  uint8_t *message, *batch, *marker; /* --message, copies of it, --latency-marker; or NULL */
+  size_t message_len, batch_len, marker_len;
+  double message_rate, bandwidth; /* per second and connection; -1 for none */
+  double last_message_sweep;
+  traffic_t *tr; /* with --message: one per connection slot */
+  uint8_t *scanbuf;
   /* connections */
   conn_t *conns;
   int32_t nconns, capconns;
@@ -158,7 +183,7 @@ typedef struct {
   code_tally_t codes[MAX_CODES];
   int ncodes;
   source_tally_t *sources;
-  samples_t connect_ms, first_byte_ms, error_ms;
+  samples_t connect_ms, first_byte_ms, error_ms, marker_ms;
   char source_address[INET6_ADDRSTRLEN];
   int has_source_address;
   uint8_t served_bytes[EVIDENCE_BYTES];
@@ -279,6 +304,12 @@ static void move_to(engine_t *e, int32_t i, uint8_t to) {
   free(c->rx);
   c->rx = NULL;
   c->rxlen = c->rxcap = 0;
+  if (e->tr) {
+    traffic_t *t = &e->tr[i];
+    free(t->pend);
+    free(t->carry);
+    memset(t, 0, sizeof *t);
+  }
   c->state = ST_FREE;
   c->gen++;
   e->free_list[e->nfree++] = i;
@@ -292,13 +323,15 @@ static int32_t new_conn(engine_t *e) {
       int32_t cap = e->capconns ? e->capconns * 2 : 4096;
       conn_t *conns = realloc(e->conns, (size_t)cap * sizeof *conns);
       int32_t *fl = realloc(e->free_list, (size_t)cap * sizeof *fl);
-      if (!conns || !fl) {
-        if (conns) e->conns = conns;
-        if (fl) e->free_list = fl;
-        return -1;
+      if (conns) e->conns = conns;
+      if (fl) e->free_list = fl;
+      if (!conns || !fl) return -1;
+      if (e->message) {
+        traffic_t *tr = realloc(e->tr, (size_t)cap * sizeof *tr);
+        if (!tr) return -1;
+        memset(tr + e->capconns, 0, (size_t)(cap - e->capconns) * sizeof *tr);
+        e->tr = tr;
       }
-      e->conns = conns;
-      e->free_list = fl;
       e->capconns = e->capfree = cap;
     }
     i = e->nconns++;
@@ -563,7 +596,8 @@ static void verify(engine_t *e, int32_t i, double now) {
 /* The events an established connection waits for: its reads, and room to write while --send is not all out. */
 static void watch(engine_t *e, int32_t i) {
   conn_t *c = &e->conns[i];
-  uint32_t events = EPOLLIN | EPOLLRDHUP | (c->sent < e->send_len ? EPOLLOUT : 0);
+  int writing = c->sent < e->send_len || (e->tr && e->tr[i].blocked);
+  uint32_t events = EPOLLIN | EPOLLRDHUP | (writing ? EPOLLOUT : 0);
   struct epoll_event ev = {.events = events, .data.u64 = ref_of(e, i)};
   epoll_ctl(e->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
@@ -586,6 +620,104 @@ static int send_more(engine_t *e, int32_t i) {
     return -1;
   }
   return 0;
+}
+
+/* Copies of --message due `elapsed_ms` after open: the first at once, then at the rate and within the bandwidth (messagePlan.ts). */
+static double messages_due(const engine_t *e, double elapsed_ms) {
+  double t = (elapsed_ms > 0 ? elapsed_ms : 0) / 1000;
+  double due = INFINITY;
+  if (e->message_rate >= 0) due = floor(t * e->message_rate) + 1;
+  if (e->bandwidth >= 0) {
+    double by_bandwidth = floor(t * e->bandwidth / (double)e->message_len) + 1;
+    if (by_bandwidth < due) due = by_bandwidth;
+  }
+  return due;
+}
+
+/* Notes the send time of `n` copies written whole, for their markers (the oldest dropped past MAX_PENDING_MARKERS). */
+static void pend_markers(engine_t *e, traffic_t *t, double n, double now) {
+  if (!e->marker || n <= 0) return;
+  if (!t->pend && !(t->pend = malloc(MAX_PENDING_MARKERS * sizeof *t->pend))) return;
+  for (double k = 0; k < n; k++) {
+    if (t->pend_len == MAX_PENDING_MARKERS) {
+      t->pend_head = (uint16_t)((t->pend_head + 1) % MAX_PENDING_MARKERS);
+      t->pend_len--;
+    }
+    t->pend[(t->pend_head + t->pend_len) % MAX_PENDING_MARKERS] = now;
+    t->pend_len++;
+  }
+}
+
+/*
+ * Writes the --message copies now due on an open connection, once --send is out: at most
+ * SEND_BATCH_BYTES a call, so that one fast connection never holds the loop. A copy counts once
+ * written whole. Behind its rate with a full socket, it does not burst to catch up later (fleet.ts
+ * sendMessages). Returns -1 when the connection was dropped (a write that failed).
+ */
+static int send_messages(engine_t *e, int32_t i, double now) {
+  conn_t *c = &e->conns[i];
+  traffic_t *t = &e->tr[i];
+  if (c->sent < e->send_len) return 0;
+  double due = messages_due(e, now - c->opened);
+  if (t->msgs >= due) {
+    /* Caught up: no more waiting for the socket to drain. */
+    if (t->blocked) {
+      t->blocked = 0;
+      watch(e, i);
+    }
+    return 0;
+  }
+  size_t copies = e->batch_len / e->message_len;
+  size_t want = due - t->msgs < (double)copies ? (size_t)(due - t->msgs) : copies;
+  size_t bytes = want * e->message_len - t->msg_off;
+  ssize_t w = send(c->fd, e->batch + t->msg_off, bytes, MSG_NOSIGNAL);
+  if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+    drop(e, i, errno);
+    return -1;
+  }
+  if (w > 0) {
+    e->counters[C_BYTES_SENT] += (double)w;
+    size_t total = t->msg_off + (size_t)w;
+    double whole = (double)(total / e->message_len);
+    t->msg_off = (uint32_t)(total % e->message_len);
+    t->msgs += whole;
+    pend_markers(e, t, whole, now);
+  }
+  int full = w < (ssize_t)bytes;
+  if (full && isfinite(due) && due - t->msgs > 1) t->msgs = due - 1;
+  /* Woken when the socket drains: while it is full, and always without a rate (as fast as it takes them). */
+  uint8_t wants = (uint8_t)(full || !isfinite(due));
+  if (wants != t->blocked) {
+    t->blocked = wants;
+    watch(e, i);
+  }
+  return 0;
+}
+
+/* Counts the --latency-marker occurrences in what arrived (a marker may span two reads): each answers the oldest copy pending. */
+static void scan_markers(engine_t *e, int32_t i, const uint8_t *chunk, size_t n, double now) {
+  traffic_t *t = &e->tr[i];
+  if (!e->marker || t->pend_len == 0) return;
+  uint8_t *data = e->scanbuf;
+  size_t len = t->carry_len + n;
+  if (t->carry_len) memcpy(data, t->carry, t->carry_len);
+  memcpy(data + t->carry_len, chunk, n);
+  size_t from = 0;
+  for (uint8_t *at = memmem(data, len, e->marker, e->marker_len); at;
+       at = memmem(data + from, len - from, e->marker, e->marker_len)) {
+    from = (size_t)(at - data) + e->marker_len;
+    if (t->pend_len > 0) {
+      samples_push(&e->marker_ms, now - t->pend[t->pend_head]);
+      t->pend_head = (uint16_t)((t->pend_head + 1) % MAX_PENDING_MARKERS);
+      t->pend_len--;
+    }
+  }
+  size_t keep_from = len - (e->marker_len - 1) > from ? len - (e->marker_len - 1) : from;
+  if (len < e->marker_len - 1) keep_from = from;
+  t->carry_len = (uint16_t)(len - keep_from);
+  if (t->carry_len && !t->carry) t->carry = malloc(e->marker_len);
+  if (t->carry) memmove(t->carry, data + keep_from, t->carry_len);
+  else t->carry_len = 0;
 }
 
 static void on_open(engine_t *e, int32_t i) {
@@ -621,6 +753,7 @@ static void on_open(engine_t *e, int32_t i) {
       setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
     }
   }
+  if (e->message && send_messages(e, i, now) < 0) return;
   /* With --expect, served once its reply comes (on_readable), failed when it does not in time (sweep); without, open is served. */
   if (e->expect_len > 0) fifo_push(&e->verify_deadlines, ref_of(e, i));
   else verify(e, i, now);
@@ -656,6 +789,7 @@ static void on_readable(engine_t *e, int32_t i) {
         c->got_byte = 1;
         samples_push(&e->first_byte_ms, now_ms() - c->opened);
       }
+      if (e->marker) scan_markers(e, i, e->readbuf, (size_t)n, now_ms());
       int waiting = c->state == ST_UNVERIFIED && e->expect_len > 0;
       gather(c, e->readbuf, (size_t)n, waiting ? EXPECT_BUFFER : EVIDENCE_BYTES);
       /* A greeting that comes after the connection was held still shows what served clients get. */
@@ -694,9 +828,12 @@ static void on_event(engine_t *e, struct epoll_event *ev) {
     else if (ev->events & (EPOLLOUT | EPOLLIN)) on_open(e, i);
     return;
   }
-  if (established(c->state) && (ev->events & EPOLLOUT) && c->sent < e->send_len) {
-    if (send_more(e, i) < 0) return;
-    if (c->sent == e->send_len) watch(e, i);
+  if (established(c->state) && (ev->events & EPOLLOUT)) {
+    if (c->sent < e->send_len) {
+      if (send_more(e, i) < 0) return;
+      if (c->sent == e->send_len) watch(e, i);
+    }
+    if (e->message && c->sent == e->send_len && send_messages(e, i, now_ms()) < 0) return;
   }
   if (established(c->state) || c->state == ST_LATE) on_readable(e, i);
 }
@@ -711,6 +848,15 @@ static void hold(engine_t *e, int32_t i) {
 /* Expires dial deadlines, promotes settled connections, recycles at --channel-lifetime, releases backoffs. */
 static void sweep(engine_t *e) {
   double now = now_ms();
+  /* Paced --message copies come due with time: every open connection not waiting on its socket, every MESSAGE_SWEEP_MS. */
+  if (e->message && !e->stopped && now - e->last_message_sweep >= MESSAGE_SWEEP_MS) {
+    e->last_message_sweep = now;
+    for (int32_t i = e->open_head; i >= 0;) {
+      int32_t next = e->conns[i].open_next;
+      if (!e->tr[i].blocked) send_messages(e, i, now);
+      i = next;
+    }
+  }
   size_t n = fifo_size(&e->backoff);
   for (size_t k = 0; k < n; k++) {
     uint64_t ref = fifo_shift(&e->backoff);
@@ -851,8 +997,14 @@ static void finalize(napi_env env, void *data, void *hint) {
   free(e->first_byte_ms.items);
   free(e->error_ms.items);
   free(e->late_delays.items);
+  free(e->marker_ms.items);
   free(e->send);
   free(e->expect);
+  free(e->message);
+  free(e->marker);
+  free(e->batch);
+  free(e->scanbuf);
+  free(e->tr);
   free(e->readbuf);
   pthread_mutex_destroy(&e->lock);
   free(e);
@@ -921,9 +1073,34 @@ static napi_value create(napi_env env, napi_callback_info info) {
   e->lifetime_ms = lifetime >= 0 ? lifetime : 0;
   e->nsources = (int)get_number(env, argv[0], "sources", 0);
   e->expect_timeout_ms = get_number(env, argv[0], "expectTimeoutMs", 5000);
-  if (get_bytes(env, argv[0], "send", &e->send, &e->send_len) != 0 ||
-      get_bytes(env, argv[0], "expect", &e->expect, &e->expect_len) != 0) {
+  e->message_rate = get_number(env, argv[0], "messageRatePerSec", -1);
+  e->bandwidth = get_number(env, argv[0], "bandwidthBytesPerSec", -1);
+  int no_memory = get_bytes(env, argv[0], "send", &e->send, &e->send_len) != 0 ||
+                  get_bytes(env, argv[0], "expect", &e->expect, &e->expect_len) != 0 ||
+                  get_bytes(env, argv[0], "message", &e->message, &e->message_len) != 0 ||
+                  get_bytes(env, argv[0], "latencyMarker", &e->marker, &e->marker_len) != 0;
+  if (!no_memory && e->message) {
+    size_t copies = SEND_BATCH_BYTES / e->message_len > 0 ? SEND_BATCH_BYTES / e->message_len : 1;
+    e->batch_len = copies * e->message_len;
+    e->batch = malloc(e->batch_len);
+    if (e->batch)
+      for (size_t k = 0; k < copies; k++) memcpy(e->batch + k * e->message_len, e->message, e->message_len);
+    e->scanbuf = malloc(READ_BUFFER + e->marker_len);
+    no_memory = !e->batch || !e->scanbuf;
+  }
+  if (!e->message && e->marker) {
+    /* Markers answer --message copies: none are sent without one. */
+    free(e->marker);
+    e->marker = NULL;
+    e->marker_len = 0;
+  }
+  if (no_memory) {
     free(e->send);
+    free(e->expect);
+    free(e->message);
+    free(e->marker);
+    free(e->batch);
+    free(e->scanbuf);
     free(e);
     napi_throw_error(env, "ENOMEM", "goon-probe native engine: out of memory");
     return NULL;
@@ -934,6 +1111,10 @@ static napi_value create(napi_env env, napi_callback_info info) {
       napi_get_array_length(env, routes, &nroutes) != napi_ok || nroutes == 0) {
     free(e->send);
     free(e->expect);
+    free(e->message);
+    free(e->marker);
+    free(e->batch);
+    free(e->scanbuf);
     free(e);
     napi_throw_type_error(env, NULL, "goon-probe native engine: options.routes must be a non-empty array");
     return NULL;
@@ -964,6 +1145,10 @@ static napi_value create(napi_env env, napi_callback_info info) {
       free(e->readbuf);
       free(e->send);
       free(e->expect);
+      free(e->message);
+      free(e->marker);
+      free(e->batch);
+      free(e->scanbuf);
       free(e);
       napi_throw_type_error(env, NULL, "goon-probe native engine: a route is not a numeric address");
       return NULL;
@@ -1115,7 +1300,8 @@ static napi_value read_engine(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, out, "heldDropBurst", v);
   napi_set_named_property(env, out, "connectMs", make_float64(env, e->connect_ms.items, e->connect_ms.len));
   napi_set_named_property(env, out, "firstByteMs", make_float64(env, e->first_byte_ms.items, e->first_byte_ms.len));
-  e->connect_ms.len = e->first_byte_ms.len = 0;
+  napi_set_named_property(env, out, "markerMs", make_float64(env, e->marker_ms.items, e->marker_ms.len));
+  e->connect_ms.len = e->first_byte_ms.len = e->marker_ms.len = 0;
   if (observe) {
     napi_set_named_property(env, out, "errorMs", make_float64(env, e->error_ms.items, e->error_ms.len));
     e->error_ms.len = 0;

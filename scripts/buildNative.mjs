@@ -83,6 +83,7 @@ function compile(cc, out) {
       '-fvisibility=hidden',
       `-I${include}`,
       join(ROOT, 'native', 'engine.c'),
+      '-lm',
       '-o',
       out,
     ],

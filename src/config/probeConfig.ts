@@ -411,7 +411,7 @@ export function buildProbeConfig(
     common.engine === 'native' ? (nativeGap(common) ?? (raw.heartbeat !== undefined ? '--heartbeat' : null)) : null;
   if (gap !== null)
     throw new UsageError(
-      `--engine native covers plain TCP with --send and a literal --expect; ${gap} needs the TypeScript engine: drop --engine native (auto picks it), or ${gap}`,
+      `--engine native covers plain TCP with --send, a literal --expect and --message; ${gap} needs the TypeScript engine: drop --engine native (auto picks it), or ${gap}`,
     );
   // No ramp plan is fixed mode (tcpgoon's); the parts above are both modes'.
   if (ramp === undefined)

@@ -30,14 +30,13 @@ export type NativeNeeds = Pick<
 
 /**
  * Returns what a run needs that the native engine does not do, as the flag that needs it, or null
- * when it covers the run: plain TCP, with --send's bytes and --expect's literal bytes or neither.
+ * when it covers the run: plain TCP, with --send's bytes, --expect's literal bytes, --message at its
+ * rate and bandwidth and --latency-marker, or none of them.
  */
 export function nativeGap(o: NativeNeeds): string | null {
   if (o.transport && o.transport.kind !== 'tcp') return o.transport.kind === 'tls' ? '--tls' : '--websocket';
   if (o.expect?.kind === 'protocol') return 'a URL target (its protocol)';
   if (o.expect?.kind === 'regex') return '--expect /regex/';
-  if (o.message !== undefined) return '--message';
-  if (o.latencyMarker !== undefined) return '--latency-marker';
   if (o.heartbeat !== undefined) return '--heartbeat';
   if (o.connectRatePerSec !== undefined) return '--connect-rate';
   if (o.leanSockets === false) return '--no-lean-sockets';
@@ -69,7 +68,7 @@ export function chooseEngine(
   if (asked === 'js') return { engine: 'js', why: '--engine js' };
   if (gap !== null) {
     if (asked === 'native')
-      return `--engine native covers plain TCP with --send and a literal --expect; ${gap} needs the TypeScript engine: drop --engine native (auto picks it), or ${gap}`;
+      return `--engine native covers plain TCP with --send, a literal --expect and --message; ${gap} needs the TypeScript engine: drop --engine native (auto picks it), or ${gap}`;
     return { engine: 'js', why: `${gap} needs the TypeScript engine` };
   }
   if (!load.ok) {

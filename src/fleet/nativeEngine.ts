@@ -31,6 +31,8 @@ export interface NativeReading {
   readonly heldDropBurst: number;
   readonly connectMs: Float64Array;
   readonly firstByteMs: Float64Array;
+  /** From each --message copy sent to its --latency-marker in the reply. */
+  readonly markerMs?: Float64Array;
   /** With `observe` only: */
   readonly errorMs?: Float64Array;
   readonly codes?: ReadonlyArray<NativeFirst & { readonly count: number }>;
@@ -63,6 +65,11 @@ export interface NativeOptions {
   /** --expect's literal bytes: a connection is served once they come back. */
   readonly expect?: Buffer;
   readonly expectTimeoutMs: number;
+  /** --message, written at --message-rate and --channel-bandwidth (-1: no limit), and its --latency-marker. */
+  readonly message?: Buffer;
+  readonly messageRatePerSec?: number;
+  readonly bandwidthBytesPerSec?: number;
+  readonly latencyMarker?: Buffer;
 }
 
 declare const engineBrand: unique symbol;

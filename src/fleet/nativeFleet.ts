@@ -25,7 +25,8 @@ const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(
 
 /**
  * A fleet on the native engine (native/engine.c): the same commands and the same observations as
- * Fleet, for the runs the engine covers (engineChoice.ts: plain TCP, with --send and a literal --expect). The
+ * Fleet, for the runs the engine covers (engineChoice.ts: plain TCP, with --send, a literal --expect,
+ * --message and --latency-marker). The
  * connections live in C; this class turns the engine's counts, error codes and batched latency
  * samples into a FleetObservation, classifying the codes as the TypeScript fleet does.
  */
@@ -61,6 +62,16 @@ export class NativeFleet {
       ...(options.send ? { send: options.send } : {}),
       ...(options.expect?.kind === 'bytes' ? { expect: options.expect.bytes } : {}),
       expectTimeoutMs: options.expectTimeoutMs,
+      ...(options.message && options.message.length > 0
+        ? {
+            message: options.message,
+            messageRatePerSec: options.messageRatePerSec ?? -1,
+            bandwidthBytesPerSec: options.bandwidthBytesPerSec ?? -1,
+            ...(options.latencyMarker && options.latencyMarker.length > 0
+              ? { latencyMarker: options.latencyMarker }
+              : {}),
+          }
+        : {}),
     });
     this.offsetMs = options.now() - addon.now();
   }
@@ -150,6 +161,7 @@ export class NativeFleet {
     const r = this.addon.read(this.engine, observe);
     for (const ms of r.connectMs) recordLatency(this.latency.connect, ms);
     for (const ms of r.firstByteMs) recordLatency(this.latency.firstByte, ms);
+    for (const ms of r.markerMs ?? []) recordLatency(this.latency.marker, ms);
     this.last = r;
     return r;
   }

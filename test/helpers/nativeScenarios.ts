@@ -22,7 +22,16 @@ function listen(onSocket: (socket: Socket) => void): Promise<Server> {
 
 function fleet(
   server: Server,
-  over: { localAddress?: string; lifetimeMs?: number; reopenBackoffMs?: number; send?: Buffer; expect?: string } = {},
+  over: {
+    localAddress?: string;
+    lifetimeMs?: number;
+    reopenBackoffMs?: number;
+    send?: Buffer;
+    expect?: string;
+    message?: Buffer;
+    messageRatePerSec?: number;
+    latencyMarker?: Buffer;
+  } = {},
 ) {
   const port = (server.address() as { port: number }).port;
   const route: Route = { endpoint: { host: '127.0.0.1', port, family: 4 }, localAddress: over.localAddress };
@@ -34,6 +43,9 @@ function fleet(
     expectTimeoutMs: 1000,
     settleMs: 20,
     ...(over.send ? { send: over.send } : {}),
+    ...(over.message ? { message: over.message } : {}),
+    ...(over.messageRatePerSec ? { messageRatePerSec: over.messageRatePerSec } : {}),
+    ...(over.latencyMarker ? { latencyMarker: over.latencyMarker } : {}),
     ...(over.expect
       ? { expect: { kind: 'bytes' as const, bytes: Buffer.from(over.expect), source: over.expect } }
       : {}),
@@ -174,6 +186,34 @@ async function run(): Promise<unknown> {
       await f.stop();
       server.close();
       return summary(o);
+    }
+    case 'messages': {
+      // --message at 50/s with a marker that the echo server sends back three bytes at a time (a
+      // marker split over reads), then 300 ms of unpaced copies to a server that never reads.
+      const server = await listen((s) =>
+        s.on('data', (chunk) => {
+          for (let at = 0; at < chunk.length; at += 3) s.write(chunk.subarray(at, at + 3));
+        }),
+      );
+      const message = Buffer.from('hello marker\n');
+      const f = fleet(server, { message, messageRatePerSec: 50, latencyMarker: Buffer.from('marker') });
+      f.request(10);
+      const o = await until(f, (x) => x.latency.marker.count >= 100);
+      await f.stop();
+      server.close();
+      const silent = await listen((s) => s.pause());
+      const flood = fleet(silent, { message });
+      flood.request(5);
+      await new Promise((r) => setTimeout(r, 300));
+      const fo = flood.observe();
+      await flood.stop();
+      silent.close();
+      return {
+        ...summary(o),
+        markers: o.latency.marker.count,
+        bytesSent: o.bytesSent,
+        flood: { failed: fo.failed, dropped: fo.dropped, held: fo.live.held, bytesSent: fo.bytesSent },
+      };
     }
     case 'never-reads': {
       // 4 MB of --send to a server that never reads: written as far as the socket takes, then the reply times out.

@@ -106,6 +106,15 @@ test('a reply that never holds --expect: a mismatch at 4,096 bytes kept, the fir
   assert.equal(r.evidence['verify-mismatch'], { message: 'no whole reply within 4096 bytes', bytes: 'A'.repeat(200) });
 });
 
+test('--message at a rate, its marker split over reads; then copies as fast as a silent server takes them', () => {
+  const r = scenario('messages');
+  assert.equal([r.failed, r.dropped, r.live.held], [0, 0, 10]);
+  assert.ok(r.markers >= 100, `${r.markers} marker latencies`);
+  assert.is(r.bytesSent % 13, 0, 'copies are counted whole');
+  assert.equal([r.flood.failed, r.flood.dropped, r.flood.held], [0, 0, 5]);
+  assert.ok(r.flood.bytesSent > 13 * 1000, `${r.flood.bytesSent} bytes written before the socket filled`);
+});
+
 test('a peer that never reads a 4 MB --send: written as far as it takes, then the reply times out', () => {
   const r = scenario('never-reads');
   assert.equal(r.failures, { 'verify-timeout': 3 });

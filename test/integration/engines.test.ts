@@ -111,13 +111,30 @@ test('--engine native where it does not reach: a one-line usage error naming the
   assert.is(run.code, 1);
   assert.is(
     run.stderr.trim(),
-    'goon-probe: --engine native covers plain TCP with --send and a literal --expect; --expect /regex/ needs the TypeScript engine: drop --engine native (auto picks it), or --expect /regex/',
+    'goon-probe: --engine native covers plain TCP with --send, a literal --expect and --message; --expect /regex/ needs the TypeScript engine: drop --engine native (auto picks it), or --expect /regex/',
   );
   const auto = await runCliProcess(['127.0.0.1:9', '-c', '1', '--send', 'hi', '--json', '-', '-q']);
   assert.match(
     auto.stdout,
     /"engine":\{"name":"js","why":"auto: the TypeScript engine, as without --expect a connection counts once open/,
   );
+});
+
+test('--message at a rate with --latency-marker: the same bytes and marker latencies on both engines', async () => {
+  await withServeProcess(['--reply', 'echo'], async (address) => {
+    const args = [address, '-c', '20', '-s', '0', '-T', '2s', '--message', 'hello marker\\n', '--message-rate', '20'];
+    const marked = [...args, '--latency-marker', 'marker'];
+    const [native, js] = [await record('native', marked), await record('js', marked)];
+    for (const rec of [native, js]) {
+      const t = rec.result.traffic;
+      assert.is(rec.exitCode, 0);
+      // 20 connections, 20 copies a second for 2 s and one at open: about 41 each (a busy machine sends the last ones late).
+      assert.ok(t.bytesSent >= 20 * 30 * 13 && t.bytesSent <= 20 * 42 * 13, `${t.bytesSent} bytes sent`);
+      assert.ok(t.marker.count >= 20 * 25, `${t.marker.count} marker latencies`);
+    }
+    const ratio = native.result.traffic.bytesSent / js.result.traffic.bytesSent;
+    assert.ok(ratio > 0.9 && ratio < 1.1, `native sent ${ratio.toFixed(2)}x what js sent`);
+  });
 });
 
 test("fixed mode with --send/--expect: served by the reply, the rest refused in the server's words, the same on both engines", async () => {

@@ -104,7 +104,7 @@ test('bad combinations and values get one line naming the fix', () => {
     [{ engine: 'fast' }, /^--engine "fast" is not an engine; use auto \(the default\), native/],
     [
       { engine: 'native', send: 'x', expect: '/x+/' },
-      /^--engine native covers plain TCP with --send and a literal --expect; --expect \/regex\/ needs the TypeScript engine/,
+      /^--engine native covers plain TCP with --send, a literal --expect and --message; --expect \/regex\/ needs the TypeScript engine/,
     ],
     [
       { engine: 'native', ramp: '1/s', heartbeat: '1s', send: 'p', expect: 'p' },

@@ -14,11 +14,13 @@ test('nativeGap: plain TCP, with --send and a literal --expect, is covered; each
   assert.is(nativeGap({}), null);
   const matcher = { kind: 'bytes', bytes: Buffer.from('x'), source: 'x' } as never;
   assert.is(nativeGap({ send: Buffer.from('PING'), expect: matcher }), null);
+  assert.is(
+    nativeGap({ message: Buffer.from('m'), messageRatePerSec: 10, latencyMarker: Buffer.from('m'), expect: matcher }),
+    null,
+  );
   const cases: Array<[Parameters<typeof nativeGap>[0], string]> = [
     [{ expect: { kind: 'regex', regex: {}, source: '/x+/' } as never }, '--expect /regex/'],
     [{ expect: { kind: 'protocol', protocol: 'Redis', source: '' } as never }, 'a URL target (its protocol)'],
-    [{ message: Buffer.from('m') }, '--message'],
-    [{ latencyMarker: Buffer.from('m') }, '--latency-marker'],
     [{ connectRatePerSec: 100 }, '--connect-rate'],
     [{ leanSockets: false }, '--no-lean-sockets'],
     [{ transport: { kind: 'tls', tls: {} } as never }, '--tls'],
@@ -60,7 +62,7 @@ test('chooseEngine: auto runs the C engine where --expect verifies each connecti
 test('chooseEngine: --engine native that cannot be honoured is an error naming the fix, never a silent fallback', () => {
   assert.match(
     chooseEngine('native', '--tls', loaded) as string,
-    /^--engine native covers plain TCP with --send and a literal --expect; --tls needs the TypeScript engine/,
+    /^--engine native covers plain TCP with --send, a literal --expect and --message; --tls needs the TypeScript engine/,
   );
   assert.match(
     chooseEngine('native', null, missing) as string,
