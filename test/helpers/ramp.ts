@@ -3,7 +3,10 @@ import { resolveTarget } from '../../src/net/resolve.js';
 import type { RampResult } from '../../src/probe/result.js';
 import { runRampProbe } from '../../src/probe/runRampProbe.js';
 
-/** Runs a ramp in this process against `address` with the given flags, dialing from `sources` (round-robin) when given. */
+/**
+ * Runs a ramp in this process against `address` with the given flags, dialing from `sources`
+ * (round-robin) when given: on the native engine with `engine: 'native'`, else on the TypeScript one.
+ */
 export async function rampAgainst(
   address: string,
   raw: RawOptions,
@@ -13,7 +16,8 @@ export async function rampAgainst(
   const config = rampConfig(buildProbeConfig(raw, [address], () => Buffer.alloc(0)));
   const endpoint = await resolveTarget(config.target);
   const routes = sources.length === 0 ? [{ endpoint }] : sources.map((localAddress) => ({ endpoint, localAddress }));
-  return runRampProbe(config, { routes, workers: typeof config.workers === 'number' ? config.workers : 1 }, { signal });
+  const workers = typeof config.workers === 'number' ? config.workers : 1;
+  return runRampProbe(config, { routes, workers, engine: config.engine === 'native' ? 'native' : 'js' }, { signal });
 }
 
 /** Returns what a ramp saw, round by round, for an assertion's message: why a number is not the one expected. */

@@ -170,58 +170,61 @@ test('a directory removed during the run: exit 1 stated on the last line, no hal
 /** A ramp slow enough to interrupt by its second round, with a status line every round. */
 const SLOW_RAMP = ['--ramp', '50/s', '--round', '200ms', '--settle', '0', '-i', '200ms'];
 
-test('SIGHUP (a closed terminal) keeps the report and the record, like Ctrl-C', async () => {
-  await withServer({}, async (server) => {
-    await withDir(async (dir) => {
-      const json = join(dir, 'run.json');
-      const cli = startCli([server.address, ...SLOW_RAMP, '--json', json]);
-      await cli.waitFor(/^round 2 /m);
-      cli.child.kill('SIGHUP');
-      const r = await cli.done;
-      assert.is(r.code, 130, r.stderr);
-      assert.match(r.stdout, /Verdict: interrupted/);
-      const record = JSON.parse(readFileSync(json, 'utf8')) as { result: { verdict: string; maximum: number } };
-      assert.is(record.result.verdict, 'interrupted');
-      assert.ok(record.result.maximum > 0);
-    });
-  });
-});
-
-test('a double Ctrl-C: the second, while the report files are written, does not cut them short', async () => {
-  await withServer({}, async (server) => {
-    await withDir(async (dir) => {
-      // The record goes to a FIFO, so the run waits in its write until this test reads it: the
-      // second Ctrl-C comes while the files are being written, every time.
-      const fifo = join(dir, 'record.fifo');
-      const html = join(dir, 'run.html');
-      execFileSync('mkfifo', [fifo]);
-      const cli = startCli([server.address, ...SLOW_RAMP, '--json', fifo, '--html', html]);
-      await cli.waitFor(/^round 2 /m);
-      cli.child.kill('SIGINT');
-      // The text report is printed once measuring ends, before the files are written.
-      await cli.waitFor(/Verdict: interrupted/);
-      cli.child.kill('SIGINT');
-      const record = new Promise<string>((resolve) => {
-        let text = '';
-        const reader = createReadStream(fifo, 'utf8');
-        reader.on('data', (d) => {
-          text += d;
-        });
-        reader.on('end', () => resolve(text));
-        reader.on('error', () => resolve(text));
+// On both engines (issue 27): the signals are the CLI's, and the native engine stops with the run.
+for (const engine of ['native', 'js'] as const) {
+  test(`${engine}: SIGHUP (a closed terminal) keeps the report and the record, like Ctrl-C`, async () => {
+    await withServer({}, async (server) => {
+      await withDir(async (dir) => {
+        const json = join(dir, 'run.json');
+        const cli = startCli([server.address, ...SLOW_RAMP, '--engine', engine, '--json', json]);
+        await cli.waitFor(/^round 2 /m);
+        cli.child.kill('SIGHUP');
+        const r = await cli.done;
+        assert.is(r.code, 130, r.stderr);
+        assert.match(r.stdout, /Verdict: interrupted/);
+        const record = JSON.parse(readFileSync(json, 'utf8')) as { result: { verdict: string; maximum: number } };
+        assert.is(record.result.verdict, 'interrupted');
+        assert.ok(record.result.maximum > 0);
       });
-      const r = await cli.done;
-      // A run killed before it opened the FIFO would leave the reader waiting: a writer of our own releases it.
-      try {
-        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
-      } catch {}
-      assert.is(r.code, 130, r.stderr);
-      assert.match(r.stderr, /writing the report files; nearly done \(Ctrl-C again to exit without them\)/);
-      assert.is(JSON.parse(await record).result.verdict, 'interrupted');
-      assert.match(readFileSync(html, 'utf8'), /<\/html>\s*$/);
     });
   });
-});
+
+  test(`${engine}: a double Ctrl-C: the second, while the report files are written, does not cut them short`, async () => {
+    await withServer({}, async (server) => {
+      await withDir(async (dir) => {
+        // The record goes to a FIFO, so the run waits in its write until this test reads it: the
+        // second Ctrl-C comes while the files are being written, every time.
+        const fifo = join(dir, 'record.fifo');
+        const html = join(dir, 'run.html');
+        execFileSync('mkfifo', [fifo]);
+        const cli = startCli([server.address, ...SLOW_RAMP, '--engine', engine, '--json', fifo, '--html', html]);
+        await cli.waitFor(/^round 2 /m);
+        cli.child.kill('SIGINT');
+        // The text report is printed once measuring ends, before the files are written.
+        await cli.waitFor(/Verdict: interrupted/);
+        cli.child.kill('SIGINT');
+        const record = new Promise<string>((resolve) => {
+          let text = '';
+          const reader = createReadStream(fifo, 'utf8');
+          reader.on('data', (d) => {
+            text += d;
+          });
+          reader.on('end', () => resolve(text));
+          reader.on('error', () => resolve(text));
+        });
+        const r = await cli.done;
+        // A run killed before it opened the FIFO would leave the reader waiting: a writer of our own releases it.
+        try {
+          closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+        } catch {}
+        assert.is(r.code, 130, r.stderr);
+        assert.match(r.stderr, /writing the report files; nearly done \(Ctrl-C again to exit without them\)/);
+        assert.is(JSON.parse(await record).result.verdict, 'interrupted');
+        assert.match(readFileSync(html, 'utf8'), /<\/html>\s*$/);
+      });
+    });
+  });
+}
 
 test('report - reads a record from stdin', async () => {
   const record = readFileSync(repoPath('fixtures', 'records', 'fixed.json'), 'utf8');
