@@ -72,6 +72,15 @@ test('several hosts: one host alone is prober-limited; three segments merge to t
       ((single.failures as Record<string, number>)['addr-unavailable'] ?? 0) > 0,
       JSON.stringify(single.failures),
     );
+    // The native engine meets the same port limit with the same kind (issue 27).
+    const nativeRun = await hosts.goonProbe(alone, [address, ...RAMP, '--max-duration', '6s', '--engine', 'native'])
+      .done;
+    assert.is(nativeRun.code, 3, told(nativeRun));
+    const native = lastJson(nativeRun.stdout).result;
+    assert.equal(
+      [native.verdict, ((native.failures as Record<string, number>)['addr-unavailable'] ?? 0) > 0],
+      ['prober-limited', true],
+    );
 
     // Three hosts, one plan split three ways, one shared start.
     // The lead must cover starting three CLIs on a busy machine; a segment that still starts late
