@@ -160,17 +160,26 @@ export class RampPace {
  * waits for the target to serve more of what waited, or to answer a timed-out one late; for the
  * dial, verification and settle times, and on while timed-out ones are still kept listening (up to
  * LATE_GRACE_MS), since a slow target reaches those last. Neither means it was full after all.
+ * With `untilMs` (the run's planned end), it waits no longer than that.
  */
 export async function stillServing(
-  deps: { readonly fleet: FleetControl; readonly clock: Clock; readonly signal: AbortSignal },
+  deps: {
+    readonly fleet: FleetControl;
+    readonly clock: Clock;
+    readonly signal: AbortSignal;
+    readonly untilMs?: number;
+  },
   atStop: FleetObservation,
   settings: PaceSettings,
 ): Promise<boolean> {
   const { fleet, clock, signal } = deps;
   const before = { verified: atStop.verified, lateAnswered: atStop.late.answered };
   const startMs = clock.now();
-  const deadlineMs = startMs + settings.dialTimeoutMs + settings.verifyTimeoutMs + settings.settleMs;
-  const capMs = Math.max(deadlineMs, startMs + LATE_GRACE_MS);
+  const deadlineMs = Math.min(
+    startMs + settings.dialTimeoutMs + settings.verifyTimeoutMs + settings.settleMs,
+    deps.untilMs ?? Number.POSITIVE_INFINITY,
+  );
+  const capMs = Math.min(Math.max(deadlineMs, startMs + LATE_GRACE_MS), deps.untilMs ?? Number.POSITIVE_INFINITY);
   for (;;) {
     const seen = await fleet.observe();
     if (confirmOutpaced(before, { verified: seen.verified, lateAnswered: seen.late.answered })) return true;

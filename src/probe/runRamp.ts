@@ -198,7 +198,8 @@ export async function runRamp(config: RampConfig, deps: ProbeDeps): Promise<Ramp
       holding === null &&
       observation.verified === first.verified &&
       failedByWaitingOnly(plan, round) &&
-      (await stillServing({ fleet, clock, signal }, observation, paceSettings))
+      // Nothing served yet: wait for a late answer, but not past --max-duration (then nothing was served).
+      (await stillServing({ fleet, clock, signal, untilMs: startMs + plan.maxDurationMs }, observation, paceSettings))
     ) {
       round = Object.assign({}, round, { failed: false, outpaced: true });
       outpaced = true;

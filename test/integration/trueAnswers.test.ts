@@ -29,7 +29,14 @@ const FAST = { round: '300ms', settle: '300ms', expectTimeout: '500ms', dialTime
 
 test('not-served: --expect that never matches is no capacity (exit 2), and the diagnosis shows what came back', async () => {
   await withServer({ reply: 'echo' }, async (server) => {
-    const r = await rampAgainst(server.address, { ramp: '20/s', send: 'hello\\r\\n', expect: '/^zz/', ...FAST });
+    // Nothing is ever served, so the run lasts its --max-duration: a short one.
+    const r = await rampAgainst(server.address, {
+      ramp: '20/s',
+      send: 'hello\\r\\n',
+      expect: '/^zz/',
+      ...FAST,
+      maxDuration: '3s',
+    });
     assert.is(r.maximum, 0);
     assert.is(r.verdict, 'not-served');
     assert.is(r.exitCode, 2);
@@ -40,7 +47,13 @@ test('not-served: --expect that never matches is no capacity (exit 2), and the d
   });
   // A gate changes nothing: still exit 2, and the gate line says nothing was served.
   await withServer({}, async (server) => {
-    const r = await rampAgainst(server.address, { ramp: '20/s', expect: '/./', minConcurrency: '5', ...FAST });
+    const r = await rampAgainst(server.address, {
+      ramp: '20/s',
+      expect: '/./',
+      minConcurrency: '5',
+      ...FAST,
+      maxDuration: '3s',
+    });
     assert.is(r.verdict, 'not-served');
     assert.is(r.exitCode, 2);
     assert.match(diagnoseResult(r).cause, /no connection received a single byte .* the target stayed silent/);

@@ -220,6 +220,17 @@ test('refused from the first dial: maximum 0, not-served (exit 2)', async () => 
   assert.ok((result.failures.refused ?? 0) > 0);
 });
 
+test('a target that never answers: not-served at --max-duration, not after the late answers it never sends', async () => {
+  // Every connection waits unanswered and is kept listening for a late answer (30 s of grace): the
+  // run still ends by --max-duration, since nothing was served by then.
+  const { result } = await ramp(
+    { ramp: '50/s', send: 'hi', expect: 'hi', expectTimeout: '300ms', maxDuration: '3s' },
+    { limit: 0, overLimit: 'queue', expectTimeoutMs: 300 },
+  );
+  assert.equal([result.maximum, result.verdict, result.exitCode], [0, 'not-served', 2]);
+  assert.ok(result.durationMs <= 3000 + 1000, `ended ${result.durationMs} ms after the start`);
+});
+
 test('the gate: stops once --min-concurrency is held, never ramping past it', async () => {
   const { result, fleet } = await ramp({ ramp: '100/s', minConcurrency: '200' }, { limit: 1000, overLimit: 'refuse' });
   assert.equal([result.maximum, result.verdict, result.exitCode], [200, 'gate-met', 0]);
