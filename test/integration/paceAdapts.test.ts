@@ -1,33 +1,7 @@
-// A target that takes on new connections slower than the ramp asks is not full: a built-in target
-// with --accept-rate, probed five times faster than it serves, in a file (a process) of its own: the
-// slow target's pace is most of the wait. The answer is the limit exactly, whatever the ramp.
-// docs/ARCHITECTURE.md "Pace".
+// A target slower than the ramp, on the TypeScript engine: test/helpers/paceAdaptsCase.ts.
 import { test } from 'uvu';
-import * as assert from 'uvu/assert';
-import { diagnoseResult } from '../../src/probe/diagnose.js';
-import { rampAgainst } from '../helpers/ramp.js';
-import { withServeProcess } from '../helpers/serveProcess.js';
-import { fasterThanSlowTarget as fast, slowTarget } from '../helpers/slowTarget.js';
+import { paceAdaptsTest } from '../helpers/paceAdaptsCase.js';
 
-const LIMIT = 120;
-
-test(`serve --accept-rate 40/s, limit ${LIMIT}, at --ramp 200/s: exactly ${LIMIT}; the ramp slowed and says so`, async () => {
-  await withServeProcess(slowTarget(LIMIT), async (address) => {
-    const r = await rampAgainst(address, fast);
-    assert.equal([r.maximum, r.verdict, r.exitCode], [LIMIT, 'limit-found', 0]);
-    assert.ok((r.paceChanges ?? []).length >= 1, 'the ramp slowed down');
-    const change = r.paceChanges?.[0];
-    assert.ok(change !== undefined && change.toPerSec < 200 && change.fromPerSec === 200);
-    assert.ok(
-      r.rounds.some((x) => x.outpaced && !x.failed),
-      'the outpaced round is marked, and is no limit',
-    );
-    assert.equal(r.servedRate?.keptUp, false);
-    // The timed-out connections kept listening were answered late: the target was slow, not full.
-    assert.ok((r.lateAnswers?.answered ?? 0) > 0, JSON.stringify(r.lateAnswers));
-    // Its breaking point is the limit's: the target closes what it cannot take.
-    assert.match(diagnoseResult(r).cause, new RegExp(`past ${LIMIT} connections the target accepts, then closes`));
-  });
-});
+paceAdaptsTest('js');
 
 test.run();
