@@ -1022,6 +1022,21 @@ static engine_t *unwrap(napi_env env, napi_callback_info info, size_t *argc, nap
   return data;
 }
 
+/* Frees an engine that create() gives up on before its loop starts (what is not made yet is NULL). */
+static void discard(engine_t *e) {
+  free(e->routes);
+  free(e->sources);
+  free(e->readbuf);
+  free(e->send);
+  free(e->expect);
+  free(e->message);
+  free(e->marker);
+  free(e->batch);
+  free(e->scanbuf);
+  pthread_mutex_destroy(&e->lock);
+  free(e);
+}
+
 /* A copy of the Buffer `name` of `obj` (NULL and 0 when absent or empty); -1 when out of memory. */
 static int get_bytes(napi_env env, napi_value obj, const char *name, uint8_t **out, size_t *len) {
   napi_value v;
@@ -1095,13 +1110,7 @@ static napi_value create(napi_env env, napi_callback_info info) {
     e->marker_len = 0;
   }
   if (no_memory) {
-    free(e->send);
-    free(e->expect);
-    free(e->message);
-    free(e->marker);
-    free(e->batch);
-    free(e->scanbuf);
-    free(e);
+    discard(e);
     napi_throw_error(env, "ENOMEM", "goon-probe native engine: out of memory");
     return NULL;
   }
@@ -1109,13 +1118,7 @@ static napi_value create(napi_env env, napi_callback_info info) {
   uint32_t nroutes = 0;
   if (napi_get_named_property(env, argv[0], "routes", &routes) != napi_ok ||
       napi_get_array_length(env, routes, &nroutes) != napi_ok || nroutes == 0) {
-    free(e->send);
-    free(e->expect);
-    free(e->message);
-    free(e->marker);
-    free(e->batch);
-    free(e->scanbuf);
-    free(e);
+    discard(e);
     napi_throw_type_error(env, NULL, "goon-probe native engine: options.routes must be a non-empty array");
     return NULL;
   }
@@ -1140,16 +1143,7 @@ static napi_value create(napi_env env, napi_callback_info info) {
       bad = bad || route->source >= e->nsources || parse_address(src, 0, &route->src, &route->srclen) != 0;
     }
     if (bad) {
-      free(e->routes);
-      free(e->sources);
-      free(e->readbuf);
-      free(e->send);
-      free(e->expect);
-      free(e->message);
-      free(e->marker);
-      free(e->batch);
-      free(e->scanbuf);
-      free(e);
+      discard(e);
       napi_throw_type_error(env, NULL, "goon-probe native engine: a route is not a numeric address");
       return NULL;
     }
