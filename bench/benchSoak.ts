@@ -4,7 +4,8 @@
  * prober (the coordinating process and each shard) every 30 s (shorter runs: 120 times) for its resident memory and its open
  * files, and judges each series with soakVerdict.ts: flat within 10% after the first minute, and no
  * climb in the last third, both read on the kept level (each reading's lowest over the five minutes
- * up to it, what is left after the collections; the raw range is shown beside it). Each process
+ * up to it, what is left after the collections; the raw range is shown beside it; open files by
+ * their highest instead, since churn's dips are connections in flight). Each process
  * also writes its heap's used size after every full collection it runs by itself (soakHeapProbe.mjs,
  * loaded through NODE_OPTIONS): the table shows that series too, which tells a slow leak from a
  * long collector cycle where the resident size cannot.
@@ -21,7 +22,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FD_RESERVE } from '../src/probe/preflight.js';
 import { startHoldServer } from '../src/servers/holdServer.js';
-import { judgeSoak, type SoakJudgement, type SoakPoint, windowRange } from './soakVerdict.js';
+import {
+  judgeSoak,
+  type SoakJudgement,
+  type SoakPoint,
+  type SoakVerdict,
+  soakVerdict,
+  windowRange,
+} from './soakVerdict.js';
 
 const PAGE = 4096;
 /** Readings every 30 s in an hour's soak; more often in a short one, so that every third has several. */
@@ -129,7 +137,7 @@ export interface SoakResult {
   readonly judgements: Readonly<
     Record<string, { rss: SoakJudgement | null; fds: SoakJudgement | null; heap?: SoakJudgement | null }>
   >;
-  readonly verdict: 'flat' | 'NOT flat' | 'too short';
+  readonly verdict: SoakVerdict;
 }
 
 function readProc(path: string): string | null {
@@ -257,15 +265,12 @@ export async function runSoak(
     };
     // The heap after a full collection is already what the process keeps: judged as it is.
     for (const p of processes)
-      judgements[p.role] = { rss: judgeSoak(p.rss), fds: judgeSoak(p.fds), heap: judgeSoak(p.heap, undefined, 0) };
-    // Memory must stay flat and not climb; open files must not climb (churn moves them by the
-    // connections in flight, so their spread is not judged).
-    const judged = Object.values(judgements);
-    const verdict = !judgements.total?.rss
-      ? 'too short'
-      : judged.every((j) => (j.rss === null || (j.rss.flat && !j.rss.climbing)) && !j.fds?.climbing)
-        ? 'flat'
-        : 'NOT flat';
+      judgements[p.role] = {
+        rss: judgeSoak(p.rss),
+        fds: judgeSoak(p.fds, undefined, undefined, 'high'),
+        heap: judgeSoak(p.heap, undefined, 0),
+      };
+    const verdict = soakVerdict(judgements);
     return {
       scenario: scenario.name,
       what: scenario.what,
@@ -303,7 +308,7 @@ const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 /** Returns a Markdown table of the soaks: per process, the first and last ten minutes, the range, and the verdict. */
 export function soakTable(results: readonly SoakResult[]): string {
   const lines = [
-    '| scenario | process | RSS first 10 min | RSS last 10 min | range after 1 min | kept level (5-min low) | its last-third rise | open files (range) | verdict | heap after full GCs (n, range, last-third rise) |',
+    '| scenario | process | RSS first 10 min | RSS last 10 min | range after 1 min | kept level (5-min low) | its last-third rise | open files (range; 5-min highs, last-third rise) | verdict | heap after full GCs (n, range, last-third rise) |',
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
@@ -323,9 +328,9 @@ export function soakTable(results: readonly SoakResult[]): string {
       const first = windowRange(rss, 'first', 10 * 60_000);
       const last = windowRange(rss, 'last', 10 * 60_000);
       const span = (w: { low: number; high: number } | null): string => (w ? `${mib(w.low)}–${mib(w.high)} MiB` : '-');
-      const f = fds && judgeSoak(fds);
+      const f = fds && judgeSoak(fds, undefined, undefined, 'high');
       lines.push(
-        `| ${r.scenario} | ${role} | ${span(first)} | ${span(last)} | ${j ? `${mib(j.low)}–${mib(j.high)} MiB (${(j.spread * 100).toFixed(1)}%)` : '-'} | ${j ? `${mib(j.keptLow)}–${mib(j.keptHigh)} MiB (${(j.keptSpread * 100).toFixed(1)}%)` : '-'} | ${j ? `${(j.lastThirdRise * 100).toFixed(1)}%` : '-'} | ${f ? `${f.low}–${f.high}` : '-'} | ${j ? (j.flat && !j.climbing ? 'flat' : 'NOT flat') : 'too short'} | ${heapCell} |`,
+        `| ${r.scenario} | ${role} | ${span(first)} | ${span(last)} | ${j ? `${mib(j.low)}–${mib(j.high)} MiB (${(j.spread * 100).toFixed(1)}%)` : '-'} | ${j ? `${mib(j.keptLow)}–${mib(j.keptHigh)} MiB (${(j.keptSpread * 100).toFixed(1)}%)` : '-'} | ${j ? `${(j.lastThirdRise * 100).toFixed(1)}%` : '-'} | ${f ? `${f.low}–${f.high} (highs ${f.keptLow}–${f.keptHigh}, ${(f.lastThirdRise * 100).toFixed(1)}%)` : '-'} | ${j ? (j.flat && !j.climbing && (!f || (f.flat && !f.climbing)) ? 'flat' : 'NOT flat') : 'too short'} | ${heapCell} |`,
       );
     }
   }

@@ -18,7 +18,8 @@ export interface SoakJudgement {
   readonly spread: number;
   /**
    * The lowest and highest of the kept level (each reading's lowest in the five minutes up to it:
-   * what the process keeps after its collections), and their spread over the first kept level.
+   * what the process keeps after its collections; or, for open files, each reading's highest), and
+   * their spread over the first kept level.
    */
   readonly keptLow: number;
   readonly keptHigh: number;
@@ -41,6 +42,14 @@ export const SOAK_MAX_SPREAD = 0.1;
 export const SOAK_MAX_LAST_THIRD_RISE = 0.02;
 
 /**
+ * Which envelope of a series is its kept level. `low` for memory: a collected heap peaks before each
+ * major collection and falls after it, and what a leak keeps raises the lows. `high` for open files:
+ * churn closes a connection before it opens the next, so the count dips by the connections in flight
+ * at a reading, and what a leak of descriptors keeps raises the highs above the connections asked for.
+ */
+export type SoakKeep = 'low' | 'high';
+
+/**
  * Judges a soak's series (issue 28): flat within 10% from the end of the first minute to the end,
  * and no climb in the last third (a line fitted to it rises by less than 2% of its level). A leak
  * of a few megabytes a minute can stay within 10% for a while; the last third's slope shows it.
@@ -48,13 +57,16 @@ export const SOAK_MAX_LAST_THIRD_RISE = 0.02;
  * Both rules read the kept level, not the raw readings: each reading's lowest over the five minutes
  * up to it. A garbage-collected heap's resident size peaks before each major collection and falls
  * after it, by more than 10% of a 70 MB process; what a leak keeps raises the lows too, and a leak
- * is what the soak looks for. The raw range is returned beside it.
+ * is what the soak looks for. Open files are read by their highs instead (`keep`: 'high'): churn's
+ * dips are connections in flight, and a descriptor leak shows as highs above the connections asked
+ * for. The raw range is returned beside it.
  * Null when there are too few readings after the warm-up to judge (fewer than nine).
  */
 export function judgeSoak(
   points: readonly SoakPoint[],
   warmupMs = SOAK_WARMUP_MS,
   keptWindowMs = SOAK_KEPT_WINDOW_MS,
+  keep: SoakKeep = 'low',
 ): SoakJudgement | null {
   if (points.length === 0) return null;
   const startMs = (points[0] as SoakPoint).atMs;
@@ -66,7 +78,7 @@ export function judgeSoak(
   const low = Math.min(...values);
   const high = Math.max(...values);
   const spread = first > 0 ? (high - low) / first : 0;
-  const kept = keptLevel(after, keptWindowMs);
+  const kept = keptLevel(after, keptWindowMs, keep);
   const keptValues = kept.map((p) => p.value);
   const keptLow = Math.min(...keptValues);
   const keptHigh = Math.max(...keptValues);
@@ -95,12 +107,17 @@ export function judgeSoak(
   };
 }
 
-/** Returns each reading's kept level: the lowest of the readings within `windowMs` up to it (the series' own, from its start). */
-export function keptLevel(points: readonly SoakPoint[], windowMs = SOAK_KEPT_WINDOW_MS): SoakPoint[] {
+/** Returns each reading's kept level: the lowest (or highest) of the readings within `windowMs` up to it (the series' own, from its start). */
+export function keptLevel(
+  points: readonly SoakPoint[],
+  windowMs = SOAK_KEPT_WINDOW_MS,
+  keep: SoakKeep = 'low',
+): SoakPoint[] {
+  const pick = keep === 'low' ? Math.min : Math.max;
   return points.map((p, i) => {
     let value = p.value;
     for (let j = i - 1; j >= 0 && p.atMs - (points[j] as SoakPoint).atMs <= windowMs; j--)
-      value = Math.min(value, (points[j] as SoakPoint).value);
+      value = pick(value, (points[j] as SoakPoint).value);
     return { atMs: p.atMs, value };
   });
 }
@@ -123,4 +140,19 @@ export function windowRange(
   if (inside.length === 0) return null;
   const values = inside.map((p) => p.value);
   return { low: Math.min(...values), high: Math.max(...values) };
+}
+
+export type SoakVerdict = 'flat' | 'NOT flat' | 'too short';
+
+/**
+ * The run's verdict from its judgements: every resident size flat and not climbing, and every
+ * process's open files (read by their highs) flat and not climbing. 'too short' when the summed
+ * memory could not be judged.
+ */
+export function soakVerdict(
+  judgements: Readonly<Record<string, { rss: SoakJudgement | null; fds: SoakJudgement | null }>>,
+): SoakVerdict {
+  if (!judgements.total?.rss) return 'too short';
+  const ok = (j: SoakJudgement | null): boolean => j === null || (j.flat && !j.climbing);
+  return Object.values(judgements).every((j) => ok(j.rss) && ok(j.fds)) ? 'flat' : 'NOT flat';
 }

@@ -1,7 +1,8 @@
 // The soak's verdict (bench/soakVerdict.ts) on plain series: what `npm run bench -- soak` judges.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { judgeSoak, keptLevel, windowRange } from '../../bench/soakVerdict.js';
+import { readFileSync } from 'node:fs';
+import { judgeSoak, keptLevel, soakVerdict, windowRange } from '../../bench/soakVerdict.js';
 
 const MIN = 60_000;
 /** A reading every 30 s for `minutes`, valued by `f(minute)`. */
@@ -47,6 +48,63 @@ test('keptLevel: the lowest reading in the window up to each one', () => {
     keptLevel(points, 2000).map((p) => p.value),
     [5, 3, 3, 3, 9, 9, 2, 2],
   );
+});
+
+test('keptLevel high: the highest reading in the window up to each one', () => {
+  const points = [5, 3, 9, 9, 9, 9, 2, 8].map((value, i) => ({ atMs: i * 1000, value }));
+  assert.equal(
+    keptLevel(points, 2000, 'high').map((p) => p.value),
+    [5, 5, 9, 9, 9, 9, 9, 9],
+  );
+});
+
+// Open files under churn: 1,500 connections and 20 of the process's own, with dips of up to 200
+// while connections are between their close and their reopening.
+const churnFds = (leakPerMinute: number) =>
+  series(60, (m) => {
+    const i = Math.round(m * 2);
+    const dip = i % 7 === 3 ? 190 : i % 11 === 4 ? 40 : 0;
+    // Deeper dips early in the run, none late: the lows rise, which is not a leak.
+    return 1520 + Math.floor(leakPerMinute * m) - (m < 30 ? dip : 0);
+  });
+
+test('open files under churn: dips that change over the run are not a climb when read by their highs', () => {
+  const lows = judgeSoak(churnFds(0));
+  assert.ok(lows?.climbing || !lows?.flat, `read by their lows they seem to rise: ${JSON.stringify(lows)}`);
+  const j = judgeSoak(churnFds(0), undefined, undefined, 'high');
+  assert.ok(j?.flat && !j.climbing, JSON.stringify(j));
+  assert.equal([j?.keptLow, j?.keptHigh], [1520, 1520]);
+});
+
+test('open files that leak (a descriptor every ten seconds) climb past the connections asked for', () => {
+  const j = judgeSoak(churnFds(6), undefined, undefined, 'high');
+  assert.ok(j?.climbing, `rise ${j?.lastThirdRise}`);
+  assert.ok((j?.keptHigh ?? 0) > 1520 + 300, `highs ${j?.keptHigh}`);
+});
+
+test('the verdict: every memory and open-file series flat and steady, or NOT flat; too short without a total', () => {
+  const flat = judgeSoak(series(60, () => 100));
+  const leak = judgeSoak(churnFds(6), undefined, undefined, 'high');
+  assert.is(soakVerdict({ total: { rss: flat, fds: null }, 'shard 1': { rss: flat, fds: flat } }), 'flat');
+  assert.is(soakVerdict({ total: { rss: flat, fds: null }, 'shard 1': { rss: flat, fds: leak } }), 'NOT flat');
+  assert.is(soakVerdict({ total: { rss: null, fds: null }, 'shard 1': { rss: flat, fds: flat } }), 'too short');
+});
+
+test("the churn hour of 2026-12-02 (20:56): each shard's open files, read by their highs, are flat", () => {
+  const saved = JSON.parse(
+    readFileSync(new URL('../../bench/results/soak-churn-2026-12-02T20-56-36-481Z.json', import.meta.url), 'utf8'),
+  ) as { results: { processes: { role: string; fds: { atMs: number; value: number }[] }[] }[] };
+  const shards = (saved.results[0]?.processes ?? []).filter((p) => p.role.startsWith('shard'));
+  assert.is(shards.length, 2);
+  // Read by their lows, shard 1's rose in the last third: the bench said "NOT flat" then.
+  assert.ok(
+    shards.some((p) => judgeSoak(p.fds)?.climbing),
+    'read by their lows, one shard rises',
+  );
+  for (const p of shards) {
+    const j = judgeSoak(p.fds, undefined, undefined, 'high');
+    assert.ok(j?.flat && !j.climbing && j.keptHigh === 1520, `${p.role}: ${JSON.stringify(j)}`);
+  }
 });
 
 test('a warm-up climb in the first minute is not judged', () => {
