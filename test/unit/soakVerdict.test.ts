@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { judgeSoak, keptLevel, soakVerdict, windowRange } from '../../bench/soakVerdict.js';
+import { repoPath } from '../helpers/repoPath.js';
 
 const MIN = 60_000;
 /** A reading every 30 s for `minutes`, valued by `f(minute)`. */
@@ -92,7 +93,7 @@ test('the verdict: every memory and open-file series flat and steady, or NOT fla
 
 test("the churn hour of 2026-12-02 (20:56): each shard's open files, read by their highs, are flat", () => {
   const saved = JSON.parse(
-    readFileSync(new URL('../../bench/results/soak-churn-2026-12-02T20-56-36-481Z.json', import.meta.url), 'utf8'),
+    readFileSync(repoPath('bench', 'results', 'soak-churn-2026-12-02T20-56-36-481Z.json'), 'utf8'),
   ) as { results: { processes: { role: string; fds: { atMs: number; value: number }[] }[] }[] };
   const shards = (saved.results[0]?.processes ?? []).filter((p) => p.role.startsWith('shard'));
   assert.is(shards.length, 2);
