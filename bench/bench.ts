@@ -11,7 +11,8 @@
  *   npm run bench -- --runs 5     more runs
  *   npm run bench -- soak         endurance: churn, hold, ramp and heartbeat soaks, 60 minutes each
  *                                 (--minutes N; soak-churn, soak-hold, soak-ramp, soak-heartbeat
- *                                 alone); every process's memory must stay flat (bench/benchSoak.ts)
+ *                                 alone; --engine E passes the prober's --engine on); every
+ *                                 process's memory must stay flat (bench/benchSoak.ts)
  *
  * Peers run on the same target right before the scenario they are compared with: net.Socket and
  * bare-handle Node clients (10k), a bare-handle churn loop, and the same in C when cc is present.
@@ -58,7 +59,7 @@ interface Scenario {
 const SCENARIOS: readonly Scenario[] = [
   { name: '10k', connections: 10_000, flags: ['--workers', 'auto', '--max-inflight', '3000'], goal: '>= 20k/s' },
   { name: '50k', connections: 50_000, flags: ['--workers', 'auto', '--max-inflight', '3000'], goal: 'exact count' },
-  // Each connection served only once the target echoed --send back: what --engine auto gives the native engine.
+  // Each connection served only once the target echoed --send back: on both engines.
   {
     name: '10k-expect',
     connections: 10_000,
@@ -318,10 +319,12 @@ async function main(): Promise<void> {
   const minutes = minutesAt >= 0 ? Number(argv[minutesAt + 1]) : 60;
   const collectAt = argv.indexOf('--collect-every');
   const collectEveryMs = collectAt >= 0 ? parseSeconds(argv[collectAt + 1]) : SOAK_COLLECT_EVERY_MS;
-  const valued = new Set(['--runs', '--minutes', '--collect-every']);
+  const engineAt = argv.indexOf('--engine');
+  const engine = engineAt >= 0 ? argv[engineAt + 1] : undefined;
+  const valued = new Set(['--runs', '--minutes', '--collect-every', '--engine']);
   const words = argv.filter((w, i) => !w.startsWith('--') && !valued.has(argv[i - 1] ?? ''));
   const soaks = SOAK_SCENARIOS.filter((s) => words.includes('soak') || words.includes(s.name));
-  if (soaks.length > 0) return soak(soaks, minutes, collectEveryMs);
+  if (soaks.length > 0) return soak(soaks, minutes, collectEveryMs, engine);
   const chosen = SCENARIOS.filter((s) => words.length === 0 || words.includes(s.name));
   const withStartup = words.length === 0 || words.includes('startup');
   let startup: StartupResult[] = [];
@@ -462,7 +465,14 @@ async function main(): Promise<void> {
 }
 
 /** Runs soak scenarios one after another; prints their table and writes every reading to bench/results/. */
-async function soak(scenarios: readonly SoakScenario[], minutes: number, collectEveryMs: number): Promise<void> {
+async function soak(
+  scenarios: readonly SoakScenario[],
+  minutes: number,
+  collectEveryMs: number,
+  engine?: string,
+): Promise<void> {
+  if (engine !== undefined && !['auto', 'native', 'js'].includes(engine))
+    throw new Error(`--engine ${engine}: use auto, native or js (the prober's own --engine, passed on)`);
   if (!(minutes >= 2)) throw new Error('--minutes must be at least 2 (one minute of warm-up, then the judged part)');
   if (!(collectEveryMs >= 0))
     throw new Error('--collect-every takes seconds, such as 10s (or 0 to leave collections to the collector)');
@@ -473,9 +483,11 @@ async function soak(scenarios: readonly SoakScenario[], minutes: number, collect
     const collecting =
       collectEveryMs > 0 ? `a full collection every ${collectEveryMs / 1000} s` : 'natural collections';
     process.stderr.write(`bench: ${scenario.name}: ${scenario.what}, ${minutes} min, ${collecting}\n`);
-    const r = await runSoak(scenario, minutes, fdSoft, collectEveryMs);
+    const r = await runSoak(scenario, minutes, fdSoft, collectEveryMs, engine);
     results.push(r);
-    process.stderr.write(`bench: ${scenario.name}: exit ${r.exitCode}, ${r.outcome}; ${r.verdict}\n`);
+    process.stderr.write(
+      `bench: ${scenario.name} (${r.engine} engine): exit ${r.exitCode}, ${r.outcome}; ${r.verdict}\n`,
+    );
   }
   process.stdout.write(`${soakTable(results)}\n`);
   const names = scenarios.length === SOAK_SCENARIOS.length ? 'soak' : scenarios.map((s) => s.name).join('+');

@@ -123,6 +123,8 @@ export interface ProcessSeries {
 
 export interface SoakResult {
   readonly scenario: string;
+  /** The engine the prober ran, from its record (`--engine` passed on, or what auto chose). */
+  readonly engine?: string;
   readonly what: string;
   readonly minutes: number;
   /** How often every prober process ran a full collection (0: only when its collector chose to). */
@@ -189,6 +191,7 @@ export async function runSoak(
   minutes: number,
   fdSoft: number,
   collectEveryMs = SOAK_COLLECT_EVERY_MS,
+  engine?: string,
 ): Promise<SoakResult> {
   const target = await startHoldServer({
     listeners: LISTENERS,
@@ -198,8 +201,9 @@ export async function runSoak(
   });
   const bin = new URL('../dist/bin.js', import.meta.url).pathname;
   const out = new URL(`./results/.${scenario.name}-${process.pid}.json`, import.meta.url).pathname;
-  const args = [...target.addresses, ...scenario.flags(minutes), '--json', out, '-q'];
-  const command = `goon-probe <16 loopback ports> ${scenario.flags(minutes).join(' ')}`;
+  const flags = [...scenario.flags(minutes), ...(engine ? ['--engine', engine] : [])];
+  const args = [...target.addresses, ...flags, '--json', out, '-q'];
+  const command = `goon-probe <16 loopback ports> ${flags.join(' ')}`;
   const series = new Map<number, ProcessSeries>();
   const total: SoakPoint[] = [];
   try {
@@ -273,6 +277,7 @@ export async function runSoak(
     const verdict = soakVerdict(judgements);
     return {
       scenario: scenario.name,
+      engine: record?.config?.engine?.name ?? 'unknown',
       what: scenario.what,
       minutes,
       collectEveryMs,
@@ -330,7 +335,7 @@ export function soakTable(results: readonly SoakResult[]): string {
       const span = (w: { low: number; high: number } | null): string => (w ? `${mib(w.low)}–${mib(w.high)} MiB` : '-');
       const f = fds && judgeSoak(fds, undefined, undefined, 'high');
       lines.push(
-        `| ${r.scenario} | ${role} | ${span(first)} | ${span(last)} | ${j ? `${mib(j.low)}–${mib(j.high)} MiB (${(j.spread * 100).toFixed(1)}%)` : '-'} | ${j ? `${mib(j.keptLow)}–${mib(j.keptHigh)} MiB (${(j.keptSpread * 100).toFixed(1)}%)` : '-'} | ${j ? `${(j.lastThirdRise * 100).toFixed(1)}%` : '-'} | ${f ? `${f.low}–${f.high} (highs ${f.keptLow}–${f.keptHigh}, ${(f.lastThirdRise * 100).toFixed(1)}%)` : '-'} | ${j ? (j.flat && !j.climbing && (!f || (f.flat && !f.climbing)) ? 'flat' : 'NOT flat') : 'too short'} | ${heapCell} |`,
+        `| ${r.scenario}${r.engine ? ` (${r.engine})` : ''} | ${role} | ${span(first)} | ${span(last)} | ${j ? `${mib(j.low)}–${mib(j.high)} MiB (${(j.spread * 100).toFixed(1)}%)` : '-'} | ${j ? `${mib(j.keptLow)}–${mib(j.keptHigh)} MiB (${(j.keptSpread * 100).toFixed(1)}%)` : '-'} | ${j ? `${(j.lastThirdRise * 100).toFixed(1)}%` : '-'} | ${f ? `${f.low}–${f.high} (highs ${f.keptLow}–${f.keptHigh}, ${(f.lastThirdRise * 100).toFixed(1)}%)` : '-'} | ${j ? (j.flat && !j.climbing && (!f || (f.flat && !f.climbing)) ? 'flat' : 'NOT flat') : 'too short'} | ${heapCell} |`,
       );
     }
   }

@@ -11,13 +11,7 @@ import { buildProbeConfig, rampConfig } from '../src/config/probeConfig.js';
 import { resolveTarget } from '../src/net/resolve.js';
 import { runRampProbe } from '../src/probe/runRampProbe.js';
 import { OVER_LIMIT_BEHAVIOURS } from '../src/servers/targetOptions.js';
-import {
-  chooseEngine,
-  ENGINE_REQUESTS,
-  nativeGap,
-  type EngineRequest,
-  verifiesByReply,
-} from '../src/fleet/engineChoice.js';
+import { chooseEngine, ENGINE_REQUESTS, nativeGap, type EngineRequest } from '../src/fleet/engineChoice.js';
 import { loadNativeEngine } from '../src/fleet/nativeEngine.js';
 import { fleetOptions } from '../src/probe/startFleet.js';
 import { startCli } from '../test/helpers/cli.js';
@@ -66,7 +60,7 @@ for (const overLimit of OVER_LIMIT_BEHAVIOURS) {
       const config = rampConfig(buildProbeConfig(raw, [server.address], () => Buffer.alloc(0)));
       const routes = [{ endpoint: await resolveTarget(config.target) }];
       const needs = fleetOptions(config, routes);
-      const choice = chooseEngine(asked, nativeGap(needs), load, verifiesByReply(needs));
+      const choice = chooseEngine(asked, nativeGap(needs), load);
       if (typeof choice === 'string') throw new Error(choice);
       const started = performance.now();
       const result = await runRampProbe(

@@ -13,7 +13,7 @@ import type { FixedResult, RampResult } from '../probe/result.js';
 import type { ProbeDeps } from '../probe/runRamp.js';
 import { runRampProbe, type RampWay } from '../probe/runRampProbe.js';
 import { fleetOptions, startFleet } from '../probe/startFleet.js';
-import { chooseEngine, nativeGap, verifiesByReply, type EngineChoice } from '../fleet/engineChoice.js';
+import { chooseEngine, nativeGap, type EngineChoice } from '../fleet/engineChoice.js';
 import { loadNativeEngine } from '../fleet/nativeEngine.js';
 import { readHostTimeWait, readTimeWait } from '../probe/timeWait.js';
 import { buildRunRecord, type RunRecord } from '../record/runRecord.js';
@@ -95,7 +95,6 @@ export async function measure(config: ProbeConfig, hooks: MeasureHooks): Promise
     config.engine,
     nativeGap(needs),
     config.engine === 'js' ? { ok: false, why: '--engine js' } : loadNativeEngine(),
-    verifiesByReply(needs),
   );
   if (typeof engine === 'string') return { kind: 'refused', exitCode: 3, problem: engine };
   const way: RampWay = {

@@ -200,7 +200,7 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   {
     flags: '--engine <engine>',
     description:
-      'auto | native | js: native runs plain TCP in C (--send, a literal --expect, --message and --latency-marker too), and auto picks it where --expect verifies each connection; js the TypeScript engine, which does everything',
+      'auto | native | js: native runs plain TCP in C (--send, a literal --expect, --message and --latency-marker too), and auto picks it wherever it covers the run; js the TypeScript engine, which does everything',
     default: 'auto',
   },
   {

@@ -3,7 +3,7 @@ import type { NativeLoad } from './nativeEngine.js';
 
 /** The connection engines: the C one on epoll (plain TCP), and the TypeScript fleet (everything). */
 export type EngineName = 'native' | 'js';
-/** `--engine`: auto is the native engine where it covers the run and verifies replies (chooseEngine). */
+/** `--engine`: auto is the native engine where it covers the run and loads (chooseEngine). */
 export type EngineRequest = 'auto' | EngineName;
 export const ENGINE_REQUESTS: readonly EngineRequest[] = ['auto', 'native', 'js'];
 
@@ -43,28 +43,15 @@ export function nativeGap(o: NativeNeeds): string | null {
   return null;
 }
 
-/** Returns true when a connection counts as served only once the target answered: a literal --expect (or a URL's protocol). */
-export function verifiesByReply(o: Pick<NativeNeeds, 'expect'>): boolean {
-  return o.expect !== undefined;
-}
-
 /**
  * Chooses the engine: `--engine js` always gets the TypeScript fleet; `native` gets the C engine
  * when it covers the run and loads here, and is an error (a string to report) when it cannot be
- * honoured. `auto` gets the C engine where it covers the run and the run verifies each connection
- * by the target's reply (`byReply`: a literal --expect), and the TypeScript fleet otherwise, saying
- * why: without --expect a connection counts once open, and against a server starved of CPU, whose
- * accept queue fills faster than it accepts, the C engine's faster dials counted held connections
- * the server had not taken on (361 against a limit of 200 with evict-oldest, under two CPU hogs),
- * where the TypeScript engine measured 200. A reply is the server's own word that it took the
- * connection on, whichever engine dialed it.
+ * honoured. `auto` gets the C engine wherever it covers the run and loads, and the TypeScript fleet
+ * otherwise, saying why. Both engines count by the same rules (settle, the late-close correction of
+ * the ramp, the pace), so which one dialed does not change the answer; the accuracy matrix, run on
+ * each engine, is what shows it.
  */
-export function chooseEngine(
-  asked: EngineRequest,
-  gap: string | null,
-  load: NativeLoad,
-  byReply = false,
-): EngineChoice | string {
+export function chooseEngine(asked: EngineRequest, gap: string | null, load: NativeLoad): EngineChoice | string {
   if (asked === 'js') return { engine: 'js', why: '--engine js' };
   if (gap !== null) {
     if (asked === 'native')
@@ -76,15 +63,6 @@ export function chooseEngine(
       return `--engine native: ${load.why}; run npm run build:native where a C compiler is, or use --engine js`;
     return { engine: 'js', why: `the native engine is not available: ${load.why}` };
   }
-  if (asked === 'auto' && byReply)
-    return {
-      engine: 'native',
-      why: `auto: the C engine on epoll (${load.from}), each connection verified by --expect`,
-    };
-  if (asked === 'auto')
-    return {
-      engine: 'js',
-      why: `auto: the TypeScript engine, as without --expect a connection counts once open (--engine native runs this on the C engine, ${load.from})`,
-    };
+  if (asked === 'auto') return { engine: 'native', why: `auto: the C engine on epoll (${load.from})` };
   return { engine: 'native', why: `--engine native: the C engine on epoll (${load.from})` };
 }

@@ -33,7 +33,7 @@ export function renderDoctor(f: DoctorFindings): string {
       : []),
     ...(f.engine
       ? [
-          `Engine:          ${f.engine.available ? `native (C on epoll, ${f.engine.from}) for plain TCP verified by a literal --expect, or with --engine native; TypeScript otherwise` : `TypeScript only: ${f.engine.why}`}`,
+          `Engine:          ${f.engine.available ? `native (C on epoll, ${f.engine.from}) for plain TCP (--send, a literal --expect, --message); TypeScript for the rest` : `TypeScript only: ${f.engine.why}`}`,
         ]
       : []),
     `Capacity:        about ${p.capacity ?? 'unknown'} connections${f.target ? ` to ${f.target.dialed}` : ' to one destination'} from one source address, ${limitingFactor(p)}`,

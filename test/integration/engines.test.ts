@@ -113,11 +113,22 @@ test('--engine native where it does not reach: a one-line usage error naming the
     run.stderr.trim(),
     'goon-probe: --engine native covers plain TCP with --send, a literal --expect and --message; --expect /regex/ needs the TypeScript engine: drop --engine native (auto picks it), or --expect /regex/',
   );
+  // auto: the TypeScript engine where the run needs it, the C engine wherever it covers the run.
+  const regex = await runCliProcess([
+    '127.0.0.1:9',
+    '-c',
+    '1',
+    '--send',
+    'hi',
+    '--expect',
+    '/h+i/',
+    '--json',
+    '-',
+    '-q',
+  ]);
+  assert.match(regex.stdout, /"engine":\{"name":"js","why":"--expect \/regex\/ needs the TypeScript engine"\}/);
   const auto = await runCliProcess(['127.0.0.1:9', '-c', '1', '--send', 'hi', '--json', '-', '-q']);
-  assert.match(
-    auto.stdout,
-    /"engine":\{"name":"js","why":"auto: the TypeScript engine, as without --expect a connection counts once open/,
-  );
+  assert.match(auto.stdout, /"engine":\{"name":"native","why":"auto: the C engine on epoll \([a-z ]+\)"\}/);
 });
 
 test('--message at a rate with --latency-marker: the same bytes and marker latencies on both engines', async () => {

@@ -30,7 +30,7 @@ test('probe() finds the limit serve() was given, and returns the run record --js
     assert.is(record.tool.name, 'goon-probe');
     assert.equal(record.config.engine, {
       name: 'native',
-      why: 'auto: the C engine on epoll (local build), each connection verified by --expect',
+      why: 'auto: the C engine on epoll (local build)',
     });
     assert.is(
       record.command.line,

@@ -19,7 +19,7 @@ test('doctor via the CLI: reads this machine, picks the source address, sends no
     // The native engine is built in a checkout (npm install): doctor says so, and what it covers.
     assert.match(
       run.stdout,
-      /^Engine: +native \(C on epoll, local build\) for plain TCP verified by a literal --expect, or with --engine native; TypeScript otherwise$/m,
+      /^Engine: +native \(C on epoll, local build\) for plain TCP \(--send, a literal --expect, --message\); TypeScript for the rest$/m,
     );
     assert.is(server.stats().served, 0, 'doctor opened no connection');
   });

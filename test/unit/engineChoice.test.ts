@@ -2,7 +2,7 @@
 // TypeScript one otherwise, always with the reason.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chooseEngine, nativeGap, verifiesByReply } from '../../src/fleet/engineChoice.js';
+import { chooseEngine, nativeGap } from '../../src/fleet/engineChoice.js';
 import type { NativeAddon } from '../../src/fleet/nativeEngine.js';
 import { addonCandidates } from '../../src/fleet/nativeEngine.js';
 
@@ -30,25 +30,12 @@ test('nativeGap: plain TCP, with --send and a literal --expect, is covered; each
   for (const [needs, flag] of cases) assert.is(nativeGap(needs), flag, JSON.stringify(Object.keys(needs)));
 });
 
-test('verifiesByReply: a connection counts once answered with --expect, once open without', () => {
-  assert.ok(verifiesByReply({ expect: { kind: 'bytes', bytes: Buffer.from('x'), source: 'x' } }));
-  assert.not.ok(verifiesByReply({}));
-});
-
-test('chooseEngine: auto runs the C engine where --expect verifies each connection, the TypeScript one otherwise, and says why', () => {
-  assert.equal(chooseEngine('auto', null, loaded, true), {
-    engine: 'native',
-    why: 'auto: the C engine on epoll (prebuild), each connection verified by --expect',
-  });
+test('chooseEngine: auto runs the C engine wherever it covers the run and loads, the TypeScript one otherwise, and says why', () => {
   assert.equal(chooseEngine('auto', null, loaded), {
-    engine: 'js',
-    why: 'auto: the TypeScript engine, as without --expect a connection counts once open (--engine native runs this on the C engine, prebuild)',
+    engine: 'native',
+    why: 'auto: the C engine on epoll (prebuild)',
   });
-  assert.equal(chooseEngine('auto', null, missing, true), {
-    engine: 'js',
-    why: 'the native engine is not available: no native engine is built for linux-arm64',
-  });
-  assert.equal(chooseEngine('auto', '--heartbeat', loaded, true), {
+  assert.equal(chooseEngine('auto', '--heartbeat', loaded), {
     engine: 'js',
     why: '--heartbeat needs the TypeScript engine',
   });
