@@ -17,7 +17,7 @@ export interface SoakJudgement {
   /** (high - low) / first: the raw readings' spread, collection peaks included. */
   readonly spread: number;
   /**
-   * The lowest and highest of the kept level (each reading's lowest in the five minutes up to it:
+   * The lowest and highest of the kept level from the first full window on (each reading's lowest in the five minutes up to it:
    * what the process keeps after its collections; or, for open files, each reading's highest), and
    * their spread over the first kept level.
    */
@@ -78,14 +78,19 @@ export function judgeSoak(
   const low = Math.min(...values);
   const high = Math.max(...values);
   const spread = first > 0 ? (high - low) / first : 0;
-  const kept = keptLevel(after, keptWindowMs, keep);
-  const keptValues = kept.map((p) => p.value);
+  const fromMs = (after[0] as SoakPoint).atMs;
+  const toMs = (after.at(-1) as SoakPoint).atMs;
+  // A kept level stands for its window once the window is full: until then it is a few readings,
+  // and the first one alone may be a collection's peak or a churn's dip. The window is at most a
+  // quarter of the judged part, so that a short soak is judged on most of its readings.
+  const windowMs = Math.min(keptWindowMs, (toMs - fromMs) / 4);
+  const kept = keptLevel(after, windowMs, keep);
+  const full = kept.filter((p) => p.atMs - fromMs >= windowMs);
+  const keptValues = full.map((p) => p.value);
   const keptLow = Math.min(...keptValues);
   const keptHigh = Math.max(...keptValues);
   const keptFirst = keptValues[0] as number;
   const keptSpread = keptFirst > 0 ? (keptHigh - keptLow) / keptFirst : 0;
-  const fromMs = (after[0] as SoakPoint).atMs;
-  const toMs = (after.at(-1) as SoakPoint).atMs;
   const thirdFromMs = fromMs + ((toMs - fromMs) * 2) / 3;
   const third = kept.filter((p) => p.atMs >= thirdFromMs);
   const mean = third.reduce((sum, p) => sum + p.value, 0) / third.length;

@@ -77,6 +77,22 @@ test('open files under churn: dips that change over the run are not a climb when
   assert.equal([j?.keptLow, j?.keptHigh], [1520, 1520]);
 });
 
+test('a dip at the first reading after the warm-up: the kept level is judged once its window is full', () => {
+  // Minute 1 reads 1,043 (connections in flight), every other reading 1,520: not a change of level.
+  const j = judgeSoak(
+    series(60, (m) => (m === 1 ? 1043 : 1520)),
+    undefined,
+    undefined,
+    'high',
+  );
+  assert.ok(j?.flat && !j.climbing, JSON.stringify(j));
+  assert.equal([j?.keptLow, j?.keptHigh, j?.low], [1520, 1520, 1043]);
+  // A short soak: the window shrinks to a quarter of the judged part (two minutes, a reading a second).
+  const short = Array.from({ length: 121 }, (_, i) => ({ atMs: i * 1000, value: i === 60 ? 595 : 1522 }));
+  const k = judgeSoak(short, undefined, undefined, 'high');
+  assert.ok(k?.flat && !k.climbing, JSON.stringify(k));
+});
+
 test('open files that leak (a descriptor every ten seconds) climb past the connections asked for', () => {
   const j = judgeSoak(churnFds(6), undefined, undefined, 'high');
   assert.ok(j?.climbing, `rise ${j?.lastThirdRise}`);
