@@ -488,6 +488,7 @@ async function soak(
     process.stderr.write(
       `bench: ${scenario.name} (${r.engine} engine): exit ${r.exitCode}, ${r.outcome}; ${r.verdict}\n`,
     );
+    if (r.recordFile) process.stderr.write(`bench: ${scenario.name}: its record is in ${r.recordFile}\n`);
   }
   process.stdout.write(`${soakTable(results)}\n`);
   const names = scenarios.length === SOAK_SCENARIOS.length ? 'soak' : scenarios.map((s) => s.name).join('+');

@@ -17,9 +17,9 @@
  * judged are memory and open files, which a busy CPU does not change.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FD_RESERVE } from '../src/probe/preflight.js';
 import { startHoldServer } from '../src/servers/holdServer.js';
 import {
@@ -133,6 +133,8 @@ export interface SoakResult {
   readonly exitCode: number | null;
   /** The record's headline: what was held or established, and the failures. */
   readonly outcome: string;
+  /** Where the whole record was kept: only for a run that did not exit 0. */
+  readonly recordFile?: string;
   readonly processes: readonly ProcessSeries[];
   /** Resident memory summed over the prober's processes. */
   readonly total: readonly SoakPoint[];
@@ -250,7 +252,12 @@ export async function runSoak(
     try {
       record = JSON.parse(readFileSync(out, 'utf8'));
     } catch {}
-    rmSync(out, { force: true });
+    // A run that did not exit 0 keeps its whole record beside the results (not committed), to read
+    // what failed and when; the soak's own file says only the headline.
+    const kept = join(dirname(out), `record-${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    const keepRecord = exitCode !== 0 && record !== null;
+    if (keepRecord) renameSync(out, kept);
+    else rmSync(out, { force: true });
     // Judged up to the planned end: after it the prober closes its connections and its shards exit.
     const endMs = minutes * 60_000;
     const processes = [...series.values()].map((p) => ({
@@ -284,6 +291,7 @@ export async function runSoak(
       command,
       exitCode,
       outcome: outcomeOf(record),
+      ...(keepRecord ? { recordFile: kept } : {}),
       processes,
       total: judgedTotal,
       judgements,
