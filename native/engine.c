@@ -42,6 +42,16 @@
 #define EXPECT_BUFFER 4096
 /* Timed-out connections kept listening for a late answer, for how long, and delays kept (fleetReading.ts). */
 #define LATE_WATCH_MAX 40
+/*
+ * Keepalive after its idle time: a probe every second, ten unanswered before the connection is
+ * given up, as libuv sets them for the TypeScript engine (uv_tcp_keepalive). The kernel's defaults
+ * (75 s, 9) keep the probes of connections opened together in step: thousands fire in one timer
+ * tick, overflow the receiving side's backlog (net.core.netdev_max_backlog, 1,000 on loopback) and
+ * are dropped, 75 s later the same ones again, and after 11.5 minutes the prober closes healthy
+ * connections with ETIMEDOUT. Retried a second later, a dropped probe gets through.
+ */
+#define KEEPALIVE_INTERVAL_S 1
+#define KEEPALIVE_PROBES 10
 #define LATE_GRACE_MS 30000
 #define LATE_DELAYS_KEPT 200
 /* Pseudo error codes: a clean close by the peer, a dial that timed out, a connection closed (or
@@ -749,8 +759,11 @@ static void on_open(engine_t *e, int32_t i) {
       int on = 1;
       int idle = (int)(e->keepalive_ms / 1000 + 0.5);
       if (idle < 1) idle = 1;
+      int interval = KEEPALIVE_INTERVAL_S, probes = KEEPALIVE_PROBES;
       setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
       setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+      setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+      setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
     }
   }
   if (e->message && send_messages(e, i, now) < 0) return;
@@ -1238,6 +1251,38 @@ static napi_value stop(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The keepalive options of the oldest open connection, as the kernel reports them: [on, idle s, interval s, probes], or null. */
+static napi_value keepalive_of(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  engine_t *e = unwrap(env, info, &argc, argv);
+  if (!e) return NULL;
+  int values[4] = {0, 0, 0, 0};
+  int found = 0;
+  pthread_mutex_lock(&e->lock);
+  if (e->open_head >= 0 && e->conns[e->open_head].fd >= 0) {
+    int fd = e->conns[e->open_head].fd;
+    socklen_t len = sizeof(int);
+    found = getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &values[0], &len) == 0 &&
+            getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &values[1], &len) == 0 &&
+            getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &values[2], &len) == 0 &&
+            getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &values[3], &len) == 0;
+  }
+  pthread_mutex_unlock(&e->lock);
+  napi_value out;
+  if (!found) {
+    CHECK(napi_get_null(env, &out));
+    return out;
+  }
+  CHECK(napi_create_array_with_length(env, 4, &out));
+  for (uint32_t k = 0; k < 4; k++) {
+    napi_value v;
+    CHECK(napi_create_int32(env, values[k], &v));
+    CHECK(napi_set_element(env, out, k, v));
+  }
+  return out;
+}
+
 static napi_value engine_now(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
@@ -1348,6 +1393,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"stop", NULL, stop, NULL, NULL, NULL, napi_default, NULL},
     {"read", NULL, read_engine, NULL, NULL, NULL, napi_default, NULL},
     {"now", NULL, engine_now, NULL, NULL, NULL, napi_default, NULL},
+    {"keepaliveOf", NULL, keepalive_of, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof *props, props) != napi_ok) return NULL;
   return exports;

@@ -85,6 +85,8 @@ export interface NativeAddon {
   stop(engine: EngineHandle): void;
   read(engine: EngineHandle, observe: boolean): NativeReading;
   now(): number;
+  /** The oldest open connection's keepalive as the kernel has it: [on, idle s, interval s, probes]; null with none open. */
+  keepaliveOf(engine: EngineHandle): [number, number, number, number] | null;
 }
 
 /** The addon, and where it came from; or why there is none. */

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadNativeEngine } from '../../src/fleet/nativeEngine.js';
 import { spawnSync } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCliProcess, startCli, type CliOptions } from '../helpers/cli.js';
@@ -13,10 +14,45 @@ import { withDir } from '../helpers/tempDir.js';
 import { withServeProcess } from '../helpers/serveProcess.js';
 import { closedPort } from '../helpers/servers.js';
 import { repoPath } from '../helpers/repoPath.js';
+import { waitFor } from '../helpers/waitUntil.js';
 
 test('the native engine is built here (npm install builds it; the fallback is tested in packaging)', () => {
   const load = loadNativeEngine();
   assert.ok(load.ok, load.ok ? '' : load.why);
+});
+
+test('keepalive on the native engine: idle from --keepalive, then a probe a second, ten, as libuv sets them for the TypeScript engine', async () => {
+  // With the kernel's defaults (75 s apart, 9 of them), probes of connections opened together fire
+  // together, overflow loopback's backlog, and after 11.5 minutes healthy connections closed with
+  // ETIMEDOUT (257 of 30,000 held). The options are read back from the kernel, not from the engine.
+  const load = loadNativeEngine();
+  if (!load.ok) throw new Error(load.why);
+  const server = createServer((socket) => socket.on('error', () => undefined));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const engine = load.addon.create({
+    routes: [{ host: '127.0.0.1', port, source: -1 }],
+    sources: 0,
+    dialTimeoutMs: 2000,
+    keepaliveMs: 15_000,
+    maxInflight: 4,
+    settleMs: 0,
+    reopenBackoffMs: -1,
+    lifetimeMs: -1,
+    expectTimeoutMs: 1000,
+  });
+  try {
+    load.addon.request(engine, 1);
+    const options = await waitFor(
+      () => load.addon.keepaliveOf(engine),
+      (o) => o !== null,
+      'an open connection',
+    );
+    assert.equal(options, [1, 15, 1, 10], 'on, idle 15 s, a probe every 1 s, 10 probes');
+  } finally {
+    load.addon.stop(engine);
+    server.close();
+  }
 });
 
 test("npm install builds the engine with node-gyp (npm carries it) from this Node's headers, nothing downloaded", async () => {
