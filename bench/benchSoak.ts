@@ -119,6 +119,9 @@ export interface ProcessSeries {
   readonly fds: SoakPoint[];
   /** The heap's used size after each full collection the process ran by itself (soakHeapProbe.mjs). */
   readonly heap: SoakPoint[];
+  /** At the same moments: the young generation's committed size, and the memory outside the heap (not judged). */
+  readonly youngCommitted?: SoakPoint[];
+  readonly external?: SoakPoint[];
 }
 
 export interface SoakResult {
@@ -164,14 +167,30 @@ function childrenOf(pid: number): number[] {
   return out.sort((a, b) => a - b);
 }
 
-/** The heap after each full collection of a process, as soakHeapProbe.mjs wrote it (ms since the start). */
-function heapAfterCollections(dir: string, pid: number, startedAtEpoch: number): SoakPoint[] {
-  const text = readProc(join(dir, `${pid}.jsonl`)) ?? '';
-  return text
+/** What soakHeapProbe.mjs wrote after each full collection of a process (ms since the start). */
+interface HeapLine {
+  readonly at: number;
+  readonly heapUsed: number;
+  readonly committed?: Record<string, number>;
+  readonly external?: number;
+}
+
+/** The heap after each full collection of a process, and the young generation's committed size then. */
+function heapAfterCollections(
+  dir: string,
+  pid: number,
+  startedAtEpoch: number,
+): { heap: SoakPoint[]; youngCommitted: SoakPoint[]; external: SoakPoint[] } {
+  const lines = (readProc(join(dir, `${pid}.jsonl`)) ?? '')
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as { at: number; heapUsed: number })
-    .map((x) => ({ atMs: x.at - startedAtEpoch, value: x.heapUsed }));
+    .map((line) => JSON.parse(line) as HeapLine);
+  const at = (x: HeapLine): number => x.at - startedAtEpoch;
+  return {
+    heap: lines.map((x) => ({ atMs: at(x), value: x.heapUsed })),
+    youngCommitted: lines.map((x) => ({ atMs: at(x), value: x.committed?.new_space ?? 0 })),
+    external: lines.map((x) => ({ atMs: at(x), value: x.external ?? 0 })),
+  };
 }
 
 function openFiles(pid: number): number | null {
@@ -260,12 +279,18 @@ export async function runSoak(
     else rmSync(out, { force: true });
     // Judged up to the planned end: after it the prober closes its connections and its shards exit.
     const endMs = minutes * 60_000;
-    const processes = [...series.values()].map((p) => ({
-      ...p,
-      rss: p.rss.filter((x) => x.atMs <= endMs),
-      fds: p.fds.filter((x) => x.atMs <= endMs),
-      heap: heapAfterCollections(heapDir, p.pid, startedAtEpoch).filter((x) => x.atMs <= endMs),
-    }));
+    const processes = [...series.values()].map((p) => {
+      const collected = heapAfterCollections(heapDir, p.pid, startedAtEpoch);
+      const inTime = (points: SoakPoint[]): SoakPoint[] => points.filter((x) => x.atMs <= endMs);
+      return {
+        ...p,
+        rss: inTime(p.rss),
+        fds: inTime(p.fds),
+        heap: inTime(collected.heap),
+        youngCommitted: inTime(collected.youngCommitted),
+        external: inTime(collected.external),
+      };
+    });
     rmSync(heapDir, { recursive: true, force: true });
     const judgedTotal = total.filter((x) => x.atMs <= endMs);
     const judgements: Record<
