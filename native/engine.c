@@ -992,50 +992,10 @@ static void shutdown_engine(engine_t *e) {
   pthread_mutex_unlock(&e->lock);
 }
 
-static void finalize(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  engine_t *e = data;
-  shutdown_engine(e);
-  if (e->epfd >= 0) close(e->epfd);
-  if (e->wakefd >= 0) close(e->wakefd);
-  free(e->routes);
-  free(e->sources);
-  free(e->conns);
-  free(e->free_list);
-  fifo_t *fifos[] = {&e->waiting,         &e->dial_deadlines, &e->settle_deadlines, &e->life_deadlines,
-                     &e->backoff,         &e->vacant,         &e->verify_deadlines, &e->late_watch};
-  for (size_t k = 0; k < sizeof fifos / sizeof *fifos; k++) free(fifos[k]->items);
-  free(e->connect_ms.items);
-  free(e->first_byte_ms.items);
-  free(e->error_ms.items);
-  free(e->late_delays.items);
-  free(e->marker_ms.items);
-  free(e->send);
-  free(e->expect);
-  free(e->message);
-  free(e->marker);
-  free(e->batch);
-  free(e->scanbuf);
-  free(e->tr);
-  free(e->readbuf);
-  pthread_mutex_destroy(&e->lock);
-  free(e);
-}
-
-static engine_t *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
-  size_t want = *argc;
-  void *data = NULL;
-  if (napi_get_cb_info(env, info, argc, argv, NULL, NULL) != napi_ok || *argc < 1 ||
-      napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL) {
-    napi_throw_type_error(env, NULL, "goon-probe native engine: expected an engine");
-    return NULL;
-  }
-  (void)want;
-  return data;
-}
-
-/* Frees an engine that create() gives up on before its loop starts (what is not made yet is NULL). */
+/*
+ * Frees what every engine has (NULL where create() gave up before making it): create()'s give-up
+ * paths call it, and finalize() after freeing the running loop's own state.
+ */
 static void discard(engine_t *e) {
   free(e->routes);
   free(e->sources);
@@ -1048,6 +1008,39 @@ static void discard(engine_t *e) {
   free(e->scanbuf);
   pthread_mutex_destroy(&e->lock);
   free(e);
+}
+
+static void finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  engine_t *e = data;
+  shutdown_engine(e);
+  if (e->epfd >= 0) close(e->epfd);
+  if (e->wakefd >= 0) close(e->wakefd);
+  free(e->conns);
+  free(e->free_list);
+  fifo_t *fifos[] = {&e->waiting,         &e->dial_deadlines, &e->settle_deadlines, &e->life_deadlines,
+                     &e->backoff,         &e->vacant,         &e->verify_deadlines, &e->late_watch};
+  for (size_t k = 0; k < sizeof fifos / sizeof *fifos; k++) free(fifos[k]->items);
+  free(e->connect_ms.items);
+  free(e->first_byte_ms.items);
+  free(e->error_ms.items);
+  free(e->late_delays.items);
+  free(e->marker_ms.items);
+  free(e->tr);
+  discard(e);
+}
+
+static engine_t *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+  size_t want = *argc;
+  void *data = NULL;
+  if (napi_get_cb_info(env, info, argc, argv, NULL, NULL) != napi_ok || *argc < 1 ||
+      napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL) {
+    napi_throw_type_error(env, NULL, "goon-probe native engine: expected an engine");
+    return NULL;
+  }
+  (void)want;
+  return data;
 }
 
 /* A copy of the Buffer `name` of `obj` (NULL and 0 when absent or empty); -1 when out of memory. */

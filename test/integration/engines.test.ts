@@ -133,35 +133,15 @@ test('SIGTERM stops the native engine and keeps the record: interrupted (exit 13
 });
 
 test('--engine native where it does not reach: a one-line usage error naming the option', async () => {
-  const run = await runCliProcess([
-    '127.0.0.1:9',
-    '-c',
-    '1',
-    '--send',
-    'hi',
-    '--expect',
-    '/h+i/',
-    '--engine',
-    'native',
-  ]);
+  const regexRun = ['127.0.0.1:9', '-c', '1', '--send', 'hi', '--expect', '/h+i/'];
+  const run = await runCliProcess([...regexRun, '--engine', 'native']);
   assert.is(run.code, 1);
   assert.is(
     run.stderr.trim(),
     'goon-probe: --engine native covers plain TCP with --send, a literal --expect and --message; --expect /regex/ needs the TypeScript engine: drop --engine native (auto picks it), or --expect /regex/',
   );
   // auto: the TypeScript engine where the run needs it, the C engine wherever it covers the run.
-  const regex = await runCliProcess([
-    '127.0.0.1:9',
-    '-c',
-    '1',
-    '--send',
-    'hi',
-    '--expect',
-    '/h+i/',
-    '--json',
-    '-',
-    '-q',
-  ]);
+  const regex = await runCliProcess([...regexRun, '--json', '-', '-q']);
   assert.match(regex.stdout, /"engine":\{"name":"js","why":"--expect \/regex\/ needs the TypeScript engine"\}/);
   const auto = await runCliProcess(['127.0.0.1:9', '-c', '1', '--send', 'hi', '--json', '-', '-q']);
   assert.match(auto.stdout, /"engine":\{"name":"native","why":"auto: the C engine on epoll \([a-z ]+\)"\}/);
