@@ -10,9 +10,11 @@
  *
  * The tests run as JavaScript: esbuild writes src/, test/ and scripts/ into .build/ in well under a
  * second, and every test process then starts plain Node instead of Node with the tsx loader (about a
- * third of a second of CPU less for each). The type check (tsgo `--noEmit`) runs as one more job
- * beside the tests and fails the suite like a test. `--tsx` runs the TypeScript through tsx instead,
- * as `npm run coverage` does.
+ * third of a second of CPU less for each). Two checks run as jobs beside the tests, each counted as
+ * one test that fails the suite: the type check (tsgo `--noEmit`) and Biome (`biome check`: the
+ * formatter and the linter). They start while esbuild writes .build/, which they do not read. With
+ * a name to filter by, they are left out. `--tsx` runs the TypeScript through tsx instead, as
+ * `npm run coverage` does.
  *
  * Usage: node --import tsx scripts/runTests.ts [--jobs N] [--timeout S] [--save-times] [--tsx]
  *        [unit|integration ...] [part of a file name ...]
@@ -46,6 +48,11 @@ const TSC = join(ROOT, 'node_modules', '@typescript', 'native-preview', 'bin', '
 const TIMES = join(ROOT, 'scripts', 'testTimes.json');
 /** The type check's name among the jobs, and in scripts/testTimes.json. */
 const TYPECHECK = 'typecheck';
+/** Biome's formatter and linter, as `npm run lint` and `npm run format:check` run them together. */
+const BIOME = join(ROOT, 'node_modules', '@biomejs', 'biome', 'bin', 'biome');
+const LINT = 'lint';
+/** The jobs that check the source rather than run tests: one test each, and they need no .build/. */
+const CHECKS: ReadonlySet<string> = new Set([TYPECHECK, LINT]);
 /** Integration files shorter than this (seconds, on a quiet machine) run together in one process. */
 const SHORT_S = 4;
 const escapeDots = (file: string): string => file.replace(/\./g, '\\.');
@@ -148,12 +155,14 @@ function jobsFor({ suites, filters, tsx }: Options): Job[] {
     `^(${files.map((f) => escapeDots(f.replace(/\.ts$/, ext))).join('|')})$`,
     '--no-color',
   ];
-  if (filters.length === 0)
+  if (filters.length === 0) {
     jobs.push({
       name: TYPECHECK,
       args: [TSC, '-p', join(ROOT, 'tsconfig.json'), '--noEmit'],
       weight: times[TYPECHECK] ?? 30,
     });
+    jobs.push({ name: LINT, args: [BIOME, 'check', '--error-on-warnings', '--colors=off'], weight: times[LINT] ?? 2 });
+  }
   // A file not timed yet: a second for every 2 KB of it.
   const weight = (name: string, path: string): number => times[name] ?? statSync(path).size / 2048;
   // The TypeScript files decide what runs: a test whose source is gone does not run.
@@ -183,7 +192,9 @@ function jobsFor({ suites, filters, tsx }: Options): Job[] {
         weight: short.reduce((n, x) => n + x.weight, 0),
       });
   }
-  return jobs.sort((a, b) => b.weight - a.weight);
+  // The checks first, while .build/ is written; then the longest tests.
+  const order = (job: Job): number => (CHECKS.has(job.name) ? Number.POSITIVE_INFINITY : job.weight);
+  return jobs.sort((a, b) => order(b) - order(a));
 }
 
 /** Returns the number after `label:` in uvu's summary, or 0. */
@@ -215,9 +226,10 @@ function run(job: Job, timeoutS: number): Promise<Outcome> {
     child.on('close', (code) => {
       clearTimeout(timer);
       if (timedOut) output += `\n   FAIL  ${job.name} ran past ${timeoutS} s and was killed\n`;
-      // The type check counts as one test.
-      const total = job.name === TYPECHECK ? 1 : summaryNumber(output, 'Total');
-      const passed = job.name === TYPECHECK ? (code === 0 && !timedOut ? 1 : 0) : summaryNumber(output, 'Passed');
+      // A check counts as one test.
+      const check = CHECKS.has(job.name);
+      const total = check ? 1 : summaryNumber(output, 'Total');
+      const passed = check ? (code === 0 && !timedOut ? 1 : 0) : summaryNumber(output, 'Passed');
       resolve({
         job,
         total: Math.max(total, passed + (code === 0 ? 0 : 1)),
@@ -235,12 +247,18 @@ async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   const { jobs, timeoutS, saveTimes, suites } = options;
   const queue = jobsFor(options);
-  if (!options.tsx) await compileForTests();
-  if (suites.includes('integration')) builtBin();
   const startMs = performance.now();
+  // The tests wait for .build/ (and for dist/, built when older than src/); the checks do not.
+  const ready = (async () => {
+    if (!options.tsx) await compileForTests();
+    if (suites.includes('integration')) builtBin();
+  })();
+  // A failed build fails every test job that awaits it; none may be left unhandled meanwhile.
+  ready.catch(() => undefined);
   const outcomes: Outcome[] = [];
   const worker = async (): Promise<void> => {
     for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+      if (!CHECKS.has(job.name)) await ready;
       const outcome = await run(job, timeoutS);
       outcomes.push(outcome);
       // uvu's own summary lines are dropped here: the suite's one summary comes at the end.

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 
 /** Debian's Chromium, installed by scripts/ensure-test-servers.sh (never a browser download). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -21,27 +21,48 @@ export function whyNoBrowser(): string | null {
   return existsSync(CHROMIUM) ? null : `${CHROMIUM} is missing (apt-get install chromium)`;
 }
 
+/** Opens HTML files in one headless Chromium, launched at the first page; `close()` ends it. */
+export interface PageLooker {
+  /** Opens the file in a fresh context (no state from another page) and returns what it showed; saves a full-page screenshot to `screenshot` when given. */
+  look(file: string, screenshot?: string): Promise<PageLook>;
+  close(): Promise<void>;
+}
+
 /**
- * Opens an HTML file in headless Chromium (a fresh profile of Playwright's own, removed on close), with
- * the flags that keep it off the network, and
- * returns what it showed; saves a full-page screenshot to `screenshot` when given.
+ * Returns a looker whose Chromium (a fresh profile of Playwright's own, removed on close) runs with
+ * the flags that keep it off the network. One browser serves every page of a test file: a launch
+ * costs more CPU than a page.
  */
-export async function lookAtPage(file: string, screenshot?: string): Promise<PageLook> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+export function pageLooker(): PageLooker {
+  let launched: Promise<Browser> | null = null;
+  const browser = (): Promise<Browser> => {
+    launched ??= chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    return launched;
+  };
+  return {
+    look: async (file, screenshot) => lookWith(await browser(), file, screenshot),
+    close: async () => {
+      if (launched) await (await launched).close();
+    },
+  };
+}
+
+async function lookWith(browser: Browser, file: string, screenshot?: string): Promise<PageLook> {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
   try {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+    const page = await context.newPage();
     const consoleErrors: string[] = [];
     const requests: string[] = [];
     const url = pathToFileURL(file).href;
@@ -69,6 +90,6 @@ export async function lookAtPage(file: string, screenshot?: string): Promise<Pag
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     return { consoleErrors, requests, title: await page.title(), charts, text: (await page.textContent('body')) ?? '' };
   } finally {
-    await browser.close();
+    await context.close();
   }
 }

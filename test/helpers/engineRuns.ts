@@ -4,17 +4,23 @@ import { runCliProcess, type CliOptions } from './cli.js';
 // biome-ignore lint/suspicious/noExplicitAny: a run record read back from the CLI's JSON, read loosely
 export type Json = Record<string, any>;
 
-/** Runs the CLI with --json - on one engine; returns the record, with the exit code as `exitCode`. */
+/**
+ * Runs the CLI with --json - on one engine (`auto`: without --engine, as the CLI picks); returns the
+ * record, with the exit code as `exitCode`.
+ */
 export async function engineRecord(
-  engine: 'native' | 'js',
+  engine: 'native' | 'js' | 'auto',
   args: readonly string[],
   options: CliOptions = {},
 ): Promise<Json> {
-  const run = await runCliProcess([...args, '--engine', engine, '--json', '-', '-q'], options);
+  const run = await runCliProcess(
+    [...args, ...(engine === 'auto' ? [] : ['--engine', engine]), '--json', '-', '-q'],
+    options,
+  );
   const start = run.stdout.indexOf('{');
   assert.ok(start >= 0, `no record from --engine ${engine}: ${run.stderr}`);
   const rec = JSON.parse(run.stdout.slice(start, run.stdout.lastIndexOf('}') + 1)) as Json;
-  assert.is(rec.config.engine.name, engine, 'the record names the engine that ran');
+  if (engine !== 'auto') assert.is(rec.config.engine.name, engine, 'the record names the engine that ran');
   return { ...rec, exitCode: run.code };
 }
 

@@ -23,8 +23,15 @@ function runtimes(): string {
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a scenario's JSON, read loosely
-function scenario(name: string, fdLimit?: number): Record<string, any> {
-  const node = [process.execPath, '--expose-gc', ...(fromSource ? ['--import', 'tsx'] : []), SCRIPT, ADDON, name];
+type Observed = Record<string, any>;
+
+/**
+ * Runs the scenarios one after another in one node process under the sanitizers (under `ulimit -n
+ * fdLimit` when given), and returns what each observed, by name. A sanitizer report or a crash fails
+ * every scenario of the process, naming the last one that finished.
+ */
+function scenarios(names: readonly string[], fdLimit?: number): Map<string, Observed> {
+  const node = [process.execPath, '--expose-gc', ...(fromSource ? ['--import', 'tsx'] : []), SCRIPT, ADDON, ...names];
   const [command, ...args] =
     fdLimit === undefined ? node : ['/bin/sh', '-c', `ulimit -n ${fdLimit} && exec "$@"`, 'sh', ...node];
   const run = spawnSync(command as string, args, {
@@ -34,13 +41,47 @@ function scenario(name: string, fdLimit?: number): Record<string, any> {
       ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1',
       UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
     },
-    timeout: 60_000,
+    timeout: 120_000,
     maxBuffer: 16 * 1024 * 1024,
   });
   const stderr = run.stderr.toString();
-  assert.not.match(stderr, /AddressSanitizer|runtime error:|LeakSanitizer/, `${name}: a sanitizer report`);
-  assert.is(run.status, 0, `${name} exited ${run.status} (${run.signal}): ${stderr.slice(-2000)}`);
-  return JSON.parse(run.stdout.toString().trim().split('\n').at(-1) as string);
+  const observed = new Map<string, Observed>();
+  for (const line of run.stdout.toString().split('\n'))
+    if (line.startsWith('{')) {
+      const { scenario, result } = JSON.parse(line) as { scenario: string; result: Observed };
+      observed.set(scenario, result);
+    }
+  const after = `after ${[...observed.keys()].at(-1) ?? 'no scenario'}`;
+  assert.not.match(stderr, /AddressSanitizer|runtime error:|LeakSanitizer/, `a sanitizer report ${after}: ${stderr}`);
+  assert.is(run.status, 0, `exited ${run.status} (${run.signal}) ${after}: ${stderr.slice(-2000)}`);
+  return observed;
+}
+
+const SHARED = [
+  'banner-10mb',
+  'malformed',
+  'reset',
+  'bind-fails',
+  'expect',
+  'expect-overflow',
+  'messages',
+  'never-reads',
+  'churn',
+] as const;
+let shared: Map<string, Observed> | Error | undefined;
+
+/** What the scenario observed: from the one process every scenario but the open-file limit shares. */
+function scenario(name: (typeof SHARED)[number]): Observed {
+  if (shared === undefined)
+    try {
+      shared = scenarios(SHARED);
+    } catch (err) {
+      shared = err as Error;
+    }
+  if (shared instanceof Error) throw shared;
+  const observed = shared.get(name);
+  assert.ok(observed, `no result from ${name}`);
+  return observed as Observed;
 }
 
 test.before(() => {
@@ -78,7 +119,7 @@ test('a source address the dial cannot bind: counted per source with the error, 
 });
 
 test('the open-file limit: fd-limit for every dial past it, the rest held', () => {
-  const r = scenario('fd-limit', 60);
+  const r = scenarios(['fd-limit'], 60).get('fd-limit') as Observed;
   assert.ok(r.failures['fd-limit'] > 100, JSON.stringify(r.failures));
   assert.is(r.failed + r.established, 200);
   assert.match(r.evidence['fd-limit'].message, /^connect EMFILE 127\.0\.0\.1:\d+$/);

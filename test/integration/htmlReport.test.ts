@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RampResult } from '../../src/probe/result.js';
 import type { RunRecord } from '../../src/record/runRecord.js';
-import { lookAtPage, whyNoBrowser } from '../helpers/browser.js';
+import { pageLooker, whyNoBrowser } from '../helpers/browser.js';
 import { runCliHere } from '../helpers/runCliHere.js';
 import { withServer } from '../helpers/servers.js';
 import { withDir } from '../helpers/tempDir.js';
@@ -36,13 +36,17 @@ async function probeLimit(dir: string, name: string, limit: number): Promise<Run
   });
 }
 
+/** One Chromium for both pages, closed after the last. */
+const browser = pageLooker();
+test.after(() => browser.close());
+
 test('--html: the report of a real run opens in Chromium with no error, nothing fetched, its charts drawn', async () => {
   assert.is(whyNoBrowser(), null, 'scripts/ensure-test-servers.sh installs Debian chromium for this test');
   await withDir(async (dir) => {
     const record = await probeLimit(dir, 'run', 150);
     const r = record.result as RampResult;
     const shot = join(dir, 'run.png');
-    const look = await lookAtPage(join(dir, 'run.html'), shot);
+    const look = await browser.look(join(dir, 'run.html'), shot);
     assert.equal(look.consoleErrors, [], 'no console errors');
     assert.equal(look.requests, [], 'a self-contained page asks for nothing');
     assert.is(look.title, `${r.target}: maximum sustainable concurrency ${r.maximum}`);
@@ -75,7 +79,7 @@ test('report --compare --format html: two real runs, both curves on one chart, i
     ]);
     assert.is(page.code, 0, page.stderr);
     writeFileSync(join(dir, 'compare.html'), page.stdout);
-    const look = await lookAtPage(join(dir, 'compare.html'));
+    const look = await browser.look(join(dir, 'compare.html'));
     assert.equal(look.consoleErrors, []);
     assert.equal(look.requests, []);
     const [a, b] = [(before.result as RampResult).maximum, (after.result as RampResult).maximum];
