@@ -1,6 +1,6 @@
 /**
  * Runs the test suite: the unit tests in one uvu process, and every integration test file in its
- * own process, several at once (`--jobs N`, default: four times the CPU count; most of an
+ * own process, several at once (`--jobs N`, default: six times the CPU count; most of an
  * integration test's time is spent waiting on sockets, timers and other processes, not computing). The longest files start
  * first (their times on a quiet machine are kept in scripts/testTimes.json; `--save-times`
  * rewrites it), so the last to finish are short ones. dist/ is built once first when it is older
@@ -95,7 +95,7 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  let jobs = availableParallelism() * 4;
+  let jobs = availableParallelism() * 6;
   let timeoutS = 300;
   let saveTimes = false;
   let tsx = false;
