@@ -218,9 +218,11 @@ async function run(scenario: string): Promise<unknown> {
       };
     }
     case 'never-reads': {
-      // 4 MB of --send to a server that never reads: written as far as the socket takes, then the reply times out.
+      // 16 MB of --send to a server that never reads: written as far as the socket takes, then the
+      // reply times out. Past the kernel's largest send buffer (net.ipv4.tcp_wmem, 4 MB here), which
+      // a send of 4 MB could fill whole on a busy machine (12,582,912 bytes for three connections).
       const server = await listen((s) => s.pause());
-      const f = fleet(server, { send: Buffer.alloc(4 * 1024 * 1024, 0x42), expect: 'ok' });
+      const f = fleet(server, { send: Buffer.alloc(16 * 1024 * 1024, 0x42), expect: 'ok' });
       f.request(3);
       const o = await until(f, (x) => x.failed >= 3);
       await f.stop();
