@@ -175,7 +175,7 @@ interface HeapLine {
   readonly external?: number;
 }
 
-/** The heap after each full collection of a process, and the young generation's committed size then. */
+/** The heap after each full collection of a process, and the young generation's committed size and the memory outside the heap then. */
 function heapAfterCollections(
   dir: string,
   pid: number,
